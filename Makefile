@@ -1,0 +1,50 @@
+# lianyi: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+GEN    := gen
+PROTOS := $(shell find proto -name '*.proto' | sort)
+
+.PHONY: install proto run test test-unit test-integration test-e2e bench k8s clean
+
+install: $(GEN)/.stamp
+
+# The environment, from pyproject.toml's pins.
+$(VENV)/.deps: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# Generated protobuf/gRPC code: one target, never edited by hand. `-I proto` mirrors the
+# proto packages, so generated modules import each other as `lianyi.<area>.v1`.
+$(GEN)/.stamp: $(VENV)/.deps $(PROTOS)
+	rm -rf $(GEN) && mkdir -p $(GEN)
+	$(PY) -m grpc_tools.protoc -I proto --python_out=$(GEN) --pyi_out=$(GEN) --grpc_python_out=$(GEN) $(PROTOS)
+	find $(GEN)/lianyi -type d -exec touch {}/__init__.py \;
+	# Install once more so the editable install also maps the generated `lianyi` package.
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+proto: $(GEN)/.stamp
+
+run: install
+	$(PY) -m servicekit.devrun
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: install
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+test-e2e: install
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench.pipeline $(BENCH_ARGS)
+
+clean:
+	rm -rf $(GEN) var .pytest_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
