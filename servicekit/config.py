@@ -1,0 +1,122 @@
+"""Settings: environment variables read once into typed objects, failing fast on nonsense.
+
+The defaults are the embedded local run: SQLite under var/, Tansu on 127.0.0.1:9092.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("intake", "deliberation", "dispatch", "evaluation")
+
+# (gRPC port, health/metrics HTTP port) of each domain service in the local run.
+DEFAULT_PORTS = {
+    "intake": (50051, 9101),
+    "deliberation": (50052, 9102),
+    "dispatch": (50053, 9103),
+    "evaluation": (50054, 9104),
+}
+
+
+def _check_address(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected host:port, got {value!r}")
+    return value
+
+
+class RuntimeSettings(BaseSettings):
+    """What every process shares: where the broker is, Kafka timings, logging."""
+
+    model_config = SettingsConfigDict(env_prefix="LIANYI_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    broker: str = "127.0.0.1:9092"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Tansu finishes a group join only after the rebalance timeout, which kafka-python takes
+    # from max_poll_interval_ms: a few seconds locally, minutes in production.
+    kafka_max_poll_interval_ms: int = Field(5000, ge=1000)
+    kafka_session_timeout_ms: int = Field(6000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(1000, ge=100)
+    kafka_max_poll_records: int = Field(200, ge=1, le=5000)
+    kafka_fetch_max_wait_ms: int = Field(10, ge=0)
+    topic_partitions: int = Field(4, ge=1, le=256)
+    relay_batch_size: int = Field(500, ge=1, le=10000)
+    relay_idle_poll_s: float = Field(0.2, gt=0, le=10)
+    # A handler failing this many times in a row sends the event to the DLQ.
+    consumer_max_attempts: int = Field(5, ge=1, le=100)
+
+    @field_validator("broker")
+    @classmethod
+    def _broker_is_address(cls, value: str) -> str:
+        for part in value.split(","):
+            _check_address(part.strip())
+        return value
+
+
+class ServiceSettings(BaseModel):
+    """One domain service process: its own addresses and database."""
+
+    name: str
+    grpc_addr: str
+    http_addr: str
+    database_url: str
+    runtime: RuntimeSettings
+
+    @field_validator("grpc_addr", "http_addr")
+    @classmethod
+    def _is_address(cls, value: str) -> str:
+        return _check_address(value)
+
+
+def grpc_addr(name: str) -> str:
+    """Where service `name`'s gRPC server is: it binds there, clients dial it."""
+    return os.environ.get(f"LIANYI_{name.upper()}_GRPC_ADDR", f"127.0.0.1:{DEFAULT_PORTS[name][0]}")
+
+
+def load_service_settings(name: str) -> ServiceSettings:
+    """Read a service's settings from LIANYI_<NAME>_* and the shared LIANYI_* variables."""
+    if name not in DEFAULT_PORTS:
+        raise ValueError(f"unknown service {name!r}")
+    runtime = RuntimeSettings()
+    prefix = f"LIANYI_{name.upper()}_"
+    default_db = f"sqlite:///{runtime.var_dir / (name + '.db')}"
+    return ServiceSettings(
+        name=name,
+        grpc_addr=grpc_addr(name),
+        http_addr=os.environ.get(prefix + "HTTP_ADDR", f"127.0.0.1:{DEFAULT_PORTS[name][1]}"),
+        database_url=os.environ.get(prefix + "DATABASE_URL", default_db),
+        runtime=runtime,
+    )
+
+
+class GatewaySettings(BaseModel):
+    """The public edge: its HTTP address and where each service's gRPC is."""
+
+    http_addr: str
+    upstreams: dict[str, str]
+    max_body_bytes: int = Field(ge=1024)
+    rpc_timeout_s: float = Field(gt=0)
+    workers: int = Field(ge=1, le=64)
+    threads: int = Field(ge=1, le=256)
+
+    @field_validator("http_addr")
+    @classmethod
+    def _is_address(cls, value: str) -> str:
+        return _check_address(value)
+
+
+def load_gateway_settings() -> GatewaySettings:
+    env = os.environ.get
+    return GatewaySettings(
+        http_addr=env("LIANYI_GATEWAY_HTTP_ADDR", "127.0.0.1:8080"),
+        upstreams={name: grpc_addr(name) for name in SERVICES},
+        max_body_bytes=int(env("LIANYI_GATEWAY_MAX_BODY_BYTES", "65536")),
+        rpc_timeout_s=float(env("LIANYI_GATEWAY_RPC_TIMEOUT_S", "5")),
+        workers=int(env("LIANYI_GATEWAY_WORKERS", "2")),
+        threads=int(env("LIANYI_GATEWAY_THREADS", "8")),
+    )

@@ -1,0 +1,134 @@
+"""Database access: one engine per service, and write transactions that behave the same on
+SQLite (the embedded default) and PostgreSQL (production).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Timestamps stored as naive UTC and always returned timezone-aware.
+
+    SQLite has no time zones; keeping one convention means both backends compare alike.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and use the psycopg 3 driver for them."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def create_engine(url: str) -> Engine:
+    """An engine with the settings lianyi relies on for its backend."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=True)
+    engine = sa.create_engine(
+        url,
+        pool_size=8,
+        max_overflow=16,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Take transaction control from the sqlite3 module so BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # In WAL mode NORMAL survives a process crash (not a power cut) and avoids an fsync per commit.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that reads and then writes fails with "database is locked" when
+        # another process wrote in between; IMMEDIATE takes the write lock up front instead.
+        immediate = conn.get_execution_options().get("lianyi_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def prepare(engine: Engine) -> None:
+    """One-time database set-up before any worker starts (WAL on SQLite; nothing elsewhere)."""
+    if engine.dialect.name == "sqlite":
+        # Outside any transaction (SQLAlchemy would begin one): the raw driver connection.
+        raw = engine.raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA journal_mode = WAL")
+        finally:
+            raw.close()
+
+
+@dataclass
+class Transaction:
+    """An open write transaction: its connection, and what to do once it has committed."""
+
+    conn: Connection
+    _after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` only if and after the transaction commits."""
+        self._after_commit.append(callback)
+
+
+class Database:
+    """A service's own database."""
+
+    def __init__(self, url: str):
+        self.engine = create_engine(url)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Transaction]:
+        """One write transaction: committed on normal exit, rolled back on an exception."""
+        tx = None
+        with self.engine.connect() as conn:
+            conn.execution_options(lianyi_write=True)
+            with conn.begin():
+                tx = Transaction(conn)
+                yield tx
+        for callback in tx._after_commit:
+            callback()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction (a consistent snapshot on both backends)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,65 @@
+"""Kafka wiring: producers, consumers and topic creation with lianyi's settings.
+
+Nothing connects at import time; each factory connects when called.
+"""
+from __future__ import annotations
+
+import logging
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from servicekit.config import RuntimeSettings
+from servicekit.topics import catalogue
+
+log = logging.getLogger(__name__)
+
+
+def producer(settings: RuntimeSettings, client_id: str) -> KafkaProducer:
+    """An idempotent producer (acks=all): retries cannot reorder or double a partition's records."""
+    return KafkaProducer(
+        bootstrap_servers=settings.broker,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=2,
+        retries=10,
+        retry_backoff_ms=100,
+    )
+
+
+def consumer(settings: RuntimeSettings, group: str, topics: list[str]) -> KafkaConsumer:
+    """A consumer that commits only when told to, after its transactions commit."""
+    return KafkaConsumer(
+        *topics,
+        bootstrap_servers=settings.broker,
+        group_id=group,
+        client_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        max_poll_records=settings.kafka_max_poll_records,
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    )
+
+
+def ensure_topics(settings: RuntimeSettings) -> list[str]:
+    """Create every catalogued topic that is missing (the broker would otherwise auto-create
+    them with its own partition count on first produce). Returns the names created."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.broker, client_id="lianyi-topics")
+    try:
+        existing = set(admin.list_topics())
+        missing = [spec for spec in catalogue(settings.topic_partitions) if spec.name not in existing]
+        if missing:
+            try:
+                admin.create_topics(
+                    [NewTopic(s.name, s.partitions, 1, topic_configs=s.config) for s in missing]
+                )
+            except TopicAlreadyExistsError:
+                log.info("topics created concurrently by another process")
+        return [s.name for s in missing]
+    finally:
+        admin.close()

@@ -1,0 +1,68 @@
+"""The tables every service keeps for reliable messaging: outbox, inbox and relay lease.
+
+Each service's first migration calls `create_v1`. The schema is defined by version so a later
+change adds `_define_v2`/`create_v2` and old migrations keep meaning what they meant.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from servicekit.database import UtcDateTime
+
+
+def _define_v1(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
+    outbox = sa.Table(
+        "outbox",
+        metadata,
+        # Autoincrement order is publication order: it keeps each neighbourhood's events in order.
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("message_key", sa.String(200), nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        # Kept after publishing so the log can be replayed into a broker that forgot it
+        # (Tansu is memory-only).
+        sa.Column("published_at", UtcDateTime, nullable=True),
+    )
+    sa.Index(
+        "ix_outbox_unpublished",
+        outbox.c.id,
+        sqlite_where=outbox.c.published_at.is_(None),
+        postgresql_where=outbox.c.published_at.is_(None),
+    )
+    inbox = sa.Table(
+        "inbox",
+        metadata,
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("applied_at", UtcDateTime, nullable=False),
+    )
+    relay_lease = sa.Table(
+        "relay_lease",
+        metadata,
+        sa.Column("name", sa.String(50), primary_key=True),
+        sa.Column("holder", sa.String(100), nullable=True),
+        sa.Column("expires_at", UtcDateTime, nullable=True),
+    )
+    return outbox, inbox, relay_lease
+
+
+# The schema the running code uses: v1.
+metadata = sa.MetaData()
+outbox, inbox, relay_lease = _define_v1(metadata)
+
+
+def create_v1(op) -> None:
+    """Create the v1 messaging tables from an Alembic migration."""
+    tables = _define_v1(sa.MetaData())
+    for table in tables:
+        table.create(op.get_bind())
+    op.execute(tables[2].insert().values(name="outbox", holder=None, expires_at=None))
+
+
+def drop_v1(op) -> None:
+    for table in reversed(_define_v1(sa.MetaData())):
+        table.drop(op.get_bind())

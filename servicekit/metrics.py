@@ -1,0 +1,34 @@
+"""The Prometheus metrics every process exposes. Names are shared so dashboards work for all."""
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+rpc_duration = Histogram(
+    "lianyi_rpc_duration_seconds", "gRPC server handling time by method and status code",
+    ["method", "code"], buckets=_LATENCY_BUCKETS,
+)
+http_duration = Histogram(
+    "lianyi_http_request_duration_seconds", "HTTP request handling time by route and status",
+    ["method", "route", "status"], buckets=_LATENCY_BUCKETS,
+)
+events_published = Counter(
+    "lianyi_events_published_total", "Events the outbox relay published", ["topic"],
+)
+events_consumed = Counter(
+    "lianyi_events_consumed_total",
+    "Events a consumer finished with, by outcome (applied, duplicate, ignored, dead_lettered)",
+    ["topic", "event_type", "outcome"],
+)
+consumer_errors = Counter(
+    "lianyi_consumer_errors_total", "Failures while consuming, by kind", ["topic", "kind"],
+)
+event_lag = Histogram(
+    "lianyi_event_lag_seconds", "Time from an event's occurrence to its application here",
+    ["topic"], buckets=_LATENCY_BUCKETS,
+)
+outbox_backlog = Gauge(
+    "lianyi_outbox_backlog", "Outbox rows not yet published", multiprocess_mode="max",
+)
+relay_errors = Counter("lianyi_relay_errors_total", "Failed attempts to publish the outbox")

@@ -1,0 +1,31 @@
+"""Alembic, run programmatically: each service keeps its migrations in `services/<name>/migrations`."""
+from __future__ import annotations
+
+from alembic import command, context
+from alembic.config import Config
+
+from servicekit.database import Database, prepare
+
+
+def upgrade(db: Database, service: str, revision: str = "head") -> None:
+    """Bring `service`'s database to `revision` (and switch SQLite to WAL first)."""
+    prepare(db.engine)
+    config = Config()
+    config.set_main_option("script_location", f"services.{service}:migrations")
+    with db.engine.connect() as conn:
+        conn.execution_options(lianyi_write=True)  # one migrator at a time on SQLite
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        conn.commit()
+
+
+def run_env() -> None:
+    """The body of every service's migrations/env.py (online mode only)."""
+    connection = context.config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=None,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

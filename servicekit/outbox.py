@@ -1,0 +1,40 @@
+"""Transactional outbox: an event is written in the same transaction as the state it describes."""
+from __future__ import annotations
+
+import threading
+from datetime import timezone
+
+import sqlalchemy as sa
+
+from lianyi.events.v1.envelope_pb2 import Envelope
+from servicekit.database import Transaction
+from servicekit.messaging_schema import outbox
+
+
+class Outbox:
+    """Adds events to the outbox and nudges the relay once they are committed."""
+
+    def __init__(self, topic: str):
+        self.topic = topic
+        self.committed = threading.Event()
+
+    def add(self, tx: Transaction, envelope: Envelope) -> None:
+        tx.conn.execute(
+            outbox.insert().values(
+                event_id=envelope.event_id,
+                event_type=envelope.event_type,
+                topic=self.topic,
+                message_key=envelope.neighbourhood_id,
+                payload=envelope.SerializeToString(),
+                created_at=envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
+            )
+        )
+        # Wake the relay right after commit instead of waiting for its next poll.
+        tx.after_commit(self.committed.set)
+
+
+def backlog(conn: sa.Connection) -> int:
+    """How many events are waiting to be published."""
+    return conn.execute(
+        sa.select(sa.func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+    ).scalar_one()

@@ -1,0 +1,111 @@
+"""A domain service process: its parts, their start and orderly stop, and its command line.
+
+One process runs the gRPC server, the Kafka consumer, the outbox relay and the health/metrics
+HTTP port, each on its own thread. If any part dies, the whole process exits non-zero so the
+supervisor (Kubernetes, or `make run`) notices.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from servicekit import logs, migrations
+from servicekit.clock import Clock, SystemClock
+from servicekit.config import ServiceSettings, load_service_settings
+from servicekit.consumer import EventConsumer, Subscription
+from servicekit.database import Database
+from servicekit.grpc_server import GrpcServer, Registration
+from servicekit.health_http import HealthServer
+from servicekit.outbox import Outbox
+from servicekit.relay import OutboxRelay
+from servicekit.topics import TOPIC_OF_SERVICE
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Wiring:
+    """What a service contributes: its RPCs and the events it consumes."""
+
+    registrations: list[Registration]
+    subscriptions: list[Subscription] = field(default_factory=list)
+
+
+# Given the database, the service's outbox and the clock, a service builds its wiring.
+Build = Callable[[Database, Outbox, Clock], Wiring]
+
+
+class ServiceProcess:
+    def __init__(self, settings: ServiceSettings, build: Build, clock: Clock | None = None):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.db = Database(settings.database_url)
+        self.outbox = Outbox(TOPIC_OF_SERVICE[settings.name])
+        wiring = build(self.db, self.outbox, self.clock)
+        self.grpc = GrpcServer(settings.grpc_addr, wiring.registrations)
+        holder = f"{socket.gethostname()}:{os.getpid()}"
+        self.relay = OutboxRelay(self.db, self.outbox, settings.runtime, self.clock, holder)
+        self.consumer = (
+            EventConsumer(group=settings.name, db=self.db, subscriptions=wiring.subscriptions,
+                          settings=settings.runtime, clock=self.clock)
+            if wiring.subscriptions else None
+        )
+        self.health = HealthServer(settings.http_addr, {"database": self.db.ping})
+        self.stop_event = threading.Event()
+        self.failed = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
+        def guarded() -> None:
+            try:
+                target(self.stop_event)
+            except Exception:
+                log.exception("%s died; stopping the process", name)
+                self.failed.set()
+                self.stop_event.set()
+
+        thread = threading.Thread(target=guarded, name=name)
+        thread.start()
+        self._threads.append(thread)
+
+    def run(self) -> int:
+        """Serve until SIGTERM/SIGINT; returns the exit code."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stop_event.set())
+        self.health.start()
+        self.grpc.start()
+        self._spawn("relay", self.relay.run)
+        if self.consumer:
+            self._spawn("consumer", self.consumer.run)
+        log.info("%s serving gRPC on %s, health on %s", self.settings.name,
+                 self.settings.grpc_addr, self.settings.http_addr)
+        self.stop_event.wait()
+        log.info("%s stopping", self.settings.name)
+        self.grpc.stop()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self.health.stop()
+        self.db.dispose()
+        return 1 if self.failed.is_set() else 0
+
+
+def main(name: str, build: Build, argv: list[str] | None = None) -> int:
+    """`python -m services.<name> [serve|migrate]`."""
+    parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
+    args = parser.parse_args(argv)
+    settings = load_service_settings(name)
+    logs.configure(name, settings.runtime.log_level)
+    if args.command == "migrate":
+        db = Database(settings.database_url)
+        migrations.upgrade(db, name)
+        db.dispose()
+        log.info("%s database migrated", name)
+        return 0
+    return ServiceProcess(settings, build).run()
