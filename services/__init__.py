@@ -1,0 +1,1 @@
+"""lianyi's processes: four domain services and the gateway."""

@@ -1,0 +1,60 @@
+"""Deliberation's tables and queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from servicekit.database import UtcDateTime
+
+metadata = sa.MetaData()
+
+# The neighbourhood's pool: concerns waiting to be drafted into a monthly topic.
+pool_entries = sa.Table(
+    "pool_entries",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("concern_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("neighbourhood_id", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(50), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("pooled_at", UtcDateTime, nullable=False),
+    sa.Index("ix_pool_entries_neighbourhood_seq", "neighbourhood_id", "seq"),
+)
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    seq: int
+    concern_id: str
+    neighbourhood_id: str
+    category: str
+    description: str
+    received_at: datetime
+    pooled_at: datetime
+
+
+def is_pooled(conn: sa.Connection, concern_id: str) -> bool:
+    return conn.execute(
+        sa.select(pool_entries.c.seq).where(pool_entries.c.concern_id == concern_id)
+    ).first() is not None
+
+
+def add_entry(conn: sa.Connection, *, concern_id: str, neighbourhood_id: str, category: str,
+              description: str, received_at: datetime, pooled_at: datetime) -> None:
+    conn.execute(pool_entries.insert().values(
+        concern_id=concern_id, neighbourhood_id=neighbourhood_id, category=category,
+        description=description, received_at=received_at, pooled_at=pooled_at,
+    ))
+
+
+def list_entries(conn: sa.Connection, neighbourhood_id: str, after_seq: int, limit: int) -> list[PoolEntry]:
+    rows = conn.execute(
+        sa.select(pool_entries)
+        .where(pool_entries.c.neighbourhood_id == neighbourhood_id, pool_entries.c.seq > after_seq)
+        .order_by(pool_entries.c.seq)
+        .limit(limit)
+    ).all()
+    return [PoolEntry(**row._mapping) for row in rows]

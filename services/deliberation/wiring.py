@@ -1,0 +1,20 @@
+"""The one place deliberation's parts are connected."""
+from __future__ import annotations
+
+from lianyi.intake.v1.events_pb2 import ConcernReceived
+from servicekit import topics
+from servicekit.clock import Clock
+from servicekit.consumer import Subscription
+from servicekit.database import Database
+from servicekit.outbox import Outbox
+from servicekit.service import Wiring
+from services.deliberation import grpc_api
+from services.deliberation.handlers import Deliberation
+
+
+def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
+    deliberation = Deliberation(db, clock)
+    return Wiring(
+        registrations=[grpc_api.registration(deliberation)],
+        subscriptions=[Subscription(topics.INTAKE, ConcernReceived, deliberation.on_concern_received)],
+    )

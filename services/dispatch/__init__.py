@@ -1,0 +1,1 @@
+"""Dispatch (办事): tasks for individual, joint and escalated handling."""

@@ -1,0 +1,42 @@
+"""Dispatch's tables and queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from servicekit.database import UtcDateTime
+
+metadata = sa.MetaData()
+
+# Every received concern, kept so handling can start the moment it is triaged to direct handling.
+handling_candidates = sa.Table(
+    "handling_candidates",
+    metadata,
+    sa.Column("concern_id", sa.String(36), primary_key=True),
+    sa.Column("neighbourhood_id", sa.String(64), nullable=False, index=True),
+    sa.Column("household_id", sa.String(64), nullable=False),
+    sa.Column("category", sa.String(50), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class HandlingCandidate:
+    concern_id: str
+    neighbourhood_id: str
+    household_id: str
+    category: str
+    received_at: datetime
+
+
+def get_candidate(conn: sa.Connection, concern_id: str) -> HandlingCandidate | None:
+    row = conn.execute(
+        sa.select(handling_candidates).where(handling_candidates.c.concern_id == concern_id)
+    ).first()
+    return HandlingCandidate(**row._mapping) if row else None
+
+
+def add_candidate(conn: sa.Connection, candidate: HandlingCandidate) -> None:
+    conn.execute(handling_candidates.insert().values(**candidate.__dict__))

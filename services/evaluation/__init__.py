@@ -1,0 +1,1 @@
+"""Evaluation (评事): ratings, rework, quarterly reviews and annual tiers."""

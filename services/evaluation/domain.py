@@ -1,0 +1,25 @@
+"""Evaluation's domain rules (no framework imports)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class IntakeFigures:
+    """How many concerns a neighbourhood received and over what span: the base of its response rate."""
+
+    neighbourhood_id: str
+    concerns_received: int = 0
+    first_received_at: datetime | None = None
+    last_received_at: datetime | None = None
+
+    def counted(self, received_at: datetime) -> IntakeFigures:
+        """The figures with one more concern; events may arrive out of time order."""
+        first, last = self.first_received_at, self.last_received_at
+        return replace(
+            self,
+            concerns_received=self.concerns_received + 1,
+            first_received_at=received_at if first is None or received_at < first else first,
+            last_received_at=received_at if last is None or received_at > last else last,
+        )

@@ -1,0 +1,31 @@
+"""Evaluation's handlers."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from lianyi.events.v1.envelope_pb2 import Envelope
+from lianyi.intake.v1.events_pb2 import ConcernReceived
+from servicekit.database import Database, Transaction
+from servicekit.errors import InvalidArgument
+from services.evaluation import storage
+from services.evaluation.domain import IntakeFigures
+
+
+class Evaluation:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
+        # Exactly-once counting rests on the inbox: this runs once per event id.
+        concern = event.concern
+        current = storage.get_figures(tx.conn, concern.neighbourhood_id)
+        figures = (current or IntakeFigures(concern.neighbourhood_id)).counted(
+            concern.received_at.ToDatetime(tzinfo=timezone.utc)
+        )
+        storage.save_figures(tx.conn, figures, existed=current is not None)
+
+    def intake_figures(self, neighbourhood_id: str) -> IntakeFigures:
+        if not neighbourhood_id:
+            raise InvalidArgument("neighbourhood_id is required")
+        with self.db.read() as conn:
+            return storage.get_figures(conn, neighbourhood_id) or IntakeFigures(neighbourhood_id)

@@ -1,0 +1,20 @@
+"""The one place evaluation's parts are connected."""
+from __future__ import annotations
+
+from lianyi.intake.v1.events_pb2 import ConcernReceived
+from servicekit import topics
+from servicekit.clock import Clock
+from servicekit.consumer import Subscription
+from servicekit.database import Database
+from servicekit.outbox import Outbox
+from servicekit.service import Wiring
+from services.evaluation import grpc_api
+from services.evaluation.handlers import Evaluation
+
+
+def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
+    evaluation = Evaluation(db)
+    return Wiring(
+        registrations=[grpc_api.registration(evaluation)],
+        subscriptions=[Subscription(topics.INTAKE, ConcernReceived, evaluation.on_concern_received)],
+    )

@@ -1,0 +1,52 @@
+"""The gateway's Flask application factory: the one place its parts are wired."""
+from __future__ import annotations
+
+import re
+import time
+
+from flask import Flask, g, request
+
+from servicekit import logs, metrics
+from servicekit.config import GatewaySettings, load_gateway_settings
+from servicekit.ids import new_id
+from services.gateway import concerns, neighbourhoods, openapi, ops, problems
+from services.gateway.clients import Upstreams
+
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
+def create_app(settings: GatewaySettings | None = None) -> Flask:
+    settings = settings or load_gateway_settings()
+    logs.configure("gateway")
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.ensure_ascii = False  # Chinese text stays readable in responses
+    app.extensions["lianyi.upstreams"] = Upstreams(settings)
+
+    @app.before_request
+    def _start() -> None:
+        given = request.headers.get("X-Correlation-Id", "")
+        g.correlation_id = given if _CORRELATION_ID.match(given) else new_id()
+        g.correlation_token = logs.correlation_id.set(g.correlation_id)
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response):
+        response.headers["X-Correlation-Id"] = g.get("correlation_id", "")
+        route = request.url_rule.rule if request.url_rule else "(unmatched)"
+        if "started" in g:
+            metrics.http_duration.labels(request.method, route, str(response.status_code)).observe(
+                time.perf_counter() - g.started
+            )
+        return response
+
+    @app.teardown_request
+    def _forget(_exc) -> None:
+        if "correlation_token" in g:
+            logs.correlation_id.reset(g.correlation_token)
+
+    problems.install(app)
+    for blueprint in (concerns.blueprint, neighbourhoods.blueprint, ops.blueprint):
+        app.register_blueprint(blueprint)
+    app.extensions["lianyi.openapi"] = openapi.build(app)
+    return app

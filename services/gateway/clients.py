@@ -1,0 +1,49 @@
+"""gRPC channels to the domain services, one per upstream per worker process."""
+from __future__ import annotations
+
+import grpc
+from flask import g
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from lianyi.deliberation.v1.deliberation_service_pb2_grpc import DeliberationServiceStub
+from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
+from lianyi.evaluation.v1.evaluation_service_pb2_grpc import EvaluationServiceStub
+from lianyi.intake.v1.intake_service_pb2_grpc import IntakeServiceStub
+from servicekit.config import GatewaySettings
+from servicekit.grpc_server import CORRELATION_HEADER
+
+_CHANNEL_OPTIONS = [
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+]
+
+
+class Upstreams:
+    """Stubs for every service; channels connect lazily, on first use."""
+
+    def __init__(self, settings: GatewaySettings):
+        self.timeout = settings.rpc_timeout_s
+        self._channels = {
+            name: grpc.insecure_channel(address, options=_CHANNEL_OPTIONS)
+            for name, address in settings.upstreams.items()
+        }
+        self.intake = IntakeServiceStub(self._channels["intake"])
+        self.deliberation = DeliberationServiceStub(self._channels["deliberation"])
+        self.dispatch = DispatchServiceStub(self._channels["dispatch"])
+        self.evaluation = EvaluationServiceStub(self._channels["evaluation"])
+
+    def call_options(self) -> dict:
+        """Deadline and correlation id for a call made while handling the current request."""
+        return {"timeout": self.timeout, "metadata": [(CORRELATION_HEADER, g.correlation_id)]}
+
+    def check_ready(self) -> None:
+        """Raise unless every upstream answers its health check as SERVING."""
+        for name, channel in self._channels.items():
+            status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1).status
+            if status != health_pb2.HealthCheckResponse.SERVING:
+                raise RuntimeError(f"{name} is {health_pb2.HealthCheckResponse.ServingStatus.Name(status)}")
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            channel.close()

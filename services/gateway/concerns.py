@@ -1,0 +1,95 @@
+"""/api/v1/concerns: submitting a concern and asking where it is."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from flask import Blueprint, current_app, url_for
+
+from lianyi.intake.v1 import intake_service_pb2 as intake_pb
+from services.gateway.bodies import json_body
+from services.gateway.schemas import ConcernOut, ConcernSubmission, ReporterContactOut
+from services.intake.domain import masked_phone
+from services.intake.messages import channel_name, channel_value
+
+blueprint = Blueprint("concerns", __name__, url_prefix="/api/v1/concerns")
+
+
+def _concern_out(message) -> dict:
+    reporter = None
+    if message.HasField("reporter"):
+        # No roles yet (they come with the directory): everyone sees contact details masked.
+        reporter = ReporterContactOut(name=message.reporter.name, phone=masked_phone(message.reporter.phone))
+    return ConcernOut(
+        concern_id=message.concern_id,
+        neighbourhood_id=message.neighbourhood_id,
+        household_id=message.household_id or None,
+        channel=channel_name(message.channel),
+        category=message.category,
+        description=message.description,
+        reporter=reporter,
+        status=message.status,
+        received_at=message.received_at.ToDatetime(tzinfo=timezone.utc),
+    ).model_dump(mode="json")
+
+
+@blueprint.post("")
+def submit_concern():
+    """Submit a concern.
+    ---
+    post:
+      summary: Submit a concern from any channel
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: ConcernSubmission
+      responses:
+        201:
+          description: Recorded; it will reach deliberation, dispatch and evaluation
+          content:
+            application/json:
+              schema: ConcernOut
+        400: {$ref: "#/components/responses/Problem"}
+        413: {$ref: "#/components/responses/Problem"}
+        415: {$ref: "#/components/responses/Problem"}
+        422: {$ref: "#/components/responses/Problem"}
+        503: {$ref: "#/components/responses/Problem"}
+    """
+    body = json_body(ConcernSubmission)
+    upstreams = current_app.extensions["lianyi.upstreams"]
+    request = intake_pb.SubmitConcernRequest(
+        neighbourhood_id=body.neighbourhood_id,
+        household_id=body.household_id or "",
+        channel=channel_value(body.channel),
+        category=body.category,
+        description=body.description,
+    )
+    if body.reporter is not None:
+        request.reporter.name = body.reporter.name
+        request.reporter.phone = body.reporter.phone
+    concern = upstreams.intake.SubmitConcern(request, **upstreams.call_options())
+    location = url_for("concerns.get_concern", concern_id=concern.concern_id)
+    return _concern_out(concern), 201, {"Location": location}
+
+
+@blueprint.get("/<concern_id>")
+def get_concern(concern_id: str):
+    """Get a concern.
+    ---
+    get:
+      summary: Where is this concern?
+      parameters:
+        - {name: concern_id, in: path, required: true, schema: {type: string}}
+      responses:
+        200:
+          description: The concern
+          content:
+            application/json:
+              schema: ConcernOut
+        404: {$ref: "#/components/responses/Problem"}
+    """
+    upstreams = current_app.extensions["lianyi.upstreams"]
+    concern = upstreams.intake.GetConcern(
+        intake_pb.GetConcernRequest(concern_id=concern_id), **upstreams.call_options()
+    )
+    return _concern_out(concern)

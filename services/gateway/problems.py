@@ -1,0 +1,93 @@
+"""Every error the gateway returns is an RFC 9457 problem; this is the one place that decides
+its status code (including the gRPC-status-to-HTTP table)."""
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+import grpc
+from flask import Flask, Response, g
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from services.gateway.schemas import Problem
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+HTTP_STATUS_OF_GRPC = {
+    grpc.StatusCode.INVALID_ARGUMENT: 422,
+    grpc.StatusCode.OUT_OF_RANGE: 422,
+    grpc.StatusCode.NOT_FOUND: 404,
+    grpc.StatusCode.ALREADY_EXISTS: 409,
+    grpc.StatusCode.FAILED_PRECONDITION: 409,
+    grpc.StatusCode.ABORTED: 409,
+    grpc.StatusCode.UNAUTHENTICATED: 401,
+    grpc.StatusCode.PERMISSION_DENIED: 403,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: 429,
+    grpc.StatusCode.UNAVAILABLE: 503,
+    grpc.StatusCode.DEADLINE_EXCEEDED: 504,
+}
+
+
+class ProblemError(Exception):
+    """Raise from a view to answer with a problem."""
+
+    def __init__(self, status: int, detail: str, errors: list[dict] | None = None):
+        super().__init__(detail)
+        self.status, self.detail, self.errors = status, detail, errors
+
+
+def problem(status: int, detail: str, errors: list[dict] | None = None) -> Response:
+    body = Problem(
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        correlation_id=g.get("correlation_id"),
+        errors=errors,
+    )
+    response = Response(body.model_dump_json(exclude_none=True), status=status, mimetype=PROBLEM_JSON)
+    if status in (429, 503):
+        response.headers["Retry-After"] = "1"
+    return response
+
+
+def field_errors(exc: ValidationError) -> list[dict]:
+    """Pydantic's errors as {field, message}, without echoing the submitted values."""
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "message": err["msg"]}
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def install(app: Flask) -> None:
+    """Register handlers so no error leaves the gateway as HTML or a stack trace."""
+
+    @app.errorhandler(ProblemError)
+    def _problem(exc: ProblemError):
+        return problem(exc.status, exc.detail, exc.errors)
+
+    @app.errorhandler(ValidationError)
+    def _invalid(exc: ValidationError):
+        return problem(422, "the request does not match the schema", field_errors(exc))
+
+    @app.errorhandler(grpc.RpcError)
+    def _upstream(exc: grpc.RpcError):
+        code = exc.code()
+        status = HTTP_STATUS_OF_GRPC.get(code, 502)
+        if status >= 500:
+            log.warning("upstream call failed: %s %s", code.name, exc.details())
+            detail = "a service behind the gateway is unavailable; try again shortly"
+        else:
+            detail = exc.details() or HTTPStatus(status).phrase
+        return problem(status, detail)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return problem(exc.code or 500, exc.description or HTTPStatus(exc.code or 500).phrase)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return problem(500, "internal error; quote the correlation id when reporting it")

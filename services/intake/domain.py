@@ -1,0 +1,94 @@
+"""Intake's domain rules: what makes a concern acceptable. No framework imports here."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from servicekit.errors import InvalidArgument
+
+CHANNELS = ("door_visit", "sit_down_talk", "online")
+PLACE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+DESCRIPTION_MAX_CHARS = 2000
+REPORTER_NAME_MAX_CHARS = 50
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
+
+
+@dataclass(frozen=True)
+class ReporterContact:
+    """Personal data: shown only to those who need it, never logged."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class SubmitConcern:
+    neighbourhood_id: str
+    channel: str
+    category: str
+    description: str
+    household_id: str = ""
+    reporter: ReporterContact | None = None
+    correlation_id: str = ""
+
+
+@dataclass(frozen=True)
+class Concern:
+    concern_id: str
+    neighbourhood_id: str
+    household_id: str
+    channel: str
+    category: str
+    description: str
+    reporter: ReporterContact | None
+    status: str
+    received_at: datetime
+
+
+def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
+            category_is_open: Callable[[str], bool]) -> Concern:
+    """Accept a submitted concern, or raise InvalidArgument naming every problem with it."""
+    problems = []
+    if not PLACE_ID_PATTERN.match(cmd.neighbourhood_id):
+        problems.append("neighbourhood_id must be 1-64 letters, digits or _.:-")
+    if cmd.household_id and not PLACE_ID_PATTERN.match(cmd.household_id):
+        problems.append("household_id must be 1-64 letters, digits or _.:-")
+    if cmd.channel not in CHANNELS:
+        problems.append(f"channel must be one of {', '.join(CHANNELS)}")
+    description = cmd.description.strip()
+    if not description:
+        problems.append("description must not be empty")
+    elif len(description) > DESCRIPTION_MAX_CHARS:
+        problems.append(f"description is longer than {DESCRIPTION_MAX_CHARS} characters")
+    if cmd.reporter is not None:
+        if len(cmd.reporter.name) > REPORTER_NAME_MAX_CHARS:
+            problems.append(f"reporter name is longer than {REPORTER_NAME_MAX_CHARS} characters")
+        if cmd.reporter.phone and not PHONE_PATTERN.match(cmd.reporter.phone):
+            problems.append("reporter phone must be 5-20 digits, optionally with +, spaces or dashes")
+    if not problems and not category_is_open(cmd.category):
+        problems.append(f"category {cmd.category!r} is not one of the county's open categories")
+    if problems:
+        raise InvalidArgument("; ".join(problems))
+    reporter = cmd.reporter if cmd.reporter and (cmd.reporter.name or cmd.reporter.phone) else None
+    return Concern(
+        concern_id=concern_id,
+        neighbourhood_id=cmd.neighbourhood_id,
+        household_id=cmd.household_id,
+        channel=cmd.channel,
+        category=cmd.category,
+        description=description,
+        reporter=reporter,
+        status="received",
+        received_at=received_at,
+    )
+
+
+def masked_phone(phone: str) -> str:
+    """Hide all but the last four digits (and a mobile number's 3-digit prefix): 138****5678."""
+    digits = "".join(c for c in phone if c.isdigit())
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    head = 3 if len(digits) >= 11 else 0
+    return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]

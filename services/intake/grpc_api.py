@@ -1,0 +1,37 @@
+"""Intake's gRPC entrypoint: translates messages to commands and back, nothing more."""
+from __future__ import annotations
+
+from lianyi.intake.v1 import intake_service_pb2_grpc
+from servicekit import logs
+from servicekit.grpc_server import Registration
+from services.intake.domain import SubmitConcern
+from services.intake.handlers import Intake
+from services.intake.messages import channel_name, concern_to_proto, reporter_from_proto
+
+
+class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
+    def __init__(self, intake: Intake):
+        self.intake = intake
+
+    def SubmitConcern(self, request, context):  # noqa: N802 (gRPC naming)
+        concern = self.intake.submit_concern(SubmitConcern(
+            neighbourhood_id=request.neighbourhood_id,
+            household_id=request.household_id,
+            channel=channel_name(request.channel),
+            category=request.category,
+            description=request.description,
+            reporter=reporter_from_proto(request.reporter, request.HasField("reporter")),
+            correlation_id=logs.correlation_id.get(),
+        ))
+        return concern_to_proto(concern, with_contact=True)
+
+    def GetConcern(self, request, context):  # noqa: N802
+        return concern_to_proto(self.intake.get_concern(request.concern_id), with_contact=True)
+
+
+def registration(intake: Intake) -> Registration:
+    return Registration(
+        service_name="lianyi.intake.v1.IntakeService",
+        servicer=IntakeServicer(intake),
+        add=intake_service_pb2_grpc.add_IntakeServiceServicer_to_server,
+    )

@@ -1,0 +1,46 @@
+"""Intake's command handlers: each is one transaction writing state and its event together."""
+from __future__ import annotations
+
+from servicekit import envelope
+from servicekit.clock import Clock
+from servicekit.database import Database
+from servicekit.errors import InvalidArgument, NotFound
+from servicekit.ids import new_id
+from servicekit.outbox import Outbox
+from lianyi.intake.v1.events_pb2 import ConcernReceived
+from services.intake import domain, storage
+from services.intake.messages import concern_to_proto
+
+
+class Intake:
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock):
+        self.db, self.outbox, self.clock = db, outbox, clock
+
+    def submit_concern(self, cmd: domain.SubmitConcern) -> domain.Concern:
+        with self.db.write() as tx:
+            concern = domain.receive(
+                cmd,
+                concern_id=new_id(),
+                received_at=self.clock.now(),
+                category_is_open=lambda code: storage.category_is_open(tx.conn, code),
+            )
+            storage.add_concern(tx.conn, concern)
+            # Events leave out contact details: no consumer needs a resident's phone number.
+            event = ConcernReceived(concern=concern_to_proto(concern, with_contact=False))
+            self.outbox.add(tx, envelope.seal(
+                event,
+                producer="intake",
+                place=envelope.Place(concern.neighbourhood_id),
+                occurred_at=concern.received_at,
+                correlation_id=cmd.correlation_id,
+            ))
+        return concern
+
+    def get_concern(self, concern_id: str) -> domain.Concern:
+        if not concern_id:
+            raise InvalidArgument("concern_id is required")
+        with self.db.read() as conn:
+            concern = storage.get_concern(conn, concern_id)
+        if concern is None:
+            raise NotFound(f"no concern {concern_id}")
+        return concern

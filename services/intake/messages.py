@@ -1,0 +1,38 @@
+"""Translation between intake's domain objects and its protobuf messages."""
+from __future__ import annotations
+
+from lianyi.intake.v1 import concern_pb2
+from services.intake.domain import Concern, ReporterContact
+
+
+def channel_name(value: int) -> str:
+    """CHANNEL_DOOR_VISIT -> "door_visit"; unspecified or unknown -> ""."""
+    if value == concern_pb2.CHANNEL_UNSPECIFIED or value not in concern_pb2.Channel.values():
+        return ""
+    return concern_pb2.Channel.Name(value).removeprefix("CHANNEL_").lower()
+
+
+def channel_value(name: str) -> int:
+    return concern_pb2.Channel.Value("CHANNEL_" + name.upper())
+
+
+def reporter_from_proto(message: concern_pb2.ReporterContact, present: bool) -> ReporterContact | None:
+    return ReporterContact(message.name, message.phone) if present else None
+
+
+def concern_to_proto(concern: Concern, *, with_contact: bool) -> concern_pb2.Concern:
+    """The concern as a message; contact details only where the reader needs them."""
+    message = concern_pb2.Concern(
+        concern_id=concern.concern_id,
+        neighbourhood_id=concern.neighbourhood_id,
+        household_id=concern.household_id,
+        channel=channel_value(concern.channel),
+        category=concern.category,
+        description=concern.description,
+        status=concern.status,
+    )
+    message.received_at.FromDatetime(concern.received_at)
+    if with_contact and concern.reporter:
+        message.reporter.name = concern.reporter.name
+        message.reporter.phone = concern.reporter.phone
+    return message

@@ -1,0 +1,79 @@
+"""Intake's tables and the queries over them."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from servicekit.database import UtcDateTime
+from services.intake.domain import Concern, ReporterContact
+
+metadata = sa.MetaData()
+
+concerns = sa.Table(
+    "concerns",
+    metadata,
+    sa.Column("concern_id", sa.String(36), primary_key=True),
+    sa.Column("neighbourhood_id", sa.String(64), nullable=False, index=True),
+    sa.Column("household_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("channel", sa.String(20), nullable=False),
+    sa.Column("category", sa.String(50), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("reporter_name", sa.String(50), nullable=True),
+    sa.Column("reporter_phone", sa.String(32), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
+# The county's concern categories: data with defaults seeded by the first migration.
+categories = sa.Table(
+    "categories",
+    metadata,
+    sa.Column("code", sa.String(50), primary_key=True),
+    sa.Column("name_zh", sa.String(100), nullable=False),
+    sa.Column("name_en", sa.String(100), nullable=False),
+    sa.Column("is_open", sa.Boolean, nullable=False),
+)
+
+
+def category_is_open(conn: sa.Connection, code: str) -> bool:
+    return conn.execute(
+        sa.select(categories.c.code).where(categories.c.code == code, categories.c.is_open.is_(True))
+    ).first() is not None
+
+
+def add_concern(conn: sa.Connection, concern: Concern) -> None:
+    reporter = concern.reporter
+    conn.execute(
+        concerns.insert().values(
+            concern_id=concern.concern_id,
+            neighbourhood_id=concern.neighbourhood_id,
+            household_id=concern.household_id,
+            channel=concern.channel,
+            category=concern.category,
+            description=concern.description,
+            reporter_name=reporter.name if reporter else None,
+            reporter_phone=reporter.phone if reporter else None,
+            status=concern.status,
+            received_at=concern.received_at,
+        )
+    )
+
+
+def get_concern(conn: sa.Connection, concern_id: str) -> Concern | None:
+    row = conn.execute(sa.select(concerns).where(concerns.c.concern_id == concern_id)).first()
+    if row is None:
+        return None
+    reporter = (
+        ReporterContact(row.reporter_name or "", row.reporter_phone or "")
+        if row.reporter_name or row.reporter_phone else None
+    )
+    return Concern(
+        concern_id=row.concern_id,
+        neighbourhood_id=row.neighbourhood_id,
+        household_id=row.household_id,
+        channel=row.channel,
+        category=row.category,
+        description=row.description,
+        reporter=reporter,
+        status=row.status,
+        received_at=row.received_at,
+    )

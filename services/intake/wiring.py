@@ -1,0 +1,15 @@
+"""The one place intake's parts are connected."""
+from __future__ import annotations
+
+from servicekit.clock import Clock
+from servicekit.database import Database
+from servicekit.outbox import Outbox
+from servicekit.service import Wiring
+from services.intake import grpc_api
+from services.intake.handlers import Intake
+
+
+def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
+    intake = Intake(db, outbox, clock)
+    # Intake consumes nothing yet; concern timelines from downstream events come with triage.
+    return Wiring(registrations=[grpc_api.registration(intake)])
