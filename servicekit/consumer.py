@@ -13,7 +13,7 @@ from datetime import timezone
 
 from google.protobuf.message import Message
 from kafka.structs import OffsetAndMetadata, TopicPartition
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from lianyi.events.v1.envelope_pb2 import Envelope
 from servicekit import envelope as envelopes
@@ -41,6 +41,18 @@ class Subscription:
     @property
     def event_type(self) -> str:
         return self.payload_class.DESCRIPTOR.full_name
+
+
+def apply_once(db: Database, subscription: Subscription, envelope: Envelope, payload: Message,
+               topic: str, clock: Clock) -> bool:
+    """Apply one event in one transaction with its inbox claim; False if it was applied before."""
+    try:
+        with db.write() as tx:
+            inbox.record(tx, envelope, topic, clock.now())
+            subscription.handle(tx, payload, envelope)
+    except inbox.DuplicateEvent:
+        return False
+    return True
 
 
 class _Stopping(Exception):
@@ -113,13 +125,8 @@ class EventConsumer:
         while True:
             attempt += 1
             try:
-                with self.db.write() as tx:
-                    inbox.record(tx, envelope, topic, self.clock.now())
-                    subscription.handle(tx, payload, envelope)
-            except inbox.DuplicateEvent:
-                metrics.events_consumed.labels(topic, envelope.event_type, "duplicate").inc()
-                return
-            except DBAPIError as exc:
+                applied = apply_once(self.db, subscription, envelope, payload, topic, self.clock)
+            except (OperationalError, InterfaceError) as exc:
                 # The database is unavailable or busy: not the event's fault, so never dead-letter
                 # it; keep retrying until it works or we are stopped (then it is redelivered).
                 metrics.consumer_errors.labels(topic, "database").inc()
@@ -139,6 +146,9 @@ class EventConsumer:
                                       dlq_producer, stop, envelope.event_id)
                     return
             else:
+                if not applied:
+                    metrics.events_consumed.labels(topic, envelope.event_type, "duplicate").inc()
+                    return
                 metrics.events_consumed.labels(topic, envelope.event_type, "applied").inc()
                 lag = self.clock.now() - envelope.occurred_at.ToDatetime(tzinfo=timezone.utc)
                 metrics.event_lag.labels(topic).observe(max(lag.total_seconds(), 0))

@@ -47,12 +47,12 @@ def create_engine(url: str) -> Engine:
     url = normalise_url(url)
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=True)
-    engine = sa.create_engine(
-        url,
-        pool_size=8,
-        max_overflow=16,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-    )
+    connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    if sa.make_url(url).database in (None, "", ":memory:"):
+        # In-memory (unit tests): one shared connection, or every checkout sees an empty database.
+        engine = sa.create_engine(url, poolclass=sa.pool.StaticPool, connect_args=connect_args)
+    else:
+        engine = sa.create_engine(url, pool_size=8, max_overflow=16, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:

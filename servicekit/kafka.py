@@ -11,7 +11,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from servicekit.config import RuntimeSettings
-from servicekit.topics import catalogue
+from servicekit.topics import TopicSpec, catalogue
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +46,15 @@ def consumer(settings: RuntimeSettings, group: str, topics: list[str]) -> KafkaC
     )
 
 
-def ensure_topics(settings: RuntimeSettings) -> list[str]:
-    """Create every catalogued topic that is missing (the broker would otherwise auto-create
-    them with its own partition count on first produce). Returns the names created."""
+def ensure_topics(settings: RuntimeSettings, specs: list[TopicSpec] | None = None) -> list[str]:
+    """Create the topics that are missing (by default the whole catalogue) with their partition
+    counts; the broker would otherwise auto-create them with its own on first produce.
+    Returns the names created."""
+    specs = catalogue(settings.topic_partitions) if specs is None else specs
     admin = KafkaAdminClient(bootstrap_servers=settings.broker, client_id="lianyi-topics")
     try:
         existing = set(admin.list_topics())
-        missing = [spec for spec in catalogue(settings.topic_partitions) if spec.name not in existing]
+        missing = [spec for spec in specs if spec.name not in existing]
         if missing:
             try:
                 admin.create_topics(

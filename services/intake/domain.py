@@ -86,9 +86,10 @@ def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
 
 
 def masked_phone(phone: str) -> str:
-    """Hide all but the last four digits (and a mobile number's 3-digit prefix): 138****5678."""
+    """Hide all but the last four digits; an 11-digit number keeps its 3-digit prefix too,
+    the way Chinese mobile numbers are customarily shown: 138****5678."""
     digits = "".join(c for c in phone if c.isdigit())
     if len(digits) <= 4:
         return "*" * len(digits)
-    head = 3 if len(digits) >= 11 else 0
+    head = 3 if len(digits) == 11 else 0
     return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]

@@ -1,0 +1,134 @@
+"""The whole system on one machine: broker, topics, migrations, four services and the gateway.
+
+`make run` uses it with the default addresses; the end-to-end tests use it with free ports and
+a temporary directory, so what the tests exercise is exactly what a developer runs.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from servicekit import processes
+from servicekit.broker import start_tansu
+from servicekit.config import DEFAULT_PORTS, SERVICES, RuntimeSettings
+from servicekit.kafka import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Addresses:
+    broker: str = "127.0.0.1:9092"
+    gateway: str = "127.0.0.1:8080"
+    grpc: dict[str, str] = field(default_factory=lambda: {s: f"127.0.0.1:{p[0]}" for s, p in DEFAULT_PORTS.items()})
+    http: dict[str, str] = field(default_factory=lambda: {s: f"127.0.0.1:{p[1]}" for s, p in DEFAULT_PORTS.items()})
+
+    @classmethod
+    def from_environment(cls) -> Addresses:
+        env = os.environ.get
+        default = cls()
+        return cls(
+            broker=env("LIANYI_BROKER", default.broker),
+            gateway=env("LIANYI_GATEWAY_HTTP_ADDR", default.gateway),
+            grpc={s: env(f"LIANYI_{s.upper()}_GRPC_ADDR", a) for s, a in default.grpc.items()},
+            http={s: env(f"LIANYI_{s.upper()}_HTTP_ADDR", a) for s, a in default.http.items()},
+        )
+
+    @classmethod
+    def free(cls) -> Addresses:
+        port = lambda: f"127.0.0.1:{processes.free_port()}"  # noqa: E731
+        return cls(port(), port(), {s: port() for s in SERVICES}, {s: port() for s in SERVICES})
+
+
+class LocalSystem:
+    def __init__(self, var_dir: Path, addresses: Addresses, extra_env: dict[str, str] | None = None):
+        self.var_dir = var_dir.resolve()
+        self.addresses = addresses
+        self.extra_env = extra_env or {}
+        self.log_dir = self.var_dir / "log"
+        self.broker: subprocess.Popen | None = None
+        self.children: dict[str, subprocess.Popen] = {}
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "LIANYI_VAR_DIR": str(self.var_dir),
+            "LIANYI_BROKER": self.addresses.broker,
+            "LIANYI_GATEWAY_HTTP_ADDR": self.addresses.gateway,
+        })
+        # Only the gateway (several gunicorn workers) shares metrics through files.
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        for name in SERVICES:
+            env[f"LIANYI_{name.upper()}_GRPC_ADDR"] = self.addresses.grpc[name]
+            env[f"LIANYI_{name.upper()}_HTTP_ADDR"] = self.addresses.http[name]
+        env.update(self.extra_env)
+        return env
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+        with open(self.log_dir / f"{name}.log", "ab") as out:
+            return subprocess.Popen(
+                argv, env=env or self.env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, preexec_fn=processes.die_with_parent,
+            )
+
+    def start(self, timeout_s: float = 60) -> None:
+        """Bring everything up, in order, and return once every process is ready."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.broker = start_tansu(self.addresses.broker, self.log_dir / "broker.log")
+        ensure_topics(RuntimeSettings(broker=self.addresses.broker))
+        for name in SERVICES:
+            self.migrate(name)
+        for name in SERVICES:
+            self.start_service(name, wait=False)
+        self.start_gateway(wait=False)
+        for name in SERVICES:
+            self.wait_ready(name, timeout_s)
+        self.wait_ready("gateway", timeout_s)
+
+    def migrate(self, name: str) -> None:
+        with open(self.log_dir / f"{name}.log", "ab") as out:
+            subprocess.run([sys.executable, "-m", f"services.{name}", "migrate"], env=self.env(),
+                           stdout=out, stderr=subprocess.STDOUT, check=True, timeout=120)
+
+    def start_service(self, name: str, wait: bool = True, timeout_s: float = 60) -> None:
+        self.children[name] = self._spawn(name, [sys.executable, "-m", f"services.{name}", "serve"])
+        if wait:
+            self.wait_ready(name, timeout_s)
+
+    def start_gateway(self, wait: bool = True, timeout_s: float = 60) -> None:
+        self.children["gateway"] = self._spawn("gateway", [
+            sys.executable, "-m", "gunicorn", "--config", "python:services.gateway.gunicorn_conf",
+            "services.gateway.app:create_app()",
+        ], env={**self.env(), "PROMETHEUS_MULTIPROC_DIR": str(self.var_dir / "prometheus-gateway")})
+        if wait:
+            self.wait_ready("gateway", timeout_s)
+
+    def ready_url(self, name: str) -> str:
+        address = self.addresses.gateway if name == "gateway" else self.addresses.http[name]
+        return f"http://{address}/readyz"
+
+    def wait_ready(self, name: str, timeout_s: float = 60) -> None:
+        try:
+            processes.wait_until_ready(self.ready_url(name), timeout_s, self.children[name])
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"{name} did not become ready ({exc}); see {self.log_dir / name}.log") from None
+
+    def exited(self) -> dict[str, int]:
+        """Children that have exited, with their exit codes."""
+        found = {n: p.returncode for n, p in self.children.items() if p.poll() is not None}
+        if self.broker is not None and self.broker.poll() is not None:
+            found["broker"] = self.broker.returncode
+        return found
+
+    def stop(self) -> None:
+        """Stop the edge first and the broker last, so in-flight work can finish."""
+        for name in ["gateway", *reversed(SERVICES)]:
+            if name in self.children:
+                processes.stop(self.children.pop(name))
+        if self.broker is not None:
+            processes.stop(self.broker)
+            self.broker = None

@@ -1,0 +1,139 @@
+"""Relay and consumer against the real broker: in order, exactly once in effect, poison parked."""
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from lianyi.intake.v1.concern_pb2 import Concern
+from lianyi.intake.v1.events_pb2 import ConcernReceived
+from servicekit import envelope, kafka
+from servicekit.consumer import EventConsumer, Subscription
+from servicekit.messaging_schema import outbox as outbox_table
+from servicekit.outbox import Outbox
+from servicekit.relay import OutboxRelay
+from servicekit.topics import TopicSpec, dlq
+from services.deliberation.handlers import Deliberation
+from tests.kafka_helpers import produce, uncommitted, read_topic, wait_for
+
+
+@pytest.fixture
+def topic(runtime_settings) -> str:
+    name = f"test.{uuid.uuid4().hex[:10]}"
+    kafka.ensure_topics(runtime_settings, [TopicSpec(name, 4), TopicSpec(dlq(name), 1)])
+    return name
+
+
+def _event(neighbourhood: str, n: int, description: str = "路灯坏了") -> envelope.Envelope:
+    concern = Concern(concern_id=f"{neighbourhood}-{n}-{uuid.uuid4().hex[:6]}", neighbourhood_id=neighbourhood,
+                      category="safety", description=description)
+    concern.received_at.FromDatetime(datetime(2026, 11, 2, tzinfo=timezone.utc))
+    return envelope.seal(ConcernReceived(concern=concern), producer="intake",
+                         place=envelope.Place(neighbourhood), occurred_at=datetime.now(timezone.utc))
+
+
+class Running:
+    """A relay or consumer on its own thread, stopped (and joined) on exit."""
+
+    def __init__(self, target):
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=target, args=(self.stop,))
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+        assert not self.thread.is_alive(), "did not stop within 30s"
+
+
+def test_relay_publishes_in_order_per_neighbourhood_and_marks_rows(database_url, migrated_db, clock,
+                                                                   runtime_settings, topic):
+    db = migrated_db("intake", database_url)
+    box = Outbox(topic)
+    events = [_event(f"nb-{n % 3}", n) for n in range(30)]
+    with db.write() as tx:
+        for event in events:
+            box.add(tx, event)
+    with Running(OutboxRelay(db, box, runtime_settings, clock, "relay-test").run):
+        records = read_topic(runtime_settings.broker, topic, expected=30)
+        wait_for(lambda: _unpublished(db) == 0, message="outbox rows marked published")
+    assert len(records) == 30
+    for neighbourhood in ("nb-0", "nb-1", "nb-2"):
+        sent = [e.event_id for e in events if e.neighbourhood_id == neighbourhood]
+        received = [envelope.decode(r.value).event_id for r in records if r.key == neighbourhood.encode()]
+        assert received == sent, f"{neighbourhood}'s events arrived out of order"
+
+
+def _unpublished(db) -> int:
+    with db.read() as conn:
+        return conn.execute(
+            sa.select(sa.func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None))
+        ).scalar_one()
+
+
+def _pool_size(deliberation: Deliberation, neighbourhood: str = "nb-1") -> int:
+    return len(deliberation.list_pool(neighbourhood, 500, "")[0])
+
+
+def test_consumer_applies_each_event_once_and_commits_its_offsets(database_url, migrated_db, clock,
+                                                                  runtime_settings, topic):
+    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+    subscription = Subscription(topic, ConcernReceived, deliberation.on_concern_received)
+    events = [_event("nb-1", n) for n in range(20)]
+    produce(runtime_settings.broker, topic, [(b"nb-1", e.SerializeToString()) for e in events])
+    group = f"group-{uuid.uuid4().hex[:6]}"
+
+    def consumer():
+        return EventConsumer(group=group, db=deliberation.db, subscriptions=[subscription],
+                             settings=runtime_settings, clock=clock)
+
+    with Running(consumer().run):
+        wait_for(lambda: _pool_size(deliberation) == 20, message="20 concerns pooled")
+    assert uncommitted(runtime_settings.broker, group, topic, expected=20) == 0
+
+    # The same events again (a relay that crashed before marking its rows): no effect.
+    produce(runtime_settings.broker, topic, [(b"nb-1", e.SerializeToString()) for e in events])
+    with Running(consumer().run):
+        wait_for(lambda: uncommitted(runtime_settings.broker, group, topic, expected=40) == 0, timeout_s=30,
+                 message="redelivered events consumed")
+    assert _pool_size(deliberation) == 20
+
+
+def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(database_url, migrated_db, clock,
+                                                                           runtime_settings, topic):
+    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+
+    def fails_on_boom(tx, event, env):
+        if event.concern.description == "boom":
+            raise RuntimeError("cannot handle boom")
+        deliberation.on_concern_received(tx, event, env)
+
+    good = [_event("nb-1", n) for n in range(3)]
+    failing = _event("nb-1", 99, description="boom")
+    produce(runtime_settings.broker, topic, [
+        (b"nb-1", good[0].SerializeToString()),
+        (b"nb-1", b"\x00garbage that is no envelope"),
+        (b"nb-1", failing.SerializeToString()),
+        (b"nb-1", good[1].SerializeToString()),
+        (b"nb-1", good[2].SerializeToString()),
+    ])
+    group = f"group-{uuid.uuid4().hex[:6]}"
+    consumer = EventConsumer(group=group, db=deliberation.db, settings=runtime_settings, clock=clock,
+                             subscriptions=[Subscription(topic, ConcernReceived, fails_on_boom)])
+    with Running(consumer.run):
+        wait_for(lambda: _pool_size(deliberation) == 3, message="the good concerns pooled")
+        parked = read_topic(runtime_settings.broker, dlq(topic), expected=2)
+        wait_for(lambda: uncommitted(runtime_settings.broker, group, topic, expected=5) == 0,
+                 message="offsets committed")
+    assert len(parked) == 2
+    reasons = {dict(r.headers)["lianyi-error"].decode() for r in parked}
+    assert any(r.startswith("undecodable") for r in reasons)
+    assert any("handler failed 3 times" in r and "cannot handle boom" in r for r in reasons)
+    assert all(dict(r.headers)["lianyi-consumer"] == group.encode() for r in parked)
+    assert {r.value for r in parked} == {b"\x00garbage that is no envelope", failing.SerializeToString()}

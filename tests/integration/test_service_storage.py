@@ -1,0 +1,143 @@
+"""Each service's storage on a real database (SQLite, and PostgreSQL where present)."""
+import pytest
+import sqlalchemy as sa
+
+from lianyi.intake.v1.events_pb2 import ConcernReceived
+from servicekit import envelope, migrations
+from servicekit.consumer import Subscription, apply_once
+from servicekit.errors import InvalidArgument, NotFound
+from servicekit.messaging_schema import outbox as outbox_table
+from servicekit.outbox import Outbox
+from servicekit.relay import Lease
+from services.deliberation.handlers import Deliberation
+from services.dispatch.handlers import Dispatch
+from services.evaluation.handlers import Evaluation
+from services.intake.domain import ReporterContact, SubmitConcern
+from services.intake.handlers import Intake
+from services.intake.messages import concern_to_proto
+
+TOPIC = "lianyi.intake.v1"
+
+
+def _submit(intake: Intake, neighbourhood="nb-1", **fields) -> object:
+    return intake.submit_concern(SubmitConcern(**{
+        "neighbourhood_id": neighbourhood, "channel": "door_visit", "category": "blocked_hallway",
+        "description": "三楼楼道堆满鞋柜", **fields}))
+
+
+def _event_for(concern) -> envelope.Envelope:
+    payload = ConcernReceived(concern=concern_to_proto(concern, with_contact=False))
+    return envelope.seal(payload, producer="intake", place=envelope.Place(concern.neighbourhood_id),
+                         occurred_at=concern.received_at)
+
+
+@pytest.mark.parametrize("service", ["intake", "deliberation", "dispatch", "evaluation"])
+def test_migrations_build_the_schema_and_rerun_as_a_no_op(service, database_url, migrated_db):
+    db = migrated_db(service, database_url)
+    migrations.upgrade(db, service)
+    tables = set(sa.inspect(db.engine).get_table_names())
+    assert {"outbox", "inbox", "relay_lease", "alembic_version"} <= tables
+
+
+def test_submitting_a_concern_writes_it_and_its_event_together(database_url, migrated_db, clock):
+    db = migrated_db("intake", database_url)
+    intake = Intake(db, Outbox(TOPIC), clock)
+    concern = _submit(intake, reporter=ReporterContact("王阿姨", "13812345678"))
+    assert intake.get_concern(concern.concern_id) == concern
+    with db.read() as conn:
+        row = conn.execute(sa.select(outbox_table)).one()
+    event = envelope.decode(row.payload)
+    received = envelope.open_payload(event, ConcernReceived)
+    assert (row.message_key, event.event_type) == ("nb-1", "lianyi.intake.v1.ConcernReceived")
+    assert received.concern.concern_id == concern.concern_id
+    assert not received.concern.HasField("reporter"), "events must not carry contact details"
+
+
+def test_a_refused_concern_writes_nothing(database_url, migrated_db, clock):
+    db = migrated_db("intake", database_url)
+    intake = Intake(db, Outbox(TOPIC), clock)
+    with pytest.raises(InvalidArgument, match="category"):
+        _submit(intake, category="weather")
+    with db.read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM concerns")).scalar_one() == 0
+        assert conn.execute(sa.text("SELECT count(*) FROM outbox")).scalar_one() == 0
+
+
+def test_an_unknown_concern_is_not_found(database_url, migrated_db, clock):
+    intake = Intake(migrated_db("intake", database_url), Outbox(TOPIC), clock)
+    with pytest.raises(NotFound):
+        intake.get_concern("01a2-no-such-concern")
+
+
+def test_the_pool_holds_each_concern_once_however_often_it_is_delivered(database_url, migrated_db, clock):
+    intake = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
+    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+    subscription = Subscription(TOPIC, ConcernReceived, deliberation.on_concern_received)
+    concern = _submit(intake)
+    event = _event_for(concern)
+    payload = envelope.open_payload(event, ConcernReceived)
+    assert apply_once(deliberation.db, subscription, event, payload, TOPIC, clock) is True
+    assert apply_once(deliberation.db, subscription, event, payload, TOPIC, clock) is False
+    # Even a second event about the same concern cannot pool it twice.
+    again = _event_for(concern)
+    assert apply_once(deliberation.db, subscription, again, payload, TOPIC, clock) is True
+    entries, next_token = deliberation.list_pool("nb-1", 0, "")
+    assert [e.concern_id for e in entries] == [concern.concern_id]
+    assert next_token == ""
+
+
+def test_the_pool_pages_in_arrival_order_and_stays_in_its_neighbourhood(database_url, migrated_db, clock):
+    intake = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
+    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+    subscription = Subscription(TOPIC, ConcernReceived, deliberation.on_concern_received)
+    ids = []
+    for n in range(5):
+        concern = _submit(intake, neighbourhood="nb-2" if n == 2 else "nb-1")
+        event = _event_for(concern)
+        apply_once(deliberation.db, subscription, event, envelope.open_payload(event, ConcernReceived), TOPIC, clock)
+        if n != 2:
+            ids.append(concern.concern_id)
+    first, token = deliberation.list_pool("nb-1", 3, "")
+    second, last_token = deliberation.list_pool("nb-1", 3, token)
+    assert [e.concern_id for e in first + second] == ids
+    assert token and last_token == ""
+
+
+def _deliver_twice(db, handler, concerns, clock) -> None:
+    subscription = Subscription(TOPIC, ConcernReceived, handler)
+    for concern in concerns:
+        event = _event_for(concern)
+        payload = envelope.open_payload(event, ConcernReceived)
+        apply_once(db, subscription, event, payload, TOPIC, clock)
+        apply_once(db, subscription, event, payload, TOPIC, clock)  # a redelivery
+
+
+def test_dispatch_keeps_each_concern_once_as_a_handling_candidate(database_url, migrated_db, clock):
+    intake = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
+    dispatch = Dispatch(migrated_db("dispatch", database_url))
+    concerns = [_submit(intake, household_id=f"h-{n}") for n in range(3)]
+    _deliver_twice(dispatch.db, dispatch.on_concern_received, concerns, clock)
+    assert dispatch.get_candidate(concerns[1].concern_id).household_id == "h-1"
+    with pytest.raises(NotFound):
+        dispatch.get_candidate("no-such-concern")
+
+
+def test_evaluation_counts_each_concern_once(database_url, migrated_db, clock):
+    intake = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
+    evaluation = Evaluation(migrated_db("evaluation", database_url))
+    concerns = [_submit(intake) for _ in range(3)]
+    _deliver_twice(evaluation.db, evaluation.on_concern_received, concerns, clock)
+    figures = evaluation.intake_figures("nb-1")
+    assert figures.concerns_received == 3
+    assert figures.first_received_at == clock.now()
+    assert evaluation.intake_figures("nb-quiet").concerns_received == 0
+
+
+def test_only_one_relay_holds_the_lease_until_it_expires(database_url, migrated_db, clock):
+    db = migrated_db("intake", database_url)
+    first, second = Lease(db, "relay-a", clock), Lease(db, "relay-b", clock)
+    assert first.hold() and not second.hold()
+    clock.advance(seconds=60)  # relay-a stopped renewing
+    assert second.hold()
+    second.release()
+    assert first.hold()

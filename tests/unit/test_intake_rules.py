@@ -1,0 +1,57 @@
+"""Intake's rules for accepting a concern, and how contact details are masked."""
+from datetime import datetime, timezone
+
+import pytest
+
+from servicekit.errors import InvalidArgument
+from services.intake.domain import DESCRIPTION_MAX_CHARS, ReporterContact, SubmitConcern, masked_phone, receive
+
+NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def _receive(open_categories=("noise",), **fields):
+    cmd = SubmitConcern(**{"neighbourhood_id": "nb-1", "channel": "online", "category": "noise",
+                           "description": "楼上装修太吵", **fields})
+    return receive(cmd, concern_id="c1", received_at=NOW, category_is_open=lambda c: c in open_categories)
+
+
+def test_a_valid_concern_is_received_with_trimmed_description():
+    concern = _receive(description="  楼道堆放杂物  ")
+    assert concern.status == "received"
+    assert concern.description == "楼道堆放杂物"
+    assert concern.received_at == NOW
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"neighbourhood_id": ""}, "neighbourhood_id"),
+    ({"neighbourhood_id": "has space"}, "neighbourhood_id"),
+    ({"household_id": "../etc"}, "household_id"),
+    ({"channel": "phone"}, "channel"),
+    ({"description": "   "}, "description must not be empty"),
+    ({"description": "x" * (DESCRIPTION_MAX_CHARS + 1)}, "longer than"),
+    ({"reporter": ReporterContact("王", "not-a-phone")}, "phone"),
+    ({"category": "weather"}, "category 'weather'"),
+])
+def test_a_concern_breaking_a_rule_is_refused_with_the_reason(fields, problem):
+    with pytest.raises(InvalidArgument, match=problem):
+        _receive(**fields)
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(InvalidArgument) as refused:
+        _receive(neighbourhood_id="", channel="fax", description="")
+    assert refused.value.detail.count(";") == 2
+
+
+def test_an_empty_reporter_is_no_reporter():
+    assert _receive(reporter=ReporterContact("", "")).reporter is None
+
+
+@pytest.mark.parametrize("phone, masked", [
+    ("13812345678", "138****5678"),
+    ("+86 138-1234-5678", "*********5678"),
+    ("8765432", "***5432"),
+    ("1234", "****"),
+])
+def test_phone_numbers_keep_only_the_last_four_digits(phone, masked):
+    assert masked_phone(phone) == masked

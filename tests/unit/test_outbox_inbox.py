@@ -1,0 +1,68 @@
+"""Outbox and inbox: the event commits or vanishes with its state; a repeat is recognised."""
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from lianyi.intake.v1.concern_pb2 import Concern
+from lianyi.intake.v1.events_pb2 import ConcernReceived
+from servicekit import envelope, inbox
+from servicekit.messaging_schema import inbox as inbox_table
+from servicekit.messaging_schema import outbox as outbox_table
+from servicekit.outbox import Outbox, backlog
+
+AT = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+def _event(neighbourhood="nb-7"):
+    payload = ConcernReceived(concern=Concern(concern_id="c1", neighbourhood_id=neighbourhood))
+    return envelope.seal(payload, producer="intake", place=envelope.Place(neighbourhood), occurred_at=AT)
+
+
+def test_outbox_row_carries_the_envelope_keyed_by_neighbourhood(memory_db):
+    box, event = Outbox("lianyi.intake.v1"), _event("nb-7")
+    with memory_db.write() as tx:
+        box.add(tx, event)
+    with memory_db.read() as conn:
+        row = conn.execute(sa.select(outbox_table)).one()
+        assert backlog(conn) == 1
+    assert (row.topic, row.message_key, row.event_id) == ("lianyi.intake.v1", "nb-7", event.event_id)
+    assert envelope.decode(row.payload) == event
+    assert row.published_at is None
+
+
+def test_outbox_wakes_the_relay_only_after_commit(memory_db):
+    box = Outbox("lianyi.intake.v1")
+    with memory_db.write() as tx:
+        box.add(tx, _event())
+        assert not box.committed.is_set()
+    assert box.committed.is_set()
+
+
+def test_a_rolled_back_transaction_leaves_no_event_and_no_wake_up(memory_db):
+    box = Outbox("lianyi.intake.v1")
+    with pytest.raises(RuntimeError), memory_db.write() as tx:
+        box.add(tx, _event())
+        raise RuntimeError("the state change failed")
+    with memory_db.read() as conn:
+        assert backlog(conn) == 0
+    assert not box.committed.is_set()
+
+
+def test_inbox_refuses_an_event_applied_before(memory_db):
+    event = _event()
+    with memory_db.write() as tx:
+        inbox.record(tx, event, "lianyi.intake.v1", AT)
+    with pytest.raises(inbox.DuplicateEvent), memory_db.write() as tx:
+        inbox.record(tx, event, "lianyi.intake.v1", AT)
+
+
+def test_inbox_claim_rolls_back_with_the_effects(memory_db):
+    event = _event()
+    with pytest.raises(RuntimeError), memory_db.write() as tx:
+        inbox.record(tx, event, "lianyi.intake.v1", AT)
+        raise RuntimeError("the handler failed")
+    with memory_db.write() as tx:  # not a duplicate: the failed attempt left nothing behind
+        inbox.record(tx, event, "lianyi.intake.v1", AT)
+    with memory_db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(inbox_table)).scalar_one() == 1

@@ -1,0 +1,46 @@
+"""Page tokens and settings refuse nonsense instead of guessing."""
+import pytest
+from pydantic import ValidationError
+
+from servicekit import paging
+from servicekit.config import RuntimeSettings, load_service_settings
+from servicekit.errors import InvalidArgument
+
+
+def test_a_page_token_round_trips():
+    assert paging.decode_token(paging.encode_token(41)) == 41
+    assert paging.decode_token("") == 0
+
+
+@pytest.mark.parametrize("token", ["garbage!", "YWZ0ZXI6LTE", "Zm9vOjE"])
+def test_a_token_we_did_not_issue_is_refused(token):
+    with pytest.raises(InvalidArgument, match="page_token"):
+        paging.decode_token(token)
+
+
+def test_page_size_defaults_and_is_capped():
+    assert paging.page_size(0) == paging.DEFAULT_PAGE_SIZE
+    assert paging.page_size(10_000) == paging.MAX_PAGE_SIZE
+    with pytest.raises(InvalidArgument):
+        paging.page_size(-1)
+
+
+def test_a_broker_address_without_a_port_fails_fast(monkeypatch):
+    monkeypatch.setenv("LIANYI_BROKER", "localhost")
+    with pytest.raises(ValidationError, match="host:port"):
+        RuntimeSettings()
+
+
+def test_a_service_address_that_is_not_host_port_fails_fast(monkeypatch):
+    monkeypatch.setenv("LIANYI_INTAKE_GRPC_ADDR", "intake")
+    with pytest.raises(ValidationError, match="host:port"):
+        load_service_settings("intake")
+
+
+def test_defaults_are_the_embedded_local_run(monkeypatch):
+    for name in ("LIANYI_INTAKE_GRPC_ADDR", "LIANYI_INTAKE_DATABASE_URL", "LIANYI_VAR_DIR", "LIANYI_BROKER"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_service_settings("intake")
+    assert settings.grpc_addr == "127.0.0.1:50051"
+    assert settings.database_url == "sqlite:///var/intake.db"
+    assert settings.runtime.broker == "127.0.0.1:9092"
