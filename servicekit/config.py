@@ -43,8 +43,14 @@ class RuntimeSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(6000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(1000, ge=100)
     kafka_max_poll_records: int = Field(200, ge=1, le=5000)
-    kafka_fetch_max_wait_ms: int = Field(10, ge=0)
+    # Idle consumers long-poll: 10 ms would cost each consumer and the broker ~10% of a core
+    # doing nothing; under load fetches return as soon as records are there.
+    kafka_fetch_max_wait_ms: int = Field(100, ge=0)
+    # With fetch_max_wait_ms this trades at most that wait for fuller polls (fewer transactions).
+    kafka_fetch_min_bytes: int = Field(1, ge=1)
     topic_partitions: int = Field(4, ge=1, le=256)
+    # Threads serving gRPC calls; more mostly adds GIL contention, since calls are short.
+    grpc_max_workers: int = Field(8, ge=1, le=256)
     relay_batch_size: int = Field(500, ge=1, le=10000)
     relay_idle_poll_s: float = Field(0.2, gt=0, le=10)
     # A handler failing this many times in a row sends the event to the DLQ.

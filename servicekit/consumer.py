@@ -43,6 +43,24 @@ class Subscription:
         return self.payload_class.DESCRIPTOR.full_name
 
 
+def apply_batch(db: Database, items: list[tuple[str, Envelope, Subscription, Message]], clock: Clock) -> list[bool]:
+    """Apply several events in one transaction (far fewer commits); for each, True if applied and
+    False if it was applied before. Any failure rolls back all of them."""
+    applied = []
+    with db.write() as tx:
+        for topic, envelope, subscription, payload in items:
+            token = logs.correlation_id.set(envelope.correlation_id)
+            try:
+                inbox.record(tx, envelope, topic, clock.now())
+                subscription.handle(tx, payload, envelope)
+                applied.append(True)
+            except inbox.DuplicateEvent:
+                applied.append(False)  # nothing was written for it, so the batch goes on
+            finally:
+                logs.correlation_id.reset(token)
+    return applied
+
+
 def apply_once(db: Database, subscription: Subscription, envelope: Envelope, payload: Message,
                topic: str, clock: Clock) -> bool:
     """Apply one event in one transaction with its inbox claim; False if it was applied before."""
@@ -65,7 +83,6 @@ class EventConsumer:
         self.group, self.db, self.settings, self.clock = group, db, settings, clock
         self._by_type = {s.event_type: s for s in subscriptions}
         self.topics = sorted({s.topic for s in subscriptions})
-        self.assigned = threading.Event()
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set."""
@@ -75,12 +92,9 @@ class EventConsumer:
         try:
             while not stop.is_set():
                 batch = consumer.poll(timeout_ms=250)
-                if consumer.assignment():
-                    self.assigned.set()
                 for partition, records in batch.items():
-                    for record in records:
-                        self._process(record, dlq_producer, stop)
-                        done[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+                    self._process_batch(records, dlq_producer, stop)
+                    done[partition] = OffsetAndMetadata(records[-1].offset + 1, "", -1)
                 self._commit(consumer, done)
         except _Stopping:
             log.info("consumer stopping mid-batch; unprocessed records will be redelivered")
@@ -101,24 +115,52 @@ class EventConsumer:
             log.warning("offset commit failed; records may be redelivered", exc_info=True)
             done.clear()
 
-    def _process(self, record, dlq_producer, stop: threading.Event) -> None:
+    def _process_batch(self, records: list, dlq_producer, stop: threading.Event) -> None:
+        """One partition's records: all in one transaction when they all apply cleanly; otherwise
+        one at a time, with retries and the DLQ for the ones that keep failing."""
+        ready = []
+        for record in records:
+            decoded = self._decode(record, dlq_producer, stop)
+            if decoded is not None:
+                ready.append((record, *decoded))
+        if not ready:
+            return
+        try:
+            outcomes = apply_batch(self.db, [(r.topic, e, s, p) for r, e, s, p in ready], self.clock)
+        except Exception:
+            log.info("a batch of %d failed; applying its events one by one", len(ready), exc_info=True)
+            for record, envelope, subscription, payload in ready:
+                token = logs.correlation_id.set(envelope.correlation_id)
+                try:
+                    self._apply(record, envelope, subscription, payload, dlq_producer, stop)
+                finally:
+                    logs.correlation_id.reset(token)
+            return
+        for (record, envelope, _, _), applied in zip(ready, outcomes):
+            self._count(record.topic, envelope, applied)
+
+    def _decode(self, record, dlq_producer, stop) -> tuple[Envelope, Subscription, Message] | None:
+        """The envelope, its subscription and payload; None if ignored or dead-lettered."""
         topic = record.topic
         try:
             envelope = envelopes.decode(record.value)
             subscription = self._by_type.get(envelope.event_type)
             if subscription is None:
                 metrics.events_consumed.labels(topic, envelope.event_type, "ignored").inc()
-                return
-            payload = envelopes.open_payload(envelope, subscription.payload_class)
+                return None
+            return envelope, subscription, envelopes.open_payload(envelope, subscription.payload_class)
         except UndecodableEvent as exc:
             metrics.consumer_errors.labels(topic, "undecodable").inc()
             self._dead_letter(record, f"undecodable: {exc}", dlq_producer, stop)
+            return None
+
+    def _count(self, topic: str, envelope: Envelope, applied: bool) -> None:
+        if not applied:
+            metrics.events_consumed.labels(topic, envelope.event_type, "duplicate").inc()
             return
-        token = logs.correlation_id.set(envelope.correlation_id)
-        try:
-            self._apply(record, envelope, subscription, payload, dlq_producer, stop)
-        finally:
-            logs.correlation_id.reset(token)
+        metrics.events_consumed.labels(topic, envelope.event_type, "applied").inc()
+        lag = self.clock.now() - envelope.occurred_at.ToDatetime(tzinfo=timezone.utc)
+        metrics.event_lag.labels(topic).observe(max(lag.total_seconds(), 0))
 
     def _apply(self, record, envelope, subscription, payload, dlq_producer, stop) -> None:
         topic, attempt, backoff = record.topic, 0, 0.05
@@ -146,12 +188,7 @@ class EventConsumer:
                                       dlq_producer, stop, envelope.event_id)
                     return
             else:
-                if not applied:
-                    metrics.events_consumed.labels(topic, envelope.event_type, "duplicate").inc()
-                    return
-                metrics.events_consumed.labels(topic, envelope.event_type, "applied").inc()
-                lag = self.clock.now() - envelope.occurred_at.ToDatetime(tzinfo=timezone.utc)
-                metrics.event_lag.labels(topic).observe(max(lag.total_seconds(), 0))
+                self._count(topic, envelope, applied)
                 return
             if stop.wait(backoff):
                 raise _Stopping()

@@ -3,8 +3,10 @@ SQLite (the embedded default) and PostgreSQL (production).
 """
 from __future__ import annotations
 
+import functools
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -75,6 +77,26 @@ def create_engine(url: str) -> Engine:
     return engine
 
 
+def insert_or_ignore(conn: Connection, table: sa.Table, **values) -> bool:
+    """Insert a row unless one with the same key exists; True if inserted.
+
+    One statement, and a conflict does not abort the transaction (as a failed INSERT would on
+    PostgreSQL), so it is safe inside a batch.
+    """
+    return conn.execute(_insert_or_ignore_statement(table, conn.dialect.name), values).first() is not None
+
+
+@functools.cache
+def _insert_or_ignore_statement(table: sa.Table, dialect: str):
+    # Built once per table: constructing a statement per row costs more than running it.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # RETURNING, not rowcount: with psycopg, SQLAlchemy does not report rowcount for this form.
+    return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
 def prepare(engine: Engine) -> None:
     """One-time database set-up before any worker starts (WAL on SQLite; nothing elsewhere)."""
     if engine.dialect.name == "sqlite":
@@ -103,6 +125,9 @@ class Database:
 
     def __init__(self, url: str):
         self.engine = create_engine(url)
+        # SQLite has one writer at a time. Queueing this process's writers on a lock is far cheaper
+        # than letting them collide on the file lock and back off in SQLite's busy handler.
+        self._write_lock = threading.Lock() if self.backend == "sqlite" else nullcontext()
 
     @property
     def backend(self) -> str:
@@ -111,8 +136,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Transaction]:
         """One write transaction: committed on normal exit, rolled back on an exception."""
-        tx = None
-        with self.engine.connect() as conn:
+        with self._write_lock, self.engine.connect() as conn:
             conn.execution_options(lianyi_write=True)
             with conn.begin():
                 tx = Transaction(conn)

@@ -43,6 +43,7 @@ def consumer(settings: RuntimeSettings, group: str, topics: list[str]) -> KafkaC
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_poll_records=settings.kafka_max_poll_records,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        fetch_min_bytes=settings.kafka_fetch_min_bytes,
     )
 
 

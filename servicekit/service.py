@@ -48,7 +48,7 @@ class ServiceProcess:
         self.db = Database(settings.database_url)
         self.outbox = Outbox(TOPIC_OF_SERVICE[settings.name])
         wiring = build(self.db, self.outbox, self.clock)
-        self.grpc = GrpcServer(settings.grpc_addr, wiring.registrations)
+        self.grpc = GrpcServer(settings.grpc_addr, wiring.registrations, settings.runtime.grpc_max_workers)
         holder = f"{socket.gethostname()}:{os.getpid()}"
         self.relay = OutboxRelay(self.db, self.outbox, settings.runtime, self.clock, holder)
         self.consumer = (

@@ -7,17 +7,24 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.structs import TopicPartition
 
 
-def read_topic(broker: str, topic: str, expected: int, timeout_s: float = 20) -> list:
-    """Every record on `topic` from the beginning, once at least `expected` have arrived."""
+def read_topic(broker: str, topic: str, expected: int | None = None, timeout_s: float = 20) -> list:
+    """Every record on `topic` from the beginning: once at least `expected` have arrived, or
+    (with no `expected`) once the topic has gone quiet."""
     consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False, fetch_max_wait_ms=10)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
-        records, deadline = [], time.monotonic() + timeout_s
-        while len(records) < expected and time.monotonic() < deadline:
-            for batch in consumer.poll(timeout_ms=100).values():
+        records, deadline, quiet_polls = [], time.monotonic() + timeout_s, 0
+        while time.monotonic() < deadline:
+            if expected is not None and len(records) >= expected:
+                break
+            batches = consumer.poll(timeout_ms=100)
+            for batch in batches.values():
                 records.extend(batch)
+            quiet_polls = 0 if batches else quiet_polls + 1
+            if expected is None and quiet_polls >= 3:
+                break
         return records
     finally:
         consumer.close()

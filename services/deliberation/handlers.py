@@ -19,8 +19,6 @@ class Deliberation:
     def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
         """A received concern joins its neighbourhood's pool (once, however often it arrives)."""
         concern = event.concern
-        if storage.is_pooled(tx.conn, concern.concern_id):
-            return
         storage.add_entry(
             tx.conn,
             concern_id=concern.concern_id,

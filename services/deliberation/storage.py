@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from servicekit.database import UtcDateTime
+from servicekit.database import UtcDateTime, insert_or_ignore
 
 metadata = sa.MetaData()
 
@@ -36,18 +36,13 @@ class PoolEntry:
     pooled_at: datetime
 
 
-def is_pooled(conn: sa.Connection, concern_id: str) -> bool:
-    return conn.execute(
-        sa.select(pool_entries.c.seq).where(pool_entries.c.concern_id == concern_id)
-    ).first() is not None
-
-
 def add_entry(conn: sa.Connection, *, concern_id: str, neighbourhood_id: str, category: str,
-              description: str, received_at: datetime, pooled_at: datetime) -> None:
-    conn.execute(pool_entries.insert().values(
-        concern_id=concern_id, neighbourhood_id=neighbourhood_id, category=category,
+              description: str, received_at: datetime, pooled_at: datetime) -> bool:
+    """Pool a concern; False (and no change) if it is already in the pool."""
+    return insert_or_ignore(
+        conn, pool_entries, concern_id=concern_id, neighbourhood_id=neighbourhood_id, category=category,
         description=description, received_at=received_at, pooled_at=pooled_at,
-    ))
+    )
 
 
 def list_entries(conn: sa.Connection, neighbourhood_id: str, after_seq: int, limit: int) -> list[PoolEntry]:

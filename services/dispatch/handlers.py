@@ -16,8 +16,6 @@ class Dispatch:
 
     def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
         concern = event.concern
-        if storage.get_candidate(tx.conn, concern.concern_id):
-            return
         storage.add_candidate(tx.conn, storage.HandlingCandidate(
             concern_id=concern.concern_id,
             neighbourhood_id=concern.neighbourhood_id,

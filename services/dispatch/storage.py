@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from servicekit.database import UtcDateTime
+from servicekit.database import UtcDateTime, insert_or_ignore
 
 metadata = sa.MetaData()
 
@@ -38,5 +38,6 @@ def get_candidate(conn: sa.Connection, concern_id: str) -> HandlingCandidate | N
     return HandlingCandidate(**row._mapping) if row else None
 
 
-def add_candidate(conn: sa.Connection, candidate: HandlingCandidate) -> None:
-    conn.execute(handling_candidates.insert().values(**candidate.__dict__))
+def add_candidate(conn: sa.Connection, candidate: HandlingCandidate) -> bool:
+    """Keep a candidate; False (and no change) if dispatch already has this concern."""
+    return insert_or_ignore(conn, handling_candidates, **candidate.__dict__)

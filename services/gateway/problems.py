@@ -83,6 +83,10 @@ def install(app: Flask) -> None:
             detail = exc.details() or HTTPStatus(status).phrase
         return problem(status, detail)
 
+    @app.errorhandler(413)
+    def _too_large(exc: HTTPException):
+        return problem(413, f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes")
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         return problem(exc.code or 500, exc.description or HTTPStatus(exc.code or 500).phrase)

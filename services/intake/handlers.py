@@ -1,6 +1,8 @@
 """Intake's command handlers: each is one transaction writing state and its event together."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from servicekit import envelope
 from servicekit.clock import Clock
 from servicekit.database import Database
@@ -12,9 +14,22 @@ from services.intake import domain, storage
 from services.intake.messages import concern_to_proto
 
 
+# Categories change rarely (an administrator's edit); re-reading them on every submission would
+# cost a query each. A change is seen within this long.
+CATEGORY_CACHE_TTL = timedelta(seconds=30)
+
+
 class Intake:
     def __init__(self, db: Database, outbox: Outbox, clock: Clock):
         self.db, self.outbox, self.clock = db, outbox, clock
+        self._categories: frozenset[str] = frozenset()
+        self._categories_read_at: datetime | None = None
+
+    def _open_categories(self, conn) -> frozenset[str]:
+        now = self.clock.now()
+        if self._categories_read_at is None or now - self._categories_read_at > CATEGORY_CACHE_TTL:
+            self._categories, self._categories_read_at = storage.open_categories(conn), now
+        return self._categories
 
     def submit_concern(self, cmd: domain.SubmitConcern) -> domain.Concern:
         with self.db.write() as tx:
@@ -22,7 +37,7 @@ class Intake:
                 cmd,
                 concern_id=new_id(),
                 received_at=self.clock.now(),
-                category_is_open=lambda code: storage.category_is_open(tx.conn, code),
+                category_is_open=self._open_categories(tx.conn).__contains__,
             )
             storage.add_concern(tx.conn, concern)
             # Events leave out contact details: no consumer needs a resident's phone number.

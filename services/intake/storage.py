@@ -34,28 +34,27 @@ categories = sa.Table(
 )
 
 
-def category_is_open(conn: sa.Connection, code: str) -> bool:
-    return conn.execute(
-        sa.select(categories.c.code).where(categories.c.code == code, categories.c.is_open.is_(True))
-    ).first() is not None
+_INSERT_CONCERN = concerns.insert()
+
+
+def open_categories(conn: sa.Connection) -> frozenset[str]:
+    return frozenset(conn.execute(sa.select(categories.c.code).where(categories.c.is_open.is_(True))).scalars())
 
 
 def add_concern(conn: sa.Connection, concern: Concern) -> None:
     reporter = concern.reporter
-    conn.execute(
-        concerns.insert().values(
-            concern_id=concern.concern_id,
-            neighbourhood_id=concern.neighbourhood_id,
-            household_id=concern.household_id,
-            channel=concern.channel,
-            category=concern.category,
-            description=concern.description,
-            reporter_name=reporter.name if reporter else None,
-            reporter_phone=reporter.phone if reporter else None,
-            status=concern.status,
-            received_at=concern.received_at,
-        )
-    )
+    conn.execute(_INSERT_CONCERN, {
+        "concern_id": concern.concern_id,
+        "neighbourhood_id": concern.neighbourhood_id,
+        "household_id": concern.household_id,
+        "channel": concern.channel,
+        "category": concern.category,
+        "description": concern.description,
+        "reporter_name": reporter.name if reporter else None,
+        "reporter_phone": reporter.phone if reporter else None,
+        "status": concern.status,
+        "received_at": concern.received_at,
+    })
 
 
 def get_concern(conn: sa.Connection, concern_id: str) -> Concern | None:

@@ -1,0 +1,154 @@
+"""`make bench`: concerns posted through the gateway, measured until they arrive in deliberation's
+pool, next to a bare Flask+SQLite baseline measured in the same run on the same machine.
+
+    python -m bench.pipeline [--count 2000] [--clients 16]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import requests
+
+from bench.baseline_app import prepare
+from servicekit import processes
+from servicekit.supervisor import Addresses, LocalSystem
+
+BODY = {"neighbourhood_id": "", "channel": "online", "category": "noise", "description": "晚上十点后楼上仍有装修噪音"}
+
+
+def _post_all(url: str, count: int, clients: int, neighbourhood: str) -> tuple[float, dict[str, float], list[float]]:
+    """POST `count` concerns with `clients` concurrent keep-alive clients.
+    Returns (seconds, {concern_id: wall-clock time posted}, request latencies)."""
+    local = threading.local()
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    body = {**BODY, "neighbourhood_id": neighbourhood}
+
+    def post(_: int) -> None:
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        wall, started = time.time(), time.perf_counter()
+        response = session.post(url, json=body, timeout=60)
+        latencies.append(time.perf_counter() - started)
+        if response.status_code != 201:
+            raise RuntimeError(f"POST failed: {response.status_code} {response.text[:200]}")
+        sent[response.json()["concern_id"]] = wall
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(post, range(count)))
+    return time.perf_counter() - started, sent, latencies
+
+
+def _pooled_at(gateway: str, neighbourhood: str) -> dict[str, float]:
+    found, token = {}, ""
+    while True:
+        params = {"page_size": 500, **({"page_token": token} if token else {})}
+        page = requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/pool", params=params, timeout=30).json()
+        for entry in page["entries"]:
+            found[entry["concern_id"]] = datetime.fromisoformat(entry["pooled_at"]).timestamp()
+        token = page["next_page_token"]
+        if not token:
+            return found
+
+
+def _wait_until(condition, timeout_s: float):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise TimeoutError(f"not reached within {timeout_s}s")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def bench_baseline(count: int, clients: int, workdir: Path) -> dict:
+    db = workdir / "baseline.db"
+    prepare(str(db))
+    address = f"127.0.0.1:{processes.free_port()}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", address, "--worker-class", "gthread",
+         "--workers", os.environ.get("LIANYI_GATEWAY_WORKERS", "2"),
+         "--threads", os.environ.get("LIANYI_GATEWAY_THREADS", "8"), "bench.baseline_app:create_app()"],
+        env={**os.environ, "BASELINE_DB": str(db)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True, preexec_fn=processes.die_with_parent,
+    )
+    try:
+        processes.wait_for_port(address, 30, server)
+        url = f"http://{address}/api/v1/concerns"
+        _post_all(url, min(200, count), clients, "warm-up")
+        seconds, _, latencies = _post_all(url, count, clients, "baseline")
+    finally:
+        processes.stop(server)
+    return {"throughput": count / seconds, "p50": _percentile(latencies, 50), "p99": _percentile(latencies, 99)}
+
+
+def bench_pipeline(count: int, clients: int, workdir: Path) -> dict:
+    system = LocalSystem(workdir / "var", Addresses.free(), {"LIANYI_LOG_LEVEL": "WARNING"})
+    try:
+        system.start()
+        gateway = f"http://{system.addresses.gateway}"
+        url = f"{gateway}/api/v1/concerns"
+        # Warm up end to end: consumer groups finish joining only after the rebalance timeout.
+        warm_up = min(200, count)
+        _post_all(url, warm_up, clients, "warm-up")
+        _wait_until(lambda: len(_pooled_at(gateway, "warm-up")) >= warm_up, 120)
+        started = time.time()
+        post_seconds, sent, post_latencies = _post_all(url, count, clients, "bench")
+        pooled = _wait_until(lambda: (found := _pooled_at(gateway, "bench")) and len(found) >= count and found, 300)
+    finally:
+        system.stop()
+    if set(pooled) != set(sent):
+        raise RuntimeError(f"{len(sent)} posted but {len(pooled)} pooled (or different ids)")
+    arrivals = [pooled[cid] - sent[cid] for cid in sent]
+    end_to_end_seconds = max(pooled.values()) - started
+    return {
+        "throughput": count / end_to_end_seconds,
+        "post_throughput": count / post_seconds,
+        "p50": _percentile(arrivals, 50),
+        "p99": _percentile(arrivals, 99),
+        "post_p99": _percentile(post_latencies, 99),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="lianyi-bench-") as tmp:
+        workdir = Path(tmp)
+        print(f"posting {args.count} concerns with {args.clients} concurrent clients on {os.cpu_count()} cores",
+              flush=True)
+        baseline = bench_baseline(args.count, args.clients, workdir)
+        pipeline = bench_pipeline(args.count, args.clients, workdir)
+    ratio = pipeline["throughput"] / baseline["throughput"]
+    ms = 1000
+    print()
+    print(f"{'':38} {'concerns/s':>11} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'baseline: Flask + SQLite insert':38} {baseline['throughput']:11.0f} "
+          f"{baseline['p50'] * ms:8.1f} {baseline['p99'] * ms:8.1f}")
+    print(f"{'pipeline: POST → deliberation pool':38} {pipeline['throughput']:11.0f} "
+          f"{pipeline['p50'] * ms:8.1f} {pipeline['p99'] * ms:8.1f}")
+    print(f"{'  (gateway POST alone)':38} {pipeline['post_throughput']:11.0f} {'':8} "
+          f"{pipeline['post_p99'] * ms:8.1f}")
+    print(f"\npipeline / baseline throughput: {ratio:.2f}x (target ≥ 0.5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

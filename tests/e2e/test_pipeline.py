@@ -1,0 +1,109 @@
+"""The first slice over the wire: gateway → intake → outbox → broker → every consumer, exactly once."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+from lianyi.dispatch.v1 import dispatch_service_pb2 as dispatch_pb
+from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
+from lianyi.evaluation.v1 import evaluation_service_pb2 as evaluation_pb
+from lianyi.evaluation.v1.evaluation_service_pb2_grpc import EvaluationServiceStub
+from servicekit import envelope, topics
+from tests.e2e.conftest import pool_ids, post_concerns, submission
+from tests.kafka_helpers import produce, read_topic, wait_for
+
+
+def _wait_for_pool(gateway, neighbourhood, expected: set[str], timeout_s=60) -> list[str]:
+    wait_for(lambda: set(pool_ids(gateway, neighbourhood)) >= expected, timeout_s=timeout_s,
+             interval_s=0.2, message=f"{len(expected)} concerns in {neighbourhood}'s pool")
+    return pool_ids(gateway, neighbourhood)
+
+
+def test_200_concerns_reach_deliberation_dispatch_and_evaluation_exactly_once(gateway, neighbourhood, grpc_channel):
+    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(200)])
+    assert len(set(ids)) == 200
+
+    pooled = _wait_for_pool(gateway, neighbourhood, set(ids))
+    assert sorted(pooled) == sorted(ids), "every concern pooled exactly once"
+
+    dispatch = DispatchServiceStub(grpc_channel("dispatch"))
+    for concern_id in ids:
+        candidate = dispatch.GetHandlingCandidate(dispatch_pb.GetHandlingCandidateRequest(concern_id=concern_id))
+        assert candidate.neighbourhood_id == neighbourhood
+    evaluation = EvaluationServiceStub(grpc_channel("evaluation"))
+    wait_for(lambda: evaluation.GetIntakeFigures(
+        evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=neighbourhood)).concerns_received == 200,
+        message="evaluation counted 200")
+    time.sleep(1)  # anything doubled would show up now
+    assert evaluation.GetIntakeFigures(
+        evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=neighbourhood)).concerns_received == 200
+
+
+def test_a_posted_concern_can_be_fetched_with_contact_masked(gateway, neighbourhood):
+    import requests
+
+    body = submission(neighbourhood, household_id="h-301", reporter={"name": "林伯", "phone": "13912345678"})
+    created = requests.post(f"{gateway}/api/v1/concerns", json=body, timeout=10)
+    assert created.status_code == 201
+    assert created.headers["Location"] == f"/api/v1/concerns/{created.json()['concern_id']}"
+    fetched = requests.get(f"{gateway}{created.headers['Location']}", timeout=10).json()
+    assert fetched == created.json()
+    assert fetched["reporter"] == {"name": "林伯", "phone": "139****5678"}
+    assert (fetched["household_id"], fetched["status"], fetched["channel"]) == ("h-301", "received", "online")
+
+
+def test_deliberation_killed_mid_stream_still_pools_every_concern_once(system, gateway, neighbourhood):
+    bodies = [submission(neighbourhood, n) for n in range(200)]
+    ids: list[str] = []
+    poster = threading.Thread(target=lambda: ids.extend(post_concerns(gateway, bodies, workers=4)))
+    poster.start()
+    wait_for(lambda: len(pool_ids(gateway, neighbourhood)) >= 20, timeout_s=60, message="the stream under way")
+
+    pooled_before_kill = len(pool_ids(gateway, neighbourhood))
+    victim = system.children["deliberation"]
+    os.kill(victim.pid, signal.SIGKILL)
+    assert pooled_before_kill < 200, "the kill must land mid-stream for this test to mean anything"
+    victim.wait(10)
+    system.start_service("deliberation")  # same database, same consumer group
+    poster.join(120)
+
+    assert len(ids) == 200
+    pooled = _wait_for_pool(gateway, neighbourhood, set(ids), timeout_s=90)
+    assert sorted(pooled) == sorted(ids), "nothing lost, nothing doubled across the kill"
+
+
+def test_garbage_on_the_intake_topic_is_dead_lettered_while_good_concerns_flow(system, gateway, neighbourhood):
+    garbage = f"not an event {neighbourhood}".encode()
+    produce(system.addresses.broker, topics.INTAKE, [(neighbourhood.encode(), garbage)])
+    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(3)])
+    _wait_for_pool(gateway, neighbourhood, set(ids))
+
+    def parked():
+        return [r for r in read_topic(system.addresses.broker, topics.dlq(topics.INTAKE))
+                if r.value == garbage]
+
+    records = wait_for(lambda: len(parked()) >= 3 and parked(), message="garbage in the DLQ for all three consumers")
+    consumers = sorted(dict(r.headers)["lianyi-consumer"].decode() for r in records)
+    assert consumers == ["deliberation", "dispatch", "evaluation"]
+    assert all(dict(r.headers)["lianyi-error"].startswith(b"undecodable") for r in records)
+
+
+def test_the_correlation_id_travels_from_the_request_into_the_event(system, gateway, neighbourhood):
+    import requests
+
+    response = requests.post(f"{gateway}/api/v1/concerns", json=submission(neighbourhood),
+                             headers={"X-Correlation-Id": f"trace-{neighbourhood}"}, timeout=10)
+    assert response.headers["X-Correlation-Id"] == f"trace-{neighbourhood}"
+    concern_id = response.json()["concern_id"]
+
+    def event():
+        for record in read_topic(system.addresses.broker, topics.INTAKE):
+            if record.key == neighbourhood.encode():
+                return envelope.decode(record.value)
+
+    sealed = wait_for(event, message="the ConcernReceived event on the topic")
+    assert sealed.correlation_id == f"trace-{neighbourhood}"
+    assert sealed.producer == "intake"
+    assert concern_id in sealed.payload.value.decode(errors="ignore")
