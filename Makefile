@@ -45,6 +45,11 @@ test-e2e: install
 bench: install
 	$(PY) -m bench.pipeline $(BENCH_ARGS)
 
+# Render the Kubernetes base and check it (schemas, security context, probes).
+k8s: install
+	kubectl kustomize deploy/k8s/base >/dev/null
+	$(PY) -m pytest tests/deploy $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(GEN) var .pytest_cache
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
