@@ -50,9 +50,10 @@ class RuntimeSettings(BaseSettings):
     kafka_fetch_min_bytes: int = Field(1, ge=1)
     topic_partitions: int = Field(4, ge=1, le=256)
     # Threads serving gRPC calls; more mostly adds GIL contention, since calls are short.
-    grpc_max_workers: int = Field(8, ge=1, le=256)
+    grpc_max_workers: int = Field(4, ge=1, le=256)
     relay_batch_size: int = Field(500, ge=1, le=10000)
     relay_idle_poll_s: float = Field(0.2, gt=0, le=10)
+    relay_linger_s: float = Field(0.005, ge=0, le=1)
     # A handler failing this many times in a row sends the event to the DLQ.
     consumer_max_attempts: int = Field(5, ge=1, le=100)
 

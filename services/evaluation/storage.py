@@ -18,20 +18,21 @@ intake_figures = sa.Table(
 )
 
 
+# Built once, given parameters per call: a new statement per event costs more than running it.
+_SELECT = sa.select(intake_figures).where(intake_figures.c.neighbourhood_id == sa.bindparam("key"))
+_INSERT = intake_figures.insert()
+_UPDATE = intake_figures.update().where(intake_figures.c.neighbourhood_id == sa.bindparam("key"))
+
+
 def get_figures(conn: sa.Connection, neighbourhood_id: str) -> IntakeFigures | None:
-    row = conn.execute(
-        sa.select(intake_figures).where(intake_figures.c.neighbourhood_id == neighbourhood_id)
-    ).first()
+    row = conn.execute(_SELECT, {"key": neighbourhood_id}).first()
     return IntakeFigures(**row._mapping) if row else None
 
 
 def save_figures(conn: sa.Connection, figures: IntakeFigures, *, existed: bool) -> None:
-    values = figures.__dict__
+    values = dict(figures.__dict__)
     if existed:
-        conn.execute(
-            intake_figures.update()
-            .where(intake_figures.c.neighbourhood_id == figures.neighbourhood_id)
-            .values(**values)
-        )
+        key = values.pop("neighbourhood_id")
+        conn.execute(_UPDATE, {"key": key, **values})
     else:
-        conn.execute(intake_figures.insert().values(**values))
+        conn.execute(_INSERT, values)

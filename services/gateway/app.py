@@ -7,7 +7,7 @@ import time
 from flask import Flask, g, request
 
 from servicekit import logs, metrics
-from servicekit.config import GatewaySettings, load_gateway_settings
+from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.ids import new_id
 from services.gateway import concerns, neighbourhoods, openapi, ops, problems
 from services.gateway.clients import Upstreams
@@ -17,7 +17,7 @@ _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 def create_app(settings: GatewaySettings | None = None) -> Flask:
     settings = settings or load_gateway_settings()
-    logs.configure("gateway")
+    logs.configure("gateway", RuntimeSettings().log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # Chinese text stays readable in responses

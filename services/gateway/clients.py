@@ -1,6 +1,8 @@
 """gRPC channels to the domain services, one per upstream per worker process."""
 from __future__ import annotations
 
+import json
+
 import grpc
 from flask import g
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -12,10 +14,32 @@ from lianyi.intake.v1.intake_service_pb2_grpc import IntakeServiceStub
 from servicekit.config import GatewaySettings
 from servicekit.grpc_server import CORRELATION_HEADER
 
+# Reads are retried by gRPC itself when a service is briefly unavailable (a restart, a rollout).
+# SubmitConcern is not: a retry could record a concern twice until Idempotency-Key exists.
+_SERVICE_CONFIG = json.dumps({
+    "methodConfig": [{
+        "name": [
+            {"service": "lianyi.intake.v1.IntakeService", "method": "GetConcern"},
+            {"service": "lianyi.deliberation.v1.DeliberationService"},
+            {"service": "lianyi.dispatch.v1.DispatchService"},
+            {"service": "lianyi.evaluation.v1.EvaluationService"},
+        ],
+        "retryPolicy": {
+            "maxAttempts": 3,
+            "initialBackoff": "0.05s",
+            "maxBackoff": "0.5s",
+            "backoffMultiplier": 2,
+            "retryableStatusCodes": ["UNAVAILABLE"],
+        },
+    }]
+})
+
 _CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.enable_retries", 1),
+    ("grpc.service_config", _SERVICE_CONFIG),
 ]
 
 

@@ -17,6 +17,7 @@ from services.intake.messages import concern_to_proto
 # Categories change rarely (an administrator's edit); re-reading them on every submission would
 # cost a query each. A change is seen within this long.
 CATEGORY_CACHE_TTL = timedelta(seconds=30)
+MAX_ID_CHARS = 64
 
 
 class Intake:
@@ -54,6 +55,8 @@ class Intake:
     def get_concern(self, concern_id: str) -> domain.Concern:
         if not concern_id:
             raise InvalidArgument("concern_id is required")
+        if len(concern_id) > MAX_ID_CHARS:
+            raise NotFound(f"no concern {concern_id[:MAX_ID_CHARS]}...")
         with self.db.read() as conn:
             concern = storage.get_concern(conn, concern_id)
         if concern is None:
