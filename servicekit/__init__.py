@@ -1,6 +1,7 @@
 """The shared runtime every lianyi process stands on: one module per concern.
 
-config, clock, ids, logs, errors, database, messaging_schema, outbox, inbox, relay,
-envelope, topics, kafka, consumer, grpc_server, health_http, metrics, migrations,
-service (process wiring and CLI), broker and supervisor (local runs and tests).
+config (settings), clock, ids, logs, errors (and their gRPC statuses), database, paging,
+messaging_schema / outbox / inbox / relay / envelope / topics / kafka / consumer (reliable
+events), grpc_server, health_http, metrics, migrations, service (a service process and its
+command line), and for local runs and tests: processes, broker, supervisor, devrun.
 """

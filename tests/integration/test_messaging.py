@@ -7,11 +7,13 @@ from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from lianyi.intake.v1.concern_pb2 import Concern
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit import envelope, kafka
 from servicekit.consumer import EventConsumer, Subscription
+from servicekit.errors import InvalidArgument
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
 from servicekit.relay import OutboxRelay
@@ -112,14 +114,18 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
     def fails_on_boom(tx, event, env):
         if event.concern.description == "boom":
             raise RuntimeError("cannot handle boom")
+        if event.concern.description == "forbidden":
+            raise InvalidArgument("a rule says no")
         deliberation.on_concern_received(tx, event, env)
 
     good = [_event("nb-1", n) for n in range(3)]
     failing = _event("nb-1", 99, description="boom")
+    refused = _event("nb-1", 98, description="forbidden")
     produce(runtime_settings.broker, topic, [
         (b"nb-1", good[0].SerializeToString()),
         (b"nb-1", b"\x00garbage that is no envelope"),
         (b"nb-1", failing.SerializeToString()),
+        (b"nb-1", refused.SerializeToString()),
         (b"nb-1", good[1].SerializeToString()),
         (b"nb-1", good[2].SerializeToString()),
     ])
@@ -128,12 +134,32 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
                              subscriptions=[Subscription(topic, ConcernReceived, fails_on_boom)])
     with Running(consumer.run):
         wait_for(lambda: _pool_size(deliberation) == 3, message="the good concerns pooled")
-        parked = read_topic(runtime_settings.broker, dlq(topic), expected=2)
-        wait_for(lambda: uncommitted(runtime_settings.broker, group, topic, expected=5) == 0,
+        parked = read_topic(runtime_settings.broker, dlq(topic), expected=3)
+        wait_for(lambda: uncommitted(runtime_settings.broker, group, topic, expected=6) == 0,
                  message="offsets committed")
-    assert len(parked) == 2
+    assert len(parked) == 3
     reasons = {dict(r.headers)["lianyi-error"].decode() for r in parked}
     assert any(r.startswith("undecodable") for r in reasons)
     assert any("handler failed 3 times" in r and "cannot handle boom" in r for r in reasons)
+    assert "rejected: a rule says no" in reasons  # a broken rule is not retried
     assert all(dict(r.headers)["lianyi-consumer"] == group.encode() for r in parked)
-    assert {r.value for r in parked} == {b"\x00garbage that is no envelope", failing.SerializeToString()}
+    assert {r.value for r in parked} == {
+        b"\x00garbage that is no envelope", failing.SerializeToString(), refused.SerializeToString()}
+
+
+def test_a_database_outage_is_retried_past_the_attempt_limit_and_never_dead_lettered(
+        database_url, migrated_db, clock, runtime_settings, topic):
+    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+    outages = iter(range(runtime_settings.consumer_max_attempts + 2))
+
+    def database_down_for_a_while(tx, event, env):
+        if next(outages, None) is not None:
+            raise OperationalError("INSERT ...", {}, Exception("could not connect to server"))
+        deliberation.on_concern_received(tx, event, env)
+
+    produce(runtime_settings.broker, topic, [(b"nb-1", _event("nb-1", 1).SerializeToString())])
+    consumer = EventConsumer(group=f"group-{uuid.uuid4().hex[:6]}", db=deliberation.db, settings=runtime_settings,
+                             clock=clock, subscriptions=[Subscription(topic, ConcernReceived, database_down_for_a_while)])
+    with Running(consumer.run):
+        wait_for(lambda: _pool_size(deliberation) == 1, message="applied once the database is back")
+    assert read_topic(runtime_settings.broker, dlq(topic)) == []
