@@ -87,9 +87,7 @@ class OutboxRelay:
                     backoff = min(backoff * 2, _MAX_BACKOFF_S)
                     continue
                 if published:
-                    # Under load, let a few more commits gather: one larger batch costs far less
-                    # per event than many tiny ones. After idleness the first event goes at once.
-                    stop.wait(self.settings.relay_linger_s)
+                    stop.wait(self.settings.relay_linger_s)  # let load gather into larger batches
                 else:
                     self.box.committed.wait(self.settings.relay_idle_poll_s)
         finally:
