@@ -16,9 +16,10 @@ _TYPE_URL_PREFIX = "type.googleapis.com/"
 
 @dataclass(frozen=True)
 class Place:
-    """Where in the county an event happened; the neighbourhood id is the message key."""
+    """Where in the county an event happened. The neighbourhood id is the usual message key;
+    events above neighbourhood level (a township, a county department) leave it empty."""
 
-    neighbourhood_id: str
+    neighbourhood_id: str = ""
     community_id: str = ""
     township_id: str = ""
     county_id: str = ""
@@ -40,8 +41,6 @@ def seal(
     event_id: str | None = None,
 ) -> Envelope:
     """Wrap a payload in a new envelope with a fresh event id."""
-    if not place.neighbourhood_id:
-        raise ValueError("an event needs a neighbourhood id: it is the partition key")
     envelope = Envelope(
         event_id=event_id or new_id(),
         event_type=event_type_of(payload),
@@ -68,7 +67,7 @@ def decode(raw: bytes | None) -> Envelope:
         envelope.ParseFromString(raw)
     except (DecodeError, RuntimeWarning) as exc:
         raise UndecodableEvent(f"not an Envelope: {exc}") from None
-    for name in ("event_id", "event_type", "neighbourhood_id"):
+    for name in ("event_id", "event_type"):
         if not getattr(envelope, name):
             raise UndecodableEvent(f"envelope has no {name}")
     if envelope.payload.type_url != _TYPE_URL_PREFIX + envelope.event_type:

@@ -19,15 +19,20 @@ class Outbox:
     """Adds events to the outbox and nudges the relay once they are committed."""
 
     def __init__(self, topic: str):
-        self.topic = topic
+        self.topic = topic  # the service's own topic, where its events go unless told otherwise
         self.committed = threading.Event()
 
-    def add(self, tx: Transaction, envelope: Envelope) -> None:
+    def add(self, tx: Transaction, envelope: Envelope, *, topic: str | None = None, key: str | None = None) -> None:
+        """Queue the event; keyed by its neighbourhood unless a key is given (the directory
+        topic is keyed by entity id, so compaction keeps each entity's latest state)."""
+        key = key or envelope.neighbourhood_id
+        if not key:
+            raise ValueError("an event needs a message key: its neighbourhood id or an explicit key")
         tx.conn.execute(_INSERT, {
             "event_id": envelope.event_id,
             "event_type": envelope.event_type,
-            "topic": self.topic,
-            "message_key": envelope.neighbourhood_id,
+            "topic": topic or self.topic,
+            "message_key": key,
             "payload": envelope.SerializeToString(),
             "created_at": envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
         })

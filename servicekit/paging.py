@@ -31,3 +31,21 @@ def decode_token(token: str) -> int:
         return int(value)
     except (ValueError, UnicodeDecodeError):
         raise InvalidArgument("page_token is not one this service issued") from None
+
+
+def encode_key_token(after: str) -> str:
+    """A token for keyset paging over a text key (time-sortable ids)."""
+    return base64.urlsafe_b64encode(f"key:{after}".encode()).decode().rstrip("=")
+
+
+def decode_key_token(token: str) -> str:
+    """The key a token points after; "" for no token."""
+    if not token:
+        return ""
+    try:
+        prefix, value = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().split(":", 1)
+    except (ValueError, UnicodeDecodeError):
+        prefix, value = "", ""
+    if prefix != "key" or not value:
+        raise InvalidArgument("page_token is not one this service issued")
+    return value

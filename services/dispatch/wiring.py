@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit import topics
+from servicekit.directory_replica import DirectoryReplica
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription
 from servicekit.database import Database
@@ -14,7 +15,11 @@ from services.dispatch.handlers import Dispatch
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     dispatch = Dispatch(db)
+    replica = DirectoryReplica(db)
     return Wiring(
-        registrations=[grpc_api.registration(dispatch)],
-        subscriptions=[Subscription(topics.INTAKE, ConcernReceived, dispatch.on_concern_received)],
+        registrations=[grpc_api.registration(dispatch), replica.registration()],
+        subscriptions=[
+            Subscription(topics.INTAKE, ConcernReceived, dispatch.on_concern_received),
+            replica.subscription(),
+        ],
     )

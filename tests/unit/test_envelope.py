@@ -37,9 +37,9 @@ def test_each_sealed_envelope_gets_its_own_time_sortable_id():
     assert first.event_id < second.event_id
 
 
-def test_an_event_without_a_neighbourhood_cannot_be_sealed():
-    with pytest.raises(ValueError, match="neighbourhood"):
-        _sealed(place=envelope.Place(""))
+def test_an_event_above_neighbourhood_level_can_be_sealed_without_one():
+    sealed = _sealed(place=envelope.Place(township_id="tw-1"))
+    assert envelope.decode(sealed.SerializeToString()).township_id == "tw-1"
 
 
 @pytest.mark.parametrize("raw, reason", [

@@ -31,6 +31,21 @@ def test_outbox_row_carries_the_envelope_keyed_by_neighbourhood(memory_db):
     assert row.published_at is None
 
 
+def test_an_event_can_go_to_another_topic_under_its_own_key(memory_db):
+    box = Outbox("lianyi.intake.v1")
+    with memory_db.write() as tx:
+        box.add(tx, _event("nb-7"), topic="lianyi.directory.v1", key="entity-42")
+    with memory_db.read() as conn:
+        row = conn.execute(sa.select(outbox_table)).one()
+    assert (row.topic, row.message_key) == ("lianyi.directory.v1", "entity-42")
+
+
+def test_an_event_with_no_key_at_all_is_refused(memory_db):
+    event = envelope.seal(ConcernReceived(), producer="intake", place=envelope.Place(), occurred_at=AT)
+    with pytest.raises(ValueError, match="message key"), memory_db.write() as tx:
+        Outbox("t").add(tx, event)
+
+
 def test_outbox_wakes_the_relay_only_after_commit(memory_db):
     box = Outbox("lianyi.intake.v1")
     with memory_db.write() as tx:

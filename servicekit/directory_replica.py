@@ -1,0 +1,108 @@
+"""A service's own copy of the directory, kept from the compacted topic lianyi.directory.v1.
+
+Tansu accepts but does not compact, and a redelivered or replayed change may arrive after a
+newer one: changes are applied last-write-wins by the entity's version.
+"""
+from __future__ import annotations
+
+import json
+from datetime import timezone
+
+import sqlalchemy as sa
+from google.protobuf import json_format
+
+from lianyi.directory.v1 import directory_service_pb2_grpc as pb_grpc
+from lianyi.directory.v1.entity_pb2 import Entity
+from lianyi.directory.v1.events_pb2 import EntityChanged
+from lianyi.events.v1.envelope_pb2 import Envelope
+from servicekit import topics
+from servicekit.consumer import Subscription
+from servicekit.database import Database, Transaction, UtcDateTime, insert_or_ignore
+from servicekit.errors import NotFound
+from servicekit.grpc_server import Registration
+
+
+def _define_v1(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "directory_replica",
+        metadata,
+        sa.Column("entity_id", sa.String(36), primary_key=True),
+        sa.Column("kind", sa.String(40), nullable=False),
+        sa.Column("external_id", sa.String(100), nullable=True),
+        sa.Column("parent_id", sa.String(36), nullable=True),
+        sa.Column("scope_path", sa.String(400), nullable=False, index=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("attributes", sa.Text, nullable=False),
+        sa.Column("version", sa.BigInteger, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+    )
+
+
+metadata = sa.MetaData()
+directory_replica = _define_v1(metadata)
+
+
+def create_v1(op) -> None:
+    """Create the replica table from a service's Alembic migration."""
+    _define_v1(sa.MetaData()).create(op.get_bind())
+
+
+def _row(entity: Entity) -> dict:
+    return {
+        "entity_id": entity.entity_id,
+        "kind": entity.kind,
+        "external_id": entity.external_id or None,
+        "parent_id": entity.parent_id or None,
+        "scope_path": "/" + "".join(f"{i}/" for i in (*entity.ancestor_ids, entity.entity_id)),
+        "name": entity.name,
+        "attributes": json.dumps(json_format.MessageToDict(entity.attributes), ensure_ascii=False, sort_keys=True),
+        "version": entity.version,
+        "updated_at": entity.updated_at.ToDatetime(tzinfo=timezone.utc),
+    }
+
+
+class DirectoryReplica:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def on_entity_changed(self, tx: Transaction, event: EntityChanged, envelope: Envelope) -> None:
+        row = _row(event.entity)
+        if insert_or_ignore(tx.conn, directory_replica, **row):
+            return
+        table = directory_replica
+        # Only a newer version replaces what we have; an older one arriving late is ignored.
+        tx.conn.execute(
+            table.update()
+            .where(table.c.entity_id == row["entity_id"], table.c.version < row["version"])
+            .values(**{k: v for k, v in row.items() if k != "entity_id"})
+        )
+
+    def get(self, entity_id: str) -> Entity:
+        with self.db.read() as conn:
+            row = conn.execute(sa.select(directory_replica).where(directory_replica.c.entity_id == entity_id)).first()
+        if row is None:
+            raise NotFound(f"no directory entity {entity_id} in this service's replica")
+        scope = [part for part in row.scope_path.split("/") if part]
+        entity = Entity(entity_id=row.entity_id, kind=row.kind, external_id=row.external_id or "",
+                        parent_id=row.parent_id or "", ancestor_ids=scope[:-1], name=row.name, version=row.version)
+        entity.attributes.update(json.loads(row.attributes))
+        entity.updated_at.FromDatetime(row.updated_at)
+        return entity
+
+    def subscription(self) -> Subscription:
+        return Subscription(topics.DIRECTORY, EntityChanged, self.on_entity_changed)
+
+    def registration(self) -> Registration:
+        return Registration(
+            service_name="lianyi.directory.v1.DirectoryReplica",
+            servicer=_ReplicaServicer(self),
+            add=pb_grpc.add_DirectoryReplicaServicer_to_server,
+        )
+
+
+class _ReplicaServicer(pb_grpc.DirectoryReplicaServicer):
+    def __init__(self, replica: DirectoryReplica):
+        self.replica = replica
+
+    def GetReplicatedEntity(self, request, context):  # noqa: N802 (gRPC naming)
+        return self.replica.get(request.entity_id)
