@@ -9,7 +9,7 @@ from flask import Flask, g, request
 from servicekit import logs, metrics
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.ids import new_id
-from services.gateway import concerns, neighbourhoods, openapi, ops, problems
+from services.gateway import concerns, directory, neighbourhoods, openapi, ops, problems
 from services.gateway.clients import Upstreams
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -46,7 +46,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
             logs.correlation_id.reset(g.correlation_token)
 
     problems.install(app)
-    for blueprint in (concerns.blueprint, neighbourhoods.blueprint, ops.blueprint):
+    for blueprint in (concerns.blueprint, directory.blueprint, neighbourhoods.blueprint, ops.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -8,6 +8,7 @@ from flask import g
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lianyi.deliberation.v1.deliberation_service_pb2_grpc import DeliberationServiceStub
+from lianyi.directory.v1.directory_service_pb2_grpc import DirectoryServiceStub
 from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
 from lianyi.evaluation.v1.evaluation_service_pb2_grpc import EvaluationServiceStub
 from lianyi.intake.v1.intake_service_pb2_grpc import IntakeServiceStub
@@ -20,6 +21,8 @@ _SERVICE_CONFIG = json.dumps({
     "methodConfig": [{
         "name": [
             {"service": "lianyi.intake.v1.IntakeService", "method": "GetConcern"},
+            {"service": "lianyi.directory.v1.DirectoryService", "method": "GetEntity"},
+            {"service": "lianyi.directory.v1.DirectoryService", "method": "ListEntities"},
             {"service": "lianyi.deliberation.v1.DeliberationService"},
             {"service": "lianyi.dispatch.v1.DispatchService"},
             {"service": "lianyi.evaluation.v1.EvaluationService"},
@@ -53,6 +56,7 @@ class Upstreams:
             for name, address in settings.upstreams.items()
         }
         self.intake = IntakeServiceStub(self._channels["intake"])
+        self.directory = DirectoryServiceStub(self._channels["intake"])
         self.deliberation = DeliberationServiceStub(self._channels["deliberation"])
         self.dispatch = DispatchServiceStub(self._channels["dispatch"])
         self.evaluation = EvaluationServiceStub(self._channels["evaluation"])

@@ -7,9 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.intake.directory.domain import EXTERNAL_ID_MAX_CHARS, KINDS, NAME_MAX_CHARS
 from services.intake.domain import CHANNELS, DESCRIPTION_MAX_CHARS, REPORTER_NAME_MAX_CHARS
 
 Channel = Literal[CHANNELS]
+IMPORT_MAX_ROWS = 5000
 
 
 class _Strict(BaseModel):
@@ -89,3 +91,75 @@ class Problem(BaseModel):
 
 
 DOCUMENTED = [ConcernSubmission, ConcernOut, PoolPage, Problem]
+
+
+# -- directory ---------------------------------------------------------------------------------
+
+DirectoryKind = Literal[KINDS]
+
+
+class EntityCreate(_Strict):
+    kind: DirectoryKind
+    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS)
+    parent_id: str | None = Field(None, min_length=1, max_length=64)
+    external_id: str | None = Field(None, min_length=1, max_length=EXTERNAL_ID_MAX_CHARS)
+    attributes: dict = Field(default_factory=dict)
+
+
+class EntityUpdate(_Strict):
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX_CHARS)
+    attributes: dict | None = None
+    expected_version: int | None = Field(None, ge=1)
+
+
+class EntityOut(BaseModel):
+    entity_id: str
+    kind: DirectoryKind
+    external_id: str | None
+    parent_id: str | None
+    ancestor_ids: list[str]
+    name: str
+    attributes: dict = Field(description="Kind-specific; phone numbers are masked")
+    version: int
+    updated_at: datetime
+
+
+class EntityPage(BaseModel):
+    entities: list[EntityOut]
+    next_page_token: str | None
+
+
+class EntityQuery(_Strict):
+    kind: DirectoryKind | None = None
+    within: str | None = Field(None, max_length=64, description="Only entities below this one")
+    page_size: int = Field(100, ge=1, le=500)
+    page_token: str = Field("", max_length=200)
+
+
+class ImportRowIn(_Strict):
+    kind: str = Field(max_length=40)
+    external_id: str = Field("", max_length=EXTERNAL_ID_MAX_CHARS)
+    parent_external_id: str = Field("", max_length=EXTERNAL_ID_MAX_CHARS)
+    name: str = Field("", max_length=NAME_MAX_CHARS)
+    attributes: dict = Field(default_factory=dict)
+
+
+class ImportRequest(_Strict):
+    """Rows keyed by the county platform's ids; parents before children."""
+
+    rows: list[ImportRowIn] = Field(min_length=1, max_length=IMPORT_MAX_ROWS)
+
+
+class ImportOutcomeOut(BaseModel):
+    row: int
+    outcome: Literal["created", "updated", "unchanged", "rejected"]
+    entity_id: str | None
+    reason: str | None
+
+
+class ImportReport(BaseModel):
+    summary: dict[str, int]
+    outcomes: list[ImportOutcomeOut]
+
+
+DOCUMENTED += [EntityCreate, EntityUpdate, EntityOut, EntityPage, ImportRequest, ImportReport]
