@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("intake", "deliberation", "dispatch", "evaluation")
@@ -60,6 +60,16 @@ class RuntimeSettings(BaseSettings):
     relay_linger_s: float = Field(0.02, ge=0, le=1)
     # A handler failing this many times in a row sends the event to the DLQ.
     consumer_max_attempts: int = Field(5, ge=1, le=100)
+    # Signs the principal the gateway forwards to services, and the bearer tokens it issues.
+    # Shared by every process (a Kubernetes Secret in production); `make run` makes one per var/.
+    auth_signing_key: SecretStr | None = Field(None, min_length=32)
+    auth_token_ttl_s: int = Field(3600, ge=60, le=86400)
+
+    def signing_key(self) -> str:
+        """The signing key, or a clear stop if it was not configured."""
+        if self.auth_signing_key is None:
+            raise SystemExit("LIANYI_AUTH_SIGNING_KEY is not set (32+ characters, the same for every process)")
+        return self.auth_signing_key.get_secret_value()
 
     @field_validator("broker")
     @classmethod

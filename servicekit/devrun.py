@@ -22,6 +22,7 @@ def main() -> int:
         gateway = f"http://{system.addresses.gateway}"
         print(f"\nlianyi is running.\n  gateway:  {gateway}\n  API:      {gateway}/openapi.json\n"
               f"  metrics:  {gateway}/metrics\n  broker:   {system.addresses.broker}\n"
+              f"  sign in:  accounts and an API key are in {system.credentials}\n"
               "Press Ctrl-C to stop.\n", flush=True)
         while not stop.wait(0.5):
             exited = system.exited()

@@ -15,11 +15,12 @@ from lianyi.directory.v1 import directory_service_pb2_grpc as pb_grpc
 from lianyi.directory.v1.entity_pb2 import Entity
 from lianyi.directory.v1.events_pb2 import EntityChanged
 from lianyi.events.v1.envelope_pb2 import Envelope
-from servicekit import topics
+from servicekit import auth, topics
 from servicekit.consumer import Subscription
 from servicekit.database import Database, Transaction, UtcDateTime, insert_or_ignore
 from servicekit.errors import NotFound
 from servicekit.grpc_server import Registration
+
 
 
 def _define_v1(metadata: sa.MetaData) -> sa.Table:
@@ -77,10 +78,26 @@ class DirectoryReplica:
             .values(**{k: v for k, v in row.items() if k != "entity_id"})
         )
 
+    def scope_path(self, entity_id: str) -> tuple[str, ...] | None:
+        """Where an entity sits (its ancestors and itself), or None if this replica lacks it."""
+        with self.db.read() as conn:
+            path = conn.execute(sa.select(directory_replica.c.scope_path)
+                                .where(directory_replica.c.entity_id == entity_id)).scalar()
+        return tuple(part for part in path.split("/") if part) if path else None
+
+    def require_visible(self, entity_id: str, what: str) -> None:
+        """For a caller, refuse (as NotFound) an entity this replica lacks or that lies outside
+        their scope. Code called in-process without a caller is trusted."""
+        if auth.current.get() is None:
+            return
+        path = self.scope_path(entity_id)
+        if path is None or not auth.in_scope(path):
+            raise NotFound(f"no {what} {entity_id}")
+
     def get(self, entity_id: str) -> Entity:
         with self.db.read() as conn:
             row = conn.execute(sa.select(directory_replica).where(directory_replica.c.entity_id == entity_id)).first()
-        if row is None:
+        if row is None or not auth.in_scope(part for part in row.scope_path.split("/") if part):
             raise NotFound(f"no directory entity {entity_id} in this service's replica")
         scope = [part for part in row.scope_path.split("/") if part]
         entity = Entity(entity_id=row.entity_id, kind=row.kind, external_id=row.external_id or "",
@@ -104,5 +121,6 @@ class _ReplicaServicer(pb_grpc.DirectoryReplicaServicer):
     def __init__(self, replica: DirectoryReplica):
         self.replica = replica
 
+    @auth.allow("county_admin")
     def GetReplicatedEntity(self, request, context):  # noqa: N802 (gRPC naming)
         return self.replica.get(request.entity_id)

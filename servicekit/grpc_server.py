@@ -13,8 +13,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from servicekit import logs, metrics
-from servicekit.errors import DomainError, grpc_status_for
+from servicekit import auth, logs, metrics
+from servicekit.errors import DomainError, PermissionDenied, grpc_status_for
 from servicekit.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -31,15 +31,47 @@ class Registration:
     add: Callable[[object, grpc.Server], None]
 
 
-def _correlation_from(context: grpc.ServicerContext) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == CORRELATION_HEADER:
-            return value[:100]
-    return new_id()
+def _metadata(context: grpc.ServicerContext, key: str) -> str:
+    for name, value in context.invocation_metadata() or ():
+        if name == key:
+            return value
+    return ""
+
+
+def declared_roles(registrations: list[Registration]) -> dict[str, frozenset[str]]:
+    """Who may call each RPC, from the servicers' @allow declarations; an RPC that declares
+    nothing stops the server from starting (refused by default is not enough: say so)."""
+    allowed = {}
+    for registration in registrations:
+        servicer = registration.servicer
+        generated = next(c for c in type(servicer).__mro__ if c.__module__.endswith("_pb2_grpc"))
+        for name, member in vars(generated).items():
+            if name.startswith("_") or not callable(member):
+                continue
+            roles = getattr(getattr(servicer, name), "allowed_roles", None)
+            if roles is None:
+                raise TypeError(f"{registration.service_name}.{name} does not declare who may call it (@allow)")
+            allowed[f"/{registration.service_name}/{name}"] = roles
+    return allowed
 
 
 class DomainErrorInterceptor(grpc.ServerInterceptor):
-    """Turns DomainError into its status, hides unexpected errors behind INTERNAL, times calls."""
+    """Verifies the caller and their role, turns DomainError into its status, hides unexpected
+    errors behind INTERNAL, and times every call."""
+
+    def __init__(self, allowed: dict[str, frozenset[str]], signing_key: str):
+        self.allowed, self.signing_key = allowed, signing_key
+
+    def _authorise(self, method: str, context: grpc.ServicerContext) -> auth.Principal | None:
+        roles = self.allowed.get(method)
+        if roles is None:
+            if method.startswith("/lianyi."):
+                raise PermissionDenied("this call is not open to anyone")
+            return None  # standard services: health checks and reflection
+        token = _metadata(context, auth.PRINCIPAL_HEADER)
+        principal = auth.verify(token, self.signing_key, audience=auth.INTERNAL_AUDIENCE) if token else None
+        auth.check_role(roles, principal)
+        return principal
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
@@ -51,8 +83,10 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
         def unary_unary(request, context: grpc.ServicerContext):
             started = time.perf_counter()
             code = grpc.StatusCode.OK
-            token = logs.correlation_id.set(_correlation_from(context))
+            token = logs.correlation_id.set(_metadata(context, CORRELATION_HEADER)[:100] or new_id())
+            principal_token = auth.current.set(None)
             try:
+                auth.current.set(self._authorise(method, context))
                 return inner(request, context)
             except DomainError as exc:
                 code = grpc_status_for(exc)
@@ -63,6 +97,7 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
                 context.abort(code, "internal error; see the service log for the correlation id")
             finally:
                 metrics.rpc_duration.labels(method, code.name).observe(time.perf_counter() - started)
+                auth.current.reset(principal_token)
                 logs.correlation_id.reset(token)
 
         return grpc.unary_unary_rpc_method_handler(
@@ -75,12 +110,12 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
 class GrpcServer:
     """A started-on-demand gRPC server with health and reflection."""
 
-    def __init__(self, address: str, registrations: list[Registration], max_workers: int = 16):
+    def __init__(self, address: str, registrations: list[Registration], signing_key: str, max_workers: int = 4):
         self.address = address
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
-            interceptors=[DomainErrorInterceptor()],
+            interceptors=[DomainErrorInterceptor(declared_roles(registrations), signing_key)],
             options=[("grpc.so_reuseport", 0)],
         )
         for registration in registrations:

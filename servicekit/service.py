@@ -48,7 +48,8 @@ class ServiceProcess:
         self.db = Database(settings.database_url)
         self.outbox = Outbox(TOPIC_OF_SERVICE[settings.name])
         wiring = build(self.db, self.outbox, self.clock)
-        self.grpc = GrpcServer(settings.grpc_addr, wiring.registrations, settings.runtime.grpc_max_workers)
+        self.grpc = GrpcServer(settings.grpc_addr, wiring.registrations, settings.runtime.signing_key(),
+                               settings.runtime.grpc_max_workers)
         holder = f"{socket.gethostname()}:{os.getpid()}"
         self.relay = OutboxRelay(self.db, self.outbox, settings.runtime, self.clock, holder)
         self.consumer = (
@@ -95,10 +96,17 @@ class ServiceProcess:
         return 1 if self.failed.is_set() else 0
 
 
-def main(name: str, build: Build, argv: list[str] | None = None) -> int:
-    """`python -m services.<name> [serve|migrate]`."""
+# Extra commands a service offers: name -> fn(settings, argument) -> exit code.
+Command = Callable[[ServiceSettings, str], int]
+
+
+def main(name: str, build: Build, argv: list[str] | None = None,
+         commands: dict[str, Command] | None = None) -> int:
+    """`python -m services.<name> [serve|migrate|<extra command> [argument]]`."""
+    commands = commands or {}
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate"])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", *commands])
+    parser.add_argument("argument", nargs="?", default="")
     args = parser.parse_args(argv)
     settings = load_service_settings(name)
     logs.configure(name, settings.runtime.log_level)
@@ -108,4 +116,6 @@ def main(name: str, build: Build, argv: list[str] | None = None) -> int:
         db.dispose()
         log.info("%s database migrated", name)
         return 0
+    if args.command in commands:
+        return commands[args.command](settings, args.argument)
     return ServiceProcess(settings, build).run()

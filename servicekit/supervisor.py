@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class LocalSystem:
         self.addresses = addresses
         self.extra_env = extra_env or {}
         self.log_dir = self.var_dir / "log"
+        self.credentials = self.var_dir / "demo-credentials.json"
         self.broker: subprocess.Popen | None = None
         self.children: dict[str, subprocess.Popen] = {}
 
@@ -59,6 +61,7 @@ class LocalSystem:
             "LIANYI_VAR_DIR": str(self.var_dir),
             "LIANYI_BROKER": self.addresses.broker,
             "LIANYI_GATEWAY_HTTP_ADDR": self.addresses.gateway,
+            "LIANYI_AUTH_SIGNING_KEY": os.environ.get("LIANYI_AUTH_SIGNING_KEY") or self._local_signing_key(),
         })
         # Only the gateway (several gunicorn workers) shares metrics through files.
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -67,6 +70,15 @@ class LocalSystem:
             env[f"LIANYI_{name.upper()}_HTTP_ADDR"] = self.addresses.http[name]
         env.update(self.extra_env)
         return env
+
+    def _local_signing_key(self) -> str:
+        """One random key per var/, kept there so tokens survive a restart of `make run`."""
+        path = self.var_dir / "signing-key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         with open(self.log_dir / f"{name}.log", "ab") as out:
@@ -82,6 +94,8 @@ class LocalSystem:
         ensure_topics(RuntimeSettings(broker=self.addresses.broker))
         for name in SERVICES:
             self.migrate(name)
+        if not self.credentials.exists():
+            self.seed_demo()
         for name in SERVICES:
             self.start_service(name, wait=False)
         self.start_gateway(wait=False)
@@ -93,6 +107,12 @@ class LocalSystem:
         with open(self.log_dir / f"{name}.log", "ab") as out:
             subprocess.run([sys.executable, "-m", f"services.{name}", "migrate"], env=self.env(),
                            stdout=out, stderr=subprocess.STDOUT, check=True, timeout=120)
+
+    def seed_demo(self) -> None:
+        """Load the demo county and its accounts (an empty var/ only)."""
+        with open(self.log_dir / "intake.log", "ab") as out:
+            subprocess.run([sys.executable, "-m", "services.intake", "seed-demo", str(self.credentials)],
+                           env=self.env(), stdout=out, stderr=subprocess.STDOUT, check=True, timeout=300)
 
     def start_service(self, name: str, wait: bool = True, timeout_s: float = 60) -> None:
         self.children[name] = self._spawn(name, [sys.executable, "-m", f"services.{name}", "serve"])

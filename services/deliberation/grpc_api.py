@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as pb
 from lianyi.deliberation.v1 import deliberation_service_pb2_grpc as pb_grpc
+from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, PARTNERS, allow
 from servicekit.grpc_server import Registration
 from services.deliberation.handlers import Deliberation
 
@@ -23,6 +24,7 @@ class DeliberationServicer(pb_grpc.DeliberationServiceServicer):
     def __init__(self, deliberation: Deliberation):
         self.deliberation = deliberation
 
+    @allow(*NEIGHBOURHOOD_STAFF, *PARTNERS, *ADMINS, "integration")
     def ListPool(self, request, context):  # noqa: N802 (gRPC naming)
         entries, next_token = self.deliberation.list_pool(
             request.neighbourhood_id, request.page_size, request.page_token

@@ -8,13 +8,14 @@ from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit import paging
 from servicekit.clock import Clock
 from servicekit.database import Database, Transaction
+from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument
 from services.deliberation import storage
 
 
 class Deliberation:
-    def __init__(self, db: Database, clock: Clock):
-        self.db, self.clock = db, clock
+    def __init__(self, db: Database, clock: Clock, replica: DirectoryReplica):
+        self.db, self.clock, self.replica = db, clock, replica
 
     def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
         """A received concern joins its neighbourhood's pool (once, however often it arrives)."""
@@ -34,6 +35,7 @@ class Deliberation:
         """One page of the pool, oldest first, and the token for the next page ("" at the end)."""
         if not neighbourhood_id:
             raise InvalidArgument("neighbourhood_id is required")
+        self.replica.require_visible(neighbourhood_id, "neighbourhood")
         limit = paging.page_size(page_size)
         after = paging.decode_token(page_token)
         with self.db.read() as conn:

@@ -14,8 +14,8 @@ from services.deliberation.handlers import Deliberation
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
-    deliberation = Deliberation(db, clock)
     replica = DirectoryReplica(db)
+    deliberation = Deliberation(db, clock, replica)
     return Wiring(
         registrations=[grpc_api.registration(deliberation), replica.registration()],
         subscriptions=[

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from lianyi.dispatch.v1 import dispatch_service_pb2 as pb
 from lianyi.dispatch.v1 import dispatch_service_pb2_grpc as pb_grpc
+from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, allow
 from servicekit.grpc_server import Registration
 from services.dispatch.handlers import Dispatch
 
@@ -11,6 +12,7 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
     def __init__(self, dispatch: Dispatch):
         self.dispatch = dispatch
 
+    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS)
     def GetHandlingCandidate(self, request, context):  # noqa: N802 (gRPC naming)
         candidate = self.dispatch.get_candidate(request.concern_id)
         message = pb.HandlingCandidate(

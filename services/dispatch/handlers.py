@@ -6,13 +6,14 @@ from datetime import timezone
 from lianyi.events.v1.envelope_pb2 import Envelope
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit.database import Database, Transaction
+from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument, NotFound
 from services.dispatch import storage
 
 
 class Dispatch:
-    def __init__(self, db: Database):
-        self.db = db
+    def __init__(self, db: Database, replica: DirectoryReplica):
+        self.db, self.replica = db, replica
 
     def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
         concern = event.concern
@@ -31,4 +32,5 @@ class Dispatch:
             candidate = storage.get_candidate(conn, concern_id)
         if candidate is None:
             raise NotFound(f"dispatch has no concern {concern_id}")
+        self.replica.require_visible(candidate.neighbourhood_id, "concern in neighbourhood")
         return candidate

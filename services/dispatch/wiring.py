@@ -14,8 +14,8 @@ from services.dispatch.handlers import Dispatch
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
-    dispatch = Dispatch(db)
     replica = DirectoryReplica(db)
+    dispatch = Dispatch(db, replica)
     return Wiring(
         registrations=[grpc_api.registration(dispatch), replica.registration()],
         subscriptions=[

@@ -6,14 +6,15 @@ from datetime import timezone
 from lianyi.events.v1.envelope_pb2 import Envelope
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit.database import Database, Transaction
+from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument
 from services.evaluation import storage
 from services.evaluation.domain import IntakeFigures
 
 
 class Evaluation:
-    def __init__(self, db: Database):
-        self.db = db
+    def __init__(self, db: Database, replica: DirectoryReplica):
+        self.db, self.replica = db, replica
 
     def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
         # Exactly-once counting rests on the inbox: this runs once per event id.
@@ -27,5 +28,6 @@ class Evaluation:
     def intake_figures(self, neighbourhood_id: str) -> IntakeFigures:
         if not neighbourhood_id:
             raise InvalidArgument("neighbourhood_id is required")
+        self.replica.require_visible(neighbourhood_id, "neighbourhood")
         with self.db.read() as conn:
             return storage.get_figures(conn, neighbourhood_id) or IntakeFigures(neighbourhood_id)

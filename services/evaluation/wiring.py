@@ -14,8 +14,8 @@ from services.evaluation.handlers import Evaluation
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
-    evaluation = Evaluation(db)
     replica = DirectoryReplica(db)
+    evaluation = Evaluation(db, replica)
     return Wiring(
         registrations=[grpc_api.registration(evaluation), replica.registration()],
         subscriptions=[

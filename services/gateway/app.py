@@ -9,7 +9,7 @@ from flask import Flask, g, request
 from servicekit import logs, metrics
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.ids import new_id
-from services.gateway import concerns, directory, neighbourhoods, openapi, ops, problems
+from services.gateway import auth, concerns, directory, neighbourhoods, openapi, ops, problems, sessions
 from services.gateway.clients import Upstreams
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -21,7 +21,11 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # Chinese text stays readable in responses
+    runtime = RuntimeSettings()
+    app.config["LIANYI_SIGNING_KEY"] = runtime.signing_key()
+    app.config["LIANYI_TOKEN_TTL_S"] = runtime.auth_token_ttl_s
     app.extensions["lianyi.upstreams"] = Upstreams(settings)
+    app.extensions["lianyi.api_keys"] = auth.ApiKeyCache()
 
     @app.before_request
     def _start() -> None:
@@ -29,6 +33,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
         g.correlation_id = given if _CORRELATION_ID.match(given) else new_id()
         g.correlation_token = logs.correlation_id.set(g.correlation_id)
         g.started = time.perf_counter()
+        g.principal = auth.authenticate()
 
     @app.after_request
     def _finish(response):
@@ -46,7 +51,8 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
             logs.correlation_id.reset(g.correlation_token)
 
     problems.install(app)
-    for blueprint in (concerns.blueprint, directory.blueprint, neighbourhoods.blueprint, ops.blueprint):
+    for blueprint in (sessions.blueprint, concerns.blueprint, directory.blueprint, neighbourhoods.blueprint,
+                      ops.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

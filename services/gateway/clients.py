@@ -7,13 +7,16 @@ import grpc
 from flask import g
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from lianyi.accounts.v1.accounts_service_pb2_grpc import AccountsServiceStub
 from lianyi.deliberation.v1.deliberation_service_pb2_grpc import DeliberationServiceStub
 from lianyi.directory.v1.directory_service_pb2_grpc import DirectoryServiceStub
 from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
 from lianyi.evaluation.v1.evaluation_service_pb2_grpc import EvaluationServiceStub
 from lianyi.intake.v1.intake_service_pb2_grpc import IntakeServiceStub
 from servicekit.config import GatewaySettings
+from servicekit.auth import PRINCIPAL_HEADER
 from servicekit.grpc_server import CORRELATION_HEADER
+from services.gateway.auth import internal_token
 
 # Reads are retried by gRPC itself when a service is briefly unavailable (a restart, a rollout).
 # SubmitConcern is not: a retry could record a concern twice until Idempotency-Key exists.
@@ -57,13 +60,19 @@ class Upstreams:
         }
         self.intake = IntakeServiceStub(self._channels["intake"])
         self.directory = DirectoryServiceStub(self._channels["intake"])
+        self.accounts = AccountsServiceStub(self._channels["intake"])
         self.deliberation = DeliberationServiceStub(self._channels["deliberation"])
         self.dispatch = DispatchServiceStub(self._channels["dispatch"])
         self.evaluation = EvaluationServiceStub(self._channels["evaluation"])
 
-    def call_options(self) -> dict:
-        """Deadline and correlation id for a call made while handling the current request."""
-        return {"timeout": self.timeout, "metadata": [(CORRELATION_HEADER, g.correlation_id)]}
+    def call_options(self, *, anonymous: bool = False, timeout: float | None = None) -> dict:
+        """Deadline, correlation id and (unless anonymous) the caller's signed principal for a
+        call made while handling the current request."""
+        metadata = [(CORRELATION_HEADER, g.correlation_id)]
+        principal = None if anonymous else g.get("principal")
+        if principal is not None:
+            metadata.append((PRINCIPAL_HEADER, internal_token(principal)))
+        return {"timeout": timeout or self.timeout, "metadata": metadata}
 
     def check_ready(self) -> None:
         """Raise unless every upstream answers its health check as SERVING."""

@@ -6,9 +6,11 @@ from datetime import timezone
 from flask import Blueprint, current_app, url_for
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
+from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body
 from services.gateway.schemas import ConcernOut, ConcernSubmission, ReporterContactOut
 from services.intake.domain import masked_phone
+from services.intake.grpc_api import IntakeServicer
 from services.intake.messages import channel_name, channel_value
 
 blueprint = Blueprint("concerns", __name__, url_prefix="/api/v1/concerns")
@@ -33,6 +35,7 @@ def _concern_out(message) -> dict:
 
 
 @blueprint.post("")
+@serves_like(IntakeServicer.SubmitConcern)
 def submit_concern():
     """Submit a concern.
     ---
@@ -73,6 +76,7 @@ def submit_concern():
 
 
 @blueprint.get("/<concern_id>")
+@serves_like(IntakeServicer.GetConcern)
 def get_concern(concern_id: str):
     """Get a concern.
     ---

@@ -8,11 +8,13 @@ from flask import Blueprint, current_app, request, url_for
 from google.protobuf import json_format
 
 from lianyi.directory.v1 import directory_service_pb2 as pb
+from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body, query
 from services.gateway.problems import ProblemError
 from services.gateway.schemas import (IMPORT_MAX_ROWS, EntityCreate, EntityOut, EntityPage, EntityQuery,
                                       EntityUpdate, ImportReport, ImportRequest)
 from services.gateway.directory_csv import rows_from_csv
+from services.intake.directory.grpc_api import DirectoryServicer
 from services.intake.domain import masked_phone
 
 blueprint = Blueprint("directory", __name__, url_prefix="/api/v1/directory")
@@ -40,6 +42,7 @@ def _upstreams():
 
 
 @blueprint.post("/entities")
+@serves_like(DirectoryServicer.CreateEntity)
 def create_entity():
     """Create a directory entity.
     ---
@@ -69,6 +72,7 @@ def create_entity():
 
 
 @blueprint.get("/entities")
+@serves_like(DirectoryServicer.ListEntities)
 def list_entities():
     """List directory entities.
     ---
@@ -99,6 +103,7 @@ def list_entities():
 
 
 @blueprint.get("/entities/<entity_id>")
+@serves_like(DirectoryServicer.GetEntity)
 def get_entity(entity_id: str):
     """Get a directory entity.
     ---
@@ -118,6 +123,7 @@ def get_entity(entity_id: str):
 
 
 @blueprint.patch("/entities/<entity_id>")
+@serves_like(DirectoryServicer.UpdateEntity)
 def update_entity(entity_id: str):
     """Update a directory entity.
     ---
@@ -150,6 +156,7 @@ def update_entity(entity_id: str):
 
 
 @blueprint.post("/import")
+@serves_like(DirectoryServicer.ImportEntities)
 def import_entities():
     """Import directory entities.
     ---

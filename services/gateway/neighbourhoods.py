@@ -6,6 +6,8 @@ from datetime import timezone
 from flask import Blueprint, current_app
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as deliberation_pb
+from services.deliberation.grpc_api import DeliberationServicer
+from services.gateway.auth import serves_like
 from services.gateway.bodies import query
 from services.gateway.schemas import PoolEntryOut, PoolPage, PoolQuery
 
@@ -13,6 +15,7 @@ blueprint = Blueprint("neighbourhoods", __name__, url_prefix="/api/v1/neighbourh
 
 
 @blueprint.get("/<neighbourhood_id>/pool")
+@serves_like(DeliberationServicer.ListPool)
 def pool(neighbourhood_id: str):
     """The deliberation pool.
     ---

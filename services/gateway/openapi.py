@@ -23,6 +23,8 @@ def build(app: Flask) -> dict:
     _, schemas = models_json_schema([(m, "serialization") for m in DOCUMENTED], ref_template=REF_TEMPLATE)
     for name, schema in schemas["$defs"].items():
         spec.components.schema(name, schema)
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-Api-Key"})
     spec.components.response("Problem", {
         "description": "Problem details (RFC 9457)",
         "content": {"application/problem+json": {"schema": {"$ref": REF_TEMPLATE.format(model="Problem")}}},
@@ -32,4 +34,6 @@ def build(app: Flask) -> dict:
             rule = next(app.url_map.iter_rules(endpoint))
             if rule.rule.startswith("/api/"):
                 spec.path(view=view, app=app)
-    return spec.to_dict()
+    document = spec.to_dict()
+    document["security"] = [{"bearer": []}, {"apiKey": []}]  # every operation unless it says otherwise
+    return document

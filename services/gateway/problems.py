@@ -10,6 +10,8 @@ from flask import Flask, Response, g
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from servicekit.errors import DomainError, grpc_status_for
+
 from services.gateway.schemas import Problem
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,18 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError):
-        return problem(exc.status, exc.detail, exc.errors)
+        response = problem(exc.status, exc.detail, exc.errors)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="lianyi"'
+        return response
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        status = HTTP_STATUS_OF_GRPC.get(grpc_status_for(exc), 500)
+        response = problem(status, exc.detail)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="lianyi"'
+        return response
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError):

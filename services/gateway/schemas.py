@@ -163,3 +163,22 @@ class ImportReport(BaseModel):
 
 
 DOCUMENTED += [EntityCreate, EntityUpdate, EntityOut, EntityPage, ImportRequest, ImportReport]
+
+
+# -- signing in --------------------------------------------------------------------------------
+
+class TokenRequest(_Strict):
+    username: str = Field(min_length=1, max_length=50)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="Seconds until the token expires")
+    role: str
+    scope: list[str] = Field(description="Directory path of the subtree this account may see")
+    name: str
+
+
+DOCUMENTED += [TokenRequest, TokenResponse]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from lianyi.intake.v1 import intake_service_pb2_grpc
 from servicekit import logs
+from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, allow
 from servicekit.grpc_server import Registration
 from services.intake.domain import SubmitConcern
 from services.intake.handlers import Intake
@@ -13,6 +14,7 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
     def __init__(self, intake: Intake):
         self.intake = intake
 
+    @allow("resident", *NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
     def SubmitConcern(self, request, context):  # noqa: N802 (gRPC naming)
         concern = self.intake.submit_concern(SubmitConcern(
             neighbourhood_id=request.neighbourhood_id,
@@ -25,6 +27,7 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
         ))
         return concern_to_proto(concern, with_contact=True)
 
+    @allow("resident", *NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
     def GetConcern(self, request, context):  # noqa: N802
         return concern_to_proto(self.intake.get_concern(request.concern_id), with_contact=True)
 

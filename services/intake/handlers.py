@@ -1,9 +1,10 @@
 """Intake's command handlers: each is one transaction writing state and its event together."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from servicekit import envelope
+from servicekit import auth, envelope
 from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.errors import InvalidArgument, NotFound
@@ -11,6 +12,8 @@ from servicekit.ids import new_id
 from servicekit.outbox import Outbox
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from services.intake import domain, storage
+from services.intake.directory import storage as directory
+from services.intake.directory.domain import places_of
 from services.intake.messages import concern_to_proto
 
 
@@ -33,7 +36,9 @@ class Intake:
         return self._categories
 
     def submit_concern(self, cmd: domain.SubmitConcern) -> domain.Concern:
+        cmd = self._as_caller(cmd)
         with self.db.write() as tx:
+            neighbourhood = self._neighbourhood(tx.conn, cmd)
             concern = domain.receive(
                 cmd,
                 concern_id=new_id(),
@@ -43,10 +48,12 @@ class Intake:
             storage.add_concern(tx.conn, concern)
             # Events leave out contact details: no consumer needs a resident's phone number.
             event = ConcernReceived(concern=concern_to_proto(concern, with_contact=False))
+            places = places_of(neighbourhood)
             self.outbox.add(tx, envelope.seal(
                 event,
                 producer="intake",
-                place=envelope.Place(concern.neighbourhood_id),
+                place=envelope.Place(concern.neighbourhood_id, places["community"], places["township"],
+                                     places["county"]),
                 occurred_at=concern.received_at,
                 correlation_id=cmd.correlation_id,
             ))
@@ -59,6 +66,30 @@ class Intake:
             raise NotFound(f"no concern {concern_id[:MAX_ID_CHARS]}...")
         with self.db.read() as conn:
             concern = storage.get_concern(conn, concern_id)
-        if concern is None:
+            neighbourhood = directory.get(conn, concern.neighbourhood_id) if concern else None
+        principal = auth.current.get()
+        if (concern is None or not auth.in_scope(neighbourhood.scope_path if neighbourhood else ())
+                or (principal and principal.role == "resident" and concern.household_id != principal.entity_id)):
             raise NotFound(f"no concern {concern_id}")
         return concern
+
+    def _as_caller(self, cmd: domain.SubmitConcern) -> domain.SubmitConcern:
+        """A resident raises concerns for their own household only."""
+        principal = auth.current.get()
+        if principal is None or principal.role != "resident":
+            return cmd
+        if cmd.household_id and cmd.household_id != principal.entity_id:
+            raise InvalidArgument("household_id: residents raise concerns for their own household")
+        return replace(cmd, household_id=principal.entity_id)
+
+    def _neighbourhood(self, conn, cmd: domain.SubmitConcern):
+        """The concern's neighbourhood (and household) from the directory, within the caller's scope."""
+        neighbourhood = directory.get(conn, cmd.neighbourhood_id) if cmd.neighbourhood_id else None
+        if neighbourhood is None or neighbourhood.kind != "neighbourhood" or not auth.in_scope(neighbourhood.scope_path):
+            raise InvalidArgument(f"neighbourhood_id: no neighbourhood {cmd.neighbourhood_id!r} in your scope")
+        if cmd.household_id:
+            household = directory.get(conn, cmd.household_id)
+            if household is None or household.kind != "household" or \
+                    neighbourhood.entity_id not in household.ancestor_ids:
+                raise InvalidArgument(f"household_id: no household {cmd.household_id!r} in that neighbourhood")
+        return neighbourhood

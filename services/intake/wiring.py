@@ -6,6 +6,8 @@ from servicekit.database import Database
 from servicekit.outbox import Outbox
 from servicekit.service import Wiring
 from services.intake import grpc_api
+from services.intake.accounts import grpc_api as accounts_grpc_api
+from services.intake.accounts.handlers import Accounts
 from services.intake.directory import grpc_api as directory_grpc_api
 from services.intake.directory.handlers import Directory
 from services.intake.handlers import Intake
@@ -15,4 +17,8 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     intake = Intake(db, outbox, clock)
     directory = Directory(db, outbox, clock)
     # Intake consumes nothing yet; concern timelines from downstream events come with triage.
-    return Wiring(registrations=[grpc_api.registration(intake), directory_grpc_api.registration(directory)])
+    return Wiring(registrations=[
+        grpc_api.registration(intake),
+        directory_grpc_api.registration(directory),
+        accounts_grpc_api.registration(Accounts(db, clock)),
+    ])

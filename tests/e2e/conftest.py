@@ -1,6 +1,9 @@
-"""End-to-end fixtures: the whole system (broker and every process) on free loopback ports."""
+"""End-to-end fixtures: the whole system (broker and every process) on free loopback ports,
+loaded with the demo county, and callers signed in as its accounts."""
 from __future__ import annotations
 
+import json
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,6 +12,7 @@ import pytest
 import requests
 
 from servicekit.supervisor import Addresses, LocalSystem
+from tests.kafka_helpers import wait_for
 
 # Small Kafka timings keep group joins (and rejoins after a kill) to a few seconds.
 FAST_KAFKA = {
@@ -34,10 +38,53 @@ def gateway(system) -> str:
     return f"http://{system.addresses.gateway}"
 
 
+@pytest.fixture(scope="session")
+def credentials(system, gateway) -> dict:
+    """The demo accounts, once the demo county has reached deliberation's replica."""
+    demo = json.loads(system.credentials.read_text())
+    n8 = demo["neighbourhoods"]["N8"]  # loaded last
+    wait_for(lambda: requests.get(f"{gateway}/api/v1/neighbourhoods/{n8}/pool", timeout=10,
+                                  headers={"X-Api-Key": demo["api_key"]["api_key"]}).status_code == 200,
+             timeout_s=60, message="the demo county in deliberation's replica")
+    return demo
+
+
+@pytest.fixture(scope="session")
+def sign_in(gateway, credentials):
+    """`sign_in(username)` gives request headers carrying that demo account's bearer token."""
+    cache: dict[str, dict] = {}
+
+    def headers(username: str) -> dict:
+        if username not in cache:
+            response = requests.post(f"{gateway}/api/v1/auth/token", timeout=30,
+                                     json={"username": username, "password": credentials["password"]})
+            assert response.status_code == 200, response.text
+            cache[username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return cache[username]
+
+    return headers
+
+
+@pytest.fixture(scope="session")
+def platform(credentials) -> dict:
+    """Headers of the county government platform's integration (county-wide API key)."""
+    return {"X-Api-Key": credentials["api_key"]["api_key"]}
+
+
 @pytest.fixture
-def neighbourhood() -> str:
-    """A neighbourhood id no other test uses, so counts are this test's alone."""
-    return f"nb-{uuid.uuid4().hex[:10]}"
+def neighbourhood(gateway, credentials, sign_in, platform) -> str:
+    """A new neighbourhood in the demo county's 南门社区, known to every service's replica, so
+    counts in it are this test's alone."""
+    community = next(a["scope_id"] for a in credentials["accounts"] if a["username"] == "nanmen.admin")
+    response = requests.post(f"{gateway}/api/v1/directory/entities", headers=sign_in("county.admin"), timeout=30,
+                             json={"kind": "neighbourhood", "name": f"测试小区{uuid.uuid4().hex[:6]}",
+                                   "parent_id": community})
+    assert response.status_code == 201, response.text
+    neighbourhood_id = response.json()["entity_id"]
+    wait_for(lambda: requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood_id}/pool", headers=platform,
+                                  timeout=10).status_code == 200, timeout_s=30,
+             message="the new neighbourhood in deliberation's replica")
+    return neighbourhood_id
 
 
 @pytest.fixture(scope="session")
@@ -61,14 +108,14 @@ def submission(neighbourhood: str, n: int = 0, **fields) -> dict:
     return body
 
 
-def post_concerns(gateway: str, bodies: list[dict], workers: int = 8) -> list[str]:
+def post_concerns(gateway: str, bodies: list[dict], headers: dict, workers: int = 8) -> list[str]:
     """POST every body concurrently; returns the created concern ids (all must be 201)."""
-    local = __import__("threading").local()
+    local = threading.local()
 
     def post(body: dict) -> str:
         session = getattr(local, "session", None) or requests.Session()
         local.session = session
-        response = session.post(f"{gateway}/api/v1/concerns", json=body, timeout=30)
+        response = session.post(f"{gateway}/api/v1/concerns", json=body, headers=headers, timeout=30)
         assert response.status_code == 201, response.text
         return response.json()["concern_id"]
 
@@ -76,12 +123,13 @@ def post_concerns(gateway: str, bodies: list[dict], workers: int = 8) -> list[st
         return list(pool.map(post, bodies))
 
 
-def pool_ids(gateway: str, neighbourhood: str) -> list[str]:
+def pool_ids(gateway: str, neighbourhood: str, headers: dict) -> list[str]:
     """Every concern id in the neighbourhood's pool, following page tokens."""
     ids, token = [], ""
     while True:
         params = {"page_size": 500, **({"page_token": token} if token else {})}
-        response = requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/pool", params=params, timeout=10)
+        response = requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/pool", params=params,
+                                headers=headers, timeout=10)
         response.raise_for_status()
         page = response.json()
         ids += [entry["concern_id"] for entry in page["entries"]]

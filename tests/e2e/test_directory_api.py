@@ -9,19 +9,27 @@ import requests
 
 from lianyi.directory.v1 import directory_service_pb2 as pb
 from lianyi.directory.v1.directory_service_pb2_grpc import DirectoryReplicaStub
+from tests.e2e.principals import county_admin
 from tests.kafka_helpers import wait_for
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def api(gateway):
+def api(gateway, sign_in):
+    """Directory calls as the demo county's administrator."""
     session = requests.Session()
+    session.headers.update(sign_in("county.admin"))
 
     def call(method: str, path: str, **kwargs) -> requests.Response:
         return session.request(method, f"{gateway}/api/v1/directory{path}", timeout=30, **kwargs)
 
     return call
+
+
+@pytest.fixture
+def county(credentials) -> dict:
+    return {"entity_id": next(a["scope_id"] for a in credentials["accounts"] if a["username"] == "county.admin")}
 
 
 def _create(api, kind, name, parent=None, **fields):
@@ -31,16 +39,15 @@ def _create(api, kind, name, parent=None, **fields):
     return response.json()
 
 
-def _tree(api):
-    county = _create(api, "county", "示范县")
-    township = _create(api, "township", "城关镇", county)
+def _tree(api, county):
+    township = _create(api, "township", f"镇{uuid.uuid4().hex[:4]}", county)
     community = _create(api, "community", "南门社区", township)
     neighbourhood = _create(api, "neighbourhood", "幸福小区", community)
     return county, township, community, neighbourhood
 
 
-def test_a_change_reaches_every_services_replica(api, grpc_channel):
-    *_, neighbourhood = _tree(api)
+def test_a_change_reaches_every_services_replica(api, county, grpc_channel, system):
+    *_, neighbourhood = _tree(api, county)
     building = _create(api, "building", "3号楼", neighbourhood, attributes={"number": "3"})
     renamed = api("PATCH", f"/entities/{building['entity_id']}", json={"name": "3号楼(东)", "expected_version": 1})
     assert renamed.status_code == 200 and renamed.json()["version"] == 2
@@ -50,7 +57,8 @@ def test_a_change_reaches_every_services_replica(api, grpc_channel):
 
         def replicated():
             try:
-                entity = replica.GetReplicatedEntity(pb.GetEntityRequest(entity_id=building["entity_id"]))
+                entity = replica.GetReplicatedEntity(pb.GetEntityRequest(entity_id=building["entity_id"]),
+                                                     metadata=county_admin(system))
             except grpc.RpcError:
                 return None
             return entity if entity.version == 2 else None
@@ -60,20 +68,20 @@ def test_a_change_reaches_every_services_replica(api, grpc_channel):
         assert list(entity.ancestor_ids)[-1] == neighbourhood["entity_id"]
 
 
-def test_entities_are_read_listed_and_guarded_against_lost_updates(api):
-    county, township, community, neighbourhood = _tree(api)
+def test_entities_are_read_listed_and_guarded_against_lost_updates(api, county):
+    county, township, community, neighbourhood = _tree(api, county)
     fetched = api("GET", f"/entities/{neighbourhood['entity_id']}").json()
     assert fetched["ancestor_ids"] == [county["entity_id"], township["entity_id"], community["entity_id"]]
     listed = api("GET", "/entities", params={"within": township["entity_id"]}).json()
     assert [e["kind"] for e in listed["entities"]] == ["community", "neighbourhood"]
 
-    assert api("PATCH", f"/entities/{county['entity_id']}", json={"name": "新县名"}).status_code == 200
-    stale = api("PATCH", f"/entities/{county['entity_id']}", json={"name": "旧的", "expected_version": 1})
+    assert api("PATCH", f"/entities/{township['entity_id']}", json={"name": "新镇名"}).status_code == 200
+    stale = api("PATCH", f"/entities/{township['entity_id']}", json={"name": "旧的", "expected_version": 1})
     assert stale.status_code == 409 and stale.headers["Content-Type"] == PROBLEM
 
 
-def test_contact_phones_are_masked(api):
-    *_, neighbourhood = _tree(api)
+def test_contact_phones_are_masked(api, county):
+    *_, neighbourhood = _tree(api, county)
     company = _create(api, "property_company", "安居物业", neighbourhood, attributes={"contact_phone": "13812345678"})
     assert company["attributes"] == {"contact_phone": "138****5678"}
 
@@ -81,8 +89,8 @@ def test_contact_phones_are_masked(api):
 def test_import_json_then_csv_and_a_reimport_changes_nothing(api):
     tag = uuid.uuid4().hex[:8]
     rows = [
-        {"kind": "county", "external_id": f"C-{tag}", "name": "示范县"},
-        {"kind": "township", "external_id": f"T-{tag}", "parent_external_id": f"C-{tag}", "name": "城关镇"},
+        {"kind": "county", "external_id": f"C-{tag}", "name": "另一个县"},
+        {"kind": "township", "external_id": f"T-{tag}", "parent_external_id": "C1", "name": "城关镇"},
         {"kind": "community", "external_id": f"CM-{tag}", "parent_external_id": f"T-{tag}", "name": "南门社区"},
         {"kind": "neighbourhood", "external_id": f"N-{tag}", "parent_external_id": f"CM-{tag}", "name": "幸福小区"},
         {"kind": "building", "external_id": f"B-{tag}", "parent_external_id": f"N-{tag}", "name": "1号楼"},
@@ -90,9 +98,10 @@ def test_import_json_then_csv_and_a_reimport_changes_nothing(api):
         {"kind": "building", "external_id": f"X-{tag}", "parent_external_id": "nowhere", "name": "2号楼"},
     ]
     first = api("POST", "/import", json={"rows": rows}).json()
-    assert first["summary"] == {"created": 6, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert first["summary"] == {"created": 5, "updated": 0, "unchanged": 0, "rejected": 2}
+    assert "created at set-up" in first["outcomes"][0]["reason"]
     assert "no neighbourhood with external id nowhere" in first["outcomes"][6]["reason"]
-    assert api("POST", "/import", json={"rows": rows}).json()["summary"]["unchanged"] == 6
+    assert api("POST", "/import", json={"rows": rows}).json()["summary"]["unchanged"] == 5
 
     csv = ("kind,external_id,parent_external_id,name,attributes.member_kind,attributes.leads_building_ids\n"
            f"member,M-{tag},PO-{tag},林建国,retired_cadre,B-{tag}\n"
@@ -112,6 +121,7 @@ def test_import_json_then_csv_and_a_reimport_changes_nothing(api):
     ({"kind": "township", "name": "x", "parent_id": "no-such-parent"}, 422, "does not exist"),
     ({"kind": "county", "name": "x", "attributes": {"population": "many"}}, 422, "attributes.population"),
     ({"kind": "county", "name": "x", "colour": "red"}, 422, "colour"),
+    ({"kind": "county", "name": "第二个县"}, 403, "created at set-up"),
 ])
 def test_bad_entities_are_clear_problems(api, body, status, detail):
     response = api("POST", "/entities", json=body)

@@ -12,8 +12,22 @@ from tests.kafka_helpers import wait_for
 PROBLEM = "application/problem+json"
 
 
+PLATFORM: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _as_the_platform(platform):
+    """These edge cases are about input, so every request comes from the county platform."""
+    PLATFORM.update(platform)
+
+
 def _post_raw(gateway, data, content_type="application/json"):
-    return requests.post(f"{gateway}/api/v1/concerns", data=data, headers={"Content-Type": content_type}, timeout=10)
+    return requests.post(f"{gateway}/api/v1/concerns", data=data, timeout=10,
+                         headers={"Content-Type": content_type, **PLATFORM})
+
+
+def _post(gateway, body):
+    return requests.post(f"{gateway}/api/v1/concerns", json=body, headers=PLATFORM, timeout=10)
 
 
 @pytest.mark.parametrize("case, send, status, detail", [
@@ -21,14 +35,14 @@ def _post_raw(gateway, data, content_type="application/json"):
     ("not an object", lambda g, n: _post_raw(g, "[1, 2]"), 422, "JSON object"),
     ("missing fields", lambda g, n: _post_raw(g, f'{{"neighbourhood_id": "{n}"}}'), 422,
      "description: Field required"),
-    ("unknown field", lambda g, n: requests.post(f"{g}/api/v1/concerns", json=submission(n, mood="angry")), 422,
+    ("unknown field", lambda g, n: _post(g, submission(n, mood="angry")), 422,
      "mood: Extra inputs are not permitted"),
-    ("wrong type", lambda g, n: requests.post(f"{g}/api/v1/concerns", json=submission(n, description=42)), 422,
+    ("wrong type", lambda g, n: _post(g, submission(n, description=42)), 422,
      "description: Input should be a valid string"),
-    ("unknown channel", lambda g, n: requests.post(f"{g}/api/v1/concerns", json=submission(n, channel="fax")), 422,
+    ("unknown channel", lambda g, n: _post(g, submission(n, channel="fax")), 422,
      "channel: Input should be"),
     ("unknown category (intake's rule)",
-     lambda g, n: requests.post(f"{g}/api/v1/concerns", json=submission(n, category="weather")), 422,
+     lambda g, n: _post(g, submission(n, category="weather")), 422,
      "category 'weather'"),
     ("oversized body", lambda g, n: _post_raw(g, '{"description": "' + "噪" * 40_000 + '"}'), 413, "larger than"),
     ("form instead of JSON", lambda g, n: _post_raw(g, "a=1", "application/x-www-form-urlencoded"), 415,
@@ -43,12 +57,11 @@ def test_bad_submission_is_a_clear_problem_and_creates_nothing(gateway, neighbou
     reasons = [problem["detail"], *(f"{e['field']}: {e['message']}" for e in problem.get("errors", []))]
     assert any(detail in reason for reason in reasons), reasons
     assert problem["title"] and problem["correlation_id"]
-    assert pool_ids(gateway, neighbourhood) == []
+    assert pool_ids(gateway, neighbourhood, PLATFORM) == []
 
 
 def test_schema_errors_name_each_field_without_echoing_values(gateway, neighbourhood):
-    response = requests.post(f"{gateway}/api/v1/concerns", timeout=10,
-                             json=submission(neighbourhood, channel="fax", reporter={"phone": 13812345678}))
+    response = _post(gateway, submission(neighbourhood, channel="fax", reporter={"phone": 13812345678}))
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"channel", "reporter.phone"}
     assert "13812345678" not in response.text
@@ -56,32 +69,35 @@ def test_schema_errors_name_each_field_without_echoing_values(gateway, neighbour
 
 @pytest.mark.parametrize("path, status", [
     ("/api/v1/concerns/01a2b3c4-0000-7000-8000-000000000000", 404),
-    ("/api/v1/neighbourhoods/nb-1/pool?page_token=forged", 422),
-    ("/api/v1/neighbourhoods/nb-1/pool?page_size=0", 422),
-    ("/api/v1/neighbourhoods/nb-1/pool?page_size=ten", 422),
-    ("/api/v1/neighbourhoods/nb-1/pool?colour=blue", 422),
+    ("/api/v1/neighbourhoods/no-such-neighbourhood/pool", 404),
+    ("/api/v1/neighbourhoods/{n}/pool?page_token=forged", 422),
+    ("/api/v1/neighbourhoods/{n}/pool?page_size=0", 422),
+    ("/api/v1/neighbourhoods/{n}/pool?page_size=ten", 422),
+    ("/api/v1/neighbourhoods/{n}/pool?colour=blue", 422),
     ("/api/v1/nothing-here", 404),
 ])
-def test_bad_reads_are_clear_problems(gateway, path, status):
-    response = requests.get(gateway + path, timeout=10)
+def test_bad_reads_are_clear_problems(gateway, credentials, path, status):
+    path = path.replace("{n}", credentials["neighbourhoods"]["N1"])
+    response = requests.get(gateway + path, headers=PLATFORM, timeout=10)
     assert response.status_code == status
     assert response.headers["Content-Type"] == PROBLEM
     assert response.json()["detail"]
 
 
 def test_wrong_method_is_a_problem_too(gateway):
-    response = requests.delete(f"{gateway}/api/v1/concerns", timeout=10)
+    response = requests.delete(f"{gateway}/api/v1/concerns", headers=PLATFORM, timeout=10)
     assert response.status_code == 405
     assert response.headers["Content-Type"] == PROBLEM
 
 
 def test_pool_pages_follow_their_tokens(gateway, neighbourhood):
-    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(5)])
-    wait_for(lambda: len(pool_ids(gateway, neighbourhood)) == 5, message="5 pooled")
+    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(5)], PLATFORM)
+    wait_for(lambda: len(pool_ids(gateway, neighbourhood, PLATFORM)) == 5, message="5 pooled")
     url = f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/pool"
     pages, token = [], None
     while True:
-        page = requests.get(url, params={"page_size": 2, **({"page_token": token} if token else {})}, timeout=10).json()
+        params = {"page_size": 2, **({"page_token": token} if token else {})}
+        page = requests.get(url, params=params, headers=PLATFORM, timeout=10).json()
         pages.append([e["concern_id"] for e in page["entries"]])
         token = page["next_page_token"]
         if not token:
@@ -113,6 +129,7 @@ def test_openapi_document_is_valid_and_describes_every_api_route(gateway):
     validate(document)
     assert set(document["paths"]) == {
         "/api/v1/concerns", "/api/v1/concerns/{concern_id}", "/api/v1/neighbourhoods/{neighbourhood_id}/pool",
-        "/api/v1/directory/entities", "/api/v1/directory/entities/{entity_id}", "/api/v1/directory/import"}
+        "/api/v1/directory/entities", "/api/v1/directory/entities/{entity_id}", "/api/v1/directory/import",
+        "/api/v1/auth/token"}
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False

@@ -1,6 +1,7 @@
 """`make run`'s launcher: everything comes up on an empty var/, and Ctrl-C leaves no process behind."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -45,8 +46,11 @@ def test_launcher_serves_then_stops_everything_on_ctrl_c(tmp_path):
             assert line, f"launcher exited early:\n{banner}"
             banner += line
         assert f"http://{addresses.gateway}" in banner
-        response = requests.post(f"http://{addresses.gateway}/api/v1/concerns", json=submission("nb-run"), timeout=10)
-        assert response.status_code == 201
+        demo = json.loads((var_dir / "demo-credentials.json").read_text())
+        response = requests.post(f"http://{addresses.gateway}/api/v1/concerns", timeout=10,
+                                 json=submission(demo["neighbourhoods"]["N1"]),
+                                 headers={"X-Api-Key": demo["api_key"]["api_key"]})
+        assert response.status_code == 201, response.text
         assert len(_processes_with(f"LIANYI_VAR_DIR={var_dir}")) >= 6  # launcher, 4 services, gateway
 
         launcher.send_signal(signal.SIGINT)
@@ -57,3 +61,4 @@ def test_launcher_serves_then_stops_everything_on_ctrl_c(tmp_path):
     time.sleep(0.5)
     assert _processes_with(f"LIANYI_VAR_DIR={var_dir}") == [], "orphans left behind"
     assert {p.name for p in var_dir.glob("*.db")} == {"intake.db", "deliberation.db", "dispatch.db", "evaluation.db"}
+    assert (var_dir / "signing-key").stat().st_mode & 0o077 == 0, "the signing key is readable by others"

@@ -12,56 +12,68 @@ from lianyi.evaluation.v1 import evaluation_service_pb2 as evaluation_pb
 from lianyi.evaluation.v1.evaluation_service_pb2_grpc import EvaluationServiceStub
 from servicekit import envelope, topics
 from tests.e2e.conftest import pool_ids, post_concerns, submission
+from tests.e2e.principals import county_admin
 from tests.kafka_helpers import produce, read_topic, wait_for
 
 
-def _wait_for_pool(gateway, neighbourhood, expected: set[str], timeout_s=60) -> list[str]:
-    wait_for(lambda: set(pool_ids(gateway, neighbourhood)) >= expected, timeout_s=timeout_s,
+def _wait_for_pool(gateway, neighbourhood, expected: set[str], headers, timeout_s=60) -> list[str]:
+    wait_for(lambda: set(pool_ids(gateway, neighbourhood, headers)) >= expected, timeout_s=timeout_s,
              interval_s=0.2, message=f"{len(expected)} concerns in {neighbourhood}'s pool")
-    return pool_ids(gateway, neighbourhood)
+    return pool_ids(gateway, neighbourhood, headers)
 
 
-def test_200_concerns_reach_deliberation_dispatch_and_evaluation_exactly_once(gateway, neighbourhood, grpc_channel):
-    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(200)])
+def test_200_concerns_reach_deliberation_dispatch_and_evaluation_exactly_once(gateway, neighbourhood, grpc_channel,
+                                                                               platform, system):
+    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(200)], platform)
     assert len(set(ids)) == 200
 
-    pooled = _wait_for_pool(gateway, neighbourhood, set(ids))
+    pooled = _wait_for_pool(gateway, neighbourhood, set(ids), platform)
     assert sorted(pooled) == sorted(ids), "every concern pooled exactly once"
 
+    admin = county_admin(system)
     dispatch = DispatchServiceStub(grpc_channel("dispatch"))
     for concern_id in ids:
-        candidate = dispatch.GetHandlingCandidate(dispatch_pb.GetHandlingCandidateRequest(concern_id=concern_id))
+        candidate = dispatch.GetHandlingCandidate(dispatch_pb.GetHandlingCandidateRequest(concern_id=concern_id),
+                                                  metadata=admin)
         assert candidate.neighbourhood_id == neighbourhood
     evaluation = EvaluationServiceStub(grpc_channel("evaluation"))
-    wait_for(lambda: evaluation.GetIntakeFigures(
-        evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=neighbourhood)).concerns_received == 200,
-        message="evaluation counted 200")
+    request = evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=neighbourhood)
+    wait_for(lambda: evaluation.GetIntakeFigures(request, metadata=admin).concerns_received == 200,
+             message="evaluation counted 200")
     time.sleep(1)  # anything doubled would show up now
-    assert evaluation.GetIntakeFigures(
-        evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=neighbourhood)).concerns_received == 200
+    assert evaluation.GetIntakeFigures(request, metadata=admin).concerns_received == 200
 
 
-def test_a_posted_concern_can_be_fetched_with_contact_masked(gateway, neighbourhood):
+def test_a_posted_concern_can_be_fetched_with_contact_masked(gateway, neighbourhood, sign_in):
     import requests
 
-    body = submission(neighbourhood, household_id="h-301", reporter={"name": "林伯", "phone": "13912345678"})
-    created = requests.post(f"{gateway}/api/v1/concerns", json=body, timeout=10)
-    assert created.status_code == 201
+    admin = sign_in("county.admin")
+    directory = f"{gateway}/api/v1/directory/entities"
+    building = requests.post(directory, headers=admin, timeout=10,
+                             json={"kind": "building", "name": "1号楼", "parent_id": neighbourhood}).json()
+    household = requests.post(directory, headers=admin, timeout=10,
+                              json={"kind": "household", "name": "301室", "parent_id": building["entity_id"]}).json()
+    body = submission(neighbourhood, household_id=household["entity_id"],
+                      reporter={"name": "林伯", "phone": "13912345678"})
+    created = requests.post(f"{gateway}/api/v1/concerns", json=body, headers=admin, timeout=10)
+    assert created.status_code == 201, created.text
     assert created.headers["Location"] == f"/api/v1/concerns/{created.json()['concern_id']}"
-    fetched = requests.get(f"{gateway}{created.headers['Location']}", timeout=10).json()
+    fetched = requests.get(f"{gateway}{created.headers['Location']}", headers=admin, timeout=10).json()
     assert fetched == created.json()
     assert fetched["reporter"] == {"name": "林伯", "phone": "139****5678"}
-    assert (fetched["household_id"], fetched["status"], fetched["channel"]) == ("h-301", "received", "online")
+    assert (fetched["household_id"], fetched["status"], fetched["channel"]) == (
+        household["entity_id"], "received", "online")
 
 
-def test_deliberation_killed_mid_stream_still_pools_every_concern_once(system, gateway, neighbourhood):
+def test_deliberation_killed_mid_stream_still_pools_every_concern_once(system, gateway, neighbourhood, platform):
     bodies = [submission(neighbourhood, n) for n in range(200)]
     ids: list[str] = []
-    poster = threading.Thread(target=lambda: ids.extend(post_concerns(gateway, bodies, workers=4)))
+    poster = threading.Thread(target=lambda: ids.extend(post_concerns(gateway, bodies, platform, workers=4)))
     poster.start()
-    wait_for(lambda: len(pool_ids(gateway, neighbourhood)) >= 20, timeout_s=60, message="the stream under way")
+    wait_for(lambda: len(pool_ids(gateway, neighbourhood, platform)) >= 20, timeout_s=60,
+             message="the stream under way")
 
-    pooled_before_kill = len(pool_ids(gateway, neighbourhood))
+    pooled_before_kill = len(pool_ids(gateway, neighbourhood, platform))
     victim = system.children["deliberation"]
     os.kill(victim.pid, signal.SIGKILL)
     assert pooled_before_kill < 200, "the kill must land mid-stream for this test to mean anything"
@@ -70,15 +82,16 @@ def test_deliberation_killed_mid_stream_still_pools_every_concern_once(system, g
     poster.join(120)
 
     assert len(ids) == 200
-    pooled = _wait_for_pool(gateway, neighbourhood, set(ids), timeout_s=90)
+    pooled = _wait_for_pool(gateway, neighbourhood, set(ids), platform, timeout_s=90)
     assert sorted(pooled) == sorted(ids), "nothing lost, nothing doubled across the kill"
 
 
-def test_garbage_on_the_intake_topic_is_dead_lettered_while_good_concerns_flow(system, gateway, neighbourhood):
+def test_garbage_on_the_intake_topic_is_dead_lettered_while_good_concerns_flow(system, gateway, neighbourhood,
+                                                                               platform):
     garbage = f"not an event {neighbourhood}".encode()
     produce(system.addresses.broker, topics.INTAKE, [(neighbourhood.encode(), garbage)])
-    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(3)])
-    _wait_for_pool(gateway, neighbourhood, set(ids))
+    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(3)], platform)
+    _wait_for_pool(gateway, neighbourhood, set(ids), platform)
 
     def parked():
         return [r for r in read_topic(system.addresses.broker, topics.dlq(topics.INTAKE))
@@ -90,11 +103,11 @@ def test_garbage_on_the_intake_topic_is_dead_lettered_while_good_concerns_flow(s
     assert all(dict(r.headers)["lianyi-error"].startswith(b"undecodable") for r in records)
 
 
-def test_the_correlation_id_travels_from_the_request_into_the_event(system, gateway, neighbourhood):
+def test_the_correlation_id_travels_from_the_request_into_the_event(system, gateway, neighbourhood, platform):
     import requests
 
     response = requests.post(f"{gateway}/api/v1/concerns", json=submission(neighbourhood),
-                             headers={"X-Correlation-Id": f"trace-{neighbourhood}"}, timeout=10)
+                             headers={"X-Correlation-Id": f"trace-{neighbourhood}", **platform}, timeout=10)
     assert response.headers["X-Correlation-Id"] == f"trace-{neighbourhood}"
     concern_id = response.json()["concern_id"]
 

@@ -27,3 +27,26 @@ def migrated_db():
     yield open_db
     for db in opened:
         db.dispose()
+
+
+@pytest.fixture
+def places():
+    """A factory: `places(intake_db, clock)` builds a small directory and returns ids by name:
+    county, township, community, nb-1, nb-2 (neighbourhoods), b-1 (a building in nb-1), h-0..h-2."""
+    from servicekit import topics
+    from servicekit.outbox import Outbox
+    from services.intake.directory.handlers import Directory
+
+    def build(db: Database, clock) -> dict[str, str]:
+        directory = Directory(db, Outbox(topics.INTAKE), clock)
+        ids = {"county": directory.create(kind="county", name="示范县").entity_id}
+        ids["township"] = directory.create(kind="township", name="城关镇", parent_id=ids["county"]).entity_id
+        ids["community"] = directory.create(kind="community", name="南门社区", parent_id=ids["township"]).entity_id
+        for n in ("nb-1", "nb-2"):
+            ids[n] = directory.create(kind="neighbourhood", name=n, parent_id=ids["community"]).entity_id
+        ids["b-1"] = directory.create(kind="building", name="1号楼", parent_id=ids["nb-1"]).entity_id
+        for h in range(3):
+            ids[f"h-{h}"] = directory.create(kind="household", name=f"10{h}室", parent_id=ids["b-1"]).entity_id
+        return ids
+
+    return build

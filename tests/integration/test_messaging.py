@@ -13,6 +13,7 @@ from lianyi.intake.v1.concern_pb2 import Concern
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit import envelope, kafka
 from servicekit.consumer import EventConsumer, Subscription
+from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
@@ -79,13 +80,17 @@ def _unpublished(db) -> int:
         ).scalar_one()
 
 
+def _deliberation(db, clock) -> Deliberation:
+    return Deliberation(db, clock, DirectoryReplica(db))
+
+
 def _pool_size(deliberation: Deliberation, neighbourhood: str = "nb-1") -> int:
     return len(deliberation.list_pool(neighbourhood, 500, "")[0])
 
 
 def test_consumer_applies_each_event_once_and_commits_its_offsets(database_url, migrated_db, clock,
                                                                   runtime_settings, topic):
-    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+    deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
     subscription = Subscription(topic, ConcernReceived, deliberation.on_concern_received)
     events = [_event("nb-1", n) for n in range(20)]
     produce(runtime_settings.broker, topic, [(b"nb-1", e.SerializeToString()) for e in events])
@@ -109,7 +114,7 @@ def test_consumer_applies_each_event_once_and_commits_its_offsets(database_url, 
 
 def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(database_url, migrated_db, clock,
                                                                            runtime_settings, topic):
-    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+    deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
 
     def fails_on_boom(tx, event, env):
         if event.concern.description == "boom":
@@ -149,7 +154,7 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
 
 def test_a_database_outage_is_retried_past_the_attempt_limit_and_never_dead_lettered(
         database_url, migrated_db, clock, runtime_settings, topic):
-    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+    deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
     outages = iter(range(runtime_settings.consumer_max_attempts + 2))
 
     def database_down_for_a_while(tx, event, env):

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit import envelope, migrations
 from servicekit.consumer import Subscription, apply_once
+from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument, NotFound
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
@@ -19,9 +20,19 @@ from services.intake.messages import concern_to_proto
 TOPIC = "lianyi.intake.v1"
 
 
+@pytest.fixture
+def intake(migrated_db, places, clock):
+    """Intake on its own database, with a small directory (see `places`) as `intake.ids`."""
+    service = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
+    service.ids = places(service.db, clock)
+    return service
+
+
 def _submit(intake: Intake, neighbourhood="nb-1", **fields) -> object:
+    if "household_id" in fields:
+        fields["household_id"] = intake.ids[fields["household_id"]]
     return intake.submit_concern(SubmitConcern(**{
-        "neighbourhood_id": neighbourhood, "channel": "door_visit", "category": "blocked_hallway",
+        "neighbourhood_id": intake.ids[neighbourhood], "channel": "door_visit", "category": "blocked_hallway",
         "description": "三楼楼道堆满鞋柜", **fields}))
 
 
@@ -39,28 +50,37 @@ def test_migrations_build_the_schema_and_rerun_as_a_no_op(service, database_url,
     assert {"outbox", "inbox", "relay_lease", "alembic_version"} <= tables
 
 
-def test_submitting_a_concern_writes_it_and_its_event_together(database_url, migrated_db, clock):
+def test_submitting_a_concern_writes_it_and_its_event_together(database_url, migrated_db, places, clock):
     db = migrated_db("intake", database_url)
     intake = Intake(db, Outbox(TOPIC), clock)
+    intake.ids = places(db, clock)
     concern = _submit(intake, reporter=ReporterContact("王阿姨", "13812345678"))
     assert intake.get_concern(concern.concern_id) == concern
     with db.read() as conn:
-        row = conn.execute(sa.select(outbox_table)).one()
+        row = conn.execute(sa.select(outbox_table).where(outbox_table.c.topic == TOPIC)).one()
     event = envelope.decode(row.payload)
     received = envelope.open_payload(event, ConcernReceived)
-    assert (row.message_key, event.event_type) == ("nb-1", "lianyi.intake.v1.ConcernReceived")
+    assert (row.message_key, event.event_type) == (intake.ids["nb-1"], "lianyi.intake.v1.ConcernReceived")
+    assert (event.community_id, event.township_id, event.county_id) == (
+        intake.ids["community"], intake.ids["township"], intake.ids["county"])
     assert received.concern.concern_id == concern.concern_id
     assert not received.concern.HasField("reporter"), "events must not carry contact details"
 
 
-def test_a_refused_concern_writes_nothing(database_url, migrated_db, clock):
+@pytest.mark.parametrize("fields, problem", [
+    ({"category": "weather"}, "category"),
+    ({"neighbourhood": "b-1"}, "no neighbourhood"),
+    ({"neighbourhood": "nb-2", "household_id": "h-0"}, "no household"),
+])
+def test_a_refused_concern_writes_nothing(database_url, migrated_db, places, clock, fields, problem):
     db = migrated_db("intake", database_url)
     intake = Intake(db, Outbox(TOPIC), clock)
-    with pytest.raises(InvalidArgument, match="category"):
-        _submit(intake, category="weather")
+    intake.ids = places(db, clock)
+    with pytest.raises(InvalidArgument, match=problem):
+        _submit(intake, **fields)
     with db.read() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM concerns")).scalar_one() == 0
-        assert conn.execute(sa.text("SELECT count(*) FROM outbox")).scalar_one() == 0
+        assert conn.execute(sa.text(f"SELECT count(*) FROM outbox WHERE topic = '{TOPIC}'")).scalar_one() == 0
 
 
 def test_an_unknown_concern_is_not_found(database_url, migrated_db, clock):
@@ -69,9 +89,12 @@ def test_an_unknown_concern_is_not_found(database_url, migrated_db, clock):
         intake.get_concern("01a2-no-such-concern")
 
 
-def test_the_pool_holds_each_concern_once_however_often_it_is_delivered(database_url, migrated_db, clock):
-    intake = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
-    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+def _deliberation(db, clock) -> Deliberation:
+    return Deliberation(db, clock, DirectoryReplica(db))
+
+
+def test_the_pool_holds_each_concern_once_however_often_it_is_delivered(database_url, migrated_db, clock, intake):
+    deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
     subscription = Subscription(TOPIC, ConcernReceived, deliberation.on_concern_received)
     concern = _submit(intake)
     event = _event_for(concern)
@@ -81,14 +104,13 @@ def test_the_pool_holds_each_concern_once_however_often_it_is_delivered(database
     # Even a second event about the same concern cannot pool it twice.
     again = _event_for(concern)
     assert apply_once(deliberation.db, subscription, again, payload, TOPIC, clock) is True
-    entries, next_token = deliberation.list_pool("nb-1", 0, "")
+    entries, next_token = deliberation.list_pool(intake.ids["nb-1"], 0, "")
     assert [e.concern_id for e in entries] == [concern.concern_id]
     assert next_token == ""
 
 
-def test_the_pool_pages_in_arrival_order_and_stays_in_its_neighbourhood(database_url, migrated_db, clock):
-    intake = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
-    deliberation = Deliberation(migrated_db("deliberation", database_url), clock)
+def test_the_pool_pages_in_arrival_order_and_stays_in_its_neighbourhood(database_url, migrated_db, clock, intake):
+    deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
     subscription = Subscription(TOPIC, ConcernReceived, deliberation.on_concern_received)
     ids = []
     for n in range(5):
@@ -97,8 +119,8 @@ def test_the_pool_pages_in_arrival_order_and_stays_in_its_neighbourhood(database
         apply_once(deliberation.db, subscription, event, envelope.open_payload(event, ConcernReceived), TOPIC, clock)
         if n != 2:
             ids.append(concern.concern_id)
-    first, token = deliberation.list_pool("nb-1", 3, "")
-    second, last_token = deliberation.list_pool("nb-1", 3, token)
+    first, token = deliberation.list_pool(intake.ids["nb-1"], 3, "")
+    second, last_token = deliberation.list_pool(intake.ids["nb-1"], 3, token)
     assert [e.concern_id for e in first + second] == ids
     assert token and last_token == ""
 
@@ -112,22 +134,22 @@ def _deliver_twice(db, handler, concerns, clock) -> None:
         apply_once(db, subscription, event, payload, TOPIC, clock)  # a redelivery
 
 
-def test_dispatch_keeps_each_concern_once_as_a_handling_candidate(database_url, migrated_db, clock):
-    intake = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
-    dispatch = Dispatch(migrated_db("dispatch", database_url))
+def test_dispatch_keeps_each_concern_once_as_a_handling_candidate(database_url, migrated_db, clock, intake):
+    db = migrated_db("dispatch", database_url)
+    dispatch = Dispatch(db, DirectoryReplica(db))
     concerns = [_submit(intake, household_id=f"h-{n}") for n in range(3)]
     _deliver_twice(dispatch.db, dispatch.on_concern_received, concerns, clock)
-    assert dispatch.get_candidate(concerns[1].concern_id).household_id == "h-1"
+    assert dispatch.get_candidate(concerns[1].concern_id).household_id == intake.ids["h-1"]
     with pytest.raises(NotFound):
         dispatch.get_candidate("no-such-concern")
 
 
-def test_evaluation_counts_each_concern_once(database_url, migrated_db, clock):
-    intake = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
-    evaluation = Evaluation(migrated_db("evaluation", database_url))
+def test_evaluation_counts_each_concern_once(database_url, migrated_db, clock, intake):
+    db = migrated_db("evaluation", database_url)
+    evaluation = Evaluation(db, DirectoryReplica(db))
     concerns = [_submit(intake) for _ in range(3)]
     _deliver_twice(evaluation.db, evaluation.on_concern_received, concerns, clock)
-    figures = evaluation.intake_figures("nb-1")
+    figures = evaluation.intake_figures(intake.ids["nb-1"])
     assert figures.concerns_received == 3
     assert figures.first_received_at == clock.now()
     assert evaluation.intake_figures("nb-quiet").concerns_received == 0

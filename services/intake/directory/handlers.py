@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 import sqlalchemy as sa
 
 from lianyi.directory.v1.events_pb2 import EntityChanged
-from servicekit import envelope, paging, topics
+from servicekit import auth, envelope, paging, topics
 from servicekit.clock import Clock
 from servicekit.database import Database, Transaction
-from servicekit.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from servicekit.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from servicekit.ids import new_id
 from servicekit.outbox import Outbox
 from services.intake.directory import domain, storage
@@ -50,9 +50,7 @@ class Directory:
     def update(self, entity_id: str, *, name: str | None = None, attributes: dict | None = None,
                expected_version: int = 0) -> Entity:
         with self.db.write() as tx:
-            current = storage.get(tx.conn, entity_id)
-            if current is None:
-                raise NotFound(f"no directory entity {entity_id}")
+            current = self._visible(storage.get(tx.conn, entity_id), entity_id)
             if expected_version and expected_version != current.version:
                 raise FailedPrecondition(
                     f"{entity_id} is at version {current.version}, not {expected_version}; reload and retry")
@@ -66,7 +64,7 @@ class Directory:
             for number, row in enumerate(rows, 1):
                 try:
                     outcomes.append(self._import_row(tx, number, row))
-                except (InvalidArgument, Conflict, NotFound) as exc:
+                except (InvalidArgument, Conflict, NotFound, PermissionDenied) as exc:
                     outcomes.append(ImportOutcome(number, "rejected", reason=exc.detail))
         return outcomes
 
@@ -74,22 +72,18 @@ class Directory:
 
     def get(self, entity_id: str) -> Entity:
         with self.db.read() as conn:
-            entity = storage.get(conn, entity_id)
-        if entity is None:
-            raise NotFound(f"no directory entity {entity_id}")
-        return entity
+            return self._visible(storage.get(conn, entity_id), entity_id)
 
     def list(self, *, kind: str = "", within_id: str = "", page_size: int = 0, page_token: str = ""
              ) -> tuple[list[Entity], str]:
         if kind:
             domain.check_kind(kind)
         limit, after = paging.page_size(page_size), paging.decode_key_token(page_token)
+        principal = auth.current.get()
+        if not within_id and principal is not None:
+            within_id = principal.scope[-1]  # a caller lists within their own subtree
         with self.db.read() as conn:
-            within = None
-            if within_id:
-                within = storage.get(conn, within_id)
-                if within is None:
-                    raise NotFound(f"no directory entity {within_id}")
+            within = self._visible(storage.get(conn, within_id), within_id) if within_id else None
             entities = storage.page(conn, kind=kind, within=within, after_id=after, limit=limit + 1)
         more = len(entities) > limit
         entities = entities[:limit]
@@ -97,11 +91,17 @@ class Directory:
 
     # -- the rules in one place -------------------------------------------------------------
 
+    def _visible(self, entity: Entity | None, entity_id: str) -> Entity:
+        """The entity if it exists within the caller's scope; otherwise NotFound, the same either way."""
+        if entity is None or not auth.in_scope(entity.scope_path):
+            raise NotFound(f"no directory entity {entity_id}")
+        return entity
+
     def _parent(self, conn: sa.Connection, parent_id: str) -> Entity | None:
         if not parent_id:
             return None
         parent = storage.get(conn, parent_id)
-        if parent is None:
+        if parent is None or not auth.in_scope(parent.scope_path):
             raise InvalidArgument(f"parent {parent_id} does not exist")
         return parent
 
@@ -109,6 +109,8 @@ class Directory:
                 external_id: str | None, attributes: dict) -> Entity:
         canonical = domain.check_fields(kind, name, external_id, attributes)
         ancestors = domain.check_parent(kind, parent)
+        if parent is None and auth.current.get() is not None:
+            raise PermissionDenied("a county is created at set-up, not through the API")
         self._check_references(tx.conn, kind, canonical)
         if external_id and storage.by_external_id(tx.conn, kind, external_id):
             raise Conflict(f"a {kind} with external id {external_id} already exists")
@@ -142,10 +144,12 @@ class Directory:
             if not row.parent_external_id:
                 raise InvalidArgument(f"a {row.kind} needs parent_external_id (a {parent_kind})")
             parent = storage.by_external_id(tx.conn, parent_kind, row.parent_external_id)
-            if parent is None:
+            if parent is None or not auth.in_scope(parent.scope_path):
                 raise InvalidArgument(f"no {parent_kind} with external id {row.parent_external_id}")
         attributes = self._resolve_external_references(tx.conn, row.kind, row.attributes)
         existing = storage.by_external_id(tx.conn, row.kind, row.external_id)
+        if existing is not None and not auth.in_scope(existing.scope_path):
+            raise InvalidArgument(f"external_id {row.external_id} cannot be used")
         if existing is None:
             created = self._create(tx, row.kind, row.name, parent, row.external_id, attributes)
             return ImportOutcome(number, "created", created.entity_id)

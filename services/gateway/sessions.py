@@ -1,0 +1,47 @@
+"""/api/v1/auth/token: staff, members and residents sign in for a bearer token."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app
+
+from lianyi.accounts.v1 import accounts_service_pb2 as accounts_pb
+from services.gateway.auth import bearer_token, principal_from_proto
+from services.gateway.bodies import json_body
+from services.gateway.schemas import TokenRequest, TokenResponse
+
+blueprint = Blueprint("sessions", __name__, url_prefix="/api/v1/auth")
+
+
+@blueprint.post("/token")
+def issue_token():
+    """Sign in.
+    ---
+    post:
+      summary: Exchange a username and password for an expiring bearer token
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: TokenRequest
+      responses:
+        200:
+          description: Signed in
+          content:
+            application/json:
+              schema: TokenResponse
+        401: {$ref: "#/components/responses/Problem"}
+        422: {$ref: "#/components/responses/Problem"}
+    """
+    body = json_body(TokenRequest)
+    upstreams = current_app.extensions["lianyi.upstreams"]
+    principal = principal_from_proto(upstreams.accounts.Authenticate(
+        accounts_pb.AuthenticateRequest(username=body.username, password=body.password),
+        **upstreams.call_options(anonymous=True),
+    ))
+    ttl = current_app.config["LIANYI_TOKEN_TTL_S"]
+    return TokenResponse(
+        access_token=bearer_token(principal, timedelta(seconds=ttl)), expires_in=ttl, role=principal.role,
+        scope=list(principal.scope), name=principal.name,
+    ).model_dump(mode="json")

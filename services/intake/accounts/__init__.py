@@ -1,0 +1,1 @@
+"""Accounts of people who sign in, and API keys of integrations."""

@@ -1,0 +1,54 @@
+"""The accounts gRPC entrypoint."""
+from __future__ import annotations
+
+from lianyi.accounts.v1 import accounts_service_pb2 as pb
+from lianyi.accounts.v1 import accounts_service_pb2_grpc as pb_grpc
+from servicekit.auth import PUBLIC, Principal, allow
+from servicekit.grpc_server import Registration
+from services.intake.accounts.handlers import Accounts
+
+
+def _principal(principal: Principal) -> pb.Principal:
+    return pb.Principal(subject=principal.subject, role=principal.role, scope=list(principal.scope),
+                        entity_id=principal.entity_id, name=principal.name)
+
+
+class AccountsServicer(pb_grpc.AccountsServiceServicer):
+    def __init__(self, accounts: Accounts):
+        self.accounts = accounts
+
+    @allow(PUBLIC)
+    def Authenticate(self, request, context):  # noqa: N802 (gRPC naming)
+        return _principal(self.accounts.authenticate(request.username, request.password))
+
+    @allow(PUBLIC)
+    def AuthenticateApiKey(self, request, context):  # noqa: N802
+        return _principal(self.accounts.authenticate_api_key(request.api_key))
+
+    @allow("county_admin", "township_admin", "community_admin")
+    def CreateAccount(self, request, context):  # noqa: N802
+        account = self.accounts.create_account(
+            username=request.username, password=request.password, role=request.role,
+            scope_id=request.scope_id, entity_id=request.entity_id, display_name=request.display_name,
+        )
+        return pb.Account(account_id=account.account_id, username=account.username, role=account.role,
+                          scope_id=account.scope_id, entity_id=account.entity_id,
+                          display_name=account.display_name)
+
+    @allow("county_admin")
+    def IssueApiKey(self, request, context):  # noqa: N802
+        key_id, api_key = self.accounts.issue_api_key(name=request.name, scope_id=request.scope_id)
+        return pb.IssuedApiKey(key_id=key_id, api_key=api_key)
+
+    @allow("county_admin")
+    def RevokeApiKey(self, request, context):  # noqa: N802
+        self.accounts.revoke_api_key(request.key_id)
+        return pb.RevokeApiKeyResponse()
+
+
+def registration(accounts: Accounts) -> Registration:
+    return Registration(
+        service_name="lianyi.accounts.v1.AccountsService",
+        servicer=AccountsServicer(accounts),
+        add=pb_grpc.add_AccountsServiceServicer_to_server,
+    )

@@ -1,0 +1,147 @@
+"""Who may do what, over the wire: signing in, tokens, API keys, and every endpoint against every
+role inside and outside its scope."""
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+
+from lianyi.accounts.v1 import accounts_service_pb2 as accounts_pb
+from lianyi.accounts.v1.accounts_service_pb2_grpc import AccountsServiceStub
+from servicekit import auth
+from tests.e2e.principals import county_admin
+from tests.kafka_helpers import wait_for
+
+
+def _account(credentials, username):
+    return next(a for a in credentials["accounts"] if a["username"] == username)
+
+
+def test_signing_in_gives_a_token_that_works_and_says_who_you_are(gateway, credentials):
+    response = requests.post(f"{gateway}/api/v1/auth/token", timeout=10,
+                             json={"username": "n1.secretary", "password": credentials["password"]})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["token_type"], body["role"]) == ("Bearer", "party_secretary")
+    assert body["scope"][-1] == credentials["neighbourhoods"]["N1"] and body["expires_in"] > 0
+    pool = requests.get(f"{gateway}/api/v1/neighbourhoods/{credentials['neighbourhoods']['N1']}/pool", timeout=10,
+                        headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert pool.status_code == 200
+
+
+@pytest.mark.parametrize("username, password", [("n1.secretary", "wrong password"), ("nobody.here", "whatever")])
+def test_a_wrong_name_or_password_is_refused_alike(gateway, username, password):
+    response = requests.post(f"{gateway}/api/v1/auth/token", json={"username": username, "password": password},
+                             timeout=10)
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "wrong username or password"
+
+
+def _token(system, credentials, *, audience=auth.API_AUDIENCE, now=None, ttl=timedelta(minutes=5)):
+    account = _account(credentials, "county.admin")
+    principal = auth.Principal(subject="x", role="county_admin", scope=(account["scope_id"],))
+    return auth.sign(principal, system.env()["LIANYI_AUTH_SIGNING_KEY"], audience=audience,
+                     now=now or datetime.now(timezone.utc), ttl=ttl)
+
+
+@pytest.mark.parametrize("case", ["expired", "tampered", "internal audience", "not a bearer"])
+def test_bad_tokens_are_refused(system, gateway, credentials, case):
+    token = _token(system, credentials)
+    header = f"Bearer {token}"
+    if case == "expired":
+        header = f"Bearer {_token(system, credentials, now=datetime.now(timezone.utc) - timedelta(hours=2))}"
+    elif case == "tampered":
+        header = f"Bearer {token[:-3]}{'AAA' if not token.endswith('AAA') else 'BBB'}"
+    elif case == "internal audience":
+        header = f"Bearer {_token(system, credentials, audience=auth.INTERNAL_AUDIENCE)}"
+    elif case == "not a bearer":
+        header = f"Basic {token}"
+    response = requests.get(f"{gateway}/api/v1/directory/entities", headers={"Authorization": header}, timeout=10)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_revoked_api_key_stops_working_and_use_is_recorded(system, gateway, grpc_channel, credentials):
+    accounts = AccountsServiceStub(grpc_channel("intake"))
+    county = _account(credentials, "county.admin")["scope_id"]
+    issued = accounts.IssueApiKey(accounts_pb.IssueApiKeyRequest(name=f"e2e {uuid.uuid4().hex[:6]}", scope_id=county),
+                                  metadata=county_admin(system))
+    url = f"{gateway}/api/v1/directory/entities/{county}"
+    assert requests.get(url, headers={"X-Api-Key": issued.api_key}, timeout=10).status_code == 200
+    with sqlite3.connect(system.var_dir / "intake.db") as db:
+        used = db.execute("SELECT last_used_at FROM api_keys WHERE key_id = ?", (issued.key_id,)).fetchone()[0]
+    assert used is not None
+
+    accounts.RevokeApiKey(accounts_pb.RevokeApiKeyRequest(key_id=issued.key_id), metadata=county_admin(system))
+    wait_for(lambda: requests.get(url, headers={"X-Api-Key": issued.api_key}, timeout=10).status_code == 401,
+             timeout_s=15, message="the revoked key refused")
+    forged = issued.api_key[:-4] + "abcd"
+    assert requests.get(url, headers={"X-Api-Key": forged}, timeout=10).status_code == 401
+
+
+# Every endpoint against every demo account, on things in neighbourhood N1 (幸福小区).
+# Columns: submit concern, read concern, read pool, read directory entity, create directory
+# entity, import. n2/n5 secretaries lead other neighbourhoods: N1 is outside their scope.
+EXPECTED = {
+    "county.admin":    (201, 200, 200, 200, 201, 200),
+    "chengguan.admin": (201, 200, 200, 200, 201, 200),
+    "nanmen.admin":    (201, 200, 200, 200, 201, 200),
+    "n1.secretary":    (201, 200, 200, 200, 403, 403),
+    "n1.member":       (201, 200, 200, 200, 403, 403),
+    "n1.leader":       (201, 200, 200, 200, 403, 403),
+    "n1.owners":       (403, 403, 200, 200, 403, 403),
+    "n1.property":     (403, 403, 200, 200, 403, 403),
+    "n1.resident":     (201, 200, 403, 403, 403, 403),
+    "n2.secretary":    (422, 404, 404, 404, 403, 403),
+    "n5.secretary":    (422, 404, 404, 404, 403, 403),
+    "dept.housing":    (403, 403, 403, 200, 403, 403),
+    "platform":        (201, 200, 200, 200, 403, 200),
+    "anonymous":       (401, 401, 401, 401, 401, 401),
+}
+ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "create entity", "import")
+
+
+@pytest.fixture(scope="module")
+def n1_concern(gateway, credentials, platform) -> str:
+    """A concern of the N1 resident's own household, raised by the county platform."""
+    resident = _account(credentials, "n1.resident")
+    response = requests.post(f"{gateway}/api/v1/concerns", headers=platform, timeout=10, json={
+        "neighbourhood_id": credentials["neighbourhoods"]["N1"], "household_id": resident["entity_id"],
+        "channel": "door_visit", "category": "blocked_hallway", "description": "楼道堆满杂物"})
+    assert response.status_code == 201, response.text
+    return response.json()["concern_id"]
+
+
+@pytest.mark.parametrize("who", list(EXPECTED))
+def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, credentials, sign_in, platform,
+                                                                      n1_concern, who):
+    headers = {} if who == "anonymous" else platform if who == "platform" else sign_in(who)
+    n1 = credentials["neighbourhoods"]["N1"]
+    calls = {
+        "submit concern": lambda: requests.post(f"{gateway}/api/v1/concerns", headers=headers, timeout=10, json={
+            "neighbourhood_id": n1, "channel": "online", "category": "noise", "description": "夜间噪音"}),
+        "read concern": lambda: requests.get(f"{gateway}/api/v1/concerns/{n1_concern}", headers=headers, timeout=10),
+        "read pool": lambda: requests.get(f"{gateway}/api/v1/neighbourhoods/{n1}/pool", headers=headers, timeout=10),
+        "read entity": lambda: requests.get(f"{gateway}/api/v1/directory/entities/{n1}", headers=headers,
+                                            timeout=10),
+        "create entity": lambda: requests.post(f"{gateway}/api/v1/directory/entities", headers=headers, timeout=10,
+                                               json={"kind": "venue", "name": f"议事点{uuid.uuid4().hex[:4]}",
+                                                     "parent_id": n1}),
+        "import": lambda: requests.post(f"{gateway}/api/v1/directory/import", headers=headers, timeout=10, json={
+            "rows": [{"kind": "venue", "external_id": "V-E2E", "parent_external_id": "N1", "name": "临时议事点"}]}),
+    }
+    got = {endpoint: calls[endpoint]().status_code for endpoint in ENDPOINTS}
+    assert got == dict(zip(ENDPOINTS, EXPECTED[who]))
+
+
+def test_something_outside_scope_looks_exactly_like_something_that_does_not_exist(gateway, sign_in, n1_concern):
+    outsider = sign_in("n5.secretary")
+    hidden = requests.get(f"{gateway}/api/v1/concerns/{n1_concern}", headers=outsider, timeout=10).json()
+    missing_id = "01a20000-0000-7000-8000-000000000000"
+    missing = requests.get(f"{gateway}/api/v1/concerns/{missing_id}", headers=outsider, timeout=10).json()
+    assert (hidden["status"], hidden["detail"].replace(n1_concern, "?")) == \
+        (missing["status"], missing["detail"].replace(missing_id, "?"))
