@@ -6,6 +6,7 @@ pool, next to a bare Flask+SQLite baseline measured in the same run on the same 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -26,7 +27,8 @@ from servicekit.supervisor import Addresses, LocalSystem
 BODY = {"neighbourhood_id": "", "channel": "online", "category": "noise", "description": "晚上十点后楼上仍有装修噪音"}
 
 
-def _post_all(url: str, count: int, clients: int, neighbourhood: str) -> tuple[float, dict[str, float], list[float]]:
+def _post_all(url: str, count: int, clients: int, neighbourhood: str, headers: dict | None = None
+              ) -> tuple[float, dict[str, float], list[float]]:
     """POST `count` concerns with `clients` concurrent keep-alive clients.
     Returns (seconds, {concern_id: wall-clock time posted}, request latencies)."""
     local = threading.local()
@@ -38,7 +40,7 @@ def _post_all(url: str, count: int, clients: int, neighbourhood: str) -> tuple[f
         session = getattr(local, "session", None) or requests.Session()
         local.session = session
         wall, started = time.time(), time.perf_counter()
-        response = session.post(url, json=body, timeout=60)
+        response = session.post(url, json=body, headers=headers, timeout=60)
         latencies.append(time.perf_counter() - started)
         if response.status_code != 201:
             raise RuntimeError(f"POST failed: {response.status_code} {response.text[:200]}")
@@ -50,11 +52,16 @@ def _post_all(url: str, count: int, clients: int, neighbourhood: str) -> tuple[f
     return time.perf_counter() - started, sent, latencies
 
 
-def _pooled_at(gateway: str, neighbourhood: str) -> dict[str, float]:
+def _pooled_at(gateway: str, neighbourhood: str, headers: dict) -> dict[str, float]:
     found, token = {}, ""
     while True:
         params = {"page_size": 500, **({"page_token": token} if token else {})}
-        page = requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/pool", params=params, timeout=30).json()
+        response = requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/pool", params=params,
+                                headers=headers, timeout=30)
+        if response.status_code == 404:
+            return {}  # the neighbourhood has not reached deliberation's replica yet
+        response.raise_for_status()
+        page = response.json()
         for entry in page["entries"]:
             found[entry["concern_id"]] = datetime.fromisoformat(entry["pooled_at"]).timestamp()
         token = page["next_page_token"]
@@ -104,13 +111,20 @@ def bench_pipeline(count: int, clients: int, workdir: Path) -> dict:
         system.start()
         gateway = f"http://{system.addresses.gateway}"
         url = f"{gateway}/api/v1/concerns"
+        # The county platform's API key, as an integration would post; two demo neighbourhoods.
+        demo = json.loads(system.credentials.read_text())
+        headers = {"X-Api-Key": demo["api_key"]["api_key"]}
+        warm, measured = demo["neighbourhoods"]["N2"], demo["neighbourhoods"]["N1"]
         # Warm up end to end: consumer groups finish joining only after the rebalance timeout.
         warm_up = min(200, count)
-        _post_all(url, warm_up, clients, "warm-up")
-        _wait_until(lambda: len(_pooled_at(gateway, "warm-up")) >= warm_up, 120)
+        _wait_until(lambda: requests.get(f"{gateway}/api/v1/neighbourhoods/{measured}/pool", headers=headers,
+                                         timeout=10).status_code == 200, 120)
+        _post_all(url, warm_up, clients, warm, headers)
+        _wait_until(lambda: len(_pooled_at(gateway, warm, headers)) >= warm_up, 120)
         started = time.time()
-        post_seconds, sent, post_latencies = _post_all(url, count, clients, "bench")
-        pooled = _wait_until(lambda: (found := _pooled_at(gateway, "bench")) and len(found) >= count and found, 300)
+        post_seconds, sent, post_latencies = _post_all(url, count, clients, measured, headers)
+        pooled = _wait_until(
+            lambda: (found := _pooled_at(gateway, measured, headers)) and len(found) >= count and found, 300)
     finally:
         system.stop()
     if set(pooled) != set(sent):

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from servicekit import auth, envelope
+from servicekit.caching import TtlCache
 from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.errors import InvalidArgument, NotFound
@@ -17,23 +18,22 @@ from services.intake.directory.domain import places_of
 from services.intake.messages import concern_to_proto
 
 
-# Categories change rarely (an administrator's edit); re-reading them on every submission would
-# cost a query each. A change is seen within this long.
-CATEGORY_CACHE_TTL = timedelta(seconds=30)
+# Categories and where a neighbourhood sits change rarely (an administrator's edit); re-reading
+# them on every submission would cost queries each time. A change is seen within this long.
+CACHE_TTL = timedelta(seconds=30)
 MAX_ID_CHARS = 64
 
 
 class Intake:
     def __init__(self, db: Database, outbox: Outbox, clock: Clock):
         self.db, self.outbox, self.clock = db, outbox, clock
-        self._categories: frozenset[str] = frozenset()
-        self._categories_read_at: datetime | None = None
+        self._cache = TtlCache(clock, CACHE_TTL)
 
     def _open_categories(self, conn) -> frozenset[str]:
-        now = self.clock.now()
-        if self._categories_read_at is None or now - self._categories_read_at > CATEGORY_CACHE_TTL:
-            self._categories, self._categories_read_at = storage.open_categories(conn), now
-        return self._categories
+        return self._cache.get("categories", lambda: storage.open_categories(conn))
+
+    def _place(self, conn, entity_id: str):
+        return self._cache.get(entity_id, lambda: directory.get(conn, entity_id)) if entity_id else None
 
     def submit_concern(self, cmd: domain.SubmitConcern) -> domain.Concern:
         cmd = self._as_caller(cmd)
@@ -66,7 +66,7 @@ class Intake:
             raise NotFound(f"no concern {concern_id[:MAX_ID_CHARS]}...")
         with self.db.read() as conn:
             concern = storage.get_concern(conn, concern_id)
-            neighbourhood = directory.get(conn, concern.neighbourhood_id) if concern else None
+            neighbourhood = self._place(conn, concern.neighbourhood_id) if concern else None
         principal = auth.current.get()
         if (concern is None or not auth.in_scope(neighbourhood.scope_path if neighbourhood else ())
                 or (principal and principal.role == "resident" and concern.household_id != principal.entity_id)):
@@ -84,11 +84,11 @@ class Intake:
 
     def _neighbourhood(self, conn, cmd: domain.SubmitConcern):
         """The concern's neighbourhood (and household) from the directory, within the caller's scope."""
-        neighbourhood = directory.get(conn, cmd.neighbourhood_id) if cmd.neighbourhood_id else None
+        neighbourhood = self._place(conn, cmd.neighbourhood_id)
         if neighbourhood is None or neighbourhood.kind != "neighbourhood" or not auth.in_scope(neighbourhood.scope_path):
             raise InvalidArgument(f"neighbourhood_id: no neighbourhood {cmd.neighbourhood_id!r} in your scope")
         if cmd.household_id:
-            household = directory.get(conn, cmd.household_id)
+            household = self._place(conn, cmd.household_id)
             if household is None or household.kind != "household" or \
                     neighbourhood.entity_id not in household.ancestor_ids:
                 raise InvalidArgument(f"household_id: no household {cmd.household_id!r} in that neighbourhood")
