@@ -24,6 +24,10 @@ NEIGHBOURHOOD_STAFF = ("member", "building_leader", "party_secretary")
 PARTNERS = ("owners_committee", "property_company")
 ADMINS = ("community_admin", "township_admin", "county_admin")
 
+# Roles whose work needs residents' contact details (handling their matters); everyone else
+# sees them masked. A resident only ever sees their own household's.
+CONTACT_ROLES = frozenset(("resident", *NEIGHBOURHOOD_STAFF, *ADMINS, "integration"))
+
 PRINCIPAL_HEADER = "x-lianyi-principal"
 INTERNAL_AUDIENCE = "lianyi-internal"
 API_AUDIENCE = "lianyi-api"
@@ -114,6 +118,12 @@ def require_in_scope(scope_path: Iterable[str], what: str) -> None:
     """Refuse, as NotFound, anything outside the caller's scope: its existence stays hidden."""
     if not in_scope(scope_path):
         raise NotFound(f"no {what}")
+
+
+def sees_contacts() -> bool:
+    """May the current caller see contact details unmasked? (In-process code without a caller may.)"""
+    principal = current.get()
+    return principal is None or principal.role in CONTACT_ROLES
 
 
 def check_role(allowed: frozenset[str], principal: Principal | None) -> None:

@@ -9,7 +9,6 @@ from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body
 from services.gateway.schemas import ConcernOut, ConcernSubmission, ReporterContactOut
-from services.intake.domain import masked_phone
 from services.intake.grpc_api import IntakeServicer
 from services.intake.messages import channel_name, channel_value
 
@@ -18,9 +17,8 @@ blueprint = Blueprint("concerns", __name__, url_prefix="/api/v1/concerns")
 
 def _concern_out(message) -> dict:
     reporter = None
-    if message.HasField("reporter"):
-        # No roles yet (they come with the directory): everyone sees contact details masked.
-        reporter = ReporterContactOut(name=message.reporter.name, phone=masked_phone(message.reporter.phone))
+    if message.HasField("reporter"):  # as intake allowed this caller to see it (maybe masked)
+        reporter = ReporterContactOut(name=message.reporter.name, phone=message.reporter.phone)
     return ConcernOut(
         concern_id=message.concern_id,
         neighbourhood_id=message.neighbourhood_id,

@@ -15,20 +15,14 @@ from services.gateway.schemas import (IMPORT_MAX_ROWS, EntityCreate, EntityOut, 
                                       EntityUpdate, ImportReport, ImportRequest)
 from services.gateway.directory_csv import rows_from_csv
 from services.intake.directory.grpc_api import DirectoryServicer
-from services.intake.domain import masked_phone
 
 blueprint = Blueprint("directory", __name__, url_prefix="/api/v1/directory")
 
 IMPORT_MAX_BYTES = 4 * 1024 * 1024
-_PHONE_FIELDS = ("phone", "contact_phone")
 
 
 def _entity_out(message) -> dict:
-    attributes = json_format.MessageToDict(message.attributes)
-    for field in _PHONE_FIELDS:
-        if attributes.get(field):
-            # No roles yet (they come with authentication): contact details are masked for all.
-            attributes[field] = masked_phone(attributes[field])
+    attributes = json_format.MessageToDict(message.attributes)  # contact fields as intake allowed
     return EntityOut(
         entity_id=message.entity_id, kind=message.kind, external_id=message.external_id or None,
         parent_id=message.parent_id or None, ancestor_ids=list(message.ancestor_ids), name=message.name,

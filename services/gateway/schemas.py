@@ -37,7 +37,7 @@ class ConcernSubmission(_Strict):
 
 class ReporterContactOut(BaseModel):
     name: str
-    phone: str = Field(description="Masked: only the last four digits are shown")
+    phone: str = Field(description="Masked (138****5678) unless the caller's role handles residents' matters")
 
 
 class ConcernOut(BaseModel):
@@ -119,7 +119,7 @@ class EntityOut(BaseModel):
     parent_id: str | None
     ancestor_ids: list[str]
     name: str
-    attributes: dict = Field(description="Kind-specific; phone numbers are masked")
+    attributes: dict = Field(description="Kind-specific; phone numbers masked unless the caller's role needs them")
     version: int
     updated_at: datetime
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lianyi.intake.v1 import intake_service_pb2_grpc
 from servicekit import logs
-from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, allow
+from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, allow, sees_contacts
 from servicekit.grpc_server import Registration
 from services.intake.domain import SubmitConcern
 from services.intake.handlers import Intake
@@ -25,11 +25,12 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
             reporter=reporter_from_proto(request.reporter, request.HasField("reporter")),
             correlation_id=logs.correlation_id.get(),
         ))
-        return concern_to_proto(concern, with_contact=True)
+        return concern_to_proto(concern, with_contact=True, masked=not sees_contacts())
 
     @allow("resident", *NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
     def GetConcern(self, request, context):  # noqa: N802
-        return concern_to_proto(self.intake.get_concern(request.concern_id), with_contact=True)
+        return concern_to_proto(self.intake.get_concern(request.concern_id), with_contact=True,
+                                masked=not sees_contacts())
 
 
 def registration(intake: Intake) -> Registration:

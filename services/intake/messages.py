@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from lianyi.intake.v1 import concern_pb2
-from services.intake.domain import Concern, ReporterContact
+from services.intake.domain import Concern, ReporterContact, masked_phone
 
 
 def channel_name(value: int) -> str:
@@ -20,8 +20,9 @@ def reporter_from_proto(message: concern_pb2.ReporterContact, present: bool) -> 
     return ReporterContact(message.name, message.phone) if present else None
 
 
-def concern_to_proto(concern: Concern, *, with_contact: bool) -> concern_pb2.Concern:
-    """The concern as a message; contact details only where the reader needs them."""
+def concern_to_proto(concern: Concern, *, with_contact: bool, masked: bool = False) -> concern_pb2.Concern:
+    """The concern as a message; contact details only where the reader needs them, and masked
+    for readers who may know someone raised it but not how to reach them."""
     message = concern_pb2.Concern(
         concern_id=concern.concern_id,
         neighbourhood_id=concern.neighbourhood_id,
@@ -34,5 +35,5 @@ def concern_to_proto(concern: Concern, *, with_contact: bool) -> concern_pb2.Con
     message.received_at.FromDatetime(concern.received_at)
     if with_contact and concern.reporter:
         message.reporter.name = concern.reporter.name
-        message.reporter.phone = concern.reporter.phone
+        message.reporter.phone = masked_phone(concern.reporter.phone) if masked else concern.reporter.phone
     return message

@@ -80,10 +80,17 @@ def test_entities_are_read_listed_and_guarded_against_lost_updates(api, county):
     assert stale.status_code == 409 and stale.headers["Content-Type"] == PROBLEM
 
 
-def test_contact_phones_are_masked(api, county):
-    *_, neighbourhood = _tree(api, county)
-    company = _create(api, "property_company", "安居物业", neighbourhood, attributes={"contact_phone": "13812345678"})
-    assert company["attributes"] == {"contact_phone": "138****5678"}
+@pytest.mark.parametrize("reader, phone", [
+    ("n1.secretary", "13812345678"), ("n1.leader", "13812345678"), ("county.admin", "13812345678"),
+    ("n1.property", "138****5678"), ("n1.owners", "138****5678"), ("dept.housing", "138****5678"),
+])
+def test_contact_phones_are_shown_only_to_roles_that_need_them(gateway, api, credentials, sign_in, reader, phone):
+    n1 = {"entity_id": credentials["neighbourhoods"]["N1"]}
+    volunteer = _create(api, "volunteer", "志愿者小陈", n1, attributes={"phone": "13812345678"})
+    read = requests.get(f"{gateway}/api/v1/directory/entities/{volunteer['entity_id']}", headers=sign_in(reader),
+                        timeout=10)
+    assert read.status_code == 200
+    assert read.json()["attributes"]["phone"] == phone
 
 
 def test_import_json_then_csv_and_a_reimport_changes_nothing(api):

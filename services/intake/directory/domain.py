@@ -91,6 +91,9 @@ ATTRIBUTES: dict[str, type[_Attributes]] = {
     "property_company": ContactAttributes, "department": DepartmentAttributes,
 }
 
+# Attributes holding personal contact details: masked for callers whose role does not need them.
+CONTACT_FIELDS = ("phone", "contact_phone")
+
 # Attributes that point at other entities, and the kind each must point at.
 REFERENCES: dict[str, dict[str, str]] = {
     "member": {"party_group_id": "party_group", "household_id": "household", "leads_building_ids": "building"},

@@ -4,7 +4,9 @@ from __future__ import annotations
 from google.protobuf import json_format, struct_pb2
 
 from lianyi.directory.v1 import entity_pb2
-from services.intake.directory.domain import Entity
+from servicekit.auth import sees_contacts
+from services.intake.directory.domain import CONTACT_FIELDS, Entity
+from services.intake.domain import masked_phone
 
 
 def attributes_from(struct: struct_pb2.Struct) -> dict:
@@ -17,7 +19,12 @@ def entity_to_proto(entity: Entity) -> entity_pb2.Entity:
         parent_id=entity.parent_id or "", ancestor_ids=list(entity.ancestor_ids), name=entity.name,
         version=entity.version,
     )
-    message.attributes.update(entity.attributes)
+    attributes = dict(entity.attributes)
+    if not sees_contacts():
+        for field in CONTACT_FIELDS:
+            if attributes.get(field):
+                attributes[field] = masked_phone(attributes[field])
+    message.attributes.update(attributes)
     if entity.updated_at:
         message.updated_at.FromDatetime(entity.updated_at)
     return message
