@@ -9,7 +9,7 @@ from flask import Flask, g, request
 from servicekit import logs, metrics
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.ids import new_id
-from services.gateway import auth, concerns, directory, neighbourhoods, openapi, ops, problems, sessions
+from services.gateway import auth, concerns, directory, limits, neighbourhoods, openapi, ops, problems, sessions
 from services.gateway.clients import Upstreams
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -33,6 +33,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
         g.correlation_id = given if _CORRELATION_ID.match(given) else new_id()
         g.correlation_token = logs.correlation_id.set(g.correlation_id)
         g.started = time.perf_counter()
+        g.principal = None
         g.principal = auth.authenticate()
 
     @app.after_request
@@ -51,6 +52,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
             logs.correlation_id.reset(g.correlation_token)
 
     problems.install(app)
+    limits.install(app)
     for blueprint in (sessions.blueprint, concerns.blueprint, directory.blueprint, neighbourhoods.blueprint,
                       ops.blueprint):
         app.register_blueprint(blueprint)

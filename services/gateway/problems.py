@@ -50,7 +50,7 @@ def problem(status: int, detail: str, errors: list[dict] | None = None) -> Respo
         errors=errors,
     )
     response = Response(body.model_dump_json(exclude_none=True), status=status, mimetype=PROBLEM_JSON)
-    if status in (429, 503):
+    if status == 503:
         response.headers["Retry-After"] = "1"
     return response
 
@@ -95,6 +95,11 @@ def install(app: Flask) -> None:
         else:
             detail = exc.details() or HTTPStatus(status).phrase
         return problem(status, detail)
+
+    @app.errorhandler(429)
+    def _too_many(exc: HTTPException):
+        # The limiter adds Retry-After and the X-RateLimit headers to this response.
+        return problem(429, f"too many requests ({exc.description}); try again after Retry-After seconds")
 
     @app.errorhandler(413)
     def _too_large(exc: HTTPException):

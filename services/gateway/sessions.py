@@ -8,12 +8,14 @@ from flask import Blueprint, current_app
 from lianyi.accounts.v1 import accounts_service_pb2 as accounts_pb
 from services.gateway.auth import bearer_token, principal_from_proto
 from services.gateway.bodies import json_body
+from services.gateway.limits import limiter, sign_in_limit
 from services.gateway.schemas import TokenRequest, TokenResponse
 
 blueprint = Blueprint("sessions", __name__, url_prefix="/api/v1/auth")
 
 
 @blueprint.post("/token")
+@limiter.limit(sign_in_limit, exempt_when=lambda: False)
 def issue_token():
     """Sign in.
     ---
