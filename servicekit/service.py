@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from servicekit import logs, migrations
+from servicekit.audit import AuditLog
 from servicekit.clock import Clock, SystemClock
 from servicekit.config import ServiceSettings, load_service_settings
 from servicekit.consumer import EventConsumer, Subscription
@@ -48,7 +49,8 @@ class ServiceProcess:
         self.db = Database(settings.database_url)
         self.outbox = Outbox(TOPIC_OF_SERVICE[settings.name])
         wiring = build(self.db, self.outbox, self.clock)
-        self.grpc = GrpcServer(settings.grpc_addr, wiring.registrations, settings.runtime.signing_key(),
+        registrations = [*wiring.registrations, AuditLog(self.db, self.clock).registration()]
+        self.grpc = GrpcServer(settings.grpc_addr, registrations, settings.runtime.signing_key(),
                                settings.runtime.grpc_max_workers)
         holder = f"{socket.gethostname()}:{os.getpid()}"
         self.relay = OutboxRelay(self.db, self.outbox, settings.runtime, self.clock, holder)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import typing
+from datetime import datetime
 from typing import TypeVar
 
 from flask import request
@@ -26,14 +28,23 @@ def json_body(model: type[M]) -> M:
 
 
 def query(model: type[M]) -> M:
-    """Query parameters, with integers given as text converted before strict validation."""
+    """Query parameters, with integers and timestamps given as text converted before strict
+    validation."""
     data: dict[str, object] = {}
     for key, value in request.args.items(multi=False):
         field = model.model_fields.get(key)
-        if field is not None and field.annotation is int:
+        types = {field.annotation, *typing.get_args(field.annotation)} if field is not None else set()
+        if int in types:
             if not value.lstrip("-").isdigit():
                 raise ProblemError(422, f"{key} must be an integer")
             data[key] = int(value)
+        elif datetime in types:
+            try:
+                data[key] = datetime.fromisoformat(value)
+            except ValueError:
+                raise ProblemError(422, f"{key} must be an ISO 8601 time, e.g. 2026-11-01T08:00:00+08:00") from None
+            if data[key].tzinfo is None:
+                raise ProblemError(422, f"{key} needs a time zone offset")
         else:
             data[key] = value
     return model.model_validate(data)

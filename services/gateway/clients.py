@@ -8,6 +8,7 @@ from flask import g
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lianyi.accounts.v1.accounts_service_pb2_grpc import AccountsServiceStub
+from lianyi.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from lianyi.deliberation.v1.deliberation_service_pb2_grpc import DeliberationServiceStub
 from lianyi.directory.v1.directory_service_pb2_grpc import DirectoryServiceStub
 from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
@@ -29,6 +30,7 @@ _SERVICE_CONFIG = json.dumps({
             {"service": "lianyi.deliberation.v1.DeliberationService"},
             {"service": "lianyi.dispatch.v1.DispatchService"},
             {"service": "lianyi.evaluation.v1.EvaluationService"},
+            {"service": "lianyi.audit.v1.AuditService"},
         ],
         "retryPolicy": {
             "maxAttempts": 3,
@@ -61,6 +63,7 @@ class Upstreams:
         self.intake = IntakeServiceStub(self._channels["intake"])
         self.directory = DirectoryServiceStub(self._channels["intake"])
         self.accounts = AccountsServiceStub(self._channels["intake"])
+        self.audit = {name: AuditServiceStub(channel) for name, channel in self._channels.items()}
         self.deliberation = DeliberationServiceStub(self._channels["deliberation"])
         self.dispatch = DispatchServiceStub(self._channels["dispatch"])
         self.evaluation = EvaluationServiceStub(self._channels["evaluation"])

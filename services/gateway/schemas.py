@@ -182,3 +182,36 @@ class TokenResponse(BaseModel):
 
 
 DOCUMENTED += [TokenRequest, TokenResponse]
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+class AuditQuery(_Strict):
+    service: Literal["intake", "deliberation", "dispatch", "evaluation"] = "intake"
+    actor: str = Field("", max_length=100)
+    action: str = Field("", max_length=60)
+    since: datetime | None = None
+    until: datetime | None = None
+    page_size: int = Field(100, ge=1, le=500)
+    page_token: str = Field("", max_length=200)
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    recorded_at: datetime
+    actor: str
+    role: str
+    action: str
+    target_kind: str
+    target_id: str
+    correlation_id: str
+    summary: str
+
+
+class AuditPage(BaseModel):
+    service: str
+    entries: list[AuditEntryOut]
+    next_page_token: str | None
+
+
+DOCUMENTED += [AuditPage]

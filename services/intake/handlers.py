@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from servicekit import auth, envelope
+from servicekit.audit import AuditLog
 from servicekit.caching import TtlCache
 from servicekit.clock import Clock
 from servicekit.database import Database
@@ -25,8 +26,9 @@ MAX_ID_CHARS = 64
 
 
 class Intake:
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock):
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, audit: AuditLog | None = None):
         self.db, self.outbox, self.clock = db, outbox, clock
+        self.audit = audit or AuditLog(db, clock)
         self._cache = TtlCache(clock, CACHE_TTL)
 
     def _open_categories(self, conn) -> frozenset[str]:
@@ -57,6 +59,8 @@ class Intake:
                 occurred_at=concern.received_at,
                 correlation_id=cmd.correlation_id,
             ))
+            self.audit.record(tx, "concern.submitted", "concern", concern.concern_id,
+                              f"{concern.category} via {concern.channel}")
         return concern
 
     def get_concern(self, concern_id: str) -> domain.Concern:

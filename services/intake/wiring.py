@@ -1,6 +1,7 @@
 """The one place intake's parts are connected."""
 from __future__ import annotations
 
+from servicekit.audit import AuditLog
 from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.outbox import Outbox
@@ -14,11 +15,12 @@ from services.intake.handlers import Intake
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
-    intake = Intake(db, outbox, clock)
-    directory = Directory(db, outbox, clock)
+    audit = AuditLog(db, clock)
+    intake = Intake(db, outbox, clock, audit)
+    directory = Directory(db, outbox, clock, audit)
     # Intake consumes nothing yet; concern timelines from downstream events come with triage.
     return Wiring(registrations=[
         grpc_api.registration(intake),
         directory_grpc_api.registration(directory),
-        accounts_grpc_api.registration(Accounts(db, clock)),
+        accounts_grpc_api.registration(Accounts(db, clock, audit)),
     ])

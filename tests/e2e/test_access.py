@@ -85,24 +85,25 @@ def test_a_revoked_api_key_stops_working_and_use_is_recorded(system, gateway, gr
 
 # Every endpoint against every demo account, on things in neighbourhood N1 (幸福小区).
 # Columns: submit concern, read concern, read pool, read directory entity, create directory
-# entity, import. n2/n5 secretaries lead other neighbourhoods: N1 is outside their scope.
+# entity, import, read the audit log. n2/n5 secretaries lead other neighbourhoods: N1 is outside
+# their scope.
 EXPECTED = {
-    "county.admin":    (201, 200, 200, 200, 201, 200),
-    "chengguan.admin": (201, 200, 200, 200, 201, 200),
-    "nanmen.admin":    (201, 200, 200, 200, 201, 200),
-    "n1.secretary":    (201, 200, 200, 200, 403, 403),
-    "n1.member":       (201, 200, 200, 200, 403, 403),
-    "n1.leader":       (201, 200, 200, 200, 403, 403),
-    "n1.owners":       (403, 403, 200, 200, 403, 403),
-    "n1.property":     (403, 403, 200, 200, 403, 403),
-    "n1.resident":     (201, 200, 403, 403, 403, 403),
-    "n2.secretary":    (422, 404, 404, 404, 403, 403),
-    "n5.secretary":    (422, 404, 404, 404, 403, 403),
-    "dept.housing":    (403, 403, 403, 200, 403, 403),
-    "platform":        (201, 200, 200, 200, 403, 200),
-    "anonymous":       (401, 401, 401, 401, 401, 401),
+    "county.admin":    (201, 200, 200, 200, 201, 200, 200),
+    "chengguan.admin": (201, 200, 200, 200, 201, 200, 403),
+    "nanmen.admin":    (201, 200, 200, 200, 201, 200, 403),
+    "n1.secretary":    (201, 200, 200, 200, 403, 403, 403),
+    "n1.member":       (201, 200, 200, 200, 403, 403, 403),
+    "n1.leader":       (201, 200, 200, 200, 403, 403, 403),
+    "n1.owners":       (403, 403, 200, 200, 403, 403, 403),
+    "n1.property":     (403, 403, 200, 200, 403, 403, 403),
+    "n1.resident":     (201, 200, 403, 403, 403, 403, 403),
+    "n2.secretary":    (422, 404, 404, 404, 403, 403, 403),
+    "n5.secretary":    (422, 404, 404, 404, 403, 403, 403),
+    "dept.housing":    (403, 403, 403, 200, 403, 403, 403),
+    "platform":        (201, 200, 200, 200, 403, 200, 403),
+    "anonymous":       (401, 401, 401, 401, 401, 401, 401),
 }
-ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "create entity", "import")
+ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "create entity", "import", "read audit")
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +134,7 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
                                                      "parent_id": n1}),
         "import": lambda: requests.post(f"{gateway}/api/v1/directory/import", headers=headers, timeout=10, json={
             "rows": [{"kind": "venue", "external_id": "V-E2E", "parent_external_id": "N1", "name": "临时议事点"}]}),
+        "read audit": lambda: requests.get(f"{gateway}/api/v1/audit", headers=headers, timeout=10),
     }
     got = {endpoint: calls[endpoint]().status_code for endpoint in ENDPOINTS}
     assert got == dict(zip(ENDPOINTS, EXPECTED[who]))
@@ -145,3 +147,28 @@ def test_something_outside_scope_looks_exactly_like_something_that_does_not_exis
     missing = requests.get(f"{gateway}/api/v1/concerns/{missing_id}", headers=outsider, timeout=10).json()
     assert (hidden["status"], hidden["detail"].replace(n1_concern, "?")) == \
         (missing["status"], missing["detail"].replace(missing_id, "?"))
+
+
+def test_the_audit_log_records_who_changed_what_under_which_correlation_id(gateway, credentials, sign_in):
+    admin = sign_in("county.admin")
+    correlation = f"audit-{uuid.uuid4().hex[:8]}"
+    created = requests.post(f"{gateway}/api/v1/directory/entities", timeout=10,
+                            headers={**admin, "X-Correlation-Id": correlation},
+                            json={"kind": "venue", "name": "老年协会说事点", "parent_id": credentials["neighbourhoods"]["N1"]})
+    assert created.status_code == 201
+    since = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
+    page = requests.get(f"{gateway}/api/v1/audit", headers=admin, timeout=10,
+                        params={"action": "directory.entity_created", "since": since, "page_size": 500}).json()
+    (entry,) = [e for e in page["entries"] if e["correlation_id"] == correlation]
+    assert (entry["role"], entry["target_kind"], entry["target_id"]) == (
+        "county_admin", "venue", created.json()["entity_id"])
+    assert entry["actor"] and entry["recorded_at"]
+
+
+@pytest.mark.parametrize("params, status", [
+    ({"since": "yesterday"}, 422), ({"since": "2026-11-01T08:00:00"}, 422), ({"service": "payroll"}, 422),
+    ({"page_token": "forged"}, 422), ({"service": "deliberation"}, 200),
+])
+def test_audit_queries_are_checked(gateway, sign_in, params, status):
+    response = requests.get(f"{gateway}/api/v1/audit", headers=sign_in("county.admin"), params=params, timeout=10)
+    assert response.status_code == status

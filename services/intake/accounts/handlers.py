@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from servicekit import auth
 from servicekit.auth import Principal
+from servicekit.audit import AuditLog
 from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.errors import Conflict, InvalidArgument, NotFound, Unauthenticated
@@ -18,8 +19,9 @@ _WRONG = "wrong username or password"
 
 
 class Accounts:
-    def __init__(self, db: Database, clock: Clock):
+    def __init__(self, db: Database, clock: Clock, audit: AuditLog | None = None):
         self.db, self.clock = db, clock
+        self.audit = audit or AuditLog(db, clock)
 
     def authenticate(self, username: str, password: str) -> Principal:
         with self.db.read() as conn:
@@ -66,6 +68,7 @@ class Accounts:
             if storage.account_by_username(tx.conn, username):
                 raise Conflict(f"username {username} is taken")
             storage.add_account(tx.conn, account, self.clock.now())
+            self.audit.record(tx, "account.created", "account", account.account_id, f"{role} {username}")
         return account
 
     def issue_api_key(self, *, name: str, scope_id: str) -> tuple[str, str]:
@@ -78,6 +81,7 @@ class Accounts:
             self._check_place(tx.conn, scope_id, domain.SCOPE_KIND["integration"], "scope_id")
             storage.add_api_key(tx.conn, key_id=key_id, name=name, secret_hash=secret_hash, scope_id=scope_id,
                                 created_at=self.clock.now())
+            self.audit.record(tx, "api_key.issued", "api_key", key_id, name)
         return key_id, api_key
 
     def revoke_api_key(self, key_id: str) -> None:
@@ -87,6 +91,7 @@ class Accounts:
                 raise NotFound(f"no API key {key_id}")
             if row.revoked_at is None:
                 storage.mark_api_key(tx.conn, key_id, revoked_at=self.clock.now())
+                self.audit.record(tx, "api_key.revoked", "api_key", key_id, row.name)
 
     def _check_place(self, conn, entity_id: str, kinds: tuple[str, ...], field: str):
         entity = directory_storage.get(conn, entity_id) if entity_id else None

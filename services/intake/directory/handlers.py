@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from lianyi.directory.v1.events_pb2 import EntityChanged
 from servicekit import auth, envelope, paging, topics
+from servicekit.audit import AuditLog
 from servicekit.clock import Clock
 from servicekit.database import Database, Transaction
 from servicekit.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
@@ -35,9 +36,14 @@ class ImportOutcome:
     reason: str = ""
 
 
+# Kinds that are people: their names are personal data and stay out of audit summaries.
+_PEOPLE = ("resident", "member", "volunteer")
+
+
 class Directory:
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock):
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, audit: AuditLog | None = None):
         self.db, self.outbox, self.clock = db, outbox, clock
+        self.audit = audit or AuditLog(db, clock)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -119,6 +125,8 @@ class Directory:
                         name=name.strip(), attributes=canonical, version=1, updated_at=self.clock.now())
         storage.add(tx.conn, entity)
         self._publish(tx, entity)
+        self.audit.record(tx, "directory.entity_created", kind, entity.entity_id,
+                          kind if kind in _PEOPLE else f"{kind} {entity.name}")
         return entity
 
     def _update(self, tx: Transaction, current: Entity, name: str | None, attributes: dict | None) -> Entity:
@@ -132,6 +140,7 @@ class Directory:
                          updated_at=self.clock.now())
         storage.replace(tx.conn, entity)
         self._publish(tx, entity)
+        self.audit.record(tx, "directory.entity_updated", entity.kind, entity.entity_id, f"version {entity.version}")
         return entity
 
     def _import_row(self, tx: Transaction, number: int, row: ImportRow) -> ImportOutcome:

@@ -1,0 +1,58 @@
+"""/api/v1/audit: the state changes each service recorded, for county administrators."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from flask import Blueprint, current_app
+
+from lianyi.audit.v1 import audit_service_pb2 as pb
+from servicekit.audit import AuditServicer
+from services.gateway.auth import serves_like
+from services.gateway.bodies import query
+from services.gateway.schemas import AuditEntryOut, AuditPage, AuditQuery
+
+blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit")
+
+
+@blueprint.get("")
+@serves_like(AuditServicer.ListAuditEntries)
+def list_audit_entries():
+    """The audit log.
+    ---
+    get:
+      summary: Who changed what, when, in which role, under which correlation id (one service at a time)
+      parameters:
+        - {name: service, in: query, schema: {type: string, enum: [intake, deliberation, dispatch, evaluation], default: intake}}
+        - {name: actor, in: query, schema: {type: string}}
+        - {name: action, in: query, schema: {type: string}, description: "e.g. concern.submitted"}
+        - {name: since, in: query, schema: {type: string, format: date-time}}
+        - {name: until, in: query, schema: {type: string, format: date-time}}
+        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
+        - {name: page_token, in: query, schema: {type: string}}
+      responses:
+        200:
+          description: One page, oldest first
+          content:
+            application/json:
+              schema: AuditPage
+        403: {$ref: "#/components/responses/Problem"}
+        422: {$ref: "#/components/responses/Problem"}
+    """
+    params = query(AuditQuery)
+    request = pb.ListAuditEntriesRequest(actor=params.actor, action=params.action, page_size=params.page_size,
+                                         page_token=params.page_token)
+    if params.since:
+        request.since.FromDatetime(params.since)
+    if params.until:
+        request.until.FromDatetime(params.until)
+    upstreams = current_app.extensions["lianyi.upstreams"]
+    page = upstreams.audit[params.service].ListAuditEntries(request, **upstreams.call_options())
+    return AuditPage(
+        service=params.service,
+        entries=[AuditEntryOut(
+            seq=e.seq, recorded_at=e.recorded_at.ToDatetime(tzinfo=timezone.utc), actor=e.actor, role=e.role,
+            action=e.action, target_kind=e.target_kind, target_id=e.target_id, correlation_id=e.correlation_id,
+            summary=e.summary,
+        ) for e in page.entries],
+        next_page_token=page.next_page_token or None,
+    ).model_dump(mode="json")
