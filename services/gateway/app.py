@@ -9,7 +9,7 @@ from flask import Flask, g, request
 from servicekit import logs, metrics
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.ids import new_id
-from services.gateway import (audit, auth, concerns, directory, limits, neighbourhoods, openapi, ops, problems,
+from services.gateway import (accounts, audit, auth, concerns, directory, limits, neighbourhoods, openapi, ops, problems,
                              sessions)
 from services.gateway.clients import Upstreams
 
@@ -55,7 +55,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     problems.install(app)
     limits.install(app)
     for blueprint in (sessions.blueprint, concerns.blueprint, directory.blueprint, neighbourhoods.blueprint,
-                      audit.blueprint, ops.blueprint):
+                      accounts.blueprint, audit.blueprint, ops.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from servicekit.auth import ROLES
 from services.intake.directory.domain import EXTERNAL_ID_MAX_CHARS, KINDS, NAME_MAX_CHARS
 from services.intake.domain import CHANNELS, DESCRIPTION_MAX_CHARS, REPORTER_NAME_MAX_CHARS
 
@@ -215,3 +216,36 @@ class AuditPage(BaseModel):
 
 
 DOCUMENTED += [AuditPage]
+
+
+# -- accounts and API keys ---------------------------------------------------------------------
+
+class AccountCreate(_Strict):
+    username: str = Field(min_length=3, max_length=50)
+    password: str = Field(min_length=1, max_length=200)
+    role: Literal[ROLES]
+    scope_id: str = Field(min_length=1, max_length=64, description="The place whose subtree the account may see")
+    entity_id: str = Field("", max_length=64, description="The person's own entity: member, household, department")
+    display_name: str = Field("", max_length=100)
+
+
+class AccountOut(BaseModel):
+    account_id: str
+    username: str
+    role: str
+    scope_id: str
+    entity_id: str | None
+    display_name: str
+
+
+class ApiKeyCreate(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    scope_id: str = Field(min_length=1, max_length=64)
+
+
+class ApiKeyIssued(BaseModel):
+    key_id: str
+    api_key: str = Field(description="Shown once; only its hash is kept")
+
+
+DOCUMENTED += [AccountCreate, AccountOut, ApiKeyCreate, ApiKeyIssued]

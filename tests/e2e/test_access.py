@@ -83,27 +83,26 @@ def test_a_revoked_api_key_stops_working_and_use_is_recorded(system, gateway, gr
     assert requests.get(url, headers={"X-Api-Key": forged}, timeout=10).status_code == 401
 
 
-# Every endpoint against every demo account, on things in neighbourhood N1 (幸福小区).
-# Columns: submit concern, read concern, read pool, read directory entity, create directory
-# entity, import, read the audit log. n2/n5 secretaries lead other neighbourhoods: N1 is outside
-# their scope.
+# Every endpoint against every demo account, on things in neighbourhood N1 (幸福小区). n2/n5
+# secretaries lead other neighbourhoods, so N1 is outside their scope.
+ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "list entities", "create entity",
+             "update entity", "import", "create account", "issue key", "revoke key", "read audit")
 EXPECTED = {
-    "county.admin":    (201, 200, 200, 200, 201, 200, 200),
-    "chengguan.admin": (201, 200, 200, 200, 201, 200, 403),
-    "nanmen.admin":    (201, 200, 200, 200, 201, 200, 403),
-    "n1.secretary":    (201, 200, 200, 200, 403, 403, 403),
-    "n1.member":       (201, 200, 200, 200, 403, 403, 403),
-    "n1.leader":       (201, 200, 200, 200, 403, 403, 403),
-    "n1.owners":       (403, 403, 200, 200, 403, 403, 403),
-    "n1.property":     (403, 403, 200, 200, 403, 403, 403),
-    "n1.resident":     (201, 200, 403, 403, 403, 403, 403),
-    "n2.secretary":    (422, 404, 404, 404, 403, 403, 403),
-    "n5.secretary":    (422, 404, 404, 404, 403, 403, 403),
-    "dept.housing":    (403, 403, 403, 200, 403, 403, 403),
-    "platform":        (201, 200, 200, 200, 403, 200, 403),
-    "anonymous":       (401, 401, 401, 401, 401, 401, 401),
+    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200),
+    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403),
+    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403),
+    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403),
+    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403),
+    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403),
+    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
 }
-ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "create entity", "import", "read audit")
 
 
 @pytest.fixture(scope="module")
@@ -117,27 +116,63 @@ def n1_concern(gateway, credentials, platform) -> str:
     return response.json()["concern_id"]
 
 
+@pytest.fixture(scope="module")
+def n1_key(system, grpc_channel, credentials) -> str:
+    """An API key scoped to N1, for the revoke column."""
+    issued = AccountsServiceStub(grpc_channel("intake")).IssueApiKey(
+        accounts_pb.IssueApiKeyRequest(name="N1 notice board", scope_id=credentials["neighbourhoods"]["N1"]),
+        metadata=county_admin(system))
+    return issued.key_id
+
+
 @pytest.mark.parametrize("who", list(EXPECTED))
 def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, credentials, sign_in, platform,
-                                                                      n1_concern, who):
+                                                                      n1_concern, n1_key, who):
     headers = {} if who == "anonymous" else platform if who == "platform" else sign_in(who)
     n1 = credentials["neighbourhoods"]["N1"]
+    api = f"{gateway}/api/v1"
+
+    def call(method, path, **kwargs):
+        return requests.request(method, api + path, headers=headers, timeout=10, **kwargs).status_code
+
     calls = {
-        "submit concern": lambda: requests.post(f"{gateway}/api/v1/concerns", headers=headers, timeout=10, json={
+        "submit concern": lambda: call("POST", "/concerns", json={
             "neighbourhood_id": n1, "channel": "online", "category": "noise", "description": "夜间噪音"}),
-        "read concern": lambda: requests.get(f"{gateway}/api/v1/concerns/{n1_concern}", headers=headers, timeout=10),
-        "read pool": lambda: requests.get(f"{gateway}/api/v1/neighbourhoods/{n1}/pool", headers=headers, timeout=10),
-        "read entity": lambda: requests.get(f"{gateway}/api/v1/directory/entities/{n1}", headers=headers,
-                                            timeout=10),
-        "create entity": lambda: requests.post(f"{gateway}/api/v1/directory/entities", headers=headers, timeout=10,
-                                               json={"kind": "venue", "name": f"议事点{uuid.uuid4().hex[:4]}",
-                                                     "parent_id": n1}),
-        "import": lambda: requests.post(f"{gateway}/api/v1/directory/import", headers=headers, timeout=10, json={
+        "read concern": lambda: call("GET", f"/concerns/{n1_concern}"),
+        "read pool": lambda: call("GET", f"/neighbourhoods/{n1}/pool"),
+        "read entity": lambda: call("GET", f"/directory/entities/{n1}"),
+        "list entities": lambda: call("GET", "/directory/entities", params={"within": n1}),
+        "create entity": lambda: call("POST", "/directory/entities", json={
+            "kind": "venue", "name": f"议事点{uuid.uuid4().hex[:4]}", "parent_id": n1}),
+        "update entity": lambda: call("PATCH", f"/directory/entities/{n1}", json={"name": "幸福小区"}),
+        "import": lambda: call("POST", "/directory/import", json={
             "rows": [{"kind": "venue", "external_id": "V-E2E", "parent_external_id": "N1", "name": "临时议事点"}]}),
-        "read audit": lambda: requests.get(f"{gateway}/api/v1/audit", headers=headers, timeout=10),
+        "create account": lambda: call("POST", "/accounts", json={
+            "username": f"resident.{uuid.uuid4().hex[:8]}", "password": "a long enough password", "role": "resident",
+            "scope_id": n1, "entity_id": _account(credentials, "n1.resident")["entity_id"]}),
+        "issue key": lambda: call("POST", "/api-keys", json={"name": "e2e", "scope_id": n1}),
+        "revoke key": lambda: call("DELETE", f"/api-keys/{n1_key}"),
+        "read audit": lambda: call("GET", "/audit"),
     }
-    got = {endpoint: calls[endpoint]().status_code for endpoint in ENDPOINTS}
+    got = {endpoint: calls[endpoint]() for endpoint in ENDPOINTS}
     assert got == dict(zip(ENDPOINTS, EXPECTED[who]))
+
+
+@pytest.mark.parametrize("who, status", [
+    ("county.admin", 200), ("chengguan.admin", 404), ("nanmen.admin", 404), ("n5.secretary", 200),
+])
+def test_administrators_see_only_their_own_part_of_the_county(gateway, credentials, sign_in, who, status):
+    n5 = credentials["neighbourhoods"]["N5"]  # in 海滨镇, outside 城关镇 and 南门社区
+    response = requests.get(f"{gateway}/api/v1/directory/entities/{n5}", headers=sign_in(who), timeout=10)
+    assert response.status_code == status
+
+
+def test_an_administrator_cannot_create_an_account_above_their_own_scope(gateway, credentials, sign_in):
+    county = _account(credentials, "county.admin")["scope_id"]
+    response = requests.post(f"{gateway}/api/v1/accounts", headers=sign_in("nanmen.admin"), timeout=10, json={
+        "username": f"usurper.{uuid.uuid4().hex[:6]}", "password": "a long enough password",
+        "role": "county_admin", "scope_id": county})
+    assert response.status_code == 404
 
 
 def test_something_outside_scope_looks_exactly_like_something_that_does_not_exist(gateway, sign_in, n1_concern):
