@@ -22,7 +22,6 @@ from servicekit.errors import NotFound
 from servicekit.grpc_server import Registration
 
 
-
 def _define_v1(metadata: sa.MetaData) -> sa.Table:
     return sa.Table(
         "directory_replica",
