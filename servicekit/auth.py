@@ -62,6 +62,12 @@ def sign(principal: Principal, key: str, *, audience: str, now: datetime, ttl: t
 
 def verify(token: str, key: str, *, audience: str, now: datetime | None = None) -> Principal:
     """The principal in a token, or Unauthenticated if it is forged, expired or malformed."""
+    return verify_with_expiry(token, key, audience=audience, now=now)[0]
+
+
+def verify_with_expiry(token: str, key: str, *, audience: str, now: datetime | None = None
+                       ) -> tuple[Principal, float]:
+    """The principal in a token and when the token expires (POSIX seconds)."""
     options = {"require": ["sub", "role", "scope", "exp", "aud"]}
     try:
         claims = jwt.decode(token, key, algorithms=[_ALGORITHM], audience=audience, options=options,
@@ -74,8 +80,9 @@ def verify(token: str, key: str, *, audience: str, now: datetime | None = None) 
         raise Unauthenticated("the token has expired; sign in again")
     if claims["role"] not in ROLES or not isinstance(claims["scope"], list):
         raise Unauthenticated("the token is not valid")
-    return Principal(subject=claims["sub"], role=claims["role"], scope=tuple(claims["scope"]),
-                     entity_id=claims.get("ent", ""), name=claims.get("name", ""))
+    principal = Principal(subject=claims["sub"], role=claims["role"], scope=tuple(claims["scope"]),
+                          entity_id=claims.get("ent", ""), name=claims.get("name", ""))
+    return principal, float(claims["exp"])
 
 
 # The principal of the call being served (set by the gRPC interceptor).

@@ -61,6 +61,18 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
 
     def __init__(self, allowed: dict[str, frozenset[str]], signing_key: str):
         self.allowed, self.signing_key = allowed, signing_key
+        # The gateway reuses a caller's token for a while; verifying it once per reuse is enough.
+        self._verified: dict[str, tuple[float, auth.Principal]] = {}
+
+    def _principal(self, token: str) -> auth.Principal:
+        cached = self._verified.get(token)
+        if cached and cached[0] > time.time():
+            return cached[1]
+        principal, expires = auth.verify_with_expiry(token, self.signing_key, audience=auth.INTERNAL_AUDIENCE)
+        if len(self._verified) > 1000:
+            self._verified.clear()
+        self._verified[token] = (expires, principal)
+        return principal
 
     def _authorise(self, method: str, context: grpc.ServicerContext) -> auth.Principal | None:
         roles = self.allowed.get(method)
@@ -69,7 +81,7 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
                 raise PermissionDenied("this call is not open to anyone")
             return None  # standard services: health checks and reflection
         token = _metadata(context, auth.PRINCIPAL_HEADER)
-        principal = auth.verify(token, self.signing_key, audience=auth.INTERNAL_AUDIENCE) if token else None
+        principal = self._principal(token) if token else None
         auth.check_role(roles, principal)
         return principal
 

@@ -19,13 +19,17 @@ def _client() -> str:
     return request.remote_addr or "unknown"
 
 
-def _exempt() -> bool:
-    # Probes and scrapers must never be refused; callers with credentials are accountable.
-    return request.path in OPS_PATHS or g.get("principal") is not None
-
-
 # Views are decorated with this at import; its settings and storage attach in `install`.
-limiter = Limiter(_client, default_limits_exempt_when=_exempt, headers_enabled=True, strategy="moving-window")
+limiter = Limiter(_client, headers_enabled=True, strategy="moving-window")
+
+
+@limiter.request_filter
+def _exempt() -> bool:
+    """Probes and scrapers are never refused; signed-in callers are accountable and skip the
+    limiter's work entirely, except when signing in again (guessing is what that limit stops)."""
+    if request.path in OPS_PATHS:
+        return True
+    return g.get("principal") is not None and request.endpoint != "sessions.issue_token"
 
 
 def install(app: Flask) -> None:

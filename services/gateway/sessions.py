@@ -15,7 +15,7 @@ blueprint = Blueprint("sessions", __name__, url_prefix="/api/v1/auth")
 
 
 @blueprint.post("/token")
-@limiter.limit(sign_in_limit, exempt_when=lambda: False)
+@limiter.limit(sign_in_limit)
 def issue_token():
     """Sign in.
     ---
