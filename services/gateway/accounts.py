@@ -1,12 +1,15 @@
 """/api/v1/accounts and /api/v1/api-keys: administrators add people and integrations."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from flask import Blueprint, Response, current_app
 
 from lianyi.accounts.v1 import accounts_service_pb2 as pb
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body
-from services.gateway.schemas import AccountCreate, AccountOut, ApiKeyCreate, ApiKeyIssued
+from services.gateway.schemas import (AccessCodeCreate, AccessCodeIssued, AccountCreate, AccountOut, ApiKeyCreate,
+                                     ApiKeyIssued)
 from services.intake.accounts.grpc_api import AccountsServicer
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/api/v1")
@@ -88,3 +91,30 @@ def revoke_api_key(key_id: str):
     """
     _upstreams().accounts.RevokeApiKey(pb.RevokeApiKeyRequest(key_id=key_id), **_upstreams().call_options())
     return Response(status=204)
+
+
+@blueprint.post("/access-codes")
+@serves_like(AccountsServicer.IssueAccessCode)
+def issue_access_code():
+    """Issue a household's access code.
+    ---
+    post:
+      summary: A code residents of the household sign in with (building leaders, for the buildings they lead)
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: AccessCodeCreate
+      responses:
+        201:
+          description: Issued; the household's previous code stops working
+          content:
+            application/json:
+              schema: AccessCodeIssued
+        404: {$ref: "#/components/responses/Problem"}
+    """
+    body = json_body(AccessCodeCreate)
+    issued = _upstreams().accounts.IssueAccessCode(pb.IssueAccessCodeRequest(household_id=body.household_id),
+                                                   **_upstreams().call_options())
+    return AccessCodeIssued(access_code=issued.access_code,
+                            expires_at=issued.expires_at.ToDatetime(tzinfo=timezone.utc)).model_dump(mode="json"), 201

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from servicekit.auth import ROLES
 from services.intake.directory.domain import EXTERNAL_ID_MAX_CHARS, KINDS, NAME_MAX_CHARS
@@ -169,8 +169,19 @@ DOCUMENTED += [EntityCreate, EntityUpdate, EntityOut, EntityPage, ImportRequest,
 # -- signing in --------------------------------------------------------------------------------
 
 class TokenRequest(_Strict):
-    username: str = Field(min_length=1, max_length=50)
-    password: str = Field(min_length=1, max_length=200)
+    """Staff and members sign in with username and password; residents may instead use the
+    access code their building leader gave their household."""
+
+    username: str | None = Field(None, min_length=1, max_length=50)
+    password: str | None = Field(None, min_length=1, max_length=200)
+    access_code: str | None = Field(None, min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> "TokenRequest":
+        with_password = self.username is not None and self.password is not None
+        if with_password == (self.access_code is not None) or (self.username is None) != (self.password is None):
+            raise ValueError("send either username and password, or access_code")
+        return self
 
 
 class TokenResponse(BaseModel):
@@ -249,3 +260,15 @@ class ApiKeyIssued(BaseModel):
 
 
 DOCUMENTED += [AccountCreate, AccountOut, ApiKeyCreate, ApiKeyIssued]
+
+
+class AccessCodeCreate(_Strict):
+    household_id: str = Field(min_length=1, max_length=64)
+
+
+class AccessCodeIssued(BaseModel):
+    access_code: str = Field(description="Give it to the household; it replaces their previous code")
+    expires_at: datetime
+
+
+DOCUMENTED += [AccessCodeCreate, AccessCodeIssued]

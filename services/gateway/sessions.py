@@ -20,7 +20,7 @@ def issue_token():
     """Sign in.
     ---
     post:
-      summary: Exchange a username and password for an expiring bearer token
+      summary: Exchange a username and password (or a household's access code) for an expiring bearer token
       security: []
       requestBody:
         required: true
@@ -38,10 +38,15 @@ def issue_token():
     """
     body = json_body(TokenRequest)
     upstreams = current_app.extensions["lianyi.upstreams"]
-    principal = principal_from_proto(upstreams.accounts.Authenticate(
-        accounts_pb.AuthenticateRequest(username=body.username, password=body.password),
-        **upstreams.call_options(anonymous=True),
-    ))
+    if body.access_code is not None:
+        found = upstreams.accounts.AuthenticateAccessCode(
+            accounts_pb.AuthenticateAccessCodeRequest(access_code=body.access_code),
+            **upstreams.call_options(anonymous=True))
+    else:
+        found = upstreams.accounts.Authenticate(
+            accounts_pb.AuthenticateRequest(username=body.username, password=body.password),
+            **upstreams.call_options(anonymous=True))
+    principal = principal_from_proto(found)
     ttl = current_app.config["LIANYI_TOKEN_TTL_S"]
     return TokenResponse(
         access_token=bearer_token(principal, timedelta(seconds=ttl)), expires_in=ttl, role=principal.role,

@@ -107,6 +107,7 @@ def seed(db: Database, clock: Clock, credentials: Path) -> bool:
             listed.append({"username": username, "role": role, "scope": scope,
                            "scope_id": entity_id(scope_kind, scope), "entity_id": entity_id(own_kind, own)})
         neighbourhoods = {n: entity_id("neighbourhood", n) for n in NEIGHBOURHOODS}
+        households = {f"H1-{b}-{h}": entity_id("household", f"H1-{b}-{h}") for b in range(1, 4) for h in range(1, 5)}
     for account in listed:
         accounts.create_account(username=account["username"], password=DEMO_PASSWORD, role=account["role"],
                                 scope_id=account["scope_id"], entity_id=account["entity_id"],
@@ -117,6 +118,7 @@ def seed(db: Database, clock: Clock, credentials: Path) -> bool:
         "accounts": listed,
         "api_key": {"key_id": key_id, "api_key": api_key, "scope": "C1"},
         "neighbourhoods": neighbourhoods,
+        "households_of_n1": households,  # H1-<building>-<door>; n1.leader leads building 3
     }, ensure_ascii=False, indent=2))
     os.chmod(credentials, 0o600)
     return True

@@ -86,22 +86,23 @@ def test_a_revoked_api_key_stops_working_and_use_is_recorded(system, gateway, gr
 # Every endpoint against every demo account, on things in neighbourhood N1 (幸福小区). n2/n5
 # secretaries lead other neighbourhoods, so N1 is outside their scope.
 ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "list entities", "create entity",
-             "update entity", "import", "create account", "issue key", "revoke key", "read audit")
+             "update entity", "import", "create account", "issue key", "revoke key", "read audit",
+             "issue access code")
 EXPECTED = {
-    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200),
-    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403),
-    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403),
-    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
-    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
-    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
-    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
-    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403),
-    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
-    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403),
-    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403),
-    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403),
-    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403),
-    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201),
+    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201),
+    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201),
+    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201),
+    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
+    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201),
+    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
+    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
+    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404),
+    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404),
+    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
+    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403),
+    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
 }
 
 
@@ -153,6 +154,9 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
         "issue key": lambda: call("POST", "/api-keys", json={"name": "e2e", "scope_id": n1}),
         "revoke key": lambda: call("DELETE", f"/api-keys/{n1_key}"),
         "read audit": lambda: call("GET", "/audit"),
+        # 3号楼101室: in building 3, which n1.leader leads
+        "issue access code": lambda: call("POST", "/access-codes",
+                                          json={"household_id": credentials["households_of_n1"]["H1-3-1"]}),
     }
     got = {endpoint: calls[endpoint]() for endpoint in ENDPOINTS}
     assert got == dict(zip(ENDPOINTS, EXPECTED[who]))
@@ -207,3 +211,42 @@ def test_the_audit_log_records_who_changed_what_under_which_correlation_id(gatew
 def test_audit_queries_are_checked(gateway, sign_in, params, status):
     response = requests.get(f"{gateway}/api/v1/audit", headers=sign_in("county.admin"), params=params, timeout=10)
     assert response.status_code == status
+
+
+def _code(gateway, sign_in, household_id, issuer="n1.leader"):
+    response = requests.post(f"{gateway}/api/v1/access-codes", headers=sign_in(issuer), timeout=10,
+                             json={"household_id": household_id})
+    return response
+
+
+def _resident_token(gateway, code):
+    return requests.post(f"{gateway}/api/v1/auth/token", json={"access_code": code}, timeout=10)
+
+
+def test_a_household_signs_in_with_the_code_its_building_leader_gave_it(gateway, credentials, sign_in):
+    households = credentials["households_of_n1"]
+    issued = _code(gateway, sign_in, households["H1-3-2"])
+    assert issued.status_code == 201
+    code = issued.json()["access_code"]
+    signed_in = _resident_token(gateway, code.lower().replace("-", " "))  # as typed by a person
+    assert signed_in.status_code == 200 and signed_in.json()["role"] == "resident"
+    resident = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+    concern = requests.post(f"{gateway}/api/v1/concerns", headers=resident, timeout=10, json={
+        "neighbourhood_id": credentials["neighbourhoods"]["N1"], "channel": "online", "category": "noise",
+        "description": "楼下夜宵摊太吵"})
+    assert concern.status_code == 201 and concern.json()["household_id"] == households["H1-3-2"]
+
+    reissued = _code(gateway, sign_in, households["H1-3-2"], issuer="n1.secretary").json()["access_code"]
+    assert _resident_token(gateway, code).status_code == 401, "the earlier code stops working"
+    assert _resident_token(gateway, reissued).status_code == 200
+
+
+def test_a_building_leader_issues_codes_only_for_the_buildings_they_lead(gateway, credentials, sign_in):
+    not_theirs = credentials["households_of_n1"]["H1-1-1"]  # building 1 is led by another member
+    assert _code(gateway, sign_in, not_theirs).status_code == 404
+    assert _code(gateway, sign_in, not_theirs, issuer="n1.secretary").status_code == 201
+
+
+@pytest.mark.parametrize("code", ["ABCDE-23456", "", "x" * 41])
+def test_a_wrong_access_code_is_refused(gateway, code):
+    assert _resident_token(gateway, code).status_code in (401, 422)

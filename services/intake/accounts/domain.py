@@ -96,3 +96,19 @@ def secret_matches(secret_hash: str, secret: str) -> bool:
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# Access codes are read out or written down for residents: unambiguous letters and digits only.
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ACCESS_CODE_CHARS = 10  # ~50 bits; online guessing is rate-limited at the gateway
+
+
+def new_access_code() -> tuple[str, str]:
+    """A fresh code as shown to the resident ("ABCDE-23456") and the hash to keep."""
+    code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(ACCESS_CODE_CHARS))
+    return f"{code[:5]}-{code[5:]}", access_code_hash(code)
+
+
+def access_code_hash(presented: str) -> str:
+    """The hash of a code as typed, ignoring case, spaces and dashes."""
+    return _digest("".join(c for c in presented.upper() if c.isalnum()))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lianyi.accounts.v1 import accounts_service_pb2 as pb
 from lianyi.accounts.v1 import accounts_service_pb2_grpc as pb_grpc
-from servicekit.auth import PUBLIC, Principal, allow
+from servicekit.auth import ADMINS, PUBLIC, Principal, allow
 from servicekit.grpc_server import Registration
 from services.intake.accounts.handlers import Accounts
 
@@ -44,6 +44,18 @@ class AccountsServicer(pb_grpc.AccountsServiceServicer):
     def RevokeApiKey(self, request, context):  # noqa: N802
         self.accounts.revoke_api_key(request.key_id)
         return pb.RevokeApiKeyResponse()
+
+
+    @allow("building_leader", "party_secretary", *ADMINS)
+    def IssueAccessCode(self, request, context):  # noqa: N802
+        code, expires_at = self.accounts.issue_access_code(request.household_id)
+        issued = pb.IssuedAccessCode(access_code=code)
+        issued.expires_at.FromDatetime(expires_at)
+        return issued
+
+    @allow(PUBLIC)
+    def AuthenticateAccessCode(self, request, context):  # noqa: N802
+        return _principal(self.accounts.authenticate_access_code(request.access_code))
 
 
 def registration(accounts: Accounts) -> Registration:

@@ -1,7 +1,7 @@
 """Signing in, creating accounts, issuing and revoking API keys."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from servicekit import auth
 from servicekit.auth import Principal
@@ -12,9 +12,11 @@ from servicekit.errors import Conflict, InvalidArgument, NotFound, Unauthenticat
 from servicekit.ids import new_id
 from services.intake.accounts import domain, storage
 from services.intake.directory import storage as directory_storage
+from services.intake.directory.domain import places_of
 
 # Recording every use of a key would be a write per request; once a minute is precise enough.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
+ACCESS_CODE_TTL = timedelta(days=30)
 _WRONG = "wrong username or password"
 
 
@@ -92,6 +94,43 @@ class Accounts:
             if row.revoked_at is None:
                 storage.mark_api_key(tx.conn, key_id, revoked_at=self.clock.now())
                 self.audit.record(tx, "api_key.revoked", "api_key", key_id, row.name)
+
+    def issue_access_code(self, household_id: str) -> tuple[str, datetime]:
+        """A new sign-in code for a household, replacing its previous one: (code, expires at).
+        A building leader may issue codes only for the buildings they lead."""
+        now = self.clock.now()
+        code, code_hash = domain.new_access_code()
+        with self.db.write() as tx:
+            household = directory_storage.get(tx.conn, household_id) if household_id else None
+            if household is None or household.kind != "household" or not self._caller_covers(tx.conn, household_id) \
+                    or not self._leads_building_of(tx.conn, household):
+                raise NotFound(f"no household {household_id} you look after")
+            principal = auth.current.get()
+            storage.replace_access_code(tx.conn, code_hash=code_hash, household_id=household_id,
+                                        issued_by=principal.subject if principal else "system",
+                                        issued_at=now, expires_at=now + ACCESS_CODE_TTL)
+            self.audit.record(tx, "access_code.issued", "household", household_id)
+        return code, now + ACCESS_CODE_TTL
+
+    def authenticate_access_code(self, code: str) -> Principal:
+        with self.db.read() as conn:
+            row = storage.access_code(conn, domain.access_code_hash(code)) if 0 < len(code) <= 40 else None
+            if row is None or row.revoked_at is not None or row.expires_at <= self.clock.now():
+                raise Unauthenticated("the access code is not valid; ask your building leader for a new one")
+            household = directory_storage.get(conn, row.household_id)
+        if household is None:
+            raise Unauthenticated("the access code is not valid; ask your building leader for a new one")
+        neighbourhood = places_of(household)["neighbourhood"]
+        scope = household.scope_path[: household.scope_path.index(neighbourhood) + 1]
+        return Principal(subject=f"household:{household.entity_id}", role="resident", scope=scope,
+                         entity_id=household.entity_id, name=household.name)
+
+    def _leads_building_of(self, conn, household) -> bool:
+        principal = auth.current.get()
+        if principal is None or principal.role != "building_leader":
+            return True
+        member = directory_storage.get(conn, principal.entity_id)
+        return member is not None and household.parent_id in member.attributes.get("leads_building_ids", [])
 
     def _check_place(self, conn, entity_id: str, kinds: tuple[str, ...], field: str):
         entity = directory_storage.get(conn, entity_id) if entity_id else None

@@ -59,3 +59,28 @@ def add_api_key(conn: sa.Connection, *, key_id: str, name: str, secret_hash: str
 
 def mark_api_key(conn: sa.Connection, key_id: str, **values) -> int:
     return conn.execute(api_keys.update().where(api_keys.c.key_id == key_id).values(**values)).rowcount
+
+access_codes = sa.Table(
+    "access_codes",
+    metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("household_id", sa.String(36), nullable=False, index=True),
+    sa.Column("issued_by", sa.String(100), nullable=False),
+    sa.Column("issued_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+
+def access_code(conn: sa.Connection, code_hash: str):
+    return conn.execute(sa.select(access_codes).where(access_codes.c.code_hash == code_hash)).first()
+
+
+def replace_access_code(conn: sa.Connection, *, code_hash: str, household_id: str, issued_by: str,
+                        issued_at: datetime, expires_at: datetime) -> None:
+    """The household's new code; any earlier one stops working."""
+    conn.execute(access_codes.update()
+                 .where(access_codes.c.household_id == household_id, access_codes.c.revoked_at.is_(None))
+                 .values(revoked_at=issued_at))
+    conn.execute(access_codes.insert(), {"code_hash": code_hash, "household_id": household_id,
+                                         "issued_by": issued_by, "issued_at": issued_at, "expires_at": expires_at})
