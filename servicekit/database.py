@@ -47,14 +47,17 @@ def normalise_url(url: str) -> str:
 def create_engine(url: str) -> Engine:
     """An engine with the settings lianyi relies on for its backend."""
     url = normalise_url(url)
+    # Errors must not carry the values bound to a statement: they hold residents' phone numbers.
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=True)
+        return sa.create_engine(url, pool_size=8, max_overflow=16, pool_pre_ping=True, hide_parameters=True)
     connect_args = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
     if sa.make_url(url).database in (None, "", ":memory:"):
         # In-memory (unit tests): one shared connection, or every checkout sees an empty database.
-        engine = sa.create_engine(url, poolclass=sa.pool.StaticPool, connect_args=connect_args)
+        engine = sa.create_engine(url, poolclass=sa.pool.StaticPool, connect_args=connect_args,
+                                  hide_parameters=True)
     else:
-        engine = sa.create_engine(url, pool_size=8, max_overflow=16, connect_args=connect_args)
+        engine = sa.create_engine(url, pool_size=8, max_overflow=16, connect_args=connect_args,
+                                  hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 import re
 import time
 
+import grpc
+
 from flask import Flask, g, request
 
 from servicekit import logs, metrics
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
+from servicekit.errors import DomainError
 from servicekit.ids import new_id
 from services.gateway import (accounts, audit, auth, concerns, directory, limits, neighbourhoods, openapi, ops, problems,
                              sessions)
@@ -34,8 +37,12 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
         g.correlation_id = given if _CORRELATION_ID.match(given) else new_id()
         g.correlation_token = logs.correlation_id.set(g.correlation_id)
         g.started = time.perf_counter()
-        g.principal = None
-        g.principal = auth.authenticate()
+        g.principal, g.auth_error = None, None
+        try:
+            g.principal = auth.authenticate()
+        except (problems.ProblemError, DomainError, grpc.RpcError) as exc:
+            # Refused by the endpoint (after the rate limiter has counted the attempt).
+            g.auth_error = exc
 
     @app.after_request
     def _finish(response):

@@ -104,6 +104,8 @@ def serves_like(rpc_method):
     def decorate(view):
         @functools.wraps(view)
         def guarded(*args, **kwargs):
+            if g.get("auth_error") is not None:
+                raise g.auth_error
             principal = g.get("principal")
             if principal is None:
                 raise ProblemError(401, "sign in (Authorization: Bearer) or send an API key (X-Api-Key)")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import typing
 from datetime import datetime
 from typing import TypeVar
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from services.gateway.problems import ProblemError
 
 M = TypeVar("M", bound=BaseModel)
+_INTEGER = re.compile(r"^-?[0-9]{1,9}$")
 
 
 def json_body(model: type[M]) -> M:
@@ -22,8 +24,15 @@ def json_body(model: type[M]) -> M:
         data = json.loads(raw)
     except ValueError as exc:
         raise ProblemError(400, f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise ProblemError(400, "malformed JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise ProblemError(422, "the body must be a JSON object")
+    try:
+        # JSON may escape half a surrogate pair ("\ud800"), which no service can store.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProblemError(400, "malformed JSON: text with an unpaired surrogate escape") from None
     return model.model_validate(data)
 
 
@@ -35,7 +44,7 @@ def query(model: type[M]) -> M:
         field = model.model_fields.get(key)
         types = {field.annotation, *typing.get_args(field.annotation)} if field is not None else set()
         if int in types:
-            if not value.lstrip("-").isdigit():
+            if not _INTEGER.match(value):
                 raise ProblemError(422, f"{key} must be an integer")
             data[key] = int(value)
         elif datetime in types:
@@ -45,6 +54,8 @@ def query(model: type[M]) -> M:
                 raise ProblemError(422, f"{key} must be an ISO 8601 time, e.g. 2026-11-01T08:00:00+08:00") from None
             if data[key].tzinfo is None:
                 raise ProblemError(422, f"{key} needs a time zone offset")
+            if not 1970 <= data[key].year <= 9999:
+                raise ProblemError(422, f"{key} must fall between 1970 and 9999")
         else:
             data[key] = value
     return model.model_validate(data)

@@ -31,6 +31,15 @@ def _entity_out(message) -> dict:
     ).model_dump(mode="json")
 
 
+def _set_attributes(struct, attributes: dict, where: str = "attributes") -> None:
+    """Copy JSON attributes into a protobuf Struct, refusing what it cannot hold."""
+    try:
+        struct.update(attributes)
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise ProblemError(422, f"{where}: {type(exc).__name__}: values must be text, true/false, "
+                                "lists or small numbers") from None
+
+
 def _upstreams():
     return current_app.extensions["lianyi.upstreams"]
 
@@ -59,7 +68,7 @@ def create_entity():
     body = json_body(EntityCreate)
     message = pb.CreateEntityRequest(kind=body.kind, name=body.name, parent_id=body.parent_id or "",
                                      external_id=body.external_id or "")
-    message.attributes.update(body.attributes)
+    _set_attributes(message.attributes, body.attributes)
     entity = _upstreams().directory.CreateEntity(message, **_upstreams().call_options())
     location = url_for("directory.get_entity", entity_id=entity.entity_id)
     return _entity_out(entity), 201, {"Location": location}
@@ -145,7 +154,7 @@ def update_entity(entity_id: str):
     if body.name is not None:
         message.name = body.name
     if body.attributes is not None:
-        message.attributes.update(body.attributes)
+        _set_attributes(message.attributes, body.attributes)
     return _entity_out(_upstreams().directory.UpdateEntity(message, **_upstreams().call_options()))
 
 
@@ -185,7 +194,7 @@ def import_entities():
     for row in body.rows:
         imported = message.rows.add(kind=row.kind, external_id=row.external_id,
                                     parent_external_id=row.parent_external_id, name=row.name)
-        imported.attributes.update(row.attributes)
+        _set_attributes(imported.attributes, row.attributes, f"rows[{len(message.rows)}].attributes")
     upstreams = _upstreams()
     result = upstreams.directory.ImportEntities(message, timeout=60, metadata=upstreams.call_options()["metadata"])
     outcomes = [{"row": o.row, "outcome": o.outcome, "entity_id": o.entity_id or None, "reason": o.reason or None}

@@ -15,6 +15,13 @@ _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
 def rows_from_csv(text: str, max_rows: int) -> list[dict]:
+    try:
+        return _rows(text, max_rows)
+    except csv.Error as exc:
+        raise ProblemError(422, f"the CSV cannot be read: {exc}") from None
+
+
+def _rows(text: str, max_rows: int) -> list[dict]:
     reader = csv.DictReader(io.StringIO(text))
     columns = reader.fieldnames or []
     missing = [c for c in REQUIRED if c not in columns]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, g
 
 from lianyi.accounts.v1 import accounts_service_pb2 as accounts_pb
 from services.gateway.auth import bearer_token, principal_from_proto
@@ -36,6 +36,8 @@ def issue_token():
         401: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
+    if g.get("auth_error") is not None:
+        raise g.auth_error
     body = json_body(TokenRequest)
     upstreams = current_app.extensions["lianyi.upstreams"]
     if body.access_code is not None:

@@ -47,6 +47,14 @@ class Concern:
     received_at: datetime
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(text: str) -> bool:
+    """Text people type never holds these; databases refuse some (NUL) with an error."""
+    return bool(_CONTROL.search(text))
+
+
 def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
             category_is_open: Callable[[str], bool]) -> Concern:
     """Accept a submitted concern, or raise InvalidArgument naming every problem with it."""
@@ -58,6 +66,8 @@ def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
     if cmd.channel not in CHANNELS:
         problems.append(f"channel must be one of {', '.join(CHANNELS)}")
     description = cmd.description.strip()
+    if has_control_characters(cmd.description) or (cmd.reporter and has_control_characters(cmd.reporter.name)):
+        problems.append("text must not contain control characters")
     if not description:
         problems.append("description must not be empty")
     elif len(description) > DESCRIPTION_MAX_CHARS:

@@ -32,10 +32,10 @@ class Intake:
         self._cache = TtlCache(clock, CACHE_TTL)
 
     def _open_categories(self, conn) -> frozenset[str]:
-        return self._cache.get("categories", lambda: storage.open_categories(conn))
+        return self._cache.get(("categories",), lambda: storage.open_categories(conn))
 
     def _place(self, conn, entity_id: str):
-        return self._cache.get(entity_id, lambda: directory.get(conn, entity_id)) if entity_id else None
+        return self._cache.get(("entity", entity_id), lambda: directory.get(conn, entity_id)) if entity_id else None
 
     def submit_concern(self, cmd: domain.SubmitConcern) -> domain.Concern:
         cmd = self._as_caller(cmd)

@@ -47,6 +47,9 @@ def _post(gateway, body):
     ("oversized body", lambda g, n: _post_raw(g, '{"description": "' + "噪" * 40_000 + '"}'), 413, "larger than"),
     ("form instead of JSON", lambda g, n: _post_raw(g, "a=1", "application/x-www-form-urlencoded"), 415,
      "application/json"),
+    ("JSON nested too deeply", lambda g, n: _post_raw(g, "[" * 20000), 400, "nested too deeply"),
+    ("unpaired surrogate", lambda g, n: _post_raw(g, '{"description": "\\ud800"}'), 400, "surrogate"),
+    ("control characters", lambda g, n: _post(g, submission(n, description="楼道\x00堆物")), 422, "control characters"),
 ])
 def test_bad_submission_is_a_clear_problem_and_creates_nothing(gateway, neighbourhood, case, send, status, detail):
     response = send(gateway, neighbourhood)
@@ -57,7 +60,11 @@ def test_bad_submission_is_a_clear_problem_and_creates_nothing(gateway, neighbou
     reasons = [problem["detail"], *(f"{e['field']}: {e['message']}" for e in problem.get("errors", []))]
     assert any(detail in reason for reason in reasons), reasons
     assert problem["title"] and problem["correlation_id"]
-    assert pool_ids(gateway, neighbourhood, PLATFORM) == []
+    # The pool fills asynchronously: once a concern sent afterwards has arrived, anything the bad
+    # request had wrongly created would have arrived before it.
+    (sentinel,) = post_concerns(gateway, [submission(neighbourhood, 1)], PLATFORM)
+    wait_for(lambda: sentinel in pool_ids(gateway, neighbourhood, PLATFORM), message="the sentinel pooled")
+    assert pool_ids(gateway, neighbourhood, PLATFORM) == [sentinel]
 
 
 def test_schema_errors_name_each_field_without_echoing_values(gateway, neighbourhood):
@@ -74,6 +81,8 @@ def test_schema_errors_name_each_field_without_echoing_values(gateway, neighbour
     ("/api/v1/neighbourhoods/{n}/pool?page_size=0", 422),
     ("/api/v1/neighbourhoods/{n}/pool?page_size=ten", 422),
     ("/api/v1/neighbourhoods/{n}/pool?colour=blue", 422),
+    ("/api/v1/neighbourhoods/{n}/pool?page_size=--5", 422),
+    ("/api/v1/neighbourhoods/{n}/pool?page_size=%C2%B2", 422),
     ("/api/v1/nothing-here", 404),
 ])
 def test_bad_reads_are_clear_problems(gateway, credentials, path, status):

@@ -65,7 +65,8 @@ def test_a_posted_concern_can_be_fetched_with_its_contact_by_those_who_handle_it
         household["entity_id"], "received", "online")
 
 
-def test_deliberation_killed_mid_stream_still_pools_every_concern_once(system, gateway, neighbourhood, platform):
+def test_consumers_killed_mid_stream_still_apply_every_concern_once(system, gateway, neighbourhood, platform,
+                                                                  grpc_channel):
     bodies = [submission(neighbourhood, n) for n in range(200)]
     ids: list[str] = []
     poster = threading.Thread(target=lambda: ids.extend(post_concerns(gateway, bodies, platform, workers=4)))
@@ -74,16 +75,25 @@ def test_deliberation_killed_mid_stream_still_pools_every_concern_once(system, g
              message="the stream under way")
 
     pooled_before_kill = len(pool_ids(gateway, neighbourhood, platform))
-    victim = system.children["deliberation"]
-    os.kill(victim.pid, signal.SIGKILL)
+    # Deliberation's pool ignores a repeated concern by itself; evaluation's count does not, so
+    # only its inbox stands between a redelivery and a doubled figure.
+    for victim in ("deliberation", "evaluation"):
+        os.kill(system.children[victim].pid, signal.SIGKILL)
     assert pooled_before_kill < 200, "the kill must land mid-stream for this test to mean anything"
-    victim.wait(10)
-    system.start_service("deliberation")  # same database, same consumer group
+    for victim in ("deliberation", "evaluation"):
+        system.children[victim].wait(10)
+        system.start_service(victim)  # same database, same consumer group
     poster.join(120)
 
     assert len(ids) == 200
     pooled = _wait_for_pool(gateway, neighbourhood, set(ids), platform, timeout_s=90)
     assert sorted(pooled) == sorted(ids), "nothing lost, nothing doubled across the kill"
+    evaluation = EvaluationServiceStub(grpc_channel("evaluation"))
+    request = evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=neighbourhood)
+    wait_for(lambda: evaluation.GetIntakeFigures(request, metadata=county_admin(system)).concerns_received >= 200,
+             timeout_s=60, message="evaluation caught up")
+    time.sleep(1)
+    assert evaluation.GetIntakeFigures(request, metadata=county_admin(system)).concerns_received == 200
 
 
 def test_garbage_on_the_intake_topic_is_dead_lettered_while_good_concerns_flow(system, gateway, neighbourhood,

@@ -43,6 +43,12 @@ def test_signing_in_is_limited_per_client_with_retry_after(strict_gateway, crede
     assert right.status_code == 429, "even the right password waits once the limit is reached"
 
 
+def test_failed_credentials_count_against_the_limit_too(strict_gateway):
+    statuses = [requests.get(f"{strict_gateway}/api/v1/directory/entities", timeout=10,
+                             headers={"X-Api-Key": f"lk_guess{n}.secret"}).status_code for n in range(6)]
+    assert statuses == [401] * 5 + [429]
+
+
 def test_anonymous_requests_are_limited_but_probes_and_signed_in_callers_are_not(strict_gateway, platform):
     statuses = [requests.get(f"{strict_gateway}/openapi.json", timeout=10).status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]

@@ -45,6 +45,14 @@ def test_each_change_is_published_keyed_by_entity_with_its_places(directory):
     assert dict(event.entity.attributes) == {"number": "3"}
 
 
+def test_events_never_carry_contact_details(directory):
+    *_, neighbourhood = _tree(directory)
+    directory.create(kind="owners_committee", name="业委会", parent_id=neighbourhood.entity_id,
+                     attributes={"contact_phone": "13812345678"})
+    _, event = _directory_events(directory)[-1]
+    assert dict(event.entity.attributes) == {}
+
+
 def test_an_update_bumps_the_version_and_an_identical_one_changes_nothing(directory):
     county, *_ = _tree(directory)
     renamed = directory.update(county.entity_id, name="示范县人民政府")

@@ -43,13 +43,15 @@ class Accounts:
             raise Unauthenticated("the API key is not valid")
         key_id, secret = parts
         now = self.clock.now()
-        with self.db.write() as tx:
-            row = storage.api_key(tx.conn, key_id)
+        # A read first: bogus keys must not take the database's write lock.
+        with self.db.read() as conn:
+            row = storage.api_key(conn, key_id)
             if row is None or row.revoked_at is not None or not domain.secret_matches(row.secret_hash, secret):
                 raise Unauthenticated("the API key is not valid or has been revoked")
-            if row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY:
+            scope = directory_storage.get(conn, row.scope_id)
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_GRANULARITY:
+            with self.db.write() as tx:
                 storage.mark_api_key(tx.conn, key_id, last_used_at=now)
-            scope = directory_storage.get(tx.conn, row.scope_id)
         if scope is None:
             raise Unauthenticated("this key's place no longer exists")
         return Principal(subject=key_id, role="integration", scope=scope.scope_path, name=row.name)
@@ -62,6 +64,8 @@ class Accounts:
                                  password_hash=domain.hash_password(password))
         with self.db.write() as tx:
             self._check_place(tx.conn, scope_id, domain.SCOPE_KIND[role], "scope_id")
+            if role not in domain.ENTITY_KIND and entity_id:
+                raise InvalidArgument(f"entity_id: a {role} account has no entity of its own")
             if role in domain.ENTITY_KIND:
                 entity = self._check_place(tx.conn, entity_id, (domain.ENTITY_KIND[role],), "entity_id")
                 scope = directory_storage.get(tx.conn, scope_id)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from servicekit.errors import InvalidArgument
+from services.intake.domain import has_control_characters
 
 NAME_MAX_CHARS = 200
 EXTERNAL_ID_MAX_CHARS = 100
@@ -128,6 +129,8 @@ def check_fields(kind: str, name: str, external_id: str | None, attributes: dict
     """Validate an entity's own fields; returns the attributes in canonical form."""
     check_kind(kind)
     problems = []
+    if any(has_control_characters(text) for text in (name, *_texts(attributes))):
+        problems.append("text must not contain control characters")
     if not name.strip():
         problems.append("name must not be empty")
     elif len(name) > NAME_MAX_CHARS:
@@ -143,6 +146,17 @@ def check_fields(kind: str, name: str, external_id: str | None, attributes: dict
     if problems:
         raise InvalidArgument("; ".join(problems))
     return canonical
+
+
+def _texts(value) -> list[str]:
+    """Every string inside a JSON-like value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in (*_texts(k), *_texts(v))]
+    if isinstance(value, list):
+        return [t for item in value for t in _texts(item)]
+    return []
 
 
 def check_parent(kind: str, parent: Entity | None) -> tuple[str, ...]:

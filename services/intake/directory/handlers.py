@@ -177,7 +177,7 @@ class Directory:
             ids = []
             for external_id in external_ids:
                 target = storage.by_external_id(conn, target_kind, str(external_id))
-                if target is None:
+                if target is None or not auth.in_scope(target.scope_path):
                     raise InvalidArgument(f"attributes.{field}: no {target_kind} with external id {external_id}")
                 ids.append(target.entity_id)
             resolved[field] = ids if isinstance(value, list) else ids[0]
@@ -188,13 +188,13 @@ class Directory:
             value = attributes.get(field)
             for entity_id in value if isinstance(value, list) else [value] if value else []:
                 target = storage.get(conn, entity_id)
-                if target is None or target.kind != target_kind:
+                if target is None or target.kind != target_kind or not auth.in_scope(target.scope_path):
                     raise InvalidArgument(f"attributes.{field}: {entity_id} is not a {target_kind}")
 
     def _publish(self, tx: Transaction, entity: Entity) -> None:
         places = domain.places_of(entity)
         event = envelope.seal(
-            EntityChanged(entity=entity_to_proto(entity)),
+            EntityChanged(entity=entity_to_proto(entity, for_event=True)),
             producer="intake",
             place=envelope.Place(
                 neighbourhood_id=places.get("neighbourhood", ""), community_id=places.get("community", ""),

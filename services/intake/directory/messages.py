@@ -13,17 +13,20 @@ def attributes_from(struct: struct_pb2.Struct) -> dict:
     return json_format.MessageToDict(struct)
 
 
-def entity_to_proto(entity: Entity) -> entity_pb2.Entity:
+def entity_to_proto(entity: Entity, *, for_event: bool = False) -> entity_pb2.Entity:
+    """The entity as a message. Events never carry contact details (no consumer needs them);
+    a caller sees them unless their role may not."""
     message = entity_pb2.Entity(
         entity_id=entity.entity_id, kind=entity.kind, external_id=entity.external_id or "",
         parent_id=entity.parent_id or "", ancestor_ids=list(entity.ancestor_ids), name=entity.name,
         version=entity.version,
     )
     attributes = dict(entity.attributes)
-    if not sees_contacts():
-        for field in CONTACT_FIELDS:
-            if attributes.get(field):
-                attributes[field] = masked_phone(attributes[field])
+    for field in CONTACT_FIELDS:
+        if for_event:
+            attributes.pop(field, None)
+        elif attributes.get(field) and not sees_contacts():
+            attributes[field] = masked_phone(attributes[field])
     message.attributes.update(attributes)
     if entity.updated_at:
         message.updated_at.FromDatetime(entity.updated_at)
