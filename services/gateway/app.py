@@ -5,7 +5,6 @@ import re
 import time
 
 import grpc
-
 from flask import Flask, g, request
 
 from servicekit import logs, metrics
