@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app, request, url_for
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services.gateway.auth import serves_like
@@ -39,6 +39,11 @@ def submit_concern():
     ---
     post:
       summary: Submit a concern from any channel
+      parameters:
+        - name: Idempotency-Key
+          in: header
+          schema: {type: string, maxLength: 100}
+          description: A retry with the same key returns the first result and creates nothing new
       requestBody:
         required: true
         content:
@@ -58,7 +63,8 @@ def submit_concern():
     """
     body = json_body(ConcernSubmission)
     upstreams = current_app.extensions["lianyi.upstreams"]
-    request = intake_pb.SubmitConcernRequest(
+    submission = intake_pb.SubmitConcernRequest(
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
         neighbourhood_id=body.neighbourhood_id,
         household_id=body.household_id or "",
         channel=channel_value(body.channel),
@@ -66,9 +72,9 @@ def submit_concern():
         description=body.description,
     )
     if body.reporter is not None:
-        request.reporter.name = body.reporter.name
-        request.reporter.phone = body.reporter.phone
-    concern = upstreams.intake.SubmitConcern(request, **upstreams.call_options())
+        submission.reporter.name = body.reporter.name
+        submission.reporter.phone = body.reporter.phone
+    concern = upstreams.intake.SubmitConcern(submission, **upstreams.call_options())
     location = url_for("concerns.get_concern", concern_id=concern.concern_id)
     return _concern_out(concern), 201, {"Location": location}
 

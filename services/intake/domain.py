@@ -1,6 +1,8 @@
 """Intake's domain rules: what makes a concern acceptable. No framework imports here."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +34,13 @@ class SubmitConcern:
     household_id: str = ""
     reporter: ReporterContact | None = None
     correlation_id: str = ""
+    idempotency_key: str = ""
+
+    def fingerprint(self) -> str:
+        """What makes two submissions the same request (for Idempotency-Key)."""
+        reporter = (self.reporter.name, self.reporter.phone) if self.reporter else None
+        parts = [self.neighbourhood_id, self.household_id, self.channel, self.category, self.description, reporter]
+        return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

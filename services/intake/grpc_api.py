@@ -24,6 +24,7 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
             description=request.description,
             reporter=reporter_from_proto(request.reporter, request.HasField("reporter")),
             correlation_id=logs.correlation_id.get(),
+            idempotency_key=request.idempotency_key,
         ))
         return concern_to_proto(concern, with_contact=True, masked=not sees_contacts())
 

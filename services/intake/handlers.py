@@ -1,6 +1,7 @@
 """Intake's command handlers: each is one transaction writing state and its event together."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -23,6 +24,13 @@ from services.intake.messages import concern_to_proto
 # them on every submission would cost queries each time. A change is seen within this long.
 CACHE_TTL = timedelta(seconds=30)
 MAX_ID_CHARS = 64
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+
+
+def _caller() -> str:
+    """Whose Idempotency-Keys these are: keys of different callers never collide."""
+    principal = auth.current.get()
+    return principal.subject if principal else "system"
 
 
 class Intake:
@@ -47,6 +55,8 @@ class Intake:
                 received_at=self.clock.now(),
                 category_is_open=self._open_categories(tx.conn).__contains__,
             )
+            if cmd.idempotency_key and not self._claim(tx.conn, cmd, concern):
+                return self._replayed(tx.conn, cmd)
             storage.add_concern(tx.conn, concern)
             # Events leave out contact details: no consumer needs a resident's phone number.
             event = ConcernReceived(concern=concern_to_proto(concern, with_contact=False))
@@ -76,6 +86,21 @@ class Intake:
                 or (principal and principal.role == "resident" and concern.household_id != principal.entity_id)):
             raise NotFound(f"no concern {concern_id}")
         return concern
+
+    def _claim(self, conn, cmd: domain.SubmitConcern, concern: domain.Concern) -> bool:
+        """Claim the caller's Idempotency-Key for this new concern; False if it was used before."""
+        if not IDEMPOTENCY_KEY.match(cmd.idempotency_key):
+            raise InvalidArgument("idempotency_key must be 1-100 printable ASCII characters")
+        return storage.claim_idempotency_key(conn, caller=_caller(), key=cmd.idempotency_key,
+                                             fingerprint=cmd.fingerprint(), concern_id=concern.concern_id,
+                                             created_at=concern.received_at)
+
+    def _replayed(self, conn, cmd: domain.SubmitConcern) -> domain.Concern:
+        """The concern a key's first use created; the same key with a different request is refused."""
+        earlier = storage.idempotency_key(conn, _caller(), cmd.idempotency_key)
+        if earlier.fingerprint != cmd.fingerprint():
+            raise InvalidArgument("this Idempotency-Key was already used for a different request")
+        return storage.get_concern(conn, earlier.concern_id)
 
     def _as_caller(self, cmd: domain.SubmitConcern) -> domain.SubmitConcern:
         """A resident raises concerns for their own household only."""

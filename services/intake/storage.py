@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from servicekit.database import UtcDateTime
+from servicekit.database import UtcDateTime, insert_or_ignore
 from services.intake.domain import Concern, ReporterContact
 
 metadata = sa.MetaData()
@@ -76,3 +76,28 @@ def get_concern(conn: sa.Connection, concern_id: str) -> Concern | None:
         status=row.status,
         received_at=row.received_at,
     )
+
+
+# A caller's Idempotency-Key and the concern its first use created.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("caller", sa.String(100), primary_key=True),
+    sa.Column("idempotency_key", sa.String(100), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("concern_id", sa.String(36), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+
+def claim_idempotency_key(conn: sa.Connection, *, caller: str, key: str, fingerprint: str, concern_id: str,
+                          created_at) -> bool:
+    """Claim the key for a new concern; False if this caller used it before (on PostgreSQL a
+    concurrent first use is waited for, then seen)."""
+    return insert_or_ignore(conn, idempotency_keys, caller=caller, idempotency_key=key, fingerprint=fingerprint,
+                            concern_id=concern_id, created_at=created_at)
+
+
+def idempotency_key(conn: sa.Connection, caller: str, key: str):
+    return conn.execute(sa.select(idempotency_keys).where(
+        idempotency_keys.c.caller == caller, idempotency_keys.c.idempotency_key == key)).first()

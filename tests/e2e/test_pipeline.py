@@ -130,3 +130,20 @@ def test_the_correlation_id_travels_from_the_request_into_the_event(system, gate
     assert sealed.correlation_id == f"trace-{neighbourhood}"
     assert sealed.producer == "intake"
     assert concern_id in sealed.payload.value.decode(errors="ignore")
+
+
+def test_a_retried_submission_with_an_idempotency_key_creates_nothing_new(gateway, neighbourhood, platform):
+    import requests
+
+    body = submission(neighbourhood, description="电梯经常停运")
+    headers = {**platform, "Idempotency-Key": f"platform-{neighbourhood}"}
+    first = requests.post(f"{gateway}/api/v1/concerns", json=body, headers=headers, timeout=10)
+    retry = requests.post(f"{gateway}/api/v1/concerns", json=body, headers=headers, timeout=10)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    changed = requests.post(f"{gateway}/api/v1/concerns", json={**body, "description": "别的事"}, headers=headers,
+                            timeout=10)
+    assert changed.status_code == 422
+    (sentinel,) = post_concerns(gateway, [submission(neighbourhood, 2)], platform)
+    pooled = _wait_for_pool(gateway, neighbourhood, {sentinel}, platform)
+    assert sorted(pooled) == sorted([first.json()["concern_id"], sentinel])

@@ -35,7 +35,7 @@ def server(tmp_path, migrated_db, places, clock):
 
 
 def _as(role: str, scope: tuple[str, ...], *, entity_id="", key=KEY, ttl=timedelta(minutes=1), now=None):
-    principal = auth.Principal(subject="someone", role=role, scope=scope, entity_id=entity_id)
+    principal = auth.Principal(subject=entity_id or "someone", role=role, scope=scope, entity_id=entity_id)
     token = auth.sign(principal, key, audience=auth.INTERNAL_AUDIENCE,
                       now=now or datetime.now(timezone.utc), ttl=ttl)
     return [(auth.PRINCIPAL_HEADER, token)]
@@ -175,3 +175,15 @@ def test_a_server_will_not_start_with_an_rpc_that_declares_no_roles(server):
                                 grpc_api.intake_service_pb2_grpc.add_IntakeServiceServicer_to_server)
     with pytest.raises(TypeError, match="GetConcern does not declare who may call it"):
         GrpcServer("127.0.0.1:0", [registration], KEY)
+
+
+def test_idempotency_keys_belong_to_their_caller(server):
+    channel, ids = server
+    stub = IntakeServiceStub(channel)
+    path = (ids["county"], ids["township"], ids["community"], ids["nb-1"])
+    first = stub.SubmitConcern(_submit(ids, idempotency_key="k-1"), metadata=_as("party_secretary", path))
+    again = stub.SubmitConcern(_submit(ids, idempotency_key="k-1"), metadata=_as("party_secretary", path))
+    other = stub.SubmitConcern(_submit(ids, idempotency_key="k-1"),
+                               metadata=_as("member", path, entity_id="someone-else"))
+    assert again.concern_id == first.concern_id
+    assert other.concern_id != first.concern_id

@@ -163,3 +163,19 @@ def test_only_one_relay_holds_the_lease_until_it_expires(database_url, migrated_
     assert second.hold()
     second.release()
     assert first.hold()
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_concern(database_url, migrated_db, places, clock):
+    db = migrated_db("intake", database_url)
+    intake = Intake(db, Outbox(TOPIC), clock)
+    intake.ids = places(db, clock)
+    first = _submit(intake, idempotency_key="retry-1")
+    assert _submit(intake, idempotency_key="retry-1") == first
+    assert _submit(intake, idempotency_key="retry-2") != first
+    with pytest.raises(InvalidArgument, match="different request"):
+        _submit(intake, idempotency_key="retry-1", description="另一件事")
+    with pytest.raises(InvalidArgument, match="printable"):
+        _submit(intake, idempotency_key="has space")
+    with db.read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM concerns")).scalar_one() == 2
+        assert conn.execute(sa.text(f"SELECT count(*) FROM outbox WHERE topic = '{TOPIC}'")).scalar_one() == 2
