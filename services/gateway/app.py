@@ -60,8 +60,8 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
 
     problems.install(app)
     limits.install(app)
-    for blueprint in (sessions.blueprint, concerns.blueprint, directory.blueprint, neighbourhoods.blueprint,
-                      accounts.blueprint, audit.blueprint, ops.blueprint):
+    for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
+                      neighbourhoods.blueprint, accounts.blueprint, audit.blueprint, ops.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, request, url_for
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body
-from services.gateway.schemas import ConcernOut, ConcernSubmission, ReporterContactOut
+from services.gateway.schemas import (CategoryList, CategoryOut, ConcernOut, ConcernSubmission, LocationIn,
+                                     ReporterContactOut)
 from services.intake.grpc_api import IntakeServicer
 from services.intake.messages import channel_name, channel_value
 
@@ -29,6 +30,14 @@ def _concern_out(message) -> dict:
         reporter=reporter,
         status=message.status,
         received_at=message.received_at.ToDatetime(tzinfo=timezone.utc),
+        urgency=message.urgency or "normal",
+        location=LocationIn(
+            address=message.location.address,
+            latitude=message.location.latitude if message.location.HasField("latitude") else None,
+            longitude=message.location.longitude if message.location.HasField("longitude") else None,
+        ) if message.HasField("location") else None,
+        photo_urls=list(message.photo_urls),
+        anonymous=message.anonymous,
     ).model_dump(mode="json")
 
 
@@ -70,7 +79,16 @@ def submit_concern():
         channel=channel_value(body.channel),
         category=body.category,
         description=body.description,
+        urgency=body.urgency,
+        photo_urls=body.photo_urls,
+        anonymous=body.anonymous,
     )
+    if body.location is not None:
+        submission.location.address = body.location.address
+        if body.location.latitude is not None:
+            submission.location.latitude = body.location.latitude
+        if body.location.longitude is not None:
+            submission.location.longitude = body.location.longitude
     if body.reporter is not None:
         submission.reporter.name = body.reporter.name
         submission.reporter.phone = body.reporter.phone
@@ -101,3 +119,27 @@ def get_concern(concern_id: str):
         intake_pb.GetConcernRequest(concern_id=concern_id), **upstreams.call_options()
     )
     return _concern_out(concern)
+
+
+categories_blueprint = Blueprint("categories", __name__, url_prefix="/api/v1/categories")
+
+
+@categories_blueprint.get("")
+@serves_like(IntakeServicer.ListCategories)
+def list_categories():
+    """Concern categories.
+    ---
+    get:
+      summary: The county's open concern categories, with their zh-CN and English names
+      responses:
+        200:
+          description: Every open category
+          content:
+            application/json:
+              schema: CategoryList
+    """
+    upstreams = current_app.extensions["lianyi.upstreams"]
+    found = upstreams.intake.ListCategories(intake_pb.ListCategoriesRequest(), **upstreams.call_options())
+    return CategoryList(categories=[
+        CategoryOut(code=c.code, name_zh=c.name_zh, name_en=c.name_en) for c in found.categories
+    ]).model_dump(mode="json")

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from servicekit.auth import ROLES
 from services.intake.directory.domain import EXTERNAL_ID_MAX_CHARS, KINDS, NAME_MAX_CHARS
-from services.intake.domain import CHANNELS, DESCRIPTION_MAX_CHARS, REPORTER_NAME_MAX_CHARS
+from services.intake.domain import (ADDRESS_MAX_CHARS, CHANNELS, DESCRIPTION_MAX_CHARS, PHOTO_URLS_MAX,
+                                   REPORTER_NAME_MAX_CHARS, URGENCIES)
 
 Channel = Literal[CHANNELS]
 IMPORT_MAX_ROWS = 5000
@@ -25,6 +26,12 @@ class ReporterContactIn(_Strict):
     phone: str = Field("", max_length=32)
 
 
+class LocationIn(_Strict):
+    address: str = Field("", max_length=ADDRESS_MAX_CHARS)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
 class ConcernSubmission(_Strict):
     """A concern raised by or for residents."""
 
@@ -34,6 +41,10 @@ class ConcernSubmission(_Strict):
     description: str = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
     household_id: str | None = Field(None, min_length=1, max_length=64)
     reporter: ReporterContactIn | None = None
+    urgency: Literal[URGENCIES] = "normal"
+    location: LocationIn | None = None
+    photo_urls: list[str] = Field(default_factory=list, max_length=PHOTO_URLS_MAX)
+    anonymous: bool = Field(False, description="Not named to the public (owners' groups, notices)")
 
 
 class ReporterContactOut(BaseModel):
@@ -51,6 +62,10 @@ class ConcernOut(BaseModel):
     reporter: ReporterContactOut | None
     status: str
     received_at: datetime
+    urgency: Literal[URGENCIES]
+    location: LocationIn | None
+    photo_urls: list[str]
+    anonymous: bool
 
 
 class PoolEntryOut(BaseModel):
@@ -272,3 +287,16 @@ class AccessCodeIssued(BaseModel):
 
 
 DOCUMENTED += [AccessCodeCreate, AccessCodeIssued]
+
+
+class CategoryOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class CategoryList(BaseModel):
+    categories: list[CategoryOut]
+
+
+DOCUMENTED += [CategoryList]

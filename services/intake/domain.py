@@ -25,6 +25,19 @@ class ReporterContact:
     phone: str
 
 
+URGENCIES = ("normal", "urgent")
+ADDRESS_MAX_CHARS = 200
+PHOTO_URLS_MAX = 5
+PHOTO_URL_MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Location:
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
 @dataclass(frozen=True)
 class SubmitConcern:
     neighbourhood_id: str
@@ -35,11 +48,17 @@ class SubmitConcern:
     reporter: ReporterContact | None = None
     correlation_id: str = ""
     idempotency_key: str = ""
+    urgency: str = "normal"
+    location: Location | None = None
+    photo_urls: tuple[str, ...] = ()
+    anonymous: bool = False
 
     def fingerprint(self) -> str:
         """What makes two submissions the same request (for Idempotency-Key)."""
         reporter = (self.reporter.name, self.reporter.phone) if self.reporter else None
-        parts = [self.neighbourhood_id, self.household_id, self.channel, self.category, self.description, reporter]
+        location = (self.location.address, self.location.latitude, self.location.longitude) if self.location else None
+        parts = [self.neighbourhood_id, self.household_id, self.channel, self.category, self.description, reporter,
+                 self.urgency, location, list(self.photo_urls), self.anonymous]
         return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -54,6 +73,10 @@ class Concern:
     reporter: ReporterContact | None
     status: str
     received_at: datetime
+    urgency: str = "normal"
+    location: Location | None = None
+    photo_urls: tuple[str, ...] = ()
+    anonymous: bool = False
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -86,6 +109,7 @@ def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
             problems.append(f"reporter name is longer than {REPORTER_NAME_MAX_CHARS} characters")
         if cmd.reporter.phone and not PHONE_PATTERN.match(cmd.reporter.phone):
             problems.append("reporter phone must be 5-20 digits, optionally with +, spaces or dashes")
+    problems += _detail_problems(cmd)
     if not problems and not category_is_open(cmd.category):
         problems.append(f"category {cmd.category!r} is not one of the county's open categories")
     if problems:
@@ -101,7 +125,33 @@ def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
         reporter=reporter,
         status="received",
         received_at=received_at,
+        urgency=cmd.urgency,
+        location=cmd.location if cmd.location and cmd.location != Location() else None,
+        photo_urls=tuple(cmd.photo_urls),
+        anonymous=cmd.anonymous,
     )
+
+
+def _detail_problems(cmd: SubmitConcern) -> list[str]:
+    """Urgency, location and photos: optional, but well-formed when given."""
+    problems = []
+    if cmd.urgency not in URGENCIES:
+        problems.append(f"urgency must be one of {', '.join(URGENCIES)}")
+    if cmd.location is not None:
+        location = cmd.location
+        if len(location.address) > ADDRESS_MAX_CHARS or has_control_characters(location.address):
+            problems.append(f"location address must be at most {ADDRESS_MAX_CHARS} characters of plain text")
+        if (location.latitude is None) != (location.longitude is None):
+            problems.append("location needs both latitude and longitude, or neither")
+        elif location.latitude is not None and not (-90 <= location.latitude <= 90 and
+                                                     -180 <= location.longitude <= 180):
+            problems.append("location latitude must be within ±90 and longitude within ±180")
+    if len(cmd.photo_urls) > PHOTO_URLS_MAX:
+        problems.append(f"at most {PHOTO_URLS_MAX} photo URLs")
+    if any(not url.startswith("https://") or len(url) > PHOTO_URL_MAX_CHARS or has_control_characters(url)
+           or " " in url for url in cmd.photo_urls):
+        problems.append(f"photo URLs must be https:// addresses of at most {PHOTO_URL_MAX_CHARS} characters")
+    return problems
 
 
 def masked_phone(phone: str) -> str:

@@ -1,13 +1,13 @@
 """Intake's gRPC entrypoint: translates messages to commands and back, nothing more."""
 from __future__ import annotations
 
-from lianyi.intake.v1 import intake_service_pb2_grpc
+from lianyi.intake.v1 import intake_service_pb2, intake_service_pb2_grpc
 from servicekit import logs
-from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, allow, sees_contacts
+from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, ROLES, allow, sees_contacts
 from servicekit.grpc_server import Registration
 from services.intake.domain import SubmitConcern
 from services.intake.handlers import Intake
-from services.intake.messages import channel_name, concern_to_proto, reporter_from_proto
+from services.intake.messages import channel_name, concern_to_proto, location_from_proto, reporter_from_proto
 
 
 class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
@@ -25,6 +25,10 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
             reporter=reporter_from_proto(request.reporter, request.HasField("reporter")),
             correlation_id=logs.correlation_id.get(),
             idempotency_key=request.idempotency_key,
+            urgency=request.urgency or "normal",
+            location=location_from_proto(request.location, request.HasField("location")),
+            photo_urls=tuple(request.photo_urls),
+            anonymous=request.anonymous,
         ))
         return concern_to_proto(concern, with_contact=True, masked=not sees_contacts())
 
@@ -32,6 +36,13 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
     def GetConcern(self, request, context):  # noqa: N802
         return concern_to_proto(self.intake.get_concern(request.concern_id), with_contact=True,
                                 masked=not sees_contacts())
+
+
+    @allow(*ROLES)
+    def ListCategories(self, request, context):  # noqa: N802
+        return intake_service_pb2.ListCategoriesResponse(categories=[
+            intake_service_pb2.Category(code=code, name_zh=zh, name_en=en) for code, zh, en in self.intake.categories()
+        ])
 
 
 def registration(intake: Intake) -> Registration:

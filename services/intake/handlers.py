@@ -87,6 +87,10 @@ class Intake:
             raise NotFound(f"no concern {concern_id}")
         return concern
 
+    def categories(self) -> list[tuple[str, str, str]]:
+        with self.db.read() as conn:
+            return storage.category_names(conn)
+
     def _claim(self, conn, cmd: domain.SubmitConcern, concern: domain.Concern) -> bool:
         """Claim the caller's Idempotency-Key for this new concern; False if it was used before."""
         if not IDEMPOTENCY_KEY.match(cmd.idempotency_key):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from lianyi.intake.v1 import concern_pb2
-from services.intake.domain import Concern, ReporterContact, masked_phone
+from services.intake.domain import Concern, Location, ReporterContact, masked_phone
 
 
 def channel_name(value: int) -> str:
@@ -20,6 +20,13 @@ def reporter_from_proto(message: concern_pb2.ReporterContact, present: bool) -> 
     return ReporterContact(message.name, message.phone) if present else None
 
 
+def location_from_proto(message: concern_pb2.Location, present: bool) -> Location | None:
+    if not present:
+        return None
+    return Location(message.address, message.latitude if message.HasField("latitude") else None,
+                    message.longitude if message.HasField("longitude") else None)
+
+
 def concern_to_proto(concern: Concern, *, with_contact: bool, masked: bool = False) -> concern_pb2.Concern:
     """The concern as a message; contact details only where the reader needs them, and masked
     for readers who may know someone raised it but not how to reach them."""
@@ -31,8 +38,16 @@ def concern_to_proto(concern: Concern, *, with_contact: bool, masked: bool = Fal
         category=concern.category,
         description=concern.description,
         status=concern.status,
+        urgency=concern.urgency,
+        photo_urls=list(concern.photo_urls),
+        anonymous=concern.anonymous,
     )
     message.received_at.FromDatetime(concern.received_at)
+    if concern.location:
+        message.location.address = concern.location.address
+        if concern.location.latitude is not None:
+            message.location.latitude = concern.location.latitude
+            message.location.longitude = concern.location.longitude
     if with_contact and concern.reporter:
         message.reporter.name = concern.reporter.name
         message.reporter.phone = masked_phone(concern.reporter.phone) if masked else concern.reporter.phone

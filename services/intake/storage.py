@@ -1,10 +1,12 @@
 """Intake's tables and the queries over them."""
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore
-from services.intake.domain import Concern, ReporterContact
+from services.intake.domain import Concern, Location, ReporterContact
 
 metadata = sa.MetaData()
 
@@ -21,6 +23,12 @@ concerns = sa.Table(
     sa.Column("reporter_phone", sa.String(32), nullable=True),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("urgency", sa.String(10), nullable=False, server_default="normal"),
+    sa.Column("address", sa.String(200), nullable=True),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("longitude", sa.Float, nullable=True),
+    sa.Column("photo_urls", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # The county's concern categories: data with defaults seeded by the first migration.
@@ -35,6 +43,13 @@ categories = sa.Table(
 
 
 _INSERT_CONCERN = concerns.insert()
+
+
+def category_names(conn: sa.Connection) -> list[tuple[str, str, str]]:
+    """(code, zh-CN name, English name) of every open category, in code order."""
+    rows = conn.execute(sa.select(categories.c.code, categories.c.name_zh, categories.c.name_en)
+                        .where(categories.c.is_open.is_(True)).order_by(categories.c.code)).all()
+    return [tuple(row) for row in rows]
 
 
 def open_categories(conn: sa.Connection) -> frozenset[str]:
@@ -54,6 +69,12 @@ def add_concern(conn: sa.Connection, concern: Concern) -> None:
         "reporter_phone": reporter.phone if reporter else None,
         "status": concern.status,
         "received_at": concern.received_at,
+        "urgency": concern.urgency,
+        "address": concern.location.address if concern.location else None,
+        "latitude": concern.location.latitude if concern.location else None,
+        "longitude": concern.location.longitude if concern.location else None,
+        "photo_urls": json.dumps(list(concern.photo_urls)),
+        "anonymous": concern.anonymous,
     })
 
 
@@ -75,6 +96,11 @@ def get_concern(conn: sa.Connection, concern_id: str) -> Concern | None:
         reporter=reporter,
         status=row.status,
         received_at=row.received_at,
+        urgency=row.urgency,
+        location=(Location(row.address or "", row.latitude, row.longitude)
+                  if row.address or row.latitude is not None else None),
+        photo_urls=tuple(json.loads(row.photo_urls)),
+        anonymous=row.anonymous,
     )
 
 

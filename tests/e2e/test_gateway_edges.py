@@ -50,6 +50,11 @@ def _post(gateway, body):
     ("JSON nested too deeply", lambda g, n: _post_raw(g, "[" * 20000), 400, "nested too deeply"),
     ("unpaired surrogate", lambda g, n: _post_raw(g, '{"description": "\\ud800"}'), 400, "surrogate"),
     ("control characters", lambda g, n: _post(g, submission(n, description="楼道\x00堆物")), 422, "control characters"),
+    ("latitude off the globe", lambda g, n: _post(g, submission(n, location={"latitude": 200, "longitude": 0})), 422,
+     "location.latitude"),
+    ("photo not over https", lambda g, n: _post(g, submission(n, photo_urls=["http://x.example/a.jpg"])), 422,
+     "https://"),
+    ("unknown urgency", lambda g, n: _post(g, submission(n, urgency="yesterday")), 422, "urgency"),
 ])
 def test_bad_submission_is_a_clear_problem_and_creates_nothing(gateway, neighbourhood, case, send, status, detail):
     response = send(gateway, neighbourhood)
@@ -140,6 +145,14 @@ def test_openapi_document_is_valid_and_describes_every_api_route(gateway):
         "/api/v1/concerns", "/api/v1/concerns/{concern_id}", "/api/v1/neighbourhoods/{neighbourhood_id}/pool",
         "/api/v1/directory/entities", "/api/v1/directory/entities/{entity_id}", "/api/v1/directory/import",
         "/api/v1/auth/token", "/api/v1/audit", "/api/v1/accounts", "/api/v1/api-keys", "/api/v1/api-keys/{key_id}",
-        "/api/v1/access-codes"}
+        "/api/v1/access-codes", "/api/v1/categories"}
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False
+
+
+def test_categories_are_listed_in_both_languages_for_anyone_signed_in(gateway, sign_in):
+    listed = requests.get(f"{gateway}/api/v1/categories", headers=sign_in("n1.resident"), timeout=10).json()
+    by_code = {c["code"]: c for c in listed["categories"]}
+    assert by_code["blocked_hallway"] == {"code": "blocked_hallway", "name_zh": "楼道堵塞", "name_en": "Blocked hallways"}
+    assert len(by_code) == 11
+    assert requests.get(f"{gateway}/api/v1/categories", timeout=10).status_code == 401

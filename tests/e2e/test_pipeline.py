@@ -54,7 +54,9 @@ def test_a_posted_concern_can_be_fetched_with_its_contact_by_those_who_handle_it
     household = requests.post(directory, headers=admin, timeout=10,
                               json={"kind": "household", "name": "301室", "parent_id": building["entity_id"]}).json()
     body = submission(neighbourhood, household_id=household["entity_id"],
-                      reporter={"name": "林伯", "phone": "13912345678"})
+                      reporter={"name": "林伯", "phone": "13912345678"}, urgency="urgent", anonymous=True,
+                      location={"address": "3号楼楼道", "latitude": 26.08, "longitude": 119.3},
+                      photo_urls=["https://photos.example/hallway.jpg"])
     created = requests.post(f"{gateway}/api/v1/concerns", json=body, headers=admin, timeout=10)
     assert created.status_code == 201, created.text
     assert created.headers["Location"] == f"/api/v1/concerns/{created.json()['concern_id']}"
@@ -63,6 +65,9 @@ def test_a_posted_concern_can_be_fetched_with_its_contact_by_those_who_handle_it
     assert fetched["reporter"] == {"name": "林伯", "phone": "13912345678"}
     assert (fetched["household_id"], fetched["status"], fetched["channel"]) == (
         household["entity_id"], "received", "online")
+    assert (fetched["urgency"], fetched["anonymous"], fetched["photo_urls"]) == (
+        "urgent", True, ["https://photos.example/hallway.jpg"])
+    assert fetched["location"] == {"address": "3号楼楼道", "latitude": 26.08, "longitude": 119.3}
 
 
 def test_consumers_killed_mid_stream_still_apply_every_concern_once(system, gateway, neighbourhood, platform,

@@ -55,3 +55,31 @@ def test_an_empty_reporter_is_no_reporter():
 ])
 def test_phone_numbers_keep_only_the_last_four_digits(phone, masked):
     assert masked_phone(phone) == masked
+
+
+def test_urgency_location_photos_and_anonymity_are_kept():
+    from services.intake.domain import Location
+
+    concern = _receive(urgency="urgent", location=Location("3号楼东侧", 26.08, 119.3), anonymous=True,
+                       photo_urls=("https://img.example/1.jpg",))
+    assert (concern.urgency, concern.location.latitude, concern.anonymous) == ("urgent", 26.08, True)
+    assert _receive(location=Location()).location is None
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"urgency": "whenever"}, "urgency"),
+    ({"photo_urls": ("http://insecure.example/1.jpg",)}, "https://"),
+    ({"photo_urls": tuple(f"https://img.example/{n}.jpg" for n in range(6))}, "at most 5"),
+])
+def test_concern_details_breaking_a_rule_are_refused(fields, problem):
+    with pytest.raises(InvalidArgument, match=problem):
+        _receive(**fields)
+
+
+def test_a_location_needs_both_coordinates_within_range():
+    from services.intake.domain import Location
+
+    with pytest.raises(InvalidArgument, match="both latitude and longitude"):
+        _receive(location=Location("x", 26.0, None))
+    with pytest.raises(InvalidArgument, match="within"):
+        _receive(location=Location("x", 95.0, 119.0))
