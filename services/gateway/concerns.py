@@ -1,6 +1,7 @@
 """/api/v1/concerns: submitting a concern and asking where it is."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timezone
 
 from flask import Blueprint, current_app, request, url_for
@@ -9,7 +10,7 @@ from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body
 from services.gateway.schemas import (CategoryList, CategoryOut, ConcernOut, ConcernSubmission, LocationIn,
-                                     ReporterContactOut)
+                                     OnlineBatch, OnlineBatchReport, OnlineOutcomeOut, ReporterContactOut)
 from services.intake.grpc_api import IntakeServicer
 from services.intake.messages import channel_name, channel_value
 
@@ -119,6 +120,42 @@ def get_concern(concern_id: str):
         intake_pb.GetConcernRequest(concern_id=concern_id), **upstreams.call_options()
     )
     return _concern_out(concern)
+
+
+@blueprint.post("/online-batches")
+@serves_like(IntakeServicer.SubmitOnlineMessages)
+def submit_online_batch():
+    """Online messages.
+    ---
+    post:
+      summary: Messages from an owners' chat group, each becoming a concern once (by source message id)
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: OnlineBatch
+      responses:
+        200:
+          description: What became of each message; re-sending a batch reports its messages as duplicates
+          content:
+            application/json:
+              schema: OnlineBatchReport
+        422: {$ref: "#/components/responses/Problem"}
+    """
+    body = json_body(OnlineBatch)
+    upstreams = current_app.extensions["lianyi.upstreams"]
+    result = upstreams.intake.SubmitOnlineMessages(intake_pb.SubmitOnlineMessagesRequest(
+        source=body.source,
+        messages=[intake_pb.OnlineMessage(source_message_id=m.source_message_id, neighbourhood_id=m.neighbourhood_id,
+                                          text=m.text, category=m.category, household_id=m.household_id or "")
+                  for m in body.messages],
+    ), **upstreams.call_options(timeout=30))
+    summary = Counter({"created": 0, "duplicate": 0, "rejected": 0})
+    summary.update(o.outcome for o in result.outcomes)
+    return OnlineBatchReport(summary=dict(summary), outcomes=[
+        OnlineOutcomeOut(index=o.index, outcome=o.outcome, concern_id=o.concern_id or None, reason=o.reason or None)
+        for o in result.outcomes
+    ]).model_dump(mode="json")
 
 
 categories_blueprint = Blueprint("categories", __name__, url_prefix="/api/v1/categories")

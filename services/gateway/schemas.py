@@ -300,3 +300,33 @@ class CategoryList(BaseModel):
 
 
 DOCUMENTED += [CategoryList]
+
+
+class OnlineMessageIn(_Strict):
+    source_message_id: str = Field(min_length=1, max_length=100)
+    neighbourhood_id: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
+    category: str = Field("other", min_length=1, max_length=50)
+    household_id: str | None = Field(None, min_length=1, max_length=64)
+
+
+class OnlineBatch(_Strict):
+    """Messages from one owners' chat group (or other online source), e.g. from a bot."""
+
+    source: str = Field(min_length=1, max_length=100, description='e.g. "wechat:幸福小区业主群"')
+    messages: list[OnlineMessageIn] = Field(min_length=1, max_length=500)
+
+
+class OnlineOutcomeOut(BaseModel):
+    index: int
+    outcome: Literal["created", "duplicate", "rejected"]
+    concern_id: str | None
+    reason: str | None
+
+
+class OnlineBatchReport(BaseModel):
+    summary: dict[str, int]
+    outcomes: list[OnlineOutcomeOut]
+
+
+DOCUMENTED += [OnlineBatch, OnlineBatchReport]

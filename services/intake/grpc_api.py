@@ -6,7 +6,7 @@ from servicekit import logs
 from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, ROLES, allow, sees_contacts
 from servicekit.grpc_server import Registration
 from services.intake.domain import SubmitConcern
-from services.intake.handlers import Intake
+from services.intake.handlers import Intake, OnlineMessage
 from services.intake.messages import channel_name, concern_to_proto, location_from_proto, reporter_from_proto
 
 
@@ -37,6 +37,19 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
         return concern_to_proto(self.intake.get_concern(request.concern_id), with_contact=True,
                                 masked=not sees_contacts())
 
+
+    @allow("party_secretary", *ADMINS, "integration")
+    def SubmitOnlineMessages(self, request, context):  # noqa: N802
+        outcomes = self.intake.take_online_messages(request.source, [
+            OnlineMessage(source_message_id=m.source_message_id, neighbourhood_id=m.neighbourhood_id, text=m.text,
+                          category=m.category, household_id=m.household_id)
+            for m in request.messages
+        ])
+        return intake_service_pb2.SubmitOnlineMessagesResponse(outcomes=[
+            intake_service_pb2.OnlineMessageOutcome(index=o.index, outcome=o.outcome, concern_id=o.concern_id,
+                                                    reason=o.reason)
+            for o in outcomes
+        ])
 
     @allow(*ROLES)
     def ListCategories(self, request, context):  # noqa: N802

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from servicekit import auth, envelope
+from servicekit import auth, envelope, logs
 from servicekit.audit import AuditLog
 from servicekit.caching import TtlCache
 from servicekit.clock import Clock
@@ -25,6 +25,25 @@ from services.intake.messages import concern_to_proto
 CACHE_TTL = timedelta(seconds=30)
 MAX_ID_CHARS = 64
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
+SOURCE_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,100}$")
+ONLINE_BATCH_MAX = 500
+
+
+@dataclass(frozen=True)
+class OnlineMessage:
+    source_message_id: str
+    neighbourhood_id: str
+    text: str
+    category: str = ""
+    household_id: str = ""
+
+
+@dataclass(frozen=True)
+class OnlineOutcome:
+    index: int
+    outcome: str  # created, duplicate, rejected
+    concern_id: str = ""
+    reason: str = ""
 
 
 def _caller() -> str:
@@ -48,30 +67,72 @@ class Intake:
     def submit_concern(self, cmd: domain.SubmitConcern) -> domain.Concern:
         cmd = self._as_caller(cmd)
         with self.db.write() as tx:
-            neighbourhood = self._neighbourhood(tx.conn, cmd)
-            concern = domain.receive(
-                cmd,
-                concern_id=new_id(),
-                received_at=self.clock.now(),
-                category_is_open=self._open_categories(tx.conn).__contains__,
-            )
+            concern, neighbourhood = self._received(tx.conn, cmd)
             if cmd.idempotency_key and not self._claim(tx.conn, cmd, concern):
                 return self._replayed(tx.conn, cmd)
-            storage.add_concern(tx.conn, concern)
-            # Events leave out contact details: no consumer needs a resident's phone number.
-            event = ConcernReceived(concern=concern_to_proto(concern, with_contact=False))
-            places = places_of(neighbourhood)
-            self.outbox.add(tx, envelope.seal(
-                event,
-                producer="intake",
-                place=envelope.Place(concern.neighbourhood_id, places["community"], places["township"],
-                                     places["county"]),
-                occurred_at=concern.received_at,
-                correlation_id=cmd.correlation_id,
-            ))
-            self.audit.record(tx, "concern.submitted", "concern", concern.concern_id,
-                              f"{concern.category} via {concern.channel}")
+            self._store(tx, concern, neighbourhood, cmd.correlation_id)
         return concern
+
+    def take_online_messages(self, source: str, messages: list[OnlineMessage]) -> list[OnlineOutcome]:
+        """Concerns from a batch of chat-group messages, each taken once by its source message id.
+        A message that breaks a rule is rejected with the reason; the others still count."""
+        if not SOURCE_ID.match(source):
+            raise InvalidArgument("source must be 1-100 characters of plain text")
+        if not 0 < len(messages) <= ONLINE_BATCH_MAX:
+            raise InvalidArgument(f"send 1-{ONLINE_BATCH_MAX} messages per batch")
+        outcomes = []
+        with self.db.write() as tx:
+            for index, message in enumerate(messages, 1):
+                try:
+                    outcomes.append(self._take_online_message(tx, source, index, message))
+                except InvalidArgument as exc:
+                    outcomes.append(OnlineOutcome(index, "rejected", reason=exc.detail))
+        return outcomes
+
+    def _take_online_message(self, tx, source: str, index: int, message: OnlineMessage) -> OnlineOutcome:
+        if not SOURCE_ID.match(message.source_message_id):
+            raise InvalidArgument("source_message_id must be 1-100 characters of plain text")
+        earlier = storage.concern_of_online_message(tx.conn, source, message.source_message_id)
+        if earlier:
+            return OnlineOutcome(index, "duplicate", earlier)
+        cmd = self._as_caller(domain.SubmitConcern(
+            neighbourhood_id=message.neighbourhood_id, channel="online", category=message.category or "other",
+            description=message.text, household_id=message.household_id, correlation_id=logs.correlation_id.get(),
+        ))
+        concern, neighbourhood = self._received(tx.conn, cmd)
+        if not storage.claim_online_message(tx.conn, source=source, message_id=message.source_message_id,
+                                            concern_id=concern.concern_id, received_at=concern.received_at):
+            return OnlineOutcome(index, "duplicate", storage.concern_of_online_message(
+                tx.conn, source, message.source_message_id))
+        self._store(tx, concern, neighbourhood, cmd.correlation_id)
+        return OnlineOutcome(index, "created", concern.concern_id)
+
+    def _received(self, conn, cmd: domain.SubmitConcern):
+        """The concern as received (checked against the rules and the directory), not yet stored."""
+        neighbourhood = self._neighbourhood(conn, cmd)
+        concern = domain.receive(
+            cmd,
+            concern_id=new_id(),
+            received_at=self.clock.now(),
+            category_is_open=self._open_categories(conn).__contains__,
+        )
+        return concern, neighbourhood
+
+    def _store(self, tx, concern: domain.Concern, neighbourhood, correlation_id: str) -> None:
+        """The concern, its ConcernReceived event and its audit entry, in the caller's transaction."""
+        storage.add_concern(tx.conn, concern)
+        # Events leave out contact details: no consumer needs a resident's phone number.
+        event = ConcernReceived(concern=concern_to_proto(concern, with_contact=False))
+        places = places_of(neighbourhood)
+        self.outbox.add(tx, envelope.seal(
+            event,
+            producer="intake",
+            place=envelope.Place(concern.neighbourhood_id, places["community"], places["township"], places["county"]),
+            occurred_at=concern.received_at,
+            correlation_id=correlation_id,
+        ))
+        self.audit.record(tx, "concern.submitted", "concern", concern.concern_id,
+                          f"{concern.category} via {concern.channel}")
 
     def get_concern(self, concern_id: str) -> domain.Concern:
         if not concern_id:

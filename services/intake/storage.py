@@ -127,3 +127,24 @@ def claim_idempotency_key(conn: sa.Connection, *, caller: str, key: str, fingerp
 def idempotency_key(conn: sa.Connection, caller: str, key: str):
     return conn.execute(sa.select(idempotency_keys).where(
         idempotency_keys.c.caller == caller, idempotency_keys.c.idempotency_key == key)).first()
+
+
+# Chat-group messages already taken in, so a bot re-sending a batch creates nothing twice.
+online_messages = sa.Table(
+    "online_messages",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_message_id", sa.String(100), primary_key=True),
+    sa.Column("concern_id", sa.String(36), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
+
+def claim_online_message(conn: sa.Connection, *, source: str, message_id: str, concern_id: str, received_at) -> bool:
+    return insert_or_ignore(conn, online_messages, source=source, source_message_id=message_id,
+                            concern_id=concern_id, received_at=received_at)
+
+
+def concern_of_online_message(conn: sa.Connection, source: str, message_id: str) -> str | None:
+    return conn.execute(sa.select(online_messages.c.concern_id).where(
+        online_messages.c.source == source, online_messages.c.source_message_id == message_id)).scalar()

@@ -84,25 +84,26 @@ def test_a_revoked_api_key_stops_working_and_use_is_recorded(system, gateway, gr
 
 
 # Every endpoint against every demo account, on things in neighbourhood N1 (幸福小区). n2/n5
-# secretaries lead other neighbourhoods, so N1 is outside their scope.
+# secretaries lead other neighbourhoods, so N1 is outside their scope. An online batch answers
+# 200 with an outcome per message, so its column holds the first message's outcome.
 ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "list entities", "create entity",
              "update entity", "import", "create account", "issue key", "revoke key", "read audit",
-             "issue access code")
+             "issue access code", "list categories", "online batch")
 EXPECTED = {
-    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201),
-    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201),
-    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201),
-    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201),
-    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
-    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201),
-    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
-    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
-    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
-    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404),
-    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404),
-    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
-    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403),
-    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201, 200, "created"),
+    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created"),
+    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created"),
+    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, "created"),
+    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
+    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, 403),
+    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
+    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
+    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
+    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected"),
+    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected"),
+    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
+    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403, 200, "created"),
+    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
 }
 
 
@@ -136,6 +137,9 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
     def call(method, path, **kwargs):
         return requests.request(method, api + path, headers=headers, timeout=10, **kwargs).status_code
 
+    def first_outcome(response):
+        return response.json()["outcomes"][0]["outcome"] if response.status_code == 200 else response.status_code
+
     calls = {
         "submit concern": lambda: call("POST", "/concerns", json={
             "neighbourhood_id": n1, "channel": "online", "category": "noise", "description": "夜间噪音"}),
@@ -157,6 +161,10 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
         # 3号楼101室: in building 3, which n1.leader leads
         "issue access code": lambda: call("POST", "/access-codes",
                                           json={"household_id": credentials["households_of_n1"]["H1-3-1"]}),
+        "list categories": lambda: call("GET", "/categories"),
+        "online batch": lambda: first_outcome(requests.post(f"{api}/concerns/online-batches", headers=headers,
+                                                            timeout=10, json={"source": f"wechat:{who}", "messages": [
+            {"source_message_id": uuid.uuid4().hex, "neighbourhood_id": n1, "text": "垃圾分类点满了"}]})),
     }
     got = {endpoint: calls[endpoint]() for endpoint in ENDPOINTS}
     assert got == dict(zip(ENDPOINTS, EXPECTED[who]))

@@ -152,3 +152,20 @@ def test_a_retried_submission_with_an_idempotency_key_creates_nothing_new(gatewa
     (sentinel,) = post_concerns(gateway, [submission(neighbourhood, 2)], platform)
     pooled = _wait_for_pool(gateway, neighbourhood, {sentinel}, platform)
     assert sorted(pooled) == sorted([first.json()["concern_id"], sentinel])
+
+
+def test_a_chat_group_batch_sent_twice_pools_each_message_once(gateway, neighbourhood, platform):
+    import requests
+
+    batch = {"source": f"wechat:{neighbourhood}", "messages": [
+        {"source_message_id": f"msg-{n}", "neighbourhood_id": neighbourhood, "text": f"第{n}条: 电动车在楼道充电"}
+        for n in range(5)]}
+    first = requests.post(f"{gateway}/api/v1/concerns/online-batches", json=batch, headers=platform, timeout=30)
+    again = requests.post(f"{gateway}/api/v1/concerns/online-batches", json=batch, headers=platform, timeout=30)
+    assert first.json()["summary"] == {"created": 5, "duplicate": 0, "rejected": 0}
+    assert again.json()["summary"] == {"created": 0, "duplicate": 5, "rejected": 0}
+    created = {o["concern_id"] for o in first.json()["outcomes"]}
+    assert {o["concern_id"] for o in again.json()["outcomes"]} == created
+    (sentinel,) = post_concerns(gateway, [submission(neighbourhood, 9)], platform)
+    pooled = _wait_for_pool(gateway, neighbourhood, created | {sentinel}, platform)
+    assert sorted(pooled) == sorted(created | {sentinel})

@@ -179,3 +179,31 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_concern(databas
     with db.read() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM concerns")).scalar_one() == 2
         assert conn.execute(sa.text(f"SELECT count(*) FROM outbox WHERE topic = '{TOPIC}'")).scalar_one() == 2
+
+
+def test_online_messages_become_concerns_once_each(database_url, migrated_db, places, clock):
+    from services.intake.handlers import OnlineMessage
+
+    db = migrated_db("intake", database_url)
+    intake = Intake(db, Outbox(TOPIC), clock)
+    intake.ids = places(db, clock)
+    batch = [
+        OnlineMessage("m-1", intake.ids["nb-1"], "楼道灯不亮了"),
+        OnlineMessage("m-2", intake.ids["nb-1"], "有人在绿地上种菜", category="occupied_green_space"),
+        OnlineMessage("m-3", intake.ids["b-1"], "这不是小区"),
+        OnlineMessage("m-4", intake.ids["nb-1"], "   "),
+    ]
+    first = intake.take_online_messages("wechat:幸福小区业主群", batch)
+    assert [o.outcome for o in first] == ["created", "created", "rejected", "rejected"]
+    assert "no neighbourhood" in first[2].reason and "description" in first[3].reason
+    again = intake.take_online_messages("wechat:幸福小区业主群", batch[:2])
+    assert [(o.outcome, o.concern_id) for o in again] == [("duplicate", first[0].concern_id),
+                                                         ("duplicate", first[1].concern_id)]
+    other_group = intake.take_online_messages("wechat:另一个群", batch[:1])
+    assert other_group[0].outcome == "created"
+    assert intake.get_concern(first[1].concern_id).category == "occupied_green_space"
+    assert intake.get_concern(first[0].concern_id).channel == "online"
+    with db.read() as conn:
+        assert conn.execute(sa.text(f"SELECT count(*) FROM outbox WHERE topic = '{TOPIC}'")).scalar_one() == 3
+    with pytest.raises(InvalidArgument, match="1-500 messages"):
+        intake.take_online_messages("wechat:x", [])
