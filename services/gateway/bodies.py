@@ -40,8 +40,9 @@ def query(model: type[M]) -> M:
     """Query parameters, with integers and timestamps given as text converted before strict
     validation."""
     data: dict[str, object] = {}
+    aliases = {f.alias: name for name, f in model.model_fields.items() if f.alias}
     for key, value in request.args.items(multi=False):
-        field = model.model_fields.get(key)
+        field = model.model_fields.get(aliases.get(key, key))
         types = {field.annotation, *typing.get_args(field.annotation)} if field is not None else set()
         if int in types:
             if not _INTEGER.match(value):

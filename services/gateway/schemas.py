@@ -330,3 +330,65 @@ class OnlineBatchReport(BaseModel):
 
 
 DOCUMENTED += [OnlineBatch, OnlineBatchReport]
+
+
+# -- door visits -------------------------------------------------------------------------------
+
+Day = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
+
+
+class RaisedConcernIn(_Strict):
+    category: str = Field(min_length=1, max_length=50)
+    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
+    urgency: Literal[URGENCIES] = "normal"
+
+
+class VisitIn(_Strict):
+    """A member's visit to a household (串门听) and the concerns it raised."""
+
+    household_id: str = Field(min_length=1, max_length=64)
+    member_id: str = Field("", max_length=64, description="Left empty by a member recording their own visit")
+    visited_on: str = Day
+    notes: str = Field("", max_length=2000)
+    concerns: list[RaisedConcernIn] = Field(default_factory=list, max_length=20)
+
+
+class VisitOut(BaseModel):
+    visit_id: str
+    household_id: str
+    neighbourhood_id: str
+    member_id: str
+    party_group_id: str | None
+    visited_on: str
+    notes: str
+    concern_ids: list[str]
+
+
+class CoverageQuery(_Strict):
+    from_: str = Field(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    to: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class CoverageLineOut(BaseModel):
+    id: str
+    name: str
+    households: int
+    households_visited: int
+    visits: int
+    concerns_collected: int
+
+
+class VisitCoverageOut(BaseModel):
+    """Households visited of all households (and concerns collected) for a period."""
+
+    neighbourhood_id: str
+    households: int
+    households_visited: int
+    coverage: float = Field(description="households_visited / households")
+    visits: int
+    concerns_collected: int
+    buildings: list[CoverageLineOut]
+    members: list[CoverageLineOut]
+
+
+DOCUMENTED += [VisitIn, VisitOut, VisitCoverageOut]

@@ -7,12 +7,14 @@ from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, ROLES, allow, sees_cont
 from servicekit.grpc_server import Registration
 from services.intake.domain import SubmitConcern
 from services.intake.handlers import Intake, OnlineMessage
+from services.intake.visits import grpc_api as visits_api
+from services.intake.visits.handlers import Visits
 from services.intake.messages import channel_name, concern_to_proto, location_from_proto, reporter_from_proto
 
 
 class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
-    def __init__(self, intake: Intake):
-        self.intake = intake
+    def __init__(self, intake: Intake, visits: Visits | None = None):
+        self.intake, self.visits = intake, visits
 
     @allow("resident", *NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
     def SubmitConcern(self, request, context):  # noqa: N802 (gRPC naming)
@@ -51,6 +53,15 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
             for o in outcomes
         ])
 
+    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS)
+    def RecordVisit(self, request, context):  # noqa: N802
+        return visits_api.record_visit(self.visits, request)
+
+    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
+    def GetVisitCoverage(self, request, context):  # noqa: N802
+        return visits_api.coverage_to_proto(
+            self.visits.coverage(request.neighbourhood_id, request.from_date, request.to_date))
+
     @allow(*ROLES)
     def ListCategories(self, request, context):  # noqa: N802
         return intake_service_pb2.ListCategoriesResponse(categories=[
@@ -58,9 +69,9 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
         ])
 
 
-def registration(intake: Intake) -> Registration:
+def registration(intake: Intake, visits: Visits | None = None) -> Registration:
     return Registration(
         service_name="lianyi.intake.v1.IntakeService",
-        servicer=IntakeServicer(intake),
+        servicer=IntakeServicer(intake, visits),
         add=intake_service_pb2_grpc.add_IntakeServiceServicer_to_server,
     )

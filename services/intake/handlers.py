@@ -67,10 +67,10 @@ class Intake:
     def submit_concern(self, cmd: domain.SubmitConcern) -> domain.Concern:
         cmd = self._as_caller(cmd)
         with self.db.write() as tx:
-            concern, neighbourhood = self._received(tx.conn, cmd)
+            concern, neighbourhood = self.received(tx.conn, cmd)
             if cmd.idempotency_key and not self._claim(tx.conn, cmd, concern):
                 return self._replayed(tx.conn, cmd)
-            self._store(tx, concern, neighbourhood, cmd.correlation_id)
+            self.store(tx, concern, neighbourhood, cmd.correlation_id)
         return concern
 
     def take_online_messages(self, source: str, messages: list[OnlineMessage]) -> list[OnlineOutcome]:
@@ -99,15 +99,15 @@ class Intake:
             neighbourhood_id=message.neighbourhood_id, channel="online", category=message.category or "other",
             description=message.text, household_id=message.household_id, correlation_id=logs.correlation_id.get(),
         ))
-        concern, neighbourhood = self._received(tx.conn, cmd)
+        concern, neighbourhood = self.received(tx.conn, cmd)
         if not storage.claim_online_message(tx.conn, source=source, message_id=message.source_message_id,
                                             concern_id=concern.concern_id, received_at=concern.received_at):
             return OnlineOutcome(index, "duplicate", storage.concern_of_online_message(
                 tx.conn, source, message.source_message_id))
-        self._store(tx, concern, neighbourhood, cmd.correlation_id)
+        self.store(tx, concern, neighbourhood, cmd.correlation_id)
         return OnlineOutcome(index, "created", concern.concern_id)
 
-    def _received(self, conn, cmd: domain.SubmitConcern):
+    def received(self, conn, cmd: domain.SubmitConcern):
         """The concern as received (checked against the rules and the directory), not yet stored."""
         neighbourhood = self._neighbourhood(conn, cmd)
         concern = domain.receive(
@@ -118,7 +118,7 @@ class Intake:
         )
         return concern, neighbourhood
 
-    def _store(self, tx, concern: domain.Concern, neighbourhood, correlation_id: str) -> None:
+    def store(self, tx, concern: domain.Concern, neighbourhood, correlation_id: str) -> None:
         """The concern, its ConcernReceived event and its audit entry, in the caller's transaction."""
         storage.add_concern(tx.conn, concern)
         # Events leave out contact details: no consumer needs a resident's phone number.

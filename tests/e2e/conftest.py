@@ -139,3 +139,9 @@ def pool_ids(gateway: str, neighbourhood: str, headers: dict) -> list[str]:
         token = page["next_page_token"]
         if not token:
             return ids
+
+
+def wait_for_pool(gateway, neighbourhood, expected: set[str], headers, timeout_s=60) -> list[str]:
+    wait_for(lambda: set(pool_ids(gateway, neighbourhood, headers)) >= expected, timeout_s=timeout_s,
+             interval_s=0.2, message=f"{len(expected)} concerns in {neighbourhood}'s pool")
+    return pool_ids(gateway, neighbourhood, headers)

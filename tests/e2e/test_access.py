@@ -85,25 +85,27 @@ def test_a_revoked_api_key_stops_working_and_use_is_recorded(system, gateway, gr
 
 # Every endpoint against every demo account, on things in neighbourhood N1 (幸福小区). n2/n5
 # secretaries lead other neighbourhoods, so N1 is outside their scope. An online batch answers
-# 200 with an outcome per message, so its column holds the first message's outcome.
+# 200 with an outcome per message, so its column holds the first message's outcome. A visit is
+# recorded without naming the member: members and building leaders visit themselves; anyone
+# else must name the member who visited (so 422 here).
 ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "list entities", "create entity",
              "update entity", "import", "create account", "issue key", "revoke key", "read audit",
-             "issue access code", "list categories", "online batch")
+             "issue access code", "list categories", "online batch", "record visit", "visit coverage")
 EXPECTED = {
-    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201, 200, "created"),
-    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created"),
-    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created"),
-    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, "created"),
-    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
-    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, 403),
-    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
-    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
-    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
-    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected"),
-    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected"),
-    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403),
-    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403, 200, "created"),
-    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201, 200, "created", 422, 200),
+    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200),
+    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200),
+    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, "created", 422, 200),
+    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 201, 200),
+    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, 403, 201, 200),
+    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
+    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
+    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
+    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404),
+    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404),
+    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
+    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403, 200, "created", 403, 200),
+    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
 }
 
 
@@ -133,6 +135,7 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
     headers = {} if who == "anonymous" else platform if who == "platform" else sign_in(who)
     n1 = credentials["neighbourhoods"]["N1"]
     api = f"{gateway}/api/v1"
+    today = datetime.now(timezone.utc).date().isoformat()
 
     def call(method, path, **kwargs):
         return requests.request(method, api + path, headers=headers, timeout=10, **kwargs).status_code
@@ -165,6 +168,10 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
         "online batch": lambda: first_outcome(requests.post(f"{api}/concerns/online-batches", headers=headers,
                                                             timeout=10, json={"source": f"wechat:{who}", "messages": [
             {"source_message_id": uuid.uuid4().hex, "neighbourhood_id": n1, "text": "垃圾分类点满了"}]})),
+        "record visit": lambda: call("POST", "/visits", json={
+            "household_id": credentials["households_of_n1"]["H1-2-1"], "visited_on": today, "notes": "上门走访"}),
+        "visit coverage": lambda: call("GET", f"/neighbourhoods/{n1}/visit-coverage",
+                                       params={"from": today, "to": today}),
     }
     got = {endpoint: calls[endpoint]() for endpoint in ENDPOINTS}
     assert got == dict(zip(ENDPOINTS, EXPECTED[who]))

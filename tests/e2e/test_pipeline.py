@@ -11,15 +11,9 @@ from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
 from lianyi.evaluation.v1 import evaluation_service_pb2 as evaluation_pb
 from lianyi.evaluation.v1.evaluation_service_pb2_grpc import EvaluationServiceStub
 from servicekit import envelope, topics
-from tests.e2e.conftest import pool_ids, post_concerns, submission
+from tests.e2e.conftest import pool_ids, post_concerns, submission, wait_for_pool
 from tests.e2e.principals import county_admin
 from tests.kafka_helpers import produce, read_topic, wait_for
-
-
-def _wait_for_pool(gateway, neighbourhood, expected: set[str], headers, timeout_s=60) -> list[str]:
-    wait_for(lambda: set(pool_ids(gateway, neighbourhood, headers)) >= expected, timeout_s=timeout_s,
-             interval_s=0.2, message=f"{len(expected)} concerns in {neighbourhood}'s pool")
-    return pool_ids(gateway, neighbourhood, headers)
 
 
 def test_200_concerns_reach_deliberation_dispatch_and_evaluation_exactly_once(gateway, neighbourhood, grpc_channel,
@@ -27,7 +21,7 @@ def test_200_concerns_reach_deliberation_dispatch_and_evaluation_exactly_once(ga
     ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(200)], platform)
     assert len(set(ids)) == 200
 
-    pooled = _wait_for_pool(gateway, neighbourhood, set(ids), platform)
+    pooled = wait_for_pool(gateway, neighbourhood, set(ids), platform)
     assert sorted(pooled) == sorted(ids), "every concern pooled exactly once"
 
     admin = county_admin(system)
@@ -91,7 +85,7 @@ def test_consumers_killed_mid_stream_still_apply_every_concern_once(system, gate
     poster.join(120)
 
     assert len(ids) == 200
-    pooled = _wait_for_pool(gateway, neighbourhood, set(ids), platform, timeout_s=90)
+    pooled = wait_for_pool(gateway, neighbourhood, set(ids), platform, timeout_s=90)
     assert sorted(pooled) == sorted(ids), "nothing lost, nothing doubled across the kill"
     evaluation = EvaluationServiceStub(grpc_channel("evaluation"))
     request = evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=neighbourhood)
@@ -106,7 +100,7 @@ def test_garbage_on_the_intake_topic_is_dead_lettered_while_good_concerns_flow(s
     garbage = f"not an event {neighbourhood}".encode()
     produce(system.addresses.broker, topics.INTAKE, [(neighbourhood.encode(), garbage)])
     ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(3)], platform)
-    _wait_for_pool(gateway, neighbourhood, set(ids), platform)
+    wait_for_pool(gateway, neighbourhood, set(ids), platform)
 
     def parked():
         return [r for r in read_topic(system.addresses.broker, topics.dlq(topics.INTAKE))
@@ -150,7 +144,7 @@ def test_a_retried_submission_with_an_idempotency_key_creates_nothing_new(gatewa
                             timeout=10)
     assert changed.status_code == 422
     (sentinel,) = post_concerns(gateway, [submission(neighbourhood, 2)], platform)
-    pooled = _wait_for_pool(gateway, neighbourhood, {sentinel}, platform)
+    pooled = wait_for_pool(gateway, neighbourhood, {sentinel}, platform)
     assert sorted(pooled) == sorted([first.json()["concern_id"], sentinel])
 
 
@@ -167,5 +161,5 @@ def test_a_chat_group_batch_sent_twice_pools_each_message_once(gateway, neighbou
     created = {o["concern_id"] for o in first.json()["outcomes"]}
     assert {o["concern_id"] for o in again.json()["outcomes"]} == created
     (sentinel,) = post_concerns(gateway, [submission(neighbourhood, 9)], platform)
-    pooled = _wait_for_pool(gateway, neighbourhood, created | {sentinel}, platform)
+    pooled = wait_for_pool(gateway, neighbourhood, created | {sentinel}, platform)
     assert sorted(pooled) == sorted(created | {sentinel})

@@ -1,4 +1,6 @@
 """Each service's storage on a real database (SQLite, and PostgreSQL where present)."""
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -207,3 +209,41 @@ def test_online_messages_become_concerns_once_each(database_url, migrated_db, pl
         assert conn.execute(sa.text(f"SELECT count(*) FROM outbox WHERE topic = '{TOPIC}'")).scalar_one() == 3
     with pytest.raises(InvalidArgument, match="1-500 messages"):
         intake.take_online_messages("wechat:x", [])
+
+
+def test_a_door_visit_records_its_concerns_and_counts_towards_coverage(database_url, migrated_db, places, clock):
+    from services.intake.directory.handlers import Directory
+    from services.intake.visits.handlers import RaisedConcern, Visits
+
+    db = migrated_db("intake", database_url)
+    intake = Intake(db, Outbox(TOPIC), clock)
+    ids = places(db, clock)
+    directory = Directory(db, Outbox(TOPIC), clock)
+    party_org = directory.create(kind="party_org", name="党支部", parent_id=ids["nb-1"])
+    member = directory.create(kind="member", name="林", parent_id=party_org.entity_id,
+                              attributes={"member_kind": "retired_cadre"})
+    visits = Visits(db, intake, clock, intake.audit)
+    today = clock.now().date().isoformat()
+    visit = visits.record(household_id=ids["h-0"], member_id=member.entity_id, visited_on=today, notes="聊了很久",
+                          concerns=[RaisedConcern("noise", "楼上夜里跳绳"), RaisedConcern("safety", "楼道灯坏了", "urgent")])
+    visits.record(household_id=ids["h-0"], member_id=member.entity_id, visited_on=today, notes="", concerns=[])
+    assert len(visit.concern_ids) == 2
+    raised = intake.get_concern(visit.concern_ids[1])
+    assert (raised.channel, raised.household_id, raised.urgency) == ("door_visit", ids["h-0"], "urgent")
+
+    coverage = visits.coverage(ids["nb-1"], today, today)
+    assert (coverage.households, coverage.households_visited, coverage.visits, coverage.concerns_collected) == (3, 1, 2, 2)
+    (building,) = coverage.buildings
+    assert (building.id, building.households, building.households_visited) == (ids["b-1"], 3, 1)
+    (by_member,) = coverage.members
+    assert (by_member.id, by_member.visits, by_member.concerns_collected) == (member.entity_id, 2, 2)
+    assert visits.coverage(ids["nb-2"], today, today).households == 0
+
+    tomorrow_plus = (clock.now().date() + timedelta(days=3)).isoformat()
+    for fields, problem in [({"visited_on": tomorrow_plus}, "future"), ({"visited_on": "yesterday"}, "YYYY-MM-DD"),
+                            ({"member_id": ids["h-1"]}, "member_id"), ({"household_id": ids["b-1"]}, "household")]:
+        with pytest.raises(InvalidArgument, match=problem):
+            visits.record(**{"household_id": ids["h-0"], "member_id": member.entity_id, "visited_on": today,
+                             "notes": "", "concerns": [], **fields})
+    with pytest.raises(InvalidArgument, match="after"):
+        visits.coverage(ids["nb-1"], today, "2000-01-01")

@@ -1,0 +1,47 @@
+"""Door visits over the wire: a member's visit raises concerns that reach the pool, and coverage
+counts households visited of all households."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import requests
+
+from tests.e2e.conftest import wait_for_pool
+
+
+def test_a_visit_raises_concerns_that_reach_the_pool_and_counts_in_coverage(gateway, credentials, sign_in, platform):
+    today = datetime.now(timezone.utc).date().isoformat()
+    n1 = credentials["neighbourhoods"]["N1"]
+    household = credentials["households_of_n1"]["H1-3-4"]
+    before = requests.get(f"{gateway}/api/v1/neighbourhoods/{n1}/visit-coverage", headers=sign_in("n1.secretary"),
+                          params={"from": today, "to": today}, timeout=10).json()
+    visit = requests.post(f"{gateway}/api/v1/visits", headers=sign_in("n1.leader"), timeout=10, json={
+        "household_id": household, "visited_on": today, "notes": "老人独居, 需要常走动",
+        "concerns": [{"category": "safety", "description": "燃气管老化", "urgency": "urgent"}]})
+    assert visit.status_code == 201, visit.text
+    body = visit.json()
+    assert body["member_id"] == next(a["entity_id"] for a in credentials["accounts"] if a["username"] == "n1.leader")
+    (concern_id,) = body["concern_ids"]
+    wait_for_pool(gateway, n1, {concern_id}, platform)
+
+    after = requests.get(f"{gateway}/api/v1/neighbourhoods/{n1}/visit-coverage", headers=sign_in("n1.secretary"),
+                         params={"from": today, "to": today}, timeout=10).json()
+    assert after["households"] == 12  # 幸福小区: three buildings of four households
+    assert after["visits"] == before["visits"] + 1
+    assert after["concerns_collected"] == before["concerns_collected"] + 1
+    assert 0 < after["coverage"] <= 1
+    building_3 = next(b for b in after["buildings"] if b["name"] == "3号楼")
+    assert building_3["households"] == 4 and building_3["households_visited"] >= 1
+
+
+@pytest.mark.parametrize("params, status", [
+    ({"from": "2026-01-01"}, 422), ({"from": "2026-13-01", "to": "2026-12-31"}, 422),
+    ({"from": "2026-12-31", "to": "2026-01-01"}, 422), ({"from": "Jan 1", "to": "Feb 1"}, 422),
+])
+def test_coverage_periods_are_checked(gateway, credentials, sign_in, params, status):
+    n1 = credentials["neighbourhoods"]["N1"]
+    response = requests.get(f"{gateway}/api/v1/neighbourhoods/{n1}/visit-coverage", headers=sign_in("n1.secretary"),
+                            params=params, timeout=10)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "application/problem+json"
