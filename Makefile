@@ -44,6 +44,7 @@ test-e2e: install
 
 bench: install
 	$(PY) -m bench.pipeline $(BENCH_ARGS)
+	$(PY) -m bench.coverage
 
 # Render the Kubernetes base and check it (schemas, security context, probes).
 k8s: install
