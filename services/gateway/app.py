@@ -12,7 +12,7 @@ from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_set
 from servicekit.errors import DomainError
 from servicekit.ids import new_id
 from services.gateway import (accounts, audit, auth, concerns, directory, limits, neighbourhoods, openapi, ops, problems,
-                             sessions, visits)
+                             sessions, talks, visits)
 from services.gateway.clients import Upstreams
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -61,7 +61,8 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     problems.install(app)
     limits.install(app)
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
-                      neighbourhoods.blueprint, visits.blueprint, accounts.blueprint, audit.blueprint, ops.blueprint):
+                      neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
+                      ops.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

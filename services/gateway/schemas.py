@@ -392,3 +392,47 @@ class VisitCoverageOut(BaseModel):
 
 
 DOCUMENTED += [VisitIn, VisitOut, VisitCoverageOut]
+
+
+# -- sit-down talks ----------------------------------------------------------------------------
+
+class OpinionLogEntryIn(_Strict):
+    text: str = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
+    category: str = Field("", max_length=50, description="Needed when the entry becomes a concern")
+    household_id: str = Field("", max_length=64)
+    becomes_concern: bool = False
+
+
+class TalkSessionIn(_Strict):
+    """A sit-down talk (促膝谈) at a venue, with its hosts, attendance and opinion log (民声日志)."""
+
+    venue_id: str = Field(min_length=1, max_length=64)
+    held_on: str = Day
+    host_ids: list[str] = Field(min_length=1, max_length=10)
+    attendance: int = Field(ge=0, le=10_000)
+    entries: list[OpinionLogEntryIn] = Field(default_factory=list, max_length=200)
+
+
+class OpinionLogEntryOut(BaseModel):
+    text: str
+    category: str
+    household_id: str | None
+    concern_id: str | None
+
+
+class TalkSessionOut(BaseModel):
+    session_id: str
+    neighbourhood_id: str
+    venue_id: str
+    held_on: str
+    host_ids: list[str]
+    attendance: int
+    entries: list[OpinionLogEntryOut]
+
+
+class TalkSessionPage(BaseModel):
+    sessions: list[TalkSessionOut]
+    next_page_token: str | None
+
+
+DOCUMENTED += [TalkSessionIn, TalkSessionOut, TalkSessionPage]

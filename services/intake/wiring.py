@@ -12,6 +12,7 @@ from services.intake.accounts.handlers import Accounts
 from services.intake.directory import grpc_api as directory_grpc_api
 from services.intake.directory.handlers import Directory
 from services.intake.handlers import Intake
+from services.intake.talks.handlers import Talks
 from services.intake.visits.handlers import Visits
 
 
@@ -21,7 +22,7 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     directory = Directory(db, outbox, clock, audit)
     # Intake consumes nothing yet; concern timelines from downstream events come with triage.
     return Wiring(registrations=[
-        grpc_api.registration(intake, Visits(db, intake, clock, audit)),
+        grpc_api.registration(intake, Visits(db, intake, clock, audit), Talks(db, intake, outbox, clock, audit)),
         directory_grpc_api.registration(directory),
         accounts_grpc_api.registration(Accounts(db, clock, audit)),
     ])

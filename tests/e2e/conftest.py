@@ -145,3 +145,16 @@ def wait_for_pool(gateway, neighbourhood, expected: set[str], headers, timeout_s
     wait_for(lambda: set(pool_ids(gateway, neighbourhood, headers)) >= expected, timeout_s=timeout_s,
              interval_s=0.2, message=f"{len(expected)} concerns in {neighbourhood}'s pool")
     return pool_ids(gateway, neighbourhood, headers)
+
+
+@pytest.fixture(scope="session")
+def n1_people(gateway, credentials, sign_in) -> dict:
+    """Ids of a venue, volunteer, member and resident of the demo neighbourhood N1."""
+    n1 = credentials["neighbourhoods"]["N1"]
+
+    def first(kind):
+        listed = requests.get(f"{gateway}/api/v1/directory/entities", headers=sign_in("county.admin"), timeout=10,
+                              params={"kind": kind, "within": n1}).json()
+        return listed["entities"][0]["entity_id"]
+
+    return {kind: first(kind) for kind in ("venue", "volunteer", "member", "resident")}

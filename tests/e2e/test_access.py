@@ -90,22 +90,23 @@ def test_a_revoked_api_key_stops_working_and_use_is_recorded(system, gateway, gr
 # else must name the member who visited (so 422 here).
 ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "list entities", "create entity",
              "update entity", "import", "create account", "issue key", "revoke key", "read audit",
-             "issue access code", "list categories", "online batch", "record visit", "visit coverage")
+             "issue access code", "list categories", "online batch", "record visit", "visit coverage",
+             "record talk", "list talks")
 EXPECTED = {
-    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201, 200, "created", 422, 200),
-    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200),
-    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200),
-    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, "created", 422, 200),
-    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 201, 200),
-    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, 403, 201, 200),
-    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
-    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
-    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
-    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404),
-    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404),
-    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
-    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403, 200, "created", 403, 200),
-    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201, 200, "created", 422, 200, 201, 200),
+    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200),
+    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200),
+    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200),
+    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 201, 200, 201, 200),
+    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, 403, 201, 200, 201, 200),
+    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404, 422, 404),
+    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404, 422, 404),
+    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403, 200, "created", 403, 200, 403, 403),
+    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
 }
 
 
@@ -131,7 +132,7 @@ def n1_key(system, grpc_channel, credentials) -> str:
 
 @pytest.mark.parametrize("who", list(EXPECTED))
 def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, credentials, sign_in, platform,
-                                                                      n1_concern, n1_key, who):
+                                                                      n1_concern, n1_key, n1_people, who):
     headers = {} if who == "anonymous" else platform if who == "platform" else sign_in(who)
     n1 = credentials["neighbourhoods"]["N1"]
     api = f"{gateway}/api/v1"
@@ -172,6 +173,10 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
             "household_id": credentials["households_of_n1"]["H1-2-1"], "visited_on": today, "notes": "上门走访"}),
         "visit coverage": lambda: call("GET", f"/neighbourhoods/{n1}/visit-coverage",
                                        params={"from": today, "to": today}),
+        "record talk": lambda: call("POST", "/talk-sessions", json={
+            "venue_id": n1_people["venue"], "held_on": today, "host_ids": [n1_people["volunteer"]], "attendance": 3,
+            "entries": [{"text": "记录"}]}),
+        "list talks": lambda: call("GET", f"/neighbourhoods/{n1}/talk-sessions"),
     }
     got = {endpoint: calls[endpoint]() for endpoint in ENDPOINTS}
     assert got == dict(zip(ENDPOINTS, EXPECTED[who]))

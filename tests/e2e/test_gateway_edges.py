@@ -146,7 +146,8 @@ def test_openapi_document_is_valid_and_describes_every_api_route(gateway):
         "/api/v1/directory/entities", "/api/v1/directory/entities/{entity_id}", "/api/v1/directory/import",
         "/api/v1/auth/token", "/api/v1/audit", "/api/v1/accounts", "/api/v1/api-keys", "/api/v1/api-keys/{key_id}",
         "/api/v1/access-codes", "/api/v1/categories",
-        "/api/v1/concerns/online-batches", "/api/v1/visits", "/api/v1/neighbourhoods/{neighbourhood_id}/visit-coverage"}
+        "/api/v1/concerns/online-batches", "/api/v1/visits", "/api/v1/neighbourhoods/{neighbourhood_id}/visit-coverage",
+        "/api/v1/talk-sessions", "/api/v1/neighbourhoods/{neighbourhood_id}/talk-sessions"}
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False
 
