@@ -20,6 +20,7 @@ from servicekit.consumer import Subscription
 from servicekit.database import Database, Transaction, UtcDateTime, insert_or_ignore
 from servicekit.errors import NotFound
 from servicekit.grpc_server import Registration
+from servicekit.ids import looks_like_id
 
 
 def _define_v1(metadata: sa.MetaData) -> sa.Table:
@@ -79,6 +80,8 @@ class DirectoryReplica:
 
     def scope_path(self, entity_id: str) -> tuple[str, ...] | None:
         """Where an entity sits (its ancestors and itself), or None if this replica lacks it."""
+        if not looks_like_id(entity_id):
+            return None
         with self.db.read() as conn:
             path = conn.execute(sa.select(directory_replica.c.scope_path)
                                 .where(directory_replica.c.entity_id == entity_id)).scalar()
@@ -94,6 +97,8 @@ class DirectoryReplica:
             raise NotFound(f"no {what} {entity_id}")
 
     def get(self, entity_id: str) -> Entity:
+        if not looks_like_id(entity_id):
+            raise NotFound(f"no directory entity {entity_id[:64]} in this service's replica")
         with self.db.read() as conn:
             row = conn.execute(sa.select(directory_replica).where(directory_replica.c.entity_id == entity_id)).first()
         if row is None or not auth.in_scope(part for part in row.scope_path.split("/") if part):

@@ -7,6 +7,7 @@ from servicekit.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
+_MAX_POSITION = 2**63 - 1  # the largest a BIGINT column holds
 
 
 def page_size(requested: int) -> int:
@@ -26,7 +27,7 @@ def decode_token(token: str) -> int:
     try:
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         prefix, value = text.split(":", 1)
-        if prefix != "after" or not value.isdigit():
+        if prefix != "after" or not value.isdigit() or int(value) > _MAX_POSITION:
             raise ValueError(text)
         return int(value)
     except (ValueError, UnicodeDecodeError):

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore
+from servicekit.ids import looks_like_id
 
 metadata = sa.MetaData()
 
@@ -32,6 +33,8 @@ class HandlingCandidate:
 
 
 def get_candidate(conn: sa.Connection, concern_id: str) -> HandlingCandidate | None:
+    if not looks_like_id(concern_id):
+        return None
     row = conn.execute(
         sa.select(handling_candidates).where(handling_candidates.c.concern_id == concern_id)
     ).first()

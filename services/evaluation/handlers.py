@@ -8,6 +8,7 @@ from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit.database import Database, Transaction
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument
+from servicekit.ids import looks_like_id
 from services.evaluation import storage
 from services.evaluation.domain import IntakeFigures
 
@@ -29,5 +30,7 @@ class Evaluation:
         if not neighbourhood_id:
             raise InvalidArgument("neighbourhood_id is required")
         self.replica.require_visible(neighbourhood_id, "neighbourhood")
+        if not looks_like_id(neighbourhood_id):
+            return IntakeFigures(neighbourhood_id)  # nothing was ever counted under such an id
         with self.db.read() as conn:
             return storage.get_figures(conn, neighbourhood_id) or IntakeFigures(neighbourhood_id)

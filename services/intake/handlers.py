@@ -92,7 +92,7 @@ class Intake:
     def _take_online_message(self, tx, source: str, index: int, message: OnlineMessage) -> OnlineOutcome:
         if not SOURCE_ID.match(message.source_message_id):
             raise InvalidArgument("source_message_id must be 1-100 characters of plain text")
-        earlier = storage.concern_of_online_message(tx.conn, source, message.source_message_id)
+        earlier = storage.concern_of_online_message(tx.conn, _caller(), source, message.source_message_id)
         if earlier:
             return OnlineOutcome(index, "duplicate", earlier)
         cmd = self._as_caller(domain.SubmitConcern(
@@ -100,10 +100,11 @@ class Intake:
             description=message.text, household_id=message.household_id, correlation_id=logs.correlation_id.get(),
         ))
         concern, neighbourhood = self.received(tx.conn, cmd)
-        if not storage.claim_online_message(tx.conn, source=source, message_id=message.source_message_id,
-                                            concern_id=concern.concern_id, received_at=concern.received_at):
+        if not storage.claim_online_message(tx.conn, caller=_caller(), source=source,
+                                            message_id=message.source_message_id, concern_id=concern.concern_id,
+                                            received_at=concern.received_at):
             return OnlineOutcome(index, "duplicate", storage.concern_of_online_message(
-                tx.conn, source, message.source_message_id))
+                tx.conn, _caller(), source, message.source_message_id))
         self.store(tx, concern, neighbourhood, cmd.correlation_id)
         return OnlineOutcome(index, "created", concern.concern_id)
 

@@ -6,6 +6,7 @@ import json
 import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore
+from servicekit.ids import looks_like_id
 from services.intake.domain import Concern, Location, ReporterContact
 
 metadata = sa.MetaData()
@@ -79,6 +80,8 @@ def add_concern(conn: sa.Connection, concern: Concern) -> None:
 
 
 def get_concern(conn: sa.Connection, concern_id: str) -> Concern | None:
+    if not looks_like_id(concern_id):
+        return None
     row = conn.execute(sa.select(concerns).where(concerns.c.concern_id == concern_id)).first()
     if row is None:
         return None
@@ -129,10 +132,12 @@ def idempotency_key(conn: sa.Connection, caller: str, key: str):
         idempotency_keys.c.caller == caller, idempotency_keys.c.idempotency_key == key)).first()
 
 
-# Chat-group messages already taken in, so a bot re-sending a batch creates nothing twice.
+# Chat-group messages already taken in, so a bot re-sending a batch creates nothing twice. Keyed
+# by caller too: one caller's message ids can neither block nor reveal another's.
 online_messages = sa.Table(
     "online_messages",
     metadata,
+    sa.Column("caller", sa.String(100), primary_key=True),
     sa.Column("source", sa.String(100), primary_key=True),
     sa.Column("source_message_id", sa.String(100), primary_key=True),
     sa.Column("concern_id", sa.String(36), nullable=False),
@@ -140,11 +145,13 @@ online_messages = sa.Table(
 )
 
 
-def claim_online_message(conn: sa.Connection, *, source: str, message_id: str, concern_id: str, received_at) -> bool:
-    return insert_or_ignore(conn, online_messages, source=source, source_message_id=message_id,
+def claim_online_message(conn: sa.Connection, *, caller: str, source: str, message_id: str, concern_id: str,
+                         received_at) -> bool:
+    return insert_or_ignore(conn, online_messages, caller=caller, source=source, source_message_id=message_id,
                             concern_id=concern_id, received_at=received_at)
 
 
-def concern_of_online_message(conn: sa.Connection, source: str, message_id: str) -> str | None:
+def concern_of_online_message(conn: sa.Connection, caller: str, source: str, message_id: str) -> str | None:
     return conn.execute(sa.select(online_messages.c.concern_id).where(
-        online_messages.c.source == source, online_messages.c.source_message_id == message_id)).scalar()
+        online_messages.c.caller == caller, online_messages.c.source == source,
+        online_messages.c.source_message_id == message_id)).scalar()

@@ -58,6 +58,9 @@ def test_a_talk_session_keeps_its_log_raises_concerns_and_is_reported(system, ga
     (lambda p: {"entries": [{"text": "没有类别", "becomes_concern": True}]}, "category"),
     (lambda p: {"held_on": "2099-01-01"}, "future"),
     (lambda p: {"attendance": -1}, "attendance"),
+    (lambda p: {"host_ids": [p["member"], p["member"]]}, "each host once"),
+    (lambda p: {"entries": [{"text": "x", "household_id": p["member"]}]}, "no such household"),
+    (lambda p: {"entries": [{"text": "x", "category": "weather"}]}, "not an open category"),
 ])
 def test_a_bad_talk_session_is_refused_with_the_reason(gateway, sign_in, n1_people, change, detail):
     response = requests.post(f"{gateway}/api/v1/talk-sessions", headers=sign_in("n1.secretary"), timeout=10,

@@ -45,3 +45,11 @@ def test_coverage_periods_are_checked(gateway, credentials, sign_in, params, sta
                             params=params, timeout=10)
     assert response.status_code == status
     assert response.headers["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("neighbourhood", ["no-such-place", "%00", "01a20000-0000-7000-8000-000000000000"])
+def test_coverage_of_an_unknown_neighbourhood_is_not_found(gateway, sign_in, neighbourhood):
+    response = requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/visit-coverage",
+                            headers=sign_in("county.admin"), params={"from": "2026-01-01", "to": "2026-01-31"},
+                            timeout=10)
+    assert response.status_code == 404

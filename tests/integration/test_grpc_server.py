@@ -42,7 +42,8 @@ def _as(role: str, scope: tuple[str, ...], *, entity_id="", key=KEY, ttl=timedel
 
 
 def _secretary(ids, neighbourhood="nb-1"):
-    return _as("party_secretary", (ids["county"], ids["township"], ids["community"], ids[neighbourhood]))
+    return _as("party_secretary", (ids["county"], ids["township"], ids["community"], ids[neighbourhood]),
+               entity_id=f"secretary-of-{neighbourhood}")
 
 
 def _submit(ids, neighbourhood="nb-1", **fields) -> pb.SubmitConcernRequest:
@@ -187,3 +188,17 @@ def test_idempotency_keys_belong_to_their_caller(server):
                                metadata=_as("member", path, entity_id="someone-else"))
     assert again.concern_id == first.concern_id
     assert other.concern_id != first.concern_id
+
+
+def test_online_message_ids_of_different_callers_never_collide(server):
+    channel, ids = server
+    stub = IntakeServiceStub(channel)
+
+    def batch(neighbourhood):
+        return pb.SubmitOnlineMessagesRequest(source="wechat:shared-name", messages=[
+            pb.OnlineMessage(source_message_id="m1", neighbourhood_id=ids[neighbourhood], text="电梯坏了")])
+
+    first = stub.SubmitOnlineMessages(batch("nb-2"), metadata=_secretary(ids, "nb-2"))
+    second = stub.SubmitOnlineMessages(batch("nb-1"), metadata=_secretary(ids, "nb-1"))
+    assert [o.outcome for o in (*first.outcomes, *second.outcomes)] == ["created", "created"]
+    assert first.outcomes[0].concern_id != second.outcomes[0].concern_id

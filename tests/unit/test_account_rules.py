@@ -2,6 +2,7 @@
 import pytest
 
 from servicekit.errors import InvalidArgument
+from servicekit.ids import new_id
 from services.intake.accounts import domain
 
 
@@ -24,11 +25,13 @@ def test_bad_accounts_are_refused(username, password, role, problem):
 
 
 def test_an_api_key_splits_into_its_id_and_a_secret_that_only_its_hash_confirms():
-    key, secret_hash = domain.new_api_key("key-1")
+    issued_id = new_id()
+    key, secret_hash = domain.new_api_key(issued_id)
     key_id, secret = domain.split_api_key(key)
-    assert key_id == "key-1" and domain.secret_matches(secret_hash, secret)
+    assert key_id == issued_id and domain.secret_matches(secret_hash, secret)
     assert not domain.secret_matches(secret_hash, secret + "x")
     assert domain.split_api_key("Bearer something") is None
+    assert domain.split_api_key("lk_not-an-id.secret") is None
 
 
 def test_an_access_code_matches_however_a_person_types_it():

@@ -12,7 +12,7 @@ def test_a_page_token_round_trips():
     assert paging.decode_token("") == 0
 
 
-@pytest.mark.parametrize("token", ["garbage!", "YWZ0ZXI6LTE", "Zm9vOjE"])
+@pytest.mark.parametrize("token", ["garbage!", "YWZ0ZXI6LTE", "Zm9vOjE", paging.encode_token(2**63)])
 def test_a_token_we_did_not_issue_is_refused(token):
     with pytest.raises(InvalidArgument, match="page_token"):
         paging.decode_token(token)
@@ -44,3 +44,11 @@ def test_defaults_are_the_embedded_local_run(monkeypatch):
     assert settings.grpc_addr == "127.0.0.1:50051"
     assert settings.database_url == "sqlite:///var/intake.db"
     assert settings.runtime.broker == "127.0.0.1:9092"
+
+
+def test_only_id_shaped_text_is_ever_looked_up():
+    from servicekit.ids import looks_like_id, new_id
+
+    assert looks_like_id(new_id())
+    for text in ("", "nb-1", new_id() + "x", new_id().upper(), new_id()[:-1] + "\x00"):
+        assert not looks_like_id(text)

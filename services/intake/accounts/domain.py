@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from servicekit.auth import ROLES
+from servicekit.ids import looks_like_id
 from servicekit.errors import InvalidArgument
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")
@@ -87,7 +88,7 @@ def split_api_key(api_key: str) -> tuple[str, str] | None:
     if not api_key.startswith("lk_") or "." not in api_key or len(api_key) > 200:
         return None
     key_id, secret = api_key[3:].split(".", 1)
-    return (key_id, secret) if key_id and secret else None
+    return (key_id, secret) if looks_like_id(key_id) and secret else None
 
 
 def secret_matches(secret_hash: str, secret: str) -> bool:

@@ -6,6 +6,7 @@ import json
 import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime
+from servicekit.ids import looks_like_id
 from services.intake.directory.domain import Entity
 from services.intake.storage import metadata
 
@@ -49,6 +50,8 @@ def _values(entity: Entity) -> dict:
 
 
 def get(conn: sa.Connection, entity_id: str) -> Entity | None:
+    if not looks_like_id(entity_id):
+        return None
     row = conn.execute(sa.select(directory_entities).where(directory_entities.c.entity_id == entity_id)).first()
     return _entity(row) if row else None
 

@@ -17,6 +17,7 @@ from services.intake import domain
 from services.intake.directory import storage as directory
 from services.intake.directory.domain import places_of
 from services.intake.handlers import Intake
+from services.intake.storage import open_categories as storage_categories
 from services.intake.talks import storage
 from services.intake.visits.handlers import parse_day
 
@@ -71,6 +72,7 @@ class Talks:
                 raise InvalidArgument(f"venue_id: no venue {venue_id!r} in your scope")
             neighbourhood_id = places_of(venue)["neighbourhood"]
             self._check_hosts(tx.conn, host_ids, neighbourhood_id)
+            self._check_entries(tx.conn, entries, neighbourhood_id)
             kept = []
             for entry in entries:
                 if entry.becomes_concern:
@@ -112,7 +114,21 @@ class Talks:
         ) for s, entries in rows]
         return sessions, paging.encode_token(rows[-1][0].seq) if more else ""
 
+    def _check_entries(self, conn, entries: list[LogEntry], neighbourhood_id: str) -> None:
+        """Every entry's household and category must be real, whether or not it becomes a concern
+        (one that does is checked again, in full, as a concern)."""
+        categories = storage_categories(conn)
+        for n, entry in enumerate(entries, 1):
+            if entry.category and entry.category not in categories:
+                raise InvalidArgument(f"entries[{n}].category {entry.category!r} is not an open category")
+            if entry.household_id:
+                household = directory.get(conn, entry.household_id)
+                if household is None or household.kind != "household" or neighbourhood_id not in household.ancestor_ids:
+                    raise InvalidArgument(f"entries[{n}].household_id: no such household in this neighbourhood")
+
     def _check_hosts(self, conn, host_ids: list[str], neighbourhood_id: str) -> None:
+        if len(set(host_ids)) != len(host_ids):
+            raise InvalidArgument("host_ids: name each host once")
         for host_id in host_ids:
             host = directory.get(conn, host_id)
             if host is None or host.kind not in _HOST_KINDS or neighbourhood_id not in host.ancestor_ids:

@@ -17,6 +17,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "online_messages",
+        sa.Column("caller", sa.String(100), primary_key=True),
         sa.Column("source", sa.String(100), primary_key=True),
         sa.Column("source_message_id", sa.String(100), primary_key=True),
         sa.Column("concern_id", sa.String(36), nullable=False),
