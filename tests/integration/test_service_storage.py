@@ -247,3 +247,24 @@ def test_a_door_visit_records_its_concerns_and_counts_towards_coverage(database_
                              "notes": "", "concerns": [], **fields})
     with pytest.raises(InvalidArgument, match="after"):
         visits.coverage(ids["nb-1"], today, "2000-01-01")
+
+
+def test_a_household_has_at_most_one_live_access_code(database_url, migrated_db, places, clock):
+    from services.intake.accounts import domain as accounts_domain
+    from services.intake.accounts.handlers import Accounts
+    from services.intake.accounts.storage import access_codes
+    from sqlalchemy.exc import IntegrityError
+
+    db = migrated_db("intake", database_url)
+    ids = places(db, clock)
+    accounts = Accounts(db, clock)
+    first, _ = accounts.issue_access_code(ids["h-0"])
+    second, _ = accounts.issue_access_code(ids["h-0"])
+    with pytest.raises(Exception, match="not valid"):
+        accounts.authenticate_access_code(first)
+    assert accounts.authenticate_access_code(second).entity_id == ids["h-0"]
+    # What two simultaneous issuers would do without the replace: the database refuses it.
+    with pytest.raises(IntegrityError), db.write() as tx:
+        tx.conn.execute(access_codes.insert(), {
+            "code_hash": accounts_domain.access_code_hash("ABCDE23456"), "household_id": ids["h-0"],
+            "issued_by": "x", "issued_at": clock.now(), "expires_at": clock.now()})

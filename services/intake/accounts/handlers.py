@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from servicekit import auth
 from servicekit.auth import Principal
 from servicekit.audit import AuditLog
@@ -110,9 +112,13 @@ class Accounts:
                     or not self._leads_building_of(tx.conn, household):
                 raise NotFound(f"no household {household_id} you look after")
             principal = auth.current.get()
-            storage.replace_access_code(tx.conn, code_hash=code_hash, household_id=household_id,
-                                        issued_by=principal.subject if principal else "system",
-                                        issued_at=now, expires_at=now + ACCESS_CODE_TTL)
+            try:
+                storage.replace_access_code(tx.conn, code_hash=code_hash, household_id=household_id,
+                                            issued_by=principal.subject if principal else "system",
+                                            issued_at=now, expires_at=now + ACCESS_CODE_TTL)
+            except IntegrityError:
+                # Someone issued this household a code at the same instant; theirs stands.
+                raise Conflict("another code was just issued for this household; ask again") from None
             self.audit.record(tx, "access_code.issued", "household", household_id)
         return code, now + ACCESS_CODE_TTL
 

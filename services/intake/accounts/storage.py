@@ -70,6 +70,8 @@ access_codes = sa.Table(
     sa.Column("expires_at", UtcDateTime, nullable=False),
     sa.Column("revoked_at", UtcDateTime, nullable=True),
 )
+sa.Index("uq_access_codes_live_household", access_codes.c.household_id, unique=True,
+         sqlite_where=access_codes.c.revoked_at.is_(None), postgresql_where=access_codes.c.revoked_at.is_(None))
 
 
 def access_code(conn: sa.Connection, code_hash: str):
