@@ -72,9 +72,7 @@ class AuditLog:
             query = query.where(audit_log.c.recorded_at < until)
         with self.db.read() as conn:
             rows = conn.execute(query.order_by(audit_log.c.seq).limit(limit + 1)).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return rows, paging.encode_token(rows[-1].seq) if more else ""
+        return paging.one_page(rows, limit, lambda row: paging.encode_token(row.seq))
 
     def registration(self) -> Registration:
         return Registration("lianyi.audit.v1.AuditService", AuditServicer(self),

@@ -50,3 +50,12 @@ def decode_key_token(token: str) -> str:
     if prefix != "key" or not value:
         raise InvalidArgument("page_token is not one this service issued")
     return value
+
+
+def one_page(rows: list, limit: int, token_after) -> tuple[list, str]:
+    """Given up to limit + 1 rows, the page and the token for the next one ("" at the end);
+    `token_after(last row)` makes that token."""
+    if len(rows) <= limit:
+        return rows, ""
+    rows = rows[:limit]
+    return rows, token_after(rows[-1])

@@ -40,6 +40,4 @@ class Deliberation:
         after = paging.decode_token(page_token)
         with self.db.read() as conn:
             entries = storage.list_entries(conn, neighbourhood_id, after, limit + 1)
-        more = len(entries) > limit
-        entries = entries[:limit]
-        return entries, paging.encode_token(entries[-1].seq) if more else ""
+        return paging.one_page(entries, limit, lambda entry: paging.encode_token(entry.seq))

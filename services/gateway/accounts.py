@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
 from lianyi.accounts.v1 import accounts_service_pb2 as pb
+from services.gateway.clients import upstreams
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body
 from services.gateway.schemas import (AccessCodeCreate, AccessCodeIssued, AccountCreate, AccountOut, ApiKeyCreate,
@@ -14,9 +15,6 @@ from services.intake.accounts.grpc_api import AccountsServicer
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/api/v1")
 
-
-def _upstreams():
-    return current_app.extensions["lianyi.upstreams"]
 
 
 @blueprint.post("/accounts")
@@ -42,8 +40,8 @@ def create_account():
         422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(AccountCreate)
-    account = _upstreams().accounts.CreateAccount(pb.CreateAccountRequest(**body.model_dump()),
-                                                  **_upstreams().call_options())
+    account = upstreams().accounts.CreateAccount(pb.CreateAccountRequest(**body.model_dump()),
+                                                  **upstreams().call_options())
     return AccountOut(account_id=account.account_id, username=account.username, role=account.role,
                       scope_id=account.scope_id, entity_id=account.entity_id or None,
                       display_name=account.display_name).model_dump(mode="json"), 201
@@ -70,8 +68,8 @@ def issue_api_key():
         422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(ApiKeyCreate)
-    issued = _upstreams().accounts.IssueApiKey(pb.IssueApiKeyRequest(name=body.name, scope_id=body.scope_id),
-                                               **_upstreams().call_options())
+    issued = upstreams().accounts.IssueApiKey(pb.IssueApiKeyRequest(name=body.name, scope_id=body.scope_id),
+                                               **upstreams().call_options())
     return ApiKeyIssued(key_id=issued.key_id, api_key=issued.api_key).model_dump(mode="json"), 201
 
 
@@ -89,7 +87,7 @@ def revoke_api_key(key_id: str):
           description: Revoked
         404: {$ref: "#/components/responses/Problem"}
     """
-    _upstreams().accounts.RevokeApiKey(pb.RevokeApiKeyRequest(key_id=key_id), **_upstreams().call_options())
+    upstreams().accounts.RevokeApiKey(pb.RevokeApiKeyRequest(key_id=key_id), **upstreams().call_options())
     return Response(status=204)
 
 
@@ -114,7 +112,7 @@ def issue_access_code():
         404: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(AccessCodeCreate)
-    issued = _upstreams().accounts.IssueAccessCode(pb.IssueAccessCodeRequest(household_id=body.household_id),
-                                                   **_upstreams().call_options())
+    issued = upstreams().accounts.IssueAccessCode(pb.IssueAccessCodeRequest(household_id=body.household_id),
+                                                   **upstreams().call_options())
     return AccessCodeIssued(access_code=issued.access_code,
                             expires_at=issued.expires_at.ToDatetime(tzinfo=timezone.utc)).model_dump(mode="json"), 201

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from lianyi.audit.v1 import audit_service_pb2 as pb
 from servicekit.audit import AuditServicer
+from services.gateway.clients import upstreams
 from services.gateway.auth import serves_like
 from services.gateway.bodies import query
 from services.gateway.schemas import AuditEntryOut, AuditPage, AuditQuery
@@ -45,8 +46,8 @@ def list_audit_entries():
         request.since.FromDatetime(params.since)
     if params.until:
         request.until.FromDatetime(params.until)
-    upstreams = current_app.extensions["lianyi.upstreams"]
-    page = upstreams.audit[params.service].ListAuditEntries(request, **upstreams.call_options())
+    stubs = upstreams()
+    page = stubs.audit[params.service].ListAuditEntries(request, **stubs.call_options())
     return AuditPage(
         service=params.service,
         entries=[AuditEntryOut(

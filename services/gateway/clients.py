@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import grpc
-from flask import g
+from flask import current_app, g
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lianyi.accounts.v1.accounts_service_pb2_grpc import AccountsServiceStub
@@ -87,3 +87,8 @@ class Upstreams:
     def close(self) -> None:
         for channel in self._channels.values():
             channel.close()
+
+
+def upstreams() -> Upstreams:
+    """The current app's upstream stubs."""
+    return current_app.extensions["lianyi.upstreams"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timezone
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
+from services.gateway.clients import upstreams
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body
 from services.gateway.schemas import (CategoryList, CategoryOut, ConcernOut, ConcernSubmission, LocationIn,
@@ -72,7 +73,7 @@ def submit_concern():
         503: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(ConcernSubmission)
-    upstreams = current_app.extensions["lianyi.upstreams"]
+    stubs = upstreams()
     submission = intake_pb.SubmitConcernRequest(
         idempotency_key=request.headers.get("Idempotency-Key", ""),
         neighbourhood_id=body.neighbourhood_id,
@@ -93,7 +94,7 @@ def submit_concern():
     if body.reporter is not None:
         submission.reporter.name = body.reporter.name
         submission.reporter.phone = body.reporter.phone
-    concern = upstreams.intake.SubmitConcern(submission, **upstreams.call_options())
+    concern = stubs.intake.SubmitConcern(submission, **stubs.call_options())
     location = url_for("concerns.get_concern", concern_id=concern.concern_id)
     return _concern_out(concern), 201, {"Location": location}
 
@@ -115,9 +116,9 @@ def get_concern(concern_id: str):
               schema: ConcernOut
         404: {$ref: "#/components/responses/Problem"}
     """
-    upstreams = current_app.extensions["lianyi.upstreams"]
-    concern = upstreams.intake.GetConcern(
-        intake_pb.GetConcernRequest(concern_id=concern_id), **upstreams.call_options()
+    stubs = upstreams()
+    concern = stubs.intake.GetConcern(
+        intake_pb.GetConcernRequest(concern_id=concern_id), **stubs.call_options()
     )
     return _concern_out(concern)
 
@@ -143,13 +144,13 @@ def submit_online_batch():
         422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(OnlineBatch)
-    upstreams = current_app.extensions["lianyi.upstreams"]
-    result = upstreams.intake.SubmitOnlineMessages(intake_pb.SubmitOnlineMessagesRequest(
+    stubs = upstreams()
+    result = stubs.intake.SubmitOnlineMessages(intake_pb.SubmitOnlineMessagesRequest(
         source=body.source,
         messages=[intake_pb.OnlineMessage(source_message_id=m.source_message_id, neighbourhood_id=m.neighbourhood_id,
                                           text=m.text, category=m.category, household_id=m.household_id or "")
                   for m in body.messages],
-    ), **upstreams.call_options(timeout=30))
+    ), **stubs.call_options(timeout=30))
     summary = Counter({"created": 0, "duplicate": 0, "rejected": 0})
     summary.update(o.outcome for o in result.outcomes)
     return OnlineBatchReport(summary=dict(summary), outcomes=[
@@ -175,8 +176,8 @@ def list_categories():
             application/json:
               schema: CategoryList
     """
-    upstreams = current_app.extensions["lianyi.upstreams"]
-    found = upstreams.intake.ListCategories(intake_pb.ListCategoriesRequest(), **upstreams.call_options())
+    stubs = upstreams()
+    found = stubs.intake.ListCategories(intake_pb.ListCategoriesRequest(), **stubs.call_options())
     return CategoryList(categories=[
         CategoryOut(code=c.code, name_zh=c.name_zh, name_en=c.name_en) for c in found.categories
     ]).model_dump(mode="json")

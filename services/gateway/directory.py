@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timezone
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 from google.protobuf import json_format
 
 from lianyi.directory.v1 import directory_service_pb2 as pb
+from services.gateway.clients import upstreams
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body, query
 from services.gateway.problems import ProblemError
@@ -40,9 +41,6 @@ def _set_attributes(struct, attributes: dict, where: str = "attributes") -> None
                                 "lists or small numbers") from None
 
 
-def _upstreams():
-    return current_app.extensions["lianyi.upstreams"]
-
 
 @blueprint.post("/entities")
 @serves_like(DirectoryServicer.CreateEntity)
@@ -69,7 +67,7 @@ def create_entity():
     message = pb.CreateEntityRequest(kind=body.kind, name=body.name, parent_id=body.parent_id or "",
                                      external_id=body.external_id or "")
     _set_attributes(message.attributes, body.attributes)
-    entity = _upstreams().directory.CreateEntity(message, **_upstreams().call_options())
+    entity = upstreams().directory.CreateEntity(message, **upstreams().call_options())
     location = url_for("directory.get_entity", entity_id=entity.entity_id)
     return _entity_out(entity), 201, {"Location": location}
 
@@ -96,10 +94,10 @@ def list_entities():
         422: {$ref: "#/components/responses/Problem"}
     """
     params = query(EntityQuery)
-    page = _upstreams().directory.ListEntities(
+    page = upstreams().directory.ListEntities(
         pb.ListEntitiesRequest(kind=params.kind or "", within_id=params.within or "",
                                page_size=params.page_size, page_token=params.page_token),
-        **_upstreams().call_options(),
+        **upstreams().call_options(),
     )
     return EntityPage(entities=[_entity_out(e) for e in page.entities],
                       next_page_token=page.next_page_token or None).model_dump(mode="json")
@@ -121,8 +119,8 @@ def get_entity(entity_id: str):
               schema: EntityOut
         404: {$ref: "#/components/responses/Problem"}
     """
-    return _entity_out(_upstreams().directory.GetEntity(pb.GetEntityRequest(entity_id=entity_id),
-                                                        **_upstreams().call_options()))
+    return _entity_out(upstreams().directory.GetEntity(pb.GetEntityRequest(entity_id=entity_id),
+                                                        **upstreams().call_options()))
 
 
 @blueprint.patch("/entities/<entity_id>")
@@ -155,7 +153,7 @@ def update_entity(entity_id: str):
         message.name = body.name
     if body.attributes is not None:
         _set_attributes(message.attributes, body.attributes)
-    return _entity_out(_upstreams().directory.UpdateEntity(message, **_upstreams().call_options()))
+    return _entity_out(upstreams().directory.UpdateEntity(message, **upstreams().call_options()))
 
 
 @blueprint.post("/import")
@@ -195,8 +193,8 @@ def import_entities():
         imported = message.rows.add(kind=row.kind, external_id=row.external_id,
                                     parent_external_id=row.parent_external_id, name=row.name)
         _set_attributes(imported.attributes, row.attributes, f"rows[{len(message.rows)}].attributes")
-    upstreams = _upstreams()
-    result = upstreams.directory.ImportEntities(message, timeout=60, metadata=upstreams.call_options()["metadata"])
+    stubs = upstreams()
+    result = stubs.directory.ImportEntities(message, timeout=60, metadata=stubs.call_options()["metadata"])
     outcomes = [{"row": o.row, "outcome": o.outcome, "entity_id": o.entity_id or None, "reason": o.reason or None}
                 for o in result.outcomes]
     summary = Counter({"created": 0, "updated": 0, "unchanged": 0, "rejected": 0})

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as deliberation_pb
 from services.deliberation.grpc_api import DeliberationServicer
+from services.gateway.clients import upstreams
 from services.gateway.auth import serves_like
 from services.gateway.bodies import query
 from services.gateway.schemas import PoolEntryOut, PoolPage, PoolQuery
@@ -34,12 +35,12 @@ def pool(neighbourhood_id: str):
         422: {$ref: "#/components/responses/Problem"}
     """
     params = query(PoolQuery)
-    upstreams = current_app.extensions["lianyi.upstreams"]
-    page = upstreams.deliberation.ListPool(
+    stubs = upstreams()
+    page = stubs.deliberation.ListPool(
         deliberation_pb.ListPoolRequest(
             neighbourhood_id=neighbourhood_id, page_size=params.page_size, page_token=params.page_token
         ),
-        **upstreams.call_options(),
+        **stubs.call_options(),
     )
     return PoolPage(
         neighbourhood_id=neighbourhood_id,

@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, g
 
 from lianyi.accounts.v1 import accounts_service_pb2 as accounts_pb
+from services.gateway.clients import upstreams
 from services.gateway.auth import bearer_token, principal_from_proto
 from services.gateway.bodies import json_body
 from services.gateway.limits import limiter, sign_in_limit
@@ -39,15 +40,15 @@ def issue_token():
     if g.get("auth_error") is not None:
         raise g.auth_error
     body = json_body(TokenRequest)
-    upstreams = current_app.extensions["lianyi.upstreams"]
+    stubs = upstreams()
     if body.access_code is not None:
-        found = upstreams.accounts.AuthenticateAccessCode(
+        found = stubs.accounts.AuthenticateAccessCode(
             accounts_pb.AuthenticateAccessCodeRequest(access_code=body.access_code),
-            **upstreams.call_options(anonymous=True))
+            **stubs.call_options(anonymous=True))
     else:
-        found = upstreams.accounts.Authenticate(
+        found = stubs.accounts.Authenticate(
             accounts_pb.AuthenticateRequest(username=body.username, password=body.password),
-            **upstreams.call_options(anonymous=True))
+            **stubs.call_options(anonymous=True))
     principal = principal_from_proto(found)
     ttl = current_app.config["LIANYI_TOKEN_TTL_S"]
     return TokenResponse(

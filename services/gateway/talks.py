@@ -1,9 +1,10 @@
 """/api/v1/talk-sessions: the sit-down talk channel (促膝谈) and its opinion logs."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
+from services.gateway.clients import upstreams
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body, query
 from services.gateway.schemas import (OpinionLogEntryOut, PoolQuery, TalkSessionIn, TalkSessionOut,
@@ -12,9 +13,6 @@ from services.intake.grpc_api import IntakeServicer
 
 blueprint = Blueprint("talks", __name__, url_prefix="/api/v1")
 
-
-def _upstreams():
-    return current_app.extensions["lianyi.upstreams"]
 
 
 def _session_out(session) -> dict:
@@ -48,11 +46,11 @@ def record_talk_session():
         422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(TalkSessionIn)
-    session = _upstreams().intake.RecordTalkSession(intake_pb.RecordTalkSessionRequest(
+    session = upstreams().intake.RecordTalkSession(intake_pb.RecordTalkSessionRequest(
         venue_id=body.venue_id, held_on=body.held_on, host_ids=body.host_ids, attendance=body.attendance,
         entries=[intake_pb.OpinionLogEntry(text=e.text, category=e.category, household_id=e.household_id,
                                            becomes_concern=e.becomes_concern) for e in body.entries],
-    ), **_upstreams().call_options())
+    ), **upstreams().call_options())
     return _session_out(session), 201
 
 
@@ -76,8 +74,8 @@ def list_talk_sessions(neighbourhood_id: str):
         404: {$ref: "#/components/responses/Problem"}
     """
     params = query(PoolQuery)
-    page = _upstreams().intake.ListTalkSessions(intake_pb.ListTalkSessionsRequest(
+    page = upstreams().intake.ListTalkSessions(intake_pb.ListTalkSessionsRequest(
         neighbourhood_id=neighbourhood_id, page_size=params.page_size, page_token=params.page_token),
-        **_upstreams().call_options())
+        **upstreams().call_options())
     return TalkSessionPage(sessions=[_session_out(s) for s in page.sessions],
                            next_page_token=page.next_page_token or None).model_dump(mode="json")

@@ -1,9 +1,10 @@
 """/api/v1/visits and visit coverage: the door-visit channel (串门听)."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
+from services.gateway.clients import upstreams
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body, query
 from services.gateway.schemas import CoverageLineOut, CoverageQuery, VisitCoverageOut, VisitIn, VisitOut
@@ -11,9 +12,6 @@ from services.intake.grpc_api import IntakeServicer
 
 blueprint = Blueprint("visits", __name__, url_prefix="/api/v1")
 
-
-def _upstreams():
-    return current_app.extensions["lianyi.upstreams"]
 
 
 @blueprint.post("/visits")
@@ -37,11 +35,11 @@ def record_visit():
         422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(VisitIn)
-    visit = _upstreams().intake.RecordVisit(intake_pb.RecordVisitRequest(
+    visit = upstreams().intake.RecordVisit(intake_pb.RecordVisitRequest(
         household_id=body.household_id, member_id=body.member_id, visited_on=body.visited_on, notes=body.notes,
         concerns=[intake_pb.RaisedConcern(category=c.category, description=c.description, urgency=c.urgency)
                   for c in body.concerns],
-    ), **_upstreams().call_options())
+    ), **upstreams().call_options())
     return VisitOut(visit_id=visit.visit_id, household_id=visit.household_id, neighbourhood_id=visit.neighbourhood_id,
                     member_id=visit.member_id, party_group_id=visit.party_group_id or None,
                     visited_on=visit.visited_on, notes=visit.notes,
@@ -69,8 +67,8 @@ def visit_coverage(neighbourhood_id: str):
         422: {$ref: "#/components/responses/Problem"}
     """
     params = query(CoverageQuery)
-    found = _upstreams().intake.GetVisitCoverage(intake_pb.GetVisitCoverageRequest(
-        neighbourhood_id=neighbourhood_id, from_date=params.from_, to_date=params.to), **_upstreams().call_options())
+    found = upstreams().intake.GetVisitCoverage(intake_pb.GetVisitCoverageRequest(
+        neighbourhood_id=neighbourhood_id, from_date=params.from_, to_date=params.to), **upstreams().call_options())
 
     def lines(items):
         return [CoverageLineOut(id=i.id, name=i.name, households=i.households, households_visited=i.households_visited,

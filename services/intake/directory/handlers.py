@@ -91,9 +91,7 @@ class Directory:
         with self.db.read() as conn:
             within = self._visible(storage.get(conn, within_id), within_id) if within_id else None
             entities = storage.page(conn, kind=kind, within=within, after_id=after, limit=limit + 1)
-        more = len(entities) > limit
-        entities = entities[:limit]
-        return entities, paging.encode_key_token(entities[-1].entity_id) if more else ""
+        return paging.one_page(entities, limit, lambda entity: paging.encode_key_token(entity.entity_id))
 
     # -- the rules in one place -------------------------------------------------------------
 

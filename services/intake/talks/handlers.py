@@ -105,14 +105,13 @@ class Talks:
                     not auth.in_scope(neighbourhood.scope_path):
                 raise NotFound(f"no neighbourhood {neighbourhood_id}")
             rows = storage.page(conn, neighbourhood_id, after, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
+        rows, token = paging.one_page(rows, limit, lambda row: paging.encode_token(row[0].seq))
         sessions = [TalkSession(
             s.session_id, s.neighbourhood_id, s.venue_id, s.held_on, tuple(json.loads(s.host_ids)), s.attendance,
             tuple(LogEntry(e.text, e.category, e.household_id, e.concern_id is not None, e.concern_id or "")
                   for e in entries),
         ) for s, entries in rows]
-        return sessions, paging.encode_token(rows[-1][0].seq) if more else ""
+        return sessions, token
 
     def _check_entries(self, conn, entries: list[LogEntry], neighbourhood_id: str) -> None:
         """Every entry's household and category must be real, whether or not it becomes a concern
