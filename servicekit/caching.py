@@ -33,3 +33,9 @@ class TtlCache(Generic[V]):
                     self._entries.clear()
                 self._entries[key] = (now + self.ttl, value)
         return value
+
+    def forget(self, key: Hashable) -> None:
+        """Drop one value, so a change made here is seen here at once (other processes see it
+        when their copy expires)."""
+        with self._lock:
+            self._entries.pop(key, None)

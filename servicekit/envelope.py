@@ -90,3 +90,10 @@ def open_payload(envelope: Envelope, payload_class: type[message.Message]) -> me
 
 
 __all__ = ["Envelope", "Place", "seal", "decode", "open_payload", "event_type_of"]
+
+
+def follow_up(payload: message.Message, cause: Envelope, *, producer: str, occurred_at: datetime) -> Envelope:
+    """An event caused by another: same place and correlation, the cause's id as causation."""
+    return seal(payload, producer=producer, occurred_at=occurred_at, correlation_id=cause.correlation_id,
+                causation_id=cause.event_id,
+                place=Place(cause.neighbourhood_id, cause.community_id, cause.township_id, cause.county_id))

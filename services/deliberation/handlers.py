@@ -4,31 +4,54 @@ from __future__ import annotations
 from datetime import timezone
 
 from lianyi.events.v1.envelope_pb2 import Envelope
-from lianyi.intake.v1.events_pb2 import ConcernReceived
+from lianyi.events.v1.progress_pb2 import ConcernProgressed
+from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged, ConcernTriaged
+from servicekit import envelope as envelopes
 from servicekit import paging
 from servicekit.clock import Clock
 from servicekit.database import Database, Transaction
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument
+from servicekit.outbox import Outbox
 from services.deliberation import storage
+
+POOL_ROUTE = "deliberation"
 
 
 class Deliberation:
-    def __init__(self, db: Database, clock: Clock, replica: DirectoryReplica):
-        self.db, self.clock, self.replica = db, clock, replica
+    def __init__(self, db: Database, clock: Clock, replica: DirectoryReplica, outbox: Outbox):
+        self.db, self.clock, self.replica, self.outbox = db, clock, replica, outbox
 
     def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
-        """A received concern joins its neighbourhood's pool (once, however often it arrives)."""
-        concern = event.concern
-        storage.add_entry(
+        """A concern a triage rule sent to the pool on arrival joins it."""
+        self._pool_if_routed_here(tx, event.concern, envelope)
+
+    def on_concern_triaged(self, tx: Transaction, event: ConcernTriaged, envelope: Envelope) -> None:
+        """A concern the party secretary triaged as a shared matter joins the pool."""
+        self._pool_if_routed_here(tx, event.concern, envelope)
+
+    def on_concerns_merged(self, tx: Transaction, event: ConcernsMerged, envelope: Envelope) -> None:
+        """Merged concerns leave the pool: their survivor stands for them."""
+        storage.remove_entries(tx.conn, list(event.merged_ids))
+
+    def _pool_if_routed_here(self, tx: Transaction, concern, envelope: Envelope) -> None:
+        if concern.triage.route != POOL_ROUTE:
+            return
+        pooled_at = self.clock.now()
+        added = storage.add_entry(
             tx.conn,
             concern_id=concern.concern_id,
             neighbourhood_id=concern.neighbourhood_id,
             category=concern.category,
             description=concern.description,
             received_at=concern.received_at.ToDatetime(tzinfo=timezone.utc),
-            pooled_at=self.clock.now(),
+            pooled_at=pooled_at,
         )
+        if added:  # intake's timeline: the matter is now with deliberation
+            self.outbox.add(tx, envelopes.follow_up(
+                ConcernProgressed(concern_id=concern.concern_id, status="in_deliberation",
+                                  note="in the neighbourhood's deliberation pool"),
+                envelope, producer="deliberation", occurred_at=pooled_at))
 
     def list_pool(self, neighbourhood_id: str, page_size: int, page_token: str
                   ) -> tuple[list[storage.PoolEntry], str]:

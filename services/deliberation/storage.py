@@ -53,3 +53,8 @@ def list_entries(conn: sa.Connection, neighbourhood_id: str, after_seq: int, lim
         .limit(limit)
     ).all()
     return [PoolEntry(**row._mapping) for row in rows]
+
+
+def remove_entries(conn: sa.Connection, concern_ids: list[str]) -> None:
+    if concern_ids:
+        conn.execute(pool_entries.delete().where(pool_entries.c.concern_id.in_(concern_ids)))

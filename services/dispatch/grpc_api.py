@@ -20,8 +20,12 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
             neighbourhood_id=candidate.neighbourhood_id,
             household_id=candidate.household_id,
             category=candidate.category,
+            route=candidate.route or "",
+            merged_into=candidate.merged_into or "",
         )
         message.received_at.FromDatetime(candidate.received_at)
+        if candidate.opened_at:
+            message.opened_at.FromDatetime(candidate.opened_at)
         return message
 
 

@@ -20,6 +20,9 @@ handling_candidates = sa.Table(
     sa.Column("household_id", sa.String(64), nullable=False),
     sa.Column("category", sa.String(50), nullable=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("route", sa.String(20), nullable=True),
+    sa.Column("opened_at", UtcDateTime, nullable=True),
+    sa.Column("merged_into", sa.String(36), nullable=True),
 )
 
 
@@ -30,6 +33,9 @@ class HandlingCandidate:
     household_id: str
     category: str
     received_at: datetime
+    route: str | None = None
+    opened_at: datetime | None = None
+    merged_into: str | None = None
 
 
 def get_candidate(conn: sa.Connection, concern_id: str) -> HandlingCandidate | None:
@@ -44,3 +50,17 @@ def get_candidate(conn: sa.Connection, concern_id: str) -> HandlingCandidate | N
 def add_candidate(conn: sa.Connection, candidate: HandlingCandidate) -> bool:
     """Keep a candidate; False (and no change) if dispatch already has this concern."""
     return insert_or_ignore(conn, handling_candidates, **candidate.__dict__)
+
+
+def open_direct(conn: sa.Connection, concern_id: str, opened_at: datetime) -> bool:
+    """Open a candidate for direct handling; False if it was open already (or is unknown)."""
+    result = conn.execute(handling_candidates.update().where(
+        handling_candidates.c.concern_id == concern_id, handling_candidates.c.opened_at.is_(None),
+    ).values(route="direct", opened_at=opened_at))
+    return result.rowcount == 1
+
+
+def mark_merged(conn: sa.Connection, survivor_id: str, concern_ids: list[str]) -> None:
+    if concern_ids:
+        conn.execute(handling_candidates.update().where(handling_candidates.c.concern_id.in_(concern_ids))
+                     .values(merged_into=survivor_id))

@@ -11,8 +11,8 @@ from servicekit import logs, metrics
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.errors import DomainError
 from servicekit.ids import new_id
-from services.gateway import (accounts, audit, auth, concerns, directory, limits, neighbourhoods, openapi, ops, problems,
-                             sessions, talks, visits)
+from services.gateway import (accounts, audit, auth, concerns, directory, limits, neighbourhoods, openapi, ops,
+                             problems, sessions, talks, triage, visits)
 from services.gateway.clients import Upstreams
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -62,7 +62,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     limits.install(app)
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
-                      ops.blueprint):
+                      ops.blueprint, triage.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -11,14 +11,16 @@ from services.gateway.clients import upstreams
 from services.gateway.auth import serves_like
 from services.gateway.bodies import json_body
 from services.gateway.schemas import (CategoryList, CategoryOut, ConcernOut, ConcernSubmission, LocationIn,
-                                     OnlineBatch, OnlineBatchReport, OnlineOutcomeOut, ReporterContactOut)
+                                     OnlineBatch, OnlineBatchReport, OnlineOutcomeOut, ReporterContactOut,
+                                     SimilarConcernOut, TimelineEntryOut, TriageOut)
 from services.intake.grpc_api import IntakeServicer
 from services.intake.messages import channel_name, channel_value
 
 blueprint = Blueprint("concerns", __name__, url_prefix="/api/v1/concerns")
 
 
-def _concern_out(message) -> dict:
+def concern_out(message, *, with_duplicates: bool = False) -> dict:
+    """A concern as the API shows it; possible duplicates only in answers that look for them."""
     reporter = None
     if message.HasField("reporter"):  # as intake allowed this caller to see it (maybe masked)
         reporter = ReporterContactOut(name=message.reporter.name, phone=message.reporter.phone)
@@ -40,7 +42,21 @@ def _concern_out(message) -> dict:
         ) if message.HasField("location") else None,
         photo_urls=list(message.photo_urls),
         anonymous=message.anonymous,
-    ).model_dump(mode="json")
+        triage=TriageOut(
+            route=message.triage.route, note=message.triage.note, rule_id=message.triage.rule_id or None,
+            triaged_at=message.triage.triaged_at.ToDatetime(tzinfo=timezone.utc),
+        ) if message.HasField("triage") else None,
+        merged_into=message.merged_into or None,
+        updated_at=message.updated_at.ToDatetime(tzinfo=timezone.utc),
+        timeline=[TimelineEntryOut(status=e.status, at=e.at.ToDatetime(tzinfo=timezone.utc), note=e.note,
+                                   source=e.source) for e in message.timeline],
+        possible_duplicates=similar_out(message.possible_duplicates) if with_duplicates else None,
+    ).model_dump(mode="json", exclude=None if with_duplicates else {"possible_duplicates"})
+
+
+def similar_out(found) -> list[SimilarConcernOut]:
+    return [SimilarConcernOut(concern_id=c.concern_id, similarity=c.similarity, status=c.status,
+                              received_at=c.received_at.ToDatetime(tzinfo=timezone.utc)) for c in found]
 
 
 @blueprint.post("")
@@ -96,7 +112,7 @@ def submit_concern():
         submission.reporter.phone = body.reporter.phone
     concern = stubs.intake.SubmitConcern(submission, **stubs.call_options())
     location = url_for("concerns.get_concern", concern_id=concern.concern_id)
-    return _concern_out(concern), 201, {"Location": location}
+    return concern_out(concern, with_duplicates=True), 201, {"Location": location}
 
 
 @blueprint.get("/<concern_id>")
@@ -120,7 +136,7 @@ def get_concern(concern_id: str):
     concern = stubs.intake.GetConcern(
         intake_pb.GetConcernRequest(concern_id=concern_id), **stubs.call_options()
     )
-    return _concern_out(concern)
+    return concern_out(concern)
 
 
 @blueprint.post("/online-batches")

@@ -6,11 +6,14 @@ from datetime import timezone
 from flask import Blueprint
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as deliberation_pb
+from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services.deliberation.grpc_api import DeliberationServicer
 from services.gateway.clients import upstreams
 from services.gateway.auth import serves_like
 from services.gateway.bodies import query
-from services.gateway.schemas import PoolEntryOut, PoolPage, PoolQuery
+from services.gateway.concerns import concern_out
+from services.gateway.schemas import ConcernPage, ConcernQuery, PoolEntryOut, PoolPage, PoolQuery
+from services.intake.grpc_api import IntakeServicer
 
 blueprint = Blueprint("neighbourhoods", __name__, url_prefix="/api/v1/neighbourhoods")
 
@@ -57,3 +60,35 @@ def pool(neighbourhood_id: str):
         ],
         next_page_token=page.next_page_token or None,
     ).model_dump(mode="json")
+
+
+@blueprint.get("/<neighbourhood_id>/concerns")
+@serves_like(IntakeServicer.ListConcerns)
+def concerns(neighbourhood_id: str):
+    """The neighbourhood's concerns.
+    ---
+    get:
+      summary: The neighbourhood's concerns, newest first; status=received is the triage queue
+      parameters:
+        - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
+        - {name: status, in: query, schema: {type: string}, description: "Comma-separated statuses"}
+        - {name: category, in: query, schema: {type: string}}
+        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
+        - {name: page_token, in: query, schema: {type: string}}
+      responses:
+        200:
+          description: One page of concerns (ask for one concern to see its timeline)
+          content:
+            application/json:
+              schema: ConcernPage
+        404: {$ref: "#/components/responses/Problem"}
+        422: {$ref: "#/components/responses/Problem"}
+    """
+    params = query(ConcernQuery)
+    stubs = upstreams()
+    page = stubs.intake.ListConcerns(intake_pb.ListConcernsRequest(
+        neighbourhood_id=neighbourhood_id, statuses=[s for s in params.status.split(",") if s],
+        category=params.category, page_size=params.page_size, page_token=params.page_token,
+    ), **stubs.call_options())
+    return ConcernPage(concerns=[concern_out(c) for c in page.concerns],
+                       next_page_token=page.next_page_token or None).model_dump(mode="json")

@@ -11,6 +11,10 @@ from servicekit.auth import ROLES
 from services.intake.directory.domain import EXTERNAL_ID_MAX_CHARS, KINDS, NAME_MAX_CHARS
 from services.intake.domain import (ADDRESS_MAX_CHARS, CHANNELS, DESCRIPTION_MAX_CHARS, PHOTO_URLS_MAX,
                                    REPORTER_NAME_MAX_CHARS, URGENCIES)
+from services.intake.timeline.domain import STATUSES
+from services.intake.triage.domain import NOTE_MAX_CHARS as TRIAGE_NOTE_MAX_CHARS
+from services.intake.triage.domain import ROUTES, RULE_ROUTES
+from services.intake.triage.handlers import MERGE_MAX
 
 Channel = Literal[CHANNELS]
 IMPORT_MAX_ROWS = 5000
@@ -66,6 +70,85 @@ class ConcernOut(BaseModel):
     location: LocationIn | None
     photo_urls: list[str]
     anonymous: bool
+    triage: TriageOut | None = None
+    merged_into: str | None = None
+    updated_at: datetime
+    timeline: list[TimelineEntryOut] = Field(default_factory=list)
+    possible_duplicates: list[SimilarConcernOut] | None = Field(
+        None, description="Only in answers to submitting and triaging: recent concerns that look like the same matter")
+
+
+class TriageOut(BaseModel):
+    route: Literal[ROUTES]
+    note: str
+    rule_id: str | None = Field(None, description="The routing-table rule that triaged it on arrival")
+    triaged_at: datetime
+
+
+class TimelineEntryOut(BaseModel):
+    status: Literal[STATUSES]
+    at: datetime
+    note: str
+    source: str
+
+
+class SimilarConcernOut(BaseModel):
+    concern_id: str
+    similarity: float
+    status: str
+    received_at: datetime
+
+
+class SimilarConcernList(BaseModel):
+    concerns: list[SimilarConcernOut]
+
+
+class TriageIn(_Strict):
+    route: Literal[ROUTES]
+    note: str = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
+
+
+class MergeIn(_Strict):
+    concern_ids: list[str] = Field(min_length=1, max_length=MERGE_MAX)
+    note: str = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
+
+
+class ConcernQuery(_Strict):
+    status: str = Field("", max_length=300, description="Comma-separated statuses; received is the triage queue")
+    category: str = Field("", max_length=50)
+    page_size: int = Field(0, ge=0, le=500)
+    page_token: str = Field("", max_length=200)
+
+
+class ConcernPage(BaseModel):
+    concerns: list[ConcernOut]
+    next_page_token: str | None
+
+
+class TriageRuleIn(_Strict):
+    scope_id: str = Field(min_length=1, max_length=64, description="A county, township, community or neighbourhood "
+                                                                    "id, or * for everywhere")
+    category: str = Field(min_length=1, max_length=50)
+    urgency: Literal["", *URGENCIES] = ""
+    route: Literal[RULE_ROUTES]
+    note: str = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
+
+
+class TriageRuleOut(BaseModel):
+    rule_id: str
+    scope_id: str
+    category: str
+    urgency: str
+    route: Literal[RULE_ROUTES]
+    note: str
+
+
+class TriageRuleQuery(_Strict):
+    scope_id: str = Field(min_length=1, max_length=64)
+
+
+class TriageRuleList(BaseModel):
+    rules: list[TriageRuleOut]
 
 
 class PoolEntryOut(BaseModel):
@@ -436,3 +519,7 @@ class TalkSessionPage(BaseModel):
 
 
 DOCUMENTED += [TalkSessionIn, TalkSessionOut, TalkSessionPage]
+
+# -- triage (the models sit beside ConcernOut, which uses them) -------------------------------
+
+DOCUMENTED += [TriageIn, MergeIn, SimilarConcernList, ConcernPage, TriageRuleIn, TriageRuleOut, TriageRuleList]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from servicekit.errors import InvalidArgument
+from services.intake.timeline.domain import TimelineEntry
 
 CHANNELS = ("door_visit", "sit_down_talk", "online")
 PLACE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -63,6 +64,14 @@ class SubmitConcern:
 
 
 @dataclass(frozen=True)
+class Triage:
+    route: str  # direct or deliberation
+    note: str
+    rule_id: str  # "" when a person triaged it
+    triaged_at: datetime
+
+
+@dataclass(frozen=True)
 class Concern:
     concern_id: str
     neighbourhood_id: str
@@ -77,6 +86,20 @@ class Concern:
     location: Location | None = None
     photo_urls: tuple[str, ...] = ()
     anonymous: bool = False
+    triage: Triage | None = None
+    merged_into: str = ""
+    updated_at: datetime | None = None
+    # Filled in answers only, not stored on the row.
+    timeline: tuple[TimelineEntry, ...] = ()
+    possible_duplicates: tuple[SimilarConcern, ...] = ()
+
+
+@dataclass(frozen=True)
+class SimilarConcern:
+    concern_id: str
+    similarity: float
+    status: str
+    received_at: datetime
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -129,6 +152,7 @@ def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
         location=cmd.location if cmd.location and cmd.location != Location() else None,
         photo_urls=tuple(cmd.photo_urls),
         anonymous=cmd.anonymous,
+        updated_at=received_at,
     )
 
 

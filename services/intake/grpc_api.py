@@ -1,21 +1,28 @@
 """Intake's gRPC entrypoint: translates messages to commands and back, nothing more."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from lianyi.intake.v1 import intake_service_pb2, intake_service_pb2_grpc
 from servicekit import logs
-from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, ROLES, allow, sees_contacts
+from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, PUBLIC, ROLES, allow, sees_contacts
 from servicekit.grpc_server import Registration
 from services.intake.domain import SubmitConcern
 from services.intake.handlers import Intake, OnlineMessage
 from services.intake.visits import grpc_api as visits_api
 from services.intake.talks.handlers import LogEntry, TalkSession, Talks
 from services.intake.visits.handlers import Visits
-from services.intake.messages import channel_name, concern_to_proto, location_from_proto, reporter_from_proto
+from services.intake.messages import (channel_name, concern_to_proto, location_from_proto, public_to_proto,
+                                      reporter_from_proto)
+from services.intake.public import PublicView
+from services.intake.triage import grpc_api as triage_api
+from services.intake.triage.handlers import Triage
 
 
 class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
-    def __init__(self, intake: Intake, visits: Visits | None = None, talks: Talks | None = None):
-        self.intake, self.visits, self.talks = intake, visits, talks
+    def __init__(self, intake: Intake, visits: Visits | None = None, talks: Talks | None = None,
+                 triage: Triage | None = None, public: PublicView | None = None):
+        self.intake, self.visits, self.talks, self.triage, self.public = intake, visits, talks, triage, public
 
     @allow("resident", *NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
     def SubmitConcern(self, request, context):  # noqa: N802 (gRPC naming)
@@ -78,7 +85,54 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
         return intake_service_pb2.ListTalkSessionsResponse(sessions=[_session(s) for s in sessions],
                                                            next_page_token=token)
 
-    @allow(*ROLES)
+    @allow("party_secretary", *ADMINS)
+    def TriageConcern(self, request, context):  # noqa: N802
+        concern = self.triage.triage(request.concern_id, request.route, request.note)
+        return concern_to_proto(concern, with_contact=True, masked=not sees_contacts())
+
+    @allow("party_secretary", *ADMINS)
+    def MergeConcerns(self, request, context):  # noqa: N802
+        concern = self.triage.merge(request.survivor_id, list(request.concern_ids), request.note)
+        return concern_to_proto(concern, with_contact=True, masked=not sees_contacts())
+
+    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
+    def ListSimilarConcerns(self, request, context):  # noqa: N802
+        return triage_api.similar_to_proto(self.triage.similar(request.concern_id))
+
+    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
+    def ListConcerns(self, request, context):  # noqa: N802
+        concerns, token = self.intake.list_concerns(request.neighbourhood_id, list(request.statuses),
+                                                    request.category, request.page_size, request.page_token)
+        masked = not sees_contacts()
+        return intake_service_pb2.ListConcernsResponse(
+            concerns=[concern_to_proto(c, with_contact=True, masked=masked) for c in concerns], next_page_token=token)
+
+    @allow(PUBLIC, *ROLES)
+    def ListPublicConcerns(self, request, context):  # noqa: N802
+        def moment(field: str):
+            return getattr(request, field).ToDatetime(tzinfo=timezone.utc) if request.HasField(field) else None
+
+        shown = self.public.list(
+            concern_ids=list(request.concern_ids), category=request.category, received_from=moment("received_from"),
+            received_to=moment("received_to"), states=list(request.states), neighbourhood_id=request.neighbourhood_id,
+            limit=request.limit)
+        return intake_service_pb2.ListPublicConcernsResponse(concerns=[public_to_proto(c) for c in shown])
+
+    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
+    def ListTriageRules(self, request, context):  # noqa: N802
+        return intake_service_pb2.ListTriageRulesResponse(
+            rules=[triage_api.rule_to_proto(r) for r in self.triage.rules_for(request.scope_id)])
+
+    @allow("party_secretary", *ADMINS)
+    def SetTriageRule(self, request, context):  # noqa: N802
+        return triage_api.rule_to_proto(self.triage.set_rule(triage_api.rule_from_proto(request.rule)))
+
+    @allow("party_secretary", *ADMINS)
+    def DeleteTriageRule(self, request, context):  # noqa: N802
+        self.triage.delete_rule(request.rule_id)
+        return intake_service_pb2.DeleteTriageRuleResponse()
+
+    @allow(PUBLIC, *ROLES)  # Open311's service list is public
     def ListCategories(self, request, context):  # noqa: N802
         return intake_service_pb2.ListCategoriesResponse(categories=[
             intake_service_pb2.Category(code=code, name_zh=zh, name_en=en) for code, zh, en in self.intake.categories()
@@ -95,9 +149,10 @@ def _session(session: TalkSession) -> intake_service_pb2.TalkSession:
     )
 
 
-def registration(intake: Intake, visits: Visits | None = None, talks: Talks | None = None) -> Registration:
+def registration(intake: Intake, visits: Visits | None = None, talks: Talks | None = None,
+                 triage: Triage | None = None, public: PublicView | None = None) -> Registration:
     return Registration(
         service_name="lianyi.intake.v1.IntakeService",
-        servicer=IntakeServicer(intake, visits, talks),
+        servicer=IntakeServicer(intake, visits, talks, triage, public),
         add=intake_service_pb2_grpc.add_IntakeServiceServicer_to_server,
     )

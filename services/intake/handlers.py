@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from servicekit import auth, envelope, logs
+from servicekit import auth, envelope, logs, paging
 from servicekit.audit import AuditLog
 from servicekit.caching import TtlCache
 from servicekit.clock import Clock
@@ -14,10 +14,14 @@ from servicekit.errors import InvalidArgument, NotFound
 from servicekit.ids import new_id
 from servicekit.outbox import Outbox
 from lianyi.intake.v1.events_pb2 import ConcernReceived
-from services.intake import domain, storage
+from services.intake import domain, similarity, storage
 from services.intake.directory import storage as directory
 from services.intake.directory.domain import places_of
 from services.intake.messages import concern_to_proto
+from services.intake.timeline import domain as timeline_rules
+from services.intake.timeline import storage as timeline
+from services.intake.triage import domain as triage_rules
+from services.intake.triage import storage as routing_table
 
 
 # Categories and where a neighbourhood sits change rarely (an administrator's edit); re-reading
@@ -64,14 +68,44 @@ class Intake:
     def _place(self, conn, entity_id: str):
         return self._cache.get(("entity", entity_id), lambda: directory.get(conn, entity_id)) if entity_id else None
 
+    def place(self, conn, entity_id: str):
+        """A directory entity, as cached for a moment (places rarely change)."""
+        return self._place(conn, entity_id)
+
+    def _routing_table(self, conn, place_path: tuple[str, ...]) -> list[triage_rules.Rule]:
+        return self._cache.get(("rules", place_path), lambda: routing_table.rules_at(
+            conn, [triage_rules.EVERYWHERE, *place_path]))
+
+    def forget_rules(self) -> None:
+        self._cache = TtlCache(self.clock, CACHE_TTL)
+
     def submit_concern(self, cmd: domain.SubmitConcern) -> domain.Concern:
         cmd = self._as_caller(cmd)
         with self.db.write() as tx:
             concern, neighbourhood = self.received(tx.conn, cmd)
             if cmd.idempotency_key and not self._claim(tx.conn, cmd, concern):
-                return self._replayed(tx.conn, cmd)
-            self.store(tx, concern, neighbourhood, cmd.correlation_id)
-        return concern
+                concern = self._replayed(tx.conn, cmd)
+            else:
+                self.store(tx, concern, neighbourhood, cmd.correlation_id)
+        return self.with_suggestions(concern)
+
+    def with_suggestions(self, concern: domain.Concern) -> domain.Concern:
+        """The concern with its timeline and recent ones that look like the same matter, for
+        those who triage and merge (a resident is not shown other households' concerns)."""
+        principal = auth.current.get()
+        with self.db.read() as conn:
+            concern = self.followed(conn, concern)
+            if principal is not None and principal.role == "resident":
+                return concern
+            return replace(concern, possible_duplicates=tuple(self.similar_to(conn, concern)))
+
+    def similar_to(self, conn, concern: domain.Concern) -> list[domain.SimilarConcern]:
+        candidates = storage.recent_in_category(conn, concern.neighbourhood_id, concern.category,
+                                                concern.received_at - similarity.WINDOW, similarity.CANDIDATES,
+                                                exclude=concern.concern_id)
+        found = dict(similarity.most_similar(concern.description, [(c[0], c[1]) for c in candidates]))
+        return [domain.SimilarConcern(c[0], found[c[0]], c[2], c[3])
+                for c in sorted(candidates, key=lambda c: -found.get(c[0], 0)) if c[0] in found]
 
     def take_online_messages(self, source: str, messages: list[OnlineMessage]) -> list[OnlineOutcome]:
         """Concerns from a batch of chat-group messages, each taken once by its source message id.
@@ -117,23 +151,40 @@ class Intake:
             received_at=self.clock.now(),
             category_is_open=self._open_categories(conn).__contains__,
         )
+        rule = triage_rules.applicable(self._routing_table(conn, neighbourhood.scope_path), neighbourhood.scope_path,
+                                       concern.category, concern.urgency)
+        if rule is not None and rule.route != triage_rules.MANUAL:
+            concern = replace(concern, status=timeline_rules.TRIAGED, triage=domain.Triage(
+                rule.route, rule.note, rule.rule_id, concern.received_at))
         return concern, neighbourhood
 
     def store(self, tx, concern: domain.Concern, neighbourhood, correlation_id: str) -> None:
         """The concern, its ConcernReceived event and its audit entry, in the caller's transaction."""
         storage.add_concern(tx.conn, concern)
-        # Events leave out contact details: no consumer needs a resident's phone number.
-        event = ConcernReceived(concern=concern_to_proto(concern, with_contact=False))
+        steps = [(concern.concern_id, timeline_rules.TimelineEntry(
+            timeline_rules.RECEIVED, concern.received_at, "", "intake"))]
+        if concern.triage:
+            steps.append((concern.concern_id, timeline_rules.TimelineEntry(
+                timeline_rules.TRIAGED, concern.received_at,
+                triage_rules.timeline_note(concern.triage.route, concern.triage.note), "intake")))
+        timeline.add_many(tx.conn, steps)
+        # A rule's triage travels inside ConcernReceived: one event does for both.
+        self.publish(tx, ConcernReceived(concern=concern_to_proto(concern, with_contact=False)), neighbourhood,
+                     concern.received_at, correlation_id)
+        self.audit.record(tx, "concern.submitted", "concern", concern.concern_id,
+                          f"{concern.category} via {concern.channel}")
+
+    def publish(self, tx, event, neighbourhood, occurred_at, correlation_id: str = "") -> None:
+        """An event about something in a neighbourhood, in the caller's transaction. Events leave
+        out contact details: no consumer needs a resident's phone number."""
         places = places_of(neighbourhood)
         self.outbox.add(tx, envelope.seal(
             event,
             producer="intake",
-            place=envelope.Place(concern.neighbourhood_id, places["community"], places["township"], places["county"]),
-            occurred_at=concern.received_at,
-            correlation_id=correlation_id,
+            place=envelope.Place(neighbourhood.entity_id, places["community"], places["township"], places["county"]),
+            occurred_at=occurred_at,
+            correlation_id=correlation_id or logs.correlation_id.get(),
         ))
-        self.audit.record(tx, "concern.submitted", "concern", concern.concern_id,
-                          f"{concern.category} via {concern.channel}")
 
     def get_concern(self, concern_id: str) -> domain.Concern:
         if not concern_id:
@@ -143,11 +194,36 @@ class Intake:
         with self.db.read() as conn:
             concern = storage.get_concern(conn, concern_id)
             neighbourhood = self._place(conn, concern.neighbourhood_id) if concern else None
-        principal = auth.current.get()
-        if (concern is None or not auth.in_scope(neighbourhood.scope_path if neighbourhood else ())
-                or (principal and principal.role == "resident" and concern.household_id != principal.entity_id)):
-            raise NotFound(f"no concern {concern_id}")
-        return concern
+            principal = auth.current.get()
+            if (concern is None or not auth.in_scope(neighbourhood.scope_path if neighbourhood else ())
+                    or (principal and principal.role == "resident" and concern.household_id != principal.entity_id)):
+                raise NotFound(f"no concern {concern_id}")
+            return self.followed(conn, concern)
+
+    def followed(self, conn, concern: domain.Concern) -> domain.Concern:
+        """The concern with its timeline; a merged one follows its survivor's status."""
+        own = timeline.entries(conn, concern.concern_id)
+        survivor = storage.get_concern(conn, concern.merged_into) if concern.merged_into else None
+        if survivor is None:
+            return replace(concern, timeline=tuple(own))
+        merged_at = next((e.at for e in reversed(own) if e.status == timeline_rules.MERGED), concern.updated_at)
+        steps = timeline_rules.followed(own, timeline.entries(conn, survivor.concern_id), merged_at)
+        return replace(concern, status=survivor.status, timeline=tuple(steps))
+
+    def list_concerns(self, neighbourhood_id: str, statuses: list[str], category: str, page_size: int,
+                      page_token: str) -> tuple[list[domain.Concern], str]:
+        """A neighbourhood's concerns, newest first; by status, the triage queue is "received"."""
+        unknown = sorted(set(statuses) - set(timeline_rules.STATUSES))
+        if unknown:
+            raise InvalidArgument(f"status must be among {', '.join(timeline_rules.STATUSES)}")
+        limit, before = paging.page_size(page_size), paging.decode_key_token(page_token)
+        with self.db.read() as conn:
+            neighbourhood = self._place(conn, neighbourhood_id) if neighbourhood_id else None
+            if neighbourhood is None or neighbourhood.kind != "neighbourhood" or \
+                    not auth.in_scope(neighbourhood.scope_path):
+                raise NotFound(f"no neighbourhood {neighbourhood_id}")
+            found = storage.list_concerns(conn, neighbourhood_id, statuses, category, before, limit + 1)
+        return paging.one_page(found, limit, lambda concern: paging.encode_key_token(concern.concern_id))
 
     def categories(self) -> list[tuple[str, str, str]]:
         with self.db.read() as conn:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore
 from servicekit.ids import looks_like_id
-from services.intake.domain import Concern, Location, ReporterContact
+from services.intake.domain import Concern, Location, ReporterContact, Triage
 
 metadata = sa.MetaData()
 
@@ -30,6 +30,14 @@ concerns = sa.Table(
     sa.Column("longitude", sa.Float, nullable=True),
     sa.Column("photo_urls", sa.Text, nullable=False, server_default="[]"),
     sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("route", sa.String(20), nullable=True),
+    sa.Column("triage_note", sa.Text, nullable=True),
+    sa.Column("triage_rule_id", sa.String(36), nullable=True),
+    sa.Column("triaged_at", UtcDateTime, nullable=True),
+    sa.Column("merged_into", sa.String(36), nullable=True, index=True),
+    sa.Column("updated_at", UtcDateTime, nullable=True),
+    sa.Index("ix_concerns_similar", "neighbourhood_id", "category", "received_at"),
+    sa.Index("ix_concerns_received_at", "received_at"),
 )
 
 # The county's concern categories: data with defaults seeded by the first migration.
@@ -59,7 +67,14 @@ def open_categories(conn: sa.Connection) -> frozenset[str]:
 
 def add_concern(conn: sa.Connection, concern: Concern) -> None:
     reporter = concern.reporter
+    triage = concern.triage
     conn.execute(_INSERT_CONCERN, {
+        "route": triage.route if triage else None,
+        "triage_note": triage.note if triage else None,
+        "triage_rule_id": triage.rule_id if triage else None,
+        "triaged_at": triage.triaged_at if triage else None,
+        "merged_into": None,
+        "updated_at": concern.updated_at or concern.received_at,
         "concern_id": concern.concern_id,
         "neighbourhood_id": concern.neighbourhood_id,
         "household_id": concern.household_id,
@@ -83,8 +98,10 @@ def get_concern(conn: sa.Connection, concern_id: str) -> Concern | None:
     if not looks_like_id(concern_id):
         return None
     row = conn.execute(sa.select(concerns).where(concerns.c.concern_id == concern_id)).first()
-    if row is None:
-        return None
+    return None if row is None else concern_of(row)
+
+
+def concern_of(row) -> Concern:
     reporter = (
         ReporterContact(row.reporter_name or "", row.reporter_phone or "")
         if row.reporter_name or row.reporter_phone else None
@@ -104,7 +121,95 @@ def get_concern(conn: sa.Connection, concern_id: str) -> Concern | None:
                   if row.address or row.latitude is not None else None),
         photo_urls=tuple(json.loads(row.photo_urls)),
         anonymous=row.anonymous,
+        triage=(Triage(row.route, row.triage_note or "", row.triage_rule_id or "", row.triaged_at)
+                if row.route else None),
+        merged_into=row.merged_into or "",
+        updated_at=row.updated_at or row.received_at,
     )
+
+
+def get_concerns(conn: sa.Connection, concern_ids: list[str]) -> dict[str, Concern]:
+    ids = [concern_id for concern_id in concern_ids if looks_like_id(concern_id)]
+    if not ids:
+        return {}
+    rows = conn.execute(sa.select(concerns).where(concerns.c.concern_id.in_(ids))).all()
+    return {row.concern_id: concern_of(row) for row in rows}
+
+
+def set_triage(conn: sa.Connection, concern_id: str, triage: Triage, status: str) -> bool:
+    """Record a person's triage of a concern still waiting for it; False if it no longer is
+    (triaged or merged meanwhile: the check and the change are one statement)."""
+    result = conn.execute(concerns.update().where(
+        concerns.c.concern_id == concern_id, concerns.c.route.is_(None), concerns.c.merged_into.is_(None),
+    ).values(route=triage.route, triage_note=triage.note, triage_rule_id=triage.rule_id or None,
+             triaged_at=triage.triaged_at, status=status, updated_at=triage.triaged_at))
+    return result.rowcount == 1
+
+
+def set_status(conn: sa.Connection, concern_id: str, status: str, at) -> None:
+    conn.execute(concerns.update().where(concerns.c.concern_id == concern_id).values(status=status, updated_at=at))
+
+
+def merge_into(conn: sa.Connection, survivor_id: str, concern_ids: list[str], at) -> None:
+    """Point the concerns, and any earlier merged into them, at the survivor."""
+    conn.execute(concerns.update().where(
+        sa.or_(concerns.c.concern_id.in_(concern_ids), concerns.c.merged_into.in_(concern_ids))
+    ).values(merged_into=survivor_id, status="merged", updated_at=at))
+
+
+def recent_in_category(conn: sa.Connection, neighbourhood_id: str, category: str, since, limit: int,
+                       exclude: str = "") -> list[tuple[str, str, str, object]]:
+    """(id, description, status, received_at) of the neighbourhood's latest concerns of a
+    category, not merged away, newest first."""
+    rows = conn.execute(
+        sa.select(concerns.c.concern_id, concerns.c.description, concerns.c.status, concerns.c.received_at)
+        .where(concerns.c.neighbourhood_id == neighbourhood_id, concerns.c.category == category,
+               concerns.c.received_at >= since, concerns.c.merged_into.is_(None),
+               concerns.c.concern_id != exclude)
+        .order_by(concerns.c.received_at.desc()).limit(limit)).all()
+    return [tuple(row) for row in rows]
+
+
+def list_concerns(conn: sa.Connection, neighbourhood_id: str, statuses: list[str], category: str,
+                  before_id: str, limit: int) -> list[Concern]:
+    """A neighbourhood's concerns, newest first (ids are time-ordered), before a key."""
+    query = sa.select(concerns).where(concerns.c.neighbourhood_id == neighbourhood_id)
+    if statuses:
+        query = query.where(concerns.c.status.in_(statuses))
+    if category:
+        query = query.where(concerns.c.category == category)
+    if before_id:
+        query = query.where(concerns.c.concern_id < before_id)
+    rows = conn.execute(query.order_by(concerns.c.concern_id.desc()).limit(limit)).all()
+    return [concern_of(row) for row in rows]
+
+
+def merged_among(conn: sa.Connection, concern_ids: list[str]) -> list[Concern]:
+    ids = [concern_id for concern_id in concern_ids if looks_like_id(concern_id)]
+    rows = conn.execute(sa.select(concerns).where(concerns.c.concern_id.in_(ids),
+                                                  concerns.c.merged_into.is_not(None))).all() if ids else []
+    return [concern_of(row) for row in rows]
+
+
+def public_concerns(conn: sa.Connection, *, concern_ids: list[str], category: str, received_from, received_to,
+                    statuses: list[str] | None, neighbourhood_id: str, limit: int) -> list[Concern]:
+    """Concerns matching the public filters, newest first; merged ones are left out (their
+    survivor stands for them)."""
+    query = sa.select(concerns).where(concerns.c.merged_into.is_(None))
+    if concern_ids:
+        query = query.where(concerns.c.concern_id.in_([i for i in concern_ids if looks_like_id(i)]))
+    if category:
+        query = query.where(concerns.c.category == category)
+    if received_from is not None:
+        query = query.where(concerns.c.received_at >= received_from)
+    if received_to is not None:
+        query = query.where(concerns.c.received_at <= received_to)
+    if statuses is not None:
+        query = query.where(concerns.c.status.in_(statuses))
+    if neighbourhood_id:
+        query = query.where(concerns.c.neighbourhood_id == neighbourhood_id)
+    rows = conn.execute(query.order_by(concerns.c.received_at.desc()).limit(limit)).all()
+    return [concern_of(row) for row in rows]
 
 
 # A caller's Idempotency-Key and the concern its first use created.

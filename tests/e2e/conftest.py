@@ -90,6 +90,16 @@ def neighbourhood(gateway, credentials, sign_in, platform) -> str:
     return neighbourhood_id
 
 
+@pytest.fixture
+def pooling_neighbourhood(neighbourhood, gateway, sign_in) -> str:
+    """A new neighbourhood whose routing table sends every concern to the deliberation pool on
+    arrival (a rule for any category, set by its community's administrator)."""
+    response = requests.put(f"{gateway}/api/v1/triage-rules", headers=sign_in("nanmen.admin"), timeout=10,
+                            json={"scope_id": neighbourhood, "category": "*", "route": "deliberation"})
+    assert response.status_code == 200, response.text
+    return neighbourhood
+
+
 @pytest.fixture(scope="session")
 def grpc_channel(system):
     channels = {}

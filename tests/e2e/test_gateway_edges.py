@@ -56,8 +56,9 @@ def _post(gateway, body):
      "https://"),
     ("unknown urgency", lambda g, n: _post(g, submission(n, urgency="yesterday")), 422, "urgency"),
 ])
-def test_bad_submission_is_a_clear_problem_and_creates_nothing(gateway, neighbourhood, case, send, status, detail):
-    response = send(gateway, neighbourhood)
+def test_bad_submission_is_a_clear_problem_and_creates_nothing(gateway, pooling_neighbourhood, case, send, status,
+                                                                detail):
+    response = send(gateway, pooling_neighbourhood)
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"] == PROBLEM
     problem = response.json()
@@ -67,9 +68,9 @@ def test_bad_submission_is_a_clear_problem_and_creates_nothing(gateway, neighbou
     assert problem["title"] and problem["correlation_id"]
     # The pool fills asynchronously: once a concern sent afterwards has arrived, anything the bad
     # request had wrongly created would have arrived before it.
-    (sentinel,) = post_concerns(gateway, [submission(neighbourhood, 1)], PLATFORM)
-    wait_for(lambda: sentinel in pool_ids(gateway, neighbourhood, PLATFORM), message="the sentinel pooled")
-    assert pool_ids(gateway, neighbourhood, PLATFORM) == [sentinel]
+    (sentinel,) = post_concerns(gateway, [submission(pooling_neighbourhood, 1)], PLATFORM)
+    wait_for(lambda: sentinel in pool_ids(gateway, pooling_neighbourhood, PLATFORM), message="the sentinel pooled")
+    assert pool_ids(gateway, pooling_neighbourhood, PLATFORM) == [sentinel]
 
 
 def test_schema_errors_name_each_field_without_echoing_values(gateway, neighbourhood):
@@ -104,10 +105,10 @@ def test_wrong_method_is_a_problem_too(gateway):
     assert response.headers["Content-Type"] == PROBLEM
 
 
-def test_pool_pages_follow_their_tokens(gateway, neighbourhood):
-    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(5)], PLATFORM)
-    wait_for(lambda: len(pool_ids(gateway, neighbourhood, PLATFORM)) == 5, message="5 pooled")
-    url = f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/pool"
+def test_pool_pages_follow_their_tokens(gateway, pooling_neighbourhood):
+    ids = post_concerns(gateway, [submission(pooling_neighbourhood, n) for n in range(5)], PLATFORM)
+    wait_for(lambda: len(pool_ids(gateway, pooling_neighbourhood, PLATFORM)) == 5, message="5 pooled")
+    url = f"{gateway}/api/v1/neighbourhoods/{pooling_neighbourhood}/pool"
     pages, token = [], None
     while True:
         params = {"page_size": 2, **({"page_token": token} if token else {})}
@@ -147,7 +148,10 @@ def test_openapi_document_is_valid_and_describes_every_api_route(gateway):
         "/api/v1/auth/token", "/api/v1/audit", "/api/v1/accounts", "/api/v1/api-keys", "/api/v1/api-keys/{key_id}",
         "/api/v1/access-codes", "/api/v1/categories",
         "/api/v1/concerns/online-batches", "/api/v1/visits", "/api/v1/neighbourhoods/{neighbourhood_id}/visit-coverage",
-        "/api/v1/talk-sessions", "/api/v1/neighbourhoods/{neighbourhood_id}/talk-sessions"}
+        "/api/v1/talk-sessions", "/api/v1/neighbourhoods/{neighbourhood_id}/talk-sessions",
+        "/api/v1/concerns/{concern_id}/triage", "/api/v1/concerns/{concern_id}/merge",
+        "/api/v1/concerns/{concern_id}/similar", "/api/v1/neighbourhoods/{neighbourhood_id}/concerns",
+        "/api/v1/triage-rules", "/api/v1/triage-rules/{rule_id}"}
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False
 

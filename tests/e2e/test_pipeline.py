@@ -16,12 +16,12 @@ from tests.e2e.principals import county_admin
 from tests.kafka_helpers import produce, read_topic, wait_for
 
 
-def test_200_concerns_reach_deliberation_dispatch_and_evaluation_exactly_once(gateway, neighbourhood, grpc_channel,
-                                                                               platform, system):
-    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(200)], platform)
+def test_200_concerns_reach_deliberation_dispatch_and_evaluation_exactly_once(gateway, pooling_neighbourhood,
+                                                                               grpc_channel, platform, system):
+    ids = post_concerns(gateway, [submission(pooling_neighbourhood, n) for n in range(200)], platform)
     assert len(set(ids)) == 200
 
-    pooled = wait_for_pool(gateway, neighbourhood, set(ids), platform)
+    pooled = wait_for_pool(gateway, pooling_neighbourhood, set(ids), platform)
     assert sorted(pooled) == sorted(ids), "every concern pooled exactly once"
 
     admin = county_admin(system)
@@ -29,9 +29,9 @@ def test_200_concerns_reach_deliberation_dispatch_and_evaluation_exactly_once(ga
     for concern_id in ids:
         candidate = dispatch.GetHandlingCandidate(dispatch_pb.GetHandlingCandidateRequest(concern_id=concern_id),
                                                   metadata=admin)
-        assert candidate.neighbourhood_id == neighbourhood
+        assert candidate.neighbourhood_id == pooling_neighbourhood
     evaluation = EvaluationServiceStub(grpc_channel("evaluation"))
-    request = evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=neighbourhood)
+    request = evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=pooling_neighbourhood)
     wait_for(lambda: evaluation.GetIntakeFigures(request, metadata=admin).concerns_received == 200,
              message="evaluation counted 200")
     time.sleep(1)  # anything doubled would show up now
@@ -55,7 +55,8 @@ def test_a_posted_concern_can_be_fetched_with_its_contact_by_those_who_handle_it
     assert created.status_code == 201, created.text
     assert created.headers["Location"] == f"/api/v1/concerns/{created.json()['concern_id']}"
     fetched = requests.get(f"{gateway}{created.headers['Location']}", headers=admin, timeout=10).json()
-    assert fetched == created.json()
+    assert created.json().pop("possible_duplicates") == []  # suggested on submission only
+    assert fetched == {k: v for k, v in created.json().items() if k != "possible_duplicates"}
     assert fetched["reporter"] == {"name": "林伯", "phone": "13912345678"}
     assert (fetched["household_id"], fetched["status"], fetched["channel"]) == (
         household["entity_id"], "received", "online")
@@ -64,16 +65,16 @@ def test_a_posted_concern_can_be_fetched_with_its_contact_by_those_who_handle_it
     assert fetched["location"] == {"address": "3号楼楼道", "latitude": 26.08, "longitude": 119.3}
 
 
-def test_consumers_killed_mid_stream_still_apply_every_concern_once(system, gateway, neighbourhood, platform,
+def test_consumers_killed_mid_stream_still_apply_every_concern_once(system, gateway, pooling_neighbourhood, platform,
                                                                   grpc_channel):
-    bodies = [submission(neighbourhood, n) for n in range(200)]
+    bodies = [submission(pooling_neighbourhood, n) for n in range(200)]
     ids: list[str] = []
     poster = threading.Thread(target=lambda: ids.extend(post_concerns(gateway, bodies, platform, workers=4)))
     poster.start()
-    wait_for(lambda: len(pool_ids(gateway, neighbourhood, platform)) >= 20, timeout_s=60,
+    wait_for(lambda: len(pool_ids(gateway, pooling_neighbourhood, platform)) >= 20, timeout_s=60,
              message="the stream under way")
 
-    pooled_before_kill = len(pool_ids(gateway, neighbourhood, platform))
+    pooled_before_kill = len(pool_ids(gateway, pooling_neighbourhood, platform))
     # Deliberation's pool ignores a repeated concern by itself; evaluation's count does not, so
     # only its inbox stands between a redelivery and a doubled figure.
     for victim in ("deliberation", "evaluation"):
@@ -85,22 +86,22 @@ def test_consumers_killed_mid_stream_still_apply_every_concern_once(system, gate
     poster.join(120)
 
     assert len(ids) == 200
-    pooled = wait_for_pool(gateway, neighbourhood, set(ids), platform, timeout_s=90)
+    pooled = wait_for_pool(gateway, pooling_neighbourhood, set(ids), platform, timeout_s=90)
     assert sorted(pooled) == sorted(ids), "nothing lost, nothing doubled across the kill"
     evaluation = EvaluationServiceStub(grpc_channel("evaluation"))
-    request = evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=neighbourhood)
+    request = evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=pooling_neighbourhood)
     wait_for(lambda: evaluation.GetIntakeFigures(request, metadata=county_admin(system)).concerns_received >= 200,
              timeout_s=60, message="evaluation caught up")
     time.sleep(1)
     assert evaluation.GetIntakeFigures(request, metadata=county_admin(system)).concerns_received == 200
 
 
-def test_garbage_on_the_intake_topic_is_dead_lettered_while_good_concerns_flow(system, gateway, neighbourhood,
+def test_garbage_on_the_intake_topic_is_dead_lettered_while_good_concerns_flow(system, gateway, pooling_neighbourhood,
                                                                                platform):
-    garbage = f"not an event {neighbourhood}".encode()
-    produce(system.addresses.broker, topics.INTAKE, [(neighbourhood.encode(), garbage)])
-    ids = post_concerns(gateway, [submission(neighbourhood, n) for n in range(3)], platform)
-    wait_for_pool(gateway, neighbourhood, set(ids), platform)
+    garbage = f"not an event {pooling_neighbourhood}".encode()
+    produce(system.addresses.broker, topics.INTAKE, [(pooling_neighbourhood.encode(), garbage)])
+    ids = post_concerns(gateway, [submission(pooling_neighbourhood, n) for n in range(3)], platform)
+    wait_for_pool(gateway, pooling_neighbourhood, set(ids), platform)
 
     def parked():
         return [r for r in read_topic(system.addresses.broker, topics.dlq(topics.INTAKE))
@@ -131,11 +132,11 @@ def test_the_correlation_id_travels_from_the_request_into_the_event(system, gate
     assert concern_id in sealed.payload.value.decode(errors="ignore")
 
 
-def test_a_retried_submission_with_an_idempotency_key_creates_nothing_new(gateway, neighbourhood, platform):
+def test_a_retried_submission_with_an_idempotency_key_creates_nothing_new(gateway, pooling_neighbourhood, platform):
     import requests
 
-    body = submission(neighbourhood, description="电梯经常停运")
-    headers = {**platform, "Idempotency-Key": f"platform-{neighbourhood}"}
+    body = submission(pooling_neighbourhood, description="电梯经常停运")
+    headers = {**platform, "Idempotency-Key": f"platform-{pooling_neighbourhood}"}
     first = requests.post(f"{gateway}/api/v1/concerns", json=body, headers=headers, timeout=10)
     retry = requests.post(f"{gateway}/api/v1/concerns", json=body, headers=headers, timeout=10)
     assert first.status_code == retry.status_code == 201
@@ -143,16 +144,16 @@ def test_a_retried_submission_with_an_idempotency_key_creates_nothing_new(gatewa
     changed = requests.post(f"{gateway}/api/v1/concerns", json={**body, "description": "别的事"}, headers=headers,
                             timeout=10)
     assert changed.status_code == 422
-    (sentinel,) = post_concerns(gateway, [submission(neighbourhood, 2)], platform)
-    pooled = wait_for_pool(gateway, neighbourhood, {sentinel}, platform)
+    (sentinel,) = post_concerns(gateway, [submission(pooling_neighbourhood, 2)], platform)
+    pooled = wait_for_pool(gateway, pooling_neighbourhood, {sentinel}, platform)
     assert sorted(pooled) == sorted([first.json()["concern_id"], sentinel])
 
 
-def test_a_chat_group_batch_sent_twice_pools_each_message_once(gateway, neighbourhood, platform):
+def test_a_chat_group_batch_sent_twice_pools_each_message_once(gateway, pooling_neighbourhood, platform):
     import requests
 
-    batch = {"source": f"wechat:{neighbourhood}", "messages": [
-        {"source_message_id": f"msg-{n}", "neighbourhood_id": neighbourhood, "text": f"第{n}条: 电动车在楼道充电"}
+    batch = {"source": f"wechat:{pooling_neighbourhood}", "messages": [
+        {"source_message_id": f"msg-{n}", "neighbourhood_id": pooling_neighbourhood, "text": f"第{n}条: 电动车在楼道充电"}
         for n in range(5)]}
     first = requests.post(f"{gateway}/api/v1/concerns/online-batches", json=batch, headers=platform, timeout=30)
     again = requests.post(f"{gateway}/api/v1/concerns/online-batches", json=batch, headers=platform, timeout=30)
@@ -160,6 +161,6 @@ def test_a_chat_group_batch_sent_twice_pools_each_message_once(gateway, neighbou
     assert again.json()["summary"] == {"created": 0, "duplicate": 5, "rejected": 0}
     created = {o["concern_id"] for o in first.json()["outcomes"]}
     assert {o["concern_id"] for o in again.json()["outcomes"]} == created
-    (sentinel,) = post_concerns(gateway, [submission(neighbourhood, 9)], platform)
-    pooled = wait_for_pool(gateway, neighbourhood, created | {sentinel}, platform)
+    (sentinel,) = post_concerns(gateway, [submission(pooling_neighbourhood, 9)], platform)
+    pooled = wait_for_pool(gateway, pooling_neighbourhood, created | {sentinel}, platform)
     assert sorted(pooled) == sorted(created | {sentinel})

@@ -10,7 +10,6 @@ import requests
 from lianyi.intake.v1.events_pb2 import TalkSessionReported
 from servicekit import envelope, topics
 from servicekit.errors import UndecodableEvent
-from tests.e2e.conftest import wait_for_pool
 from tests.kafka_helpers import read_topic, wait_for
 
 
@@ -32,7 +31,8 @@ def test_a_talk_session_keeps_its_log_raises_concerns_and_is_reported(system, ga
     session = recorded.json()
     concern_id = session["entries"][0]["concern_id"]
     assert concern_id and session["entries"][1]["concern_id"] is None
-    wait_for_pool(gateway, n1, {concern_id}, platform)
+    raised = requests.get(f"{gateway}/api/v1/concerns/{concern_id}", headers=sign_in("n1.secretary"), timeout=10)
+    assert (raised.json()["channel"], raised.json()["category"]) == ("sit_down_talk", "noise")
 
     def reported():
         for record in read_topic(system.addresses.broker, topics.INTAKE):

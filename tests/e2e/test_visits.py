@@ -1,4 +1,4 @@
-"""Door visits over the wire: a member's visit raises concerns that reach the pool, and coverage
+"""Door visits over the wire: a member's visit raises concerns that wait for triage, and coverage
 counts households visited of all households."""
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from tests.e2e.conftest import wait_for_pool
 
-
-def test_a_visit_raises_concerns_that_reach_the_pool_and_counts_in_coverage(gateway, credentials, sign_in, platform):
+def test_a_visit_raises_concerns_that_wait_for_triage_and_counts_in_coverage(gateway, credentials, sign_in):
     today = datetime.now(timezone.utc).date().isoformat()
     n1 = credentials["neighbourhoods"]["N1"]
     household = credentials["households_of_n1"]["H1-3-4"]
@@ -23,7 +21,12 @@ def test_a_visit_raises_concerns_that_reach_the_pool_and_counts_in_coverage(gate
     body = visit.json()
     assert body["member_id"] == next(a["entity_id"] for a in credentials["accounts"] if a["username"] == "n1.leader")
     (concern_id,) = body["concern_ids"]
-    wait_for_pool(gateway, n1, {concern_id}, platform)
+    raised = requests.get(f"{gateway}/api/v1/concerns/{concern_id}", headers=sign_in("n1.secretary"), timeout=10)
+    assert (raised.json()["channel"], raised.json()["household_id"], raised.json()["status"]) == (
+        "door_visit", household, "received")
+    queue = requests.get(f"{gateway}/api/v1/neighbourhoods/{n1}/concerns", headers=sign_in("n1.secretary"),
+                         params={"status": "received"}, timeout=10).json()
+    assert concern_id in [c["concern_id"] for c in queue["concerns"]]
 
     after = requests.get(f"{gateway}/api/v1/neighbourhoods/{n1}/visit-coverage", headers=sign_in("n1.secretary"),
                          params={"from": today, "to": today}, timeout=10).json()

@@ -33,6 +33,7 @@ def topic(runtime_settings) -> str:
 def _event(neighbourhood: str, n: int, description: str = "路灯坏了") -> envelope.Envelope:
     concern = Concern(concern_id=f"{neighbourhood}-{n}-{uuid.uuid4().hex[:6]}", neighbourhood_id=neighbourhood,
                       category="safety", description=description)
+    concern.triage.route = "deliberation"
     concern.received_at.FromDatetime(datetime(2026, 11, 2, tzinfo=timezone.utc))
     return envelope.seal(ConcernReceived(concern=concern), producer="intake",
                          place=envelope.Place(neighbourhood), occurred_at=datetime.now(timezone.utc))
@@ -81,7 +82,7 @@ def _unpublished(db) -> int:
 
 
 def _deliberation(db, clock) -> Deliberation:
-    return Deliberation(db, clock, DirectoryReplica(db))
+    return Deliberation(db, clock, DirectoryReplica(db), Outbox("lianyi.deliberation.v1"))
 
 
 def _pool_size(deliberation: Deliberation, neighbourhood: str = "nb-1") -> int:

@@ -38,8 +38,10 @@ def _submit(intake: Intake, neighbourhood="nb-1", **fields) -> object:
         "description": "三楼楼道堆满鞋柜", **fields}))
 
 
-def _event_for(concern) -> envelope.Envelope:
+def _event_for(concern, route: str = "deliberation") -> envelope.Envelope:
+    """The concern's ConcernReceived, as if a triage rule had sent it along `route` on arrival."""
     payload = ConcernReceived(concern=concern_to_proto(concern, with_contact=False))
+    payload.concern.triage.route = route
     return envelope.seal(payload, producer="intake", place=envelope.Place(concern.neighbourhood_id),
                          occurred_at=concern.received_at)
 
@@ -57,7 +59,9 @@ def test_submitting_a_concern_writes_it_and_its_event_together(database_url, mig
     intake = Intake(db, Outbox(TOPIC), clock)
     intake.ids = places(db, clock)
     concern = _submit(intake, reporter=ReporterContact("王阿姨", "13812345678"))
-    assert intake.get_concern(concern.concern_id) == concern
+    fetched = intake.get_concern(concern.concern_id)
+    assert fetched == concern
+    assert [step.status for step in fetched.timeline] == ["received"]
     with db.read() as conn:
         row = conn.execute(sa.select(outbox_table).where(outbox_table.c.topic == TOPIC)).one()
     event = envelope.decode(row.payload)
@@ -92,7 +96,7 @@ def test_an_unknown_concern_is_not_found(database_url, migrated_db, clock):
 
 
 def _deliberation(db, clock) -> Deliberation:
-    return Deliberation(db, clock, DirectoryReplica(db))
+    return Deliberation(db, clock, DirectoryReplica(db), Outbox("lianyi.deliberation.v1"))
 
 
 def test_the_pool_holds_each_concern_once_however_often_it_is_delivered(database_url, migrated_db, clock, intake):
@@ -138,7 +142,7 @@ def _deliver_twice(db, handler, concerns, clock) -> None:
 
 def test_dispatch_keeps_each_concern_once_as_a_handling_candidate(database_url, migrated_db, clock, intake):
     db = migrated_db("dispatch", database_url)
-    dispatch = Dispatch(db, DirectoryReplica(db))
+    dispatch = Dispatch(db, DirectoryReplica(db), clock, Outbox("lianyi.dispatch.v1"))
     concerns = [_submit(intake, household_id=f"h-{n}") for n in range(3)]
     _deliver_twice(dispatch.db, dispatch.on_concern_received, concerns, clock)
     assert dispatch.get_candidate(concerns[1].concern_id).household_id == intake.ids["h-1"]

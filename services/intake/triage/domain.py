@@ -1,0 +1,68 @@
+"""Triage (分解流转) rules: which route a concern takes, and which routing-table rule applies.
+No I/O here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from servicekit.errors import InvalidArgument
+from services.intake.domain import URGENCIES, has_control_characters
+
+DIRECT, DELIBERATION, MANUAL = "direct", "deliberation", "manual"
+ROUTES = (DIRECT, DELIBERATION)  # what a person chooses
+RULE_ROUTES = (DIRECT, DELIBERATION, MANUAL)  # manual: leave it to the party secretary
+# The routing table's whole-deployment level, beneath every more specific place.
+EVERYWHERE = "*"
+# A rule for every category of its place, beneath any rule naming the category.
+ANY_CATEGORY = "*"
+NOTE_MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    scope_id: str
+    category: str
+    urgency: str  # "" for either
+    route: str
+    note: str = ""
+
+
+def check_route(route: str) -> None:
+    if route not in ROUTES:
+        raise InvalidArgument(f"route must be one of {', '.join(ROUTES)}")
+
+
+def check_note(note: str) -> None:
+    if len(note) > NOTE_MAX_CHARS or has_control_characters(note):
+        raise InvalidArgument(f"note must be at most {NOTE_MAX_CHARS} characters of plain text")
+
+
+def check_rule(rule: Rule) -> None:
+    problems = []
+    if rule.route not in RULE_ROUTES:
+        problems.append(f"route must be one of {', '.join(RULE_ROUTES)}")
+    if rule.urgency and rule.urgency not in URGENCIES:
+        problems.append(f"urgency must be one of {', '.join(URGENCIES)}, or empty for either")
+    if len(rule.note) > NOTE_MAX_CHARS or has_control_characters(rule.note):
+        problems.append(f"note must be at most {NOTE_MAX_CHARS} characters of plain text")
+    if problems:
+        raise InvalidArgument("; ".join(problems))
+
+
+def applicable(rules: list[Rule], place_path: tuple[str, ...], category: str, urgency: str) -> Rule | None:
+    """The rule that decides a concern's route, among rules set at its neighbourhood, a place
+    above it, or everywhere: a rule naming the category beats one for any category; then the
+    most specific place wins; then a rule naming the urgency beats one for either. A `manual`
+    winner means no automatic triage, even where a wider rule would have routed it."""
+    depth = {scope_id: index for index, scope_id in enumerate((EVERYWHERE, *place_path))}
+    candidates = [rule for rule in rules if rule.category in (category, ANY_CATEGORY) and rule.scope_id in depth
+                  and rule.urgency in ("", urgency)]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda rule: (rule.category != ANY_CATEGORY, depth[rule.scope_id],
+                                             rule.urgency != ""))
+
+
+def timeline_note(route: str, note: str) -> str:
+    """How a triage reads in the concern's timeline."""
+    return f"{route}: {note}" if note else route

@@ -1,0 +1,155 @@
+"""Triage, merging and the routing table: the party secretary's follow-through on concerns."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lianyi.intake.v1.events_pb2 import ConcernsMerged, ConcernTriaged
+from servicekit import auth
+from servicekit.audit import AuditLog
+from servicekit.clock import Clock
+from servicekit.database import Database
+from servicekit.errors import FailedPrecondition, InvalidArgument, NotFound
+from servicekit.ids import new_id
+from services.intake import domain, storage
+from services.intake.handlers import Intake
+from services.intake.messages import concern_to_proto
+from services.intake.timeline import domain as statuses
+from services.intake.timeline import storage as timeline
+from services.intake.triage import domain as rules
+from services.intake.triage import storage as routing_table
+
+MERGE_MAX = 50
+RULE_ID_MAX_CHARS = 64
+
+
+class Triage:
+    def __init__(self, db: Database, intake: Intake, clock: Clock, audit: AuditLog):
+        self.db, self.intake, self.clock, self.audit = db, intake, clock, audit
+
+    def triage(self, concern_id: str, route: str, note: str) -> domain.Concern:
+        """Send a received concern to direct handling or the deliberation pool (once)."""
+        rules.check_route(route)
+        rules.check_note(note)
+        with self.db.write() as tx:
+            concern, neighbourhood = self._concern_in_scope(tx.conn, concern_id)
+            now = self.clock.now()
+            triage = domain.Triage(route, note.strip(), "", now)
+            if not storage.set_triage(tx.conn, concern.concern_id, triage, statuses.TRIAGED):
+                raise FailedPrecondition(_why_not_triageable(concern))
+            timeline.add(tx.conn, concern.concern_id, statuses.TimelineEntry(
+                statuses.TRIAGED, now, rules.timeline_note(route, triage.note), "intake"))
+            concern = replace(concern, triage=triage, status=statuses.TRIAGED, updated_at=now)
+            self.intake.publish(tx, ConcernTriaged(concern=concern_to_proto(concern, with_contact=False)),
+                                neighbourhood, now)
+            self.audit.record(tx, "concern.triaged", "concern", concern.concern_id, route)
+        return self.intake.with_suggestions(concern)
+
+    def merge(self, survivor_id: str, concern_ids: list[str], note: str) -> domain.Concern:
+        """Merge concerns about the same matter into a survivor in the same neighbourhood; the
+        merged ones (and any merged into them before) follow it from now on."""
+        rules.check_note(note)
+        ids = list(dict.fromkeys(concern_ids))
+        if not 0 < len(ids) <= MERGE_MAX:
+            raise InvalidArgument(f"concern_ids: name 1-{MERGE_MAX} concerns to merge")
+        if survivor_id in ids:
+            raise InvalidArgument("concern_ids: a concern cannot be merged into itself")
+        with self.db.write() as tx:
+            survivor, neighbourhood = self._concern_in_scope(tx.conn, survivor_id)
+            if survivor.merged_into:
+                raise FailedPrecondition(f"{survivor_id} was itself merged into {survivor.merged_into}; "
+                                         "merge into that one")
+            found = storage.get_concerns(tx.conn, ids)
+            for concern_id in ids:
+                concern = found.get(concern_id)
+                if concern is None or concern.neighbourhood_id != survivor.neighbourhood_id:
+                    raise InvalidArgument(f"concern_ids: no concern {concern_id} in the survivor's neighbourhood")
+                if concern.merged_into:
+                    raise FailedPrecondition(f"{concern_id} is already merged into {concern.merged_into}")
+            now = self.clock.now()
+            storage.merge_into(tx.conn, survivor.concern_id, ids, now)
+            timeline.add_many(tx.conn, [(concern_id, statuses.TimelineEntry(
+                statuses.MERGED, now, f"into {survivor.concern_id}" + (f": {note.strip()}" if note.strip() else ""),
+                "intake")) for concern_id in ids])
+            self.intake.publish(tx, ConcernsMerged(survivor_id=survivor.concern_id,
+                                                   neighbourhood_id=survivor.neighbourhood_id, merged_ids=ids,
+                                                   note=note.strip()), neighbourhood, now)
+            self.audit.record(tx, "concerns.merged", "concern", survivor.concern_id, f"{len(ids)} merged into it")
+            return self.intake.followed(tx.conn, survivor)
+
+    def similar(self, concern_id: str) -> list[domain.SimilarConcern]:
+        with self.db.read() as conn:
+            concern, _ = self._concern_in_scope(conn, concern_id)
+            return self.intake.similar_to(conn, concern)
+
+    def rules_for(self, scope_id: str) -> list[rules.Rule]:
+        """The rules that apply at a place: set there, above it, or everywhere."""
+        with self.db.read() as conn:
+            path = self._place_path(conn, scope_id)
+            return routing_table.rules_at(conn, [rules.EVERYWHERE, *path])
+
+    def set_rule(self, rule: rules.Rule) -> rules.Rule:
+        """Add a rule, or replace the one for the same place, category and urgency."""
+        rules.check_rule(rule)
+        with self.db.write() as tx:
+            self._may_set_rules_at(tx.conn, rule.scope_id)
+            if rule.category != rules.ANY_CATEGORY and rule.category not in storage.open_categories(tx.conn):
+                raise InvalidArgument(f"category {rule.category!r} is not one of the county's open categories, "
+                                      f"nor {rules.ANY_CATEGORY} for any")
+            existing = routing_table.find(tx.conn, rule.scope_id, rule.category, rule.urgency)
+            rule = replace(rule, rule_id=existing.rule_id if existing else new_id(), note=rule.note.strip())
+            routing_table.put(tx.conn, rule, self.clock.now())
+            self.audit.record(tx, "triage_rule.set", "triage_rule", rule.rule_id,
+                              f"{rule.category}/{rule.urgency or 'any'} -> {rule.route} at {rule.scope_id}")
+        self.intake.forget_rules()
+        return rule
+
+    def delete_rule(self, rule_id: str) -> None:
+        if not rule_id or len(rule_id) > RULE_ID_MAX_CHARS:
+            raise InvalidArgument("rule_id is required")
+        with self.db.write() as tx:
+            rule = routing_table.get(tx.conn, rule_id)
+            if rule is None or not self._sees_rules_at(tx.conn, rule.scope_id):
+                raise NotFound(f"no triage rule {rule_id}")
+            self._may_set_rules_at(tx.conn, rule.scope_id)
+            routing_table.delete(tx.conn, rule_id)
+            self.audit.record(tx, "triage_rule.deleted", "triage_rule", rule_id, rule.category)
+        self.intake.forget_rules()
+
+    def _concern_in_scope(self, conn, concern_id: str):
+        concern = storage.get_concern(conn, concern_id) if concern_id else None
+        neighbourhood = self.intake.place(conn, concern.neighbourhood_id) if concern else None
+        if concern is None or neighbourhood is None or not auth.in_scope(neighbourhood.scope_path):
+            raise NotFound(f"no concern {concern_id[:64]}")
+        return concern, neighbourhood
+
+    def _place_path(self, conn, scope_id: str) -> tuple[str, ...]:
+        if scope_id == rules.EVERYWHERE:
+            return ()
+        place = self.intake.place(conn, scope_id) if scope_id else None
+        if place is None or place.kind not in ("county", "township", "community", "neighbourhood") or \
+                not auth.in_scope(place.scope_path):
+            raise NotFound(f"no county, township, community or neighbourhood {scope_id[:64]!r} in your scope")
+        return place.scope_path
+
+    def _sees_rules_at(self, conn, scope_id: str) -> bool:
+        try:
+            self._place_path(conn, scope_id)
+            return True
+        except NotFound:
+            return False
+
+    def _may_set_rules_at(self, conn, scope_id: str) -> None:
+        """A party secretary sets their neighbourhood's rules; an administrator those of their
+        subtree; the whole deployment's defaults only a county administrator."""
+        principal = auth.current.get()
+        if scope_id == rules.EVERYWHERE:
+            if principal is not None and principal.role != "county_admin":
+                raise InvalidArgument("scope_id: only a county administrator sets rules for everywhere")
+            return
+        self._place_path(conn, scope_id)
+
+
+def _why_not_triageable(concern: domain.Concern) -> str:
+    if concern.merged_into:
+        return f"this concern was merged into {concern.merged_into}; triage that one"
+    return f"this concern was already triaged ({concern.triage.route if concern.triage else concern.status})"

@@ -1,0 +1,108 @@
+"""Triage's routing table, duplicate suggestions, concern statuses and the public view: rules only."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from servicekit.errors import InvalidArgument
+from services.intake.domain import Concern, Location, ReporterContact
+from services.intake.public import redacted, statuses_of
+from services.intake.similarity import bigrams, most_similar, similarity
+from services.intake.timeline.domain import CLOSED, TimelineEntry, current_status, followed
+from services.intake.triage.domain import Rule, applicable, check_rule
+
+PATH = ("county", "township", "community", "nb")
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def rule(scope, category, route, urgency=""):
+    return Rule(f"{scope}/{category}/{urgency}", scope, category, urgency, route)
+
+
+def test_no_rule_leaves_triage_to_the_party_secretary():
+    assert applicable([rule("*", "noise", "direct")], PATH, "safety", "normal") is None
+
+
+def test_the_most_specific_place_wins():
+    rules = [rule("*", "noise", "direct"), rule("community", "noise", "deliberation"), rule("nb", "noise", "manual")]
+    assert applicable(rules, PATH, "noise", "normal").scope_id == "nb"
+    assert applicable(rules[:2], PATH, "noise", "normal").scope_id == "community"
+
+
+def test_a_rule_elsewhere_does_not_apply():
+    assert applicable([rule("other-nb", "noise", "direct")], PATH, "noise", "normal") is None
+
+
+def test_naming_the_category_beats_any_category_even_from_a_wider_place():
+    rules = [rule("*", "urgent_child_care", "direct"), rule("nb", "*", "deliberation")]
+    assert applicable(rules, PATH, "urgent_child_care", "normal").route == "direct"
+    assert applicable(rules, PATH, "noise", "normal").route == "deliberation"
+
+
+def test_at_one_place_a_rule_naming_the_urgency_beats_one_for_either():
+    rules = [rule("nb", "safety", "deliberation"), rule("nb", "safety", "direct", urgency="urgent")]
+    assert applicable(rules, PATH, "safety", "urgent").route == "direct"
+    assert applicable(rules, PATH, "safety", "normal").route == "deliberation"
+
+
+@pytest.mark.parametrize("bad, problem", [
+    (rule("nb", "noise", "later"), "route"),
+    (rule("nb", "noise", "direct", urgency="soon"), "urgency"),
+    (Rule("", "nb", "noise", "", "direct", "x" * 501), "note"),
+])
+def test_a_malformed_rule_is_refused(bad, problem):
+    with pytest.raises(InvalidArgument, match=problem):
+        check_rule(bad)
+
+
+def test_similar_texts_score_high_and_unrelated_ones_low():
+    assert similarity(bigrams("3号楼楼道堆满杂物"), bigrams("3号楼楼道堆满杂物")) == 1.0
+    assert similarity(bigrams("楼道堆满鞋柜"), bigrams("广场舞音响太吵")) == 0.0
+    assert similarity(bigrams(""), bigrams("路灯")) == 0.0
+    found = most_similar("3号楼的楼道堆满了杂物", [("a", "3号楼楼道堆满杂物, 晚上看不见"), ("b", "电动车在门口充电"),
+                                                  ("c", "3号楼楼道堆满了杂物")])
+    assert [concern_id for concern_id, _ in found] == ["c", "a"]
+
+
+def entry(status, minutes, source="intake"):
+    return TimelineEntry(status, T0 + timedelta(minutes=minutes), "", source)
+
+
+def test_the_status_is_the_latest_step_whatever_order_reports_arrived_in():
+    steps = [entry("received", 0), entry("rated", 30, "evaluation"), entry("resolved", 20, "dispatch")]
+    assert current_status(steps) == "rated"
+    assert current_status([]) == "received"
+
+
+def test_a_merged_concern_follows_its_survivor_from_the_merge_on():
+    own = [entry("received", 0), entry("merged", 10)]
+    survivor = [entry("received", -5), entry("in_deliberation", 5), entry("decided", 15)]
+    assert [s.status for s in followed(own, survivor, T0 + timedelta(minutes=10))] == [
+        "received", "merged", "decided"]
+
+
+def test_the_public_states_map_to_statuses():
+    assert statuses_of([]) is None and statuses_of(["open", "closed"]) is None
+    assert set(statuses_of(["closed"])) == CLOSED
+    assert "reopened" in statuses_of(["open"]) and "merged" not in statuses_of(["open"])
+    with pytest.raises(InvalidArgument):
+        statuses_of(["pending"])
+
+
+def concern(**fields):
+    values = dict(concern_id="c", neighbourhood_id="nb", household_id="h", channel="online", category="noise",
+                  description="楼上有噪音", reporter=ReporterContact("王阿姨", "13812345678"), status="received",
+                  received_at=T0, location=Location("3号楼", 26.1, 119.3), photo_urls=("https://p/1.jpg",))
+    values.update(fields)
+    return Concern(**values)
+
+
+def test_the_public_never_sees_who_raised_a_concern():
+    shown = redacted(concern())
+    assert (shown.household_id, shown.reporter) == ("", None)
+    assert shown.description and shown.location and shown.photo_urls
+
+
+def test_an_anonymous_concern_shows_nothing_that_could_say_who_raised_it():
+    shown = redacted(concern(anonymous=True))
+    assert (shown.description, shown.location, shown.photo_urls, shown.household_id) == ("", None, (), "")
+    assert (shown.category, shown.status, shown.neighbourhood_id) == ("noise", "received", "nb")
