@@ -124,6 +124,8 @@ class GatewaySettings(BaseModel):
     rpc_timeout_s: float = Field(gt=0)
     workers: int = Field(ge=1, le=64)
     threads: int = Field(ge=1, le=256)
+    # The one jurisdiction_id /open311/v2 answers to (GeoReport v2 lets a client leave it out).
+    open311_jurisdiction: str = Field("lianyi", min_length=1, max_length=100)
 
     @field_validator("http_addr")
     @classmethod
@@ -140,4 +142,5 @@ def load_gateway_settings() -> GatewaySettings:
         rpc_timeout_s=float(env("LIANYI_GATEWAY_RPC_TIMEOUT_S", "5")),
         workers=int(env("LIANYI_GATEWAY_WORKERS", "2")),
         threads=int(env("LIANYI_GATEWAY_THREADS", "8")),
+        open311_jurisdiction=env("LIANYI_GATEWAY_OPEN311_JURISDICTION", "lianyi"),
     )

@@ -11,7 +11,7 @@ from servicekit import logs, metrics
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.errors import DomainError
 from servicekit.ids import new_id
-from services.gateway import (accounts, audit, auth, concerns, directory, limits, neighbourhoods, openapi, ops,
+from services.gateway import (accounts, audit, auth, concerns, directory, limits, neighbourhoods, open311, openapi, ops,
                              problems, sessions, talks, triage, visits)
 from services.gateway.clients import Upstreams
 
@@ -62,7 +62,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
     limits.install(app)
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
-                      ops.blueprint, triage.blueprint):
+                      ops.blueprint, open311.blueprint, triage.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app
