@@ -85,16 +85,17 @@ class Intake:
             concern, neighbourhood = self.received(tx.conn, cmd)
             if cmd.idempotency_key and not self._claim(tx.conn, cmd, concern):
                 concern = self._replayed(tx.conn, cmd)
-            else:
-                self.store(tx, concern, neighbourhood, cmd.correlation_id)
-        return self.with_suggestions(concern)
+                return self.with_suggestions(concern)
+            concern = self.store(tx, concern, neighbourhood, cmd.correlation_id)
+        return self.with_suggestions(concern, timeline_known=True)
 
-    def with_suggestions(self, concern: domain.Concern) -> domain.Concern:
+    def with_suggestions(self, concern: domain.Concern, timeline_known: bool = False) -> domain.Concern:
         """The concern with its timeline and recent ones that look like the same matter, for
         those who triage and merge (a resident is not shown other households' concerns)."""
         principal = auth.current.get()
         with self.db.read() as conn:
-            concern = self.followed(conn, concern)
+            if not timeline_known:
+                concern = self.followed(conn, concern)
             if principal is not None and principal.role == "resident":
                 return concern
             return replace(concern, possible_duplicates=tuple(self.similar_to(conn, concern)))
@@ -158,8 +159,9 @@ class Intake:
                 rule.route, rule.note, rule.rule_id, concern.received_at))
         return concern, neighbourhood
 
-    def store(self, tx, concern: domain.Concern, neighbourhood, correlation_id: str) -> None:
-        """The concern, its ConcernReceived event and its audit entry, in the caller's transaction."""
+    def store(self, tx, concern: domain.Concern, neighbourhood, correlation_id: str) -> domain.Concern:
+        """The concern, its first timeline steps, its ConcernReceived event and its audit entry,
+        in the caller's transaction; returns the concern with its timeline."""
         storage.add_concern(tx.conn, concern)
         steps = [(concern.concern_id, timeline_rules.TimelineEntry(
             timeline_rules.RECEIVED, concern.received_at, "", "intake"))]
@@ -173,6 +175,7 @@ class Intake:
                      concern.received_at, correlation_id)
         self.audit.record(tx, "concern.submitted", "concern", concern.concern_id,
                           f"{concern.category} via {concern.channel}")
+        return replace(concern, timeline=tuple(step for _, step in steps))
 
     def publish(self, tx, event, neighbourhood, occurred_at, correlation_id: str = "") -> None:
         """An event about something in a neighbourhood, in the caller's transaction. Events leave

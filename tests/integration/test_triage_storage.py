@@ -1,0 +1,120 @@
+"""Triage, merging, timelines and the public view on a real database (SQLite, and PostgreSQL
+where present): what the conditional updates and unique keys guarantee."""
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from lianyi.events.v1.progress_pb2 import ConcernProgressed
+from servicekit import envelope, topics
+from servicekit.consumer import Subscription, apply_once
+from servicekit.errors import FailedPrecondition, InvalidArgument
+from servicekit.messaging_schema import outbox as outbox_table
+from servicekit.outbox import Outbox
+from services.intake.domain import SubmitConcern
+from services.intake.handlers import Intake
+from services.intake.public import PublicView
+from services.intake.timeline.handlers import Timelines
+from services.intake.triage.domain import Rule
+from services.intake.triage.handlers import Triage
+
+
+@pytest.fixture
+def desk(database_url, migrated_db, places, clock):
+    """Intake with triage on `database_url`, and the small directory's ids as `desk.ids`."""
+    db = migrated_db("intake", database_url)
+    intake = Intake(db, Outbox(topics.INTAKE), clock)
+    desk = Triage(db, intake, clock, intake.audit)
+    desk.ids = places(db, clock)
+    return desk
+
+
+def submit(desk, neighbourhood="nb-1", category="blocked_hallway", description="三楼楼道堆满鞋柜", **fields):
+    return desk.intake.submit_concern(SubmitConcern(neighbourhood_id=desk.ids[neighbourhood], channel="online",
+                                                    category=category, description=description, **fields))
+
+
+def events_of(db, event_type: str) -> list:
+    with db.read() as conn:
+        rows = conn.execute(sa.select(outbox_table.c.payload)).scalars().all()
+    return [e for e in map(envelope.decode, rows) if e.event_type == event_type]
+
+
+def test_a_concern_is_triaged_once_with_its_event(desk):
+    concern = submit(desk)
+    triaged = desk.triage(concern.concern_id, "direct", "一户的事")
+    assert (triaged.status, triaged.triage.route) == ("triaged", "direct")
+    assert [s.status for s in triaged.timeline] == ["received", "triaged"]
+    with pytest.raises(FailedPrecondition, match="already triaged"):
+        desk.triage(concern.concern_id, "deliberation", "")
+    (event,) = events_of(desk.db, "lianyi.intake.v1.ConcernTriaged")
+    assert event.neighbourhood_id == desk.ids["nb-1"]
+
+
+def test_a_rule_triages_on_arrival_and_a_new_rule_is_seen_at_once(desk):
+    assert submit(desk, category="noise").status == "received"
+    desk.set_rule(Rule("", desk.ids["community"], "noise", "", "deliberation", "噪音大家议"))
+    arrived = submit(desk, category="noise")
+    assert (arrived.status, arrived.triage.route, arrived.triage.note) == ("triaged", "deliberation", "噪音大家议")
+    assert submit(desk, neighbourhood="nb-1", category="urgent_child_care").triage.rule_id == \
+        "default-urgent_child_care"
+    with pytest.raises(InvalidArgument, match="category"):
+        desk.set_rule(Rule("", desk.ids["nb-1"], "weather", "", "direct"))
+
+
+def test_setting_a_rule_twice_replaces_it(desk):
+    first = desk.set_rule(Rule("", desk.ids["nb-1"], "noise", "urgent", "direct"))
+    second = desk.set_rule(Rule("", desk.ids["nb-1"], "noise", "urgent", "deliberation"))
+    assert first.rule_id == second.rule_id
+    rules = [r for r in desk.rules_for(desk.ids["nb-1"]) if r.scope_id == desk.ids["nb-1"]]
+    assert [(r.category, r.urgency, r.route) for r in rules] == [("noise", "urgent", "deliberation")]
+
+
+def test_merged_concerns_follow_their_survivor_and_merging_again_re_points_them(desk, clock):
+    survivor, merged, later = (submit(desk, description=f"楼道堆满杂物{n}") for n in range(3))
+    desk.merge(later.concern_id, [merged.concern_id], "")
+    clock.advance(minutes=1)
+    desk.merge(survivor.concern_id, [later.concern_id], "同一件事")
+    follower = desk.intake.get_concern(merged.concern_id)
+    assert follower.merged_into == survivor.concern_id, "merged into a merged concern: re-pointed"
+    with pytest.raises(FailedPrecondition, match="merged"):
+        desk.triage(merged.concern_id, "direct", "")
+    with pytest.raises(InvalidArgument, match="neighbourhood"):
+        desk.merge(survivor.concern_id, [submit(desk, neighbourhood="nb-2").concern_id], "")
+    (event, _) = events_of(desk.db, "lianyi.intake.v1.ConcernsMerged")
+    assert event.neighbourhood_id == desk.ids["nb-1"]
+
+
+def test_progress_reports_keep_the_timeline_once_and_in_order(desk, clock):
+    concern, follower = submit(desk), submit(desk, description="楼道里全是鞋柜")
+    desk.merge(concern.concern_id, [follower.concern_id], "")
+    timelines = Timelines(desk.db)
+    subscription = Subscription(topics.DISPATCH, ConcernProgressed, timelines.on_progressed)
+
+    def report(status, minutes):
+        event = envelope.seal(ConcernProgressed(concern_id=concern.concern_id, status=status), producer="dispatch",
+                              place=envelope.Place(desk.ids["nb-1"]),
+                              occurred_at=clock.now() + timedelta(minutes=minutes))
+        return apply_once(desk.db, subscription, event, envelope.open_payload(event, ConcernProgressed),
+                          topics.DISPATCH, clock)
+
+    assert report("resolved", 20) and report("in_handling", 10)
+    assert desk.intake.get_concern(concern.concern_id).status == "resolved", "the latest step, not the last to arrive"
+    steps = [s.status for s in desk.intake.get_concern(concern.concern_id).timeline]
+    assert steps == ["received", "in_handling", "resolved"]
+    assert desk.intake.get_concern(follower.concern_id).status == "resolved", "a merged concern follows"
+
+
+def test_the_public_view_leaves_out_merged_concerns_unless_asked_by_id(desk):
+    kept, merged = submit(desk), submit(desk, anonymous=True)
+    desk.merge(kept.concern_id, [merged.concern_id], "")
+    public = PublicView(desk.db, desk.intake)
+    listed = public.list(concern_ids=[], category="", received_from=None, received_to=None, states=["open"],
+                         neighbourhood_id=desk.ids["nb-1"], limit=10)
+    assert [p.concern.concern_id for p in listed] == [kept.concern_id]
+    (asked,) = public.list(concern_ids=[merged.concern_id], category="", received_from=None, received_to=None,
+                           states=[], neighbourhood_id="", limit=10)
+    assert asked.status_note == f"merged into {kept.concern_id}"
+    assert asked.concern.description == "" and asked.concern.household_id == ""
+    assert public.list(concern_ids=[], category="", received_from=None, received_to=None, states=["closed"],
+                       neighbourhood_id=desk.ids["nb-1"], limit=10) == []
