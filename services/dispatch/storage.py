@@ -61,6 +61,9 @@ def open_direct(conn: sa.Connection, concern_id: str, opened_at: datetime) -> bo
 
 
 def mark_merged(conn: sa.Connection, survivor_id: str, concern_ids: list[str]) -> None:
+    """The concerns, and any merged into them before, now follow the survivor (as intake has it:
+    ConcernsMerged names only the concerns merged this time)."""
     if concern_ids:
-        conn.execute(handling_candidates.update().where(handling_candidates.c.concern_id.in_(concern_ids))
-                     .values(merged_into=survivor_id))
+        conn.execute(handling_candidates.update().where(sa.or_(
+            handling_candidates.c.concern_id.in_(concern_ids), handling_candidates.c.merged_into.in_(concern_ids),
+        )).values(merged_into=survivor_id))

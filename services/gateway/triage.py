@@ -155,6 +155,7 @@ def set_rule():
           content:
             application/json:
               schema: TriageRuleOut
+        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
@@ -177,6 +178,7 @@ def delete_rule(rule_id: str):
         - {name: rule_id, in: path, required: true, schema: {type: string}}
       responses:
         204: {description: Deleted}
+        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()

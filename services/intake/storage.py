@@ -128,11 +128,17 @@ def concern_of(row) -> Concern:
     )
 
 
-def get_concerns(conn: sa.Connection, concern_ids: list[str]) -> dict[str, Concern]:
+def get_concerns(conn: sa.Connection, concern_ids: list[str], *, lock: bool = False) -> dict[str, Concern]:
+    """The concerns by id; with `lock`, their rows are locked until the transaction ends
+    (PostgreSQL; SQLite's write transaction holds the whole database already)."""
     ids = [concern_id for concern_id in concern_ids if looks_like_id(concern_id)]
     if not ids:
         return {}
-    rows = conn.execute(sa.select(concerns).where(concerns.c.concern_id.in_(ids))).all()
+    query = sa.select(concerns).where(concerns.c.concern_id.in_(ids))
+    if lock:
+        # Always in id order, so two transactions locking overlapping sets queue rather than deadlock.
+        query = query.order_by(concerns.c.concern_id).with_for_update()
+    rows = conn.execute(query).all()
     return {row.concern_id: concern_of(row) for row in rows}
 
 

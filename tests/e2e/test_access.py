@@ -87,26 +87,44 @@ def test_a_revoked_api_key_stops_working_and_use_is_recorded(system, gateway, gr
 # secretaries lead other neighbourhoods, so N1 is outside their scope. An online batch answers
 # 200 with an outcome per message, so its column holds the first message's outcome. A visit is
 # recorded without naming the member: members and building leaders visit themselves; anyone
-# else must name the member who visited (so 422 here).
+# else must name the member who visited (so 422 here). Triage and merging each act on concerns
+# raised for the call, so every caller meets a concern still waiting; a rule is deleted right
+# after the county administrator (re)sets it.
 ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "list entities", "create entity",
              "update entity", "import", "create account", "issue key", "revoke key", "read audit",
              "issue access code", "list categories", "online batch", "record visit", "visit coverage",
-             "record talk", "list talks")
+             "record talk", "list talks",
+             "triage concern", "merge concerns", "similar concerns", "list concerns", "list rules", "set rule",
+             "delete rule")
 EXPECTED = {
-    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201, 200, "created", 422, 200, 201, 200),
-    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200),
-    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200),
-    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200),
-    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 201, 200, 201, 200),
-    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, 403, 201, 200, 201, 200),
-    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
-    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
-    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
-    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404, 422, 404),
-    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404, 422, 404),
-    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
-    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403, 200, "created", 403, 200, 403, 403),
-    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+    "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201, 200, "created", 422, 200, 201, 200,
+                        200, 200, 200, 200, 200, 200, 204),
+    "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200,
+                        200, 200, 200, 200, 200, 200, 204),
+    "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200,
+                        200, 200, 200, 200, 200, 200, 204),
+    "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200,
+                        200, 200, 200, 200, 200, 200, 204),
+    "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 201, 200, 201, 200,
+                        403, 403, 200, 200, 200, 403, 403),
+    "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, 403, 201, 200, 201, 200,
+                        403, 403, 200, 200, 200, 403, 403),
+    "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403,
+                        403, 403, 403, 403, 403, 403, 403),
+    "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403,
+                        403, 403, 403, 403, 403, 403, 403),
+    "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403,
+                        403, 403, 403, 403, 403, 403, 403),
+    "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404, 422, 404,
+                        404, 404, 404, 404, 404, 404, 404),
+    "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404, 422, 404,
+                        404, 404, 404, 404, 404, 404, 404),
+    "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403,
+                        403, 403, 403, 403, 403, 403, 403),
+    "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403, 200, "created", 403, 200, 403, 403,
+                        403, 403, 200, 200, 200, 403, 403),
+    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401,
+                        401, 401, 401, 401, 401, 401, 401),
 }
 
 
@@ -144,6 +162,21 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
     def first_outcome(response):
         return response.json()["outcomes"][0]["outcome"] if response.status_code == 200 else response.status_code
 
+    def fresh_concern() -> str:
+        """A concern in N1 waiting for triage (no rule routes non-urgent noise), raised by the platform."""
+        response = requests.post(f"{api}/concerns", headers=platform, timeout=10, json={
+            "neighbourhood_id": n1, "channel": "online", "category": "noise", "description": f"夜间噪音 {who}"})
+        assert response.status_code == 201, response.text
+        return response.json()["concern_id"]
+
+    # Manual is what no rule at all means for urgent noise, so the rule changes no other test's routing.
+    rule = {"scope_id": n1, "category": "noise", "urgency": "urgent", "route": "manual"}
+
+    def county_sets(wanted: dict) -> str:
+        response = requests.put(f"{api}/triage-rules", headers=sign_in("county.admin"), json=wanted, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()["rule_id"]
+
     calls = {
         "submit concern": lambda: call("POST", "/concerns", json={
             "neighbourhood_id": n1, "channel": "online", "category": "noise", "description": "夜间噪音"}),
@@ -177,6 +210,14 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
             "venue_id": n1_people["venue"], "held_on": today, "host_ids": [n1_people["volunteer"]], "attendance": 3,
             "entries": [{"text": "记录"}]}),
         "list talks": lambda: call("GET", f"/neighbourhoods/{n1}/talk-sessions"),
+        "triage concern": lambda: call("POST", f"/concerns/{fresh_concern()}/triage", json={"route": "direct"}),
+        "merge concerns": lambda: call("POST", f"/concerns/{fresh_concern()}/merge",
+                                       json={"concern_ids": [fresh_concern()]}),
+        "similar concerns": lambda: call("GET", f"/concerns/{n1_concern}/similar"),
+        "list concerns": lambda: call("GET", f"/neighbourhoods/{n1}/concerns", params={"status": "received"}),
+        "list rules": lambda: call("GET", "/triage-rules", params={"scope_id": n1}),
+        "set rule": lambda: call("PUT", "/triage-rules", json=rule),
+        "delete rule": lambda: call("DELETE", f"/triage-rules/{county_sets(rule)}"),
     }
     got = {endpoint: calls[endpoint]() for endpoint in ENDPOINTS}
     assert got == dict(zip(ENDPOINTS, EXPECTED[who]))

@@ -256,6 +256,8 @@ BAD_READS = [
     ("GET", "requests.xml", {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, 400,
      "more than 90 days"),
     ("GET", "requests.json", {"status": "pending"}, 400, "status must be"),
+    ("GET", "requests.json", {"end_date": "0001-01-01T00:00:00Z"}, 400, "end_date must fall between"),
+    ("GET", "requests.xml", {"start_date": "9999-12-31T00:00:00Z"}, 400, "start_date must fall between"),
     ("GET", "requests.xml", {"service_code": "weather"}, 404, "service_code 'weather' was not found"),
     ("GET", "services.html", {}, 404, "every resource ends in .json or .xml"),
     ("GET", "services.xml", {"jurisdiction_id": "sfgov.org"}, 404, "jurisdiction_id 'sfgov.org' was not found"),

@@ -105,12 +105,41 @@ def test_rules_and_triage_stay_within_role_and_scope(gateway, neighbourhood, sig
     n2 = credentials["neighbourhoods"]["N2"]
     secretary = sign_in("n1.secretary")
     assert _set_rule(gateway, secretary, scope_id=n2, category="noise", route="direct").status_code == 404
-    assert _set_rule(gateway, secretary, scope_id="*", category="noise", route="direct").status_code == 422
+    assert _set_rule(gateway, secretary, scope_id="*", category="noise", route="direct").status_code == 403
     assert _set_rule(gateway, sign_in("n1.member"), scope_id=credentials["neighbourhoods"]["N1"], category="noise",
                      route="direct").status_code == 403
     (elsewhere,) = post_concerns(gateway, [submission(neighbourhood)], platform)
     assert _triage(gateway, elsewhere, secretary, "direct").status_code == 404, "outside n1.secretary's scope"
     assert _triage(gateway, elsewhere, sign_in("n1.member"), "direct").status_code == 403
+
+
+def test_rules_shown_above_ones_scope_cannot_be_changed_or_deleted(gateway, credentials, sign_in):
+    """N1's table shows the county-wide rules and its community's; its party secretary (and for
+    the county-wide ones, a community administrator) may read them but not change them."""
+    n1, api = credentials["neighbourhoods"]["N1"], f"{gateway}/api/v1/triage-rules"
+    secretary, community_admin = sign_in("n1.secretary"), sign_in("nanmen.admin")
+    community = next(a["scope_id"] for a in credentials["accounts"] if a["username"] == "nanmen.admin")
+    # Harmless to other tests: manual is what no rule at all would mean for urgent noise.
+    above = _set_rule(gateway, community_admin, scope_id=community, category="noise", urgency="urgent",
+                      route="manual")
+    assert above.status_code == 200, above.text
+    try:
+        shown = {r["rule_id"] for r in requests.get(api, headers=secretary, params={"scope_id": n1},
+                                                    timeout=10).json()["rules"]}
+        assert {"default-urgent_child_care", above.json()["rule_id"]} <= shown
+        for who, rule_id in [(secretary, "default-urgent_child_care"), (community_admin, "default-urgent_child_care"),
+                             (secretary, above.json()["rule_id"])]:
+            refused = requests.delete(f"{api}/{rule_id}", headers=who, timeout=10)
+            assert refused.status_code == 403, refused.text
+        assert _set_rule(gateway, secretary, scope_id=community, category="noise", urgency="urgent",
+                         route="direct").status_code == 403
+        assert _set_rule(gateway, community_admin, scope_id="*", category="noise", route="direct").status_code == 403
+        still = {r["rule_id"]: r["route"] for r in requests.get(api, headers=secretary, params={"scope_id": n1},
+                                                                timeout=10).json()["rules"]}
+        assert (still["default-urgent_child_care"], still[above.json()["rule_id"]]) == ("direct", "manual")
+    finally:
+        assert requests.delete(f"{api}/{above.json()['rule_id']}", headers=community_admin,
+                               timeout=10).status_code == 204
 
 
 def test_similar_concerns_are_suggested_and_merged_ones_follow_their_survivor(gateway, pooling_neighbourhood,
@@ -211,6 +240,7 @@ def test_bad_triage_requests_are_clear_problems(gateway, neighbourhood, credenti
         ("PUT", "/triage-rules", {"scope_id": neighbourhood, "category": "weather", "route": "direct"}, 422),
         ("PUT", "/triage-rules", {"scope_id": neighbourhood, "category": "noise", "route": "later"}, 422),
         ("DELETE", "/triage-rules/no-such-rule", None, 404),
+        ("DELETE", f"/triage-rules/{'r' * 65}", None, 404),
     ]
     for method, path, body, status in cases:
         response = requests.request(method, f"{gateway}/api/v1{path}", json=body, headers=admin, timeout=10)

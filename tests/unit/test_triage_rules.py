@@ -106,3 +106,26 @@ def test_an_anonymous_concern_shows_nothing_that_could_say_who_raised_it():
     shown = redacted(concern(anonymous=True))
     assert (shown.description, shown.location, shown.photo_urls, shown.household_id) == ("", None, (), "")
     assert (shown.category, shown.status, shown.neighbourhood_id) == ("noise", "received", "nb")
+
+
+def test_a_downstream_report_outranks_intakes_own_steps_even_from_a_clock_running_behind():
+    # Dispatch opened the concern right after intake triaged it, but dispatch's clock is 2 s behind.
+    steps = [entry("received", 0), entry("triaged", 1), TimelineEntry("in_handling", T0 + timedelta(seconds=58), "",
+                                                                        "dispatch")]
+    assert current_status(steps) == "in_handling"
+    assert current_status([entry("received", 0), entry("triaged", 1)]) == "triaged"
+
+
+def test_dispatch_moves_earlier_merged_candidates_to_the_new_survivor_too(memory_db):
+    from servicekit.ids import new_id
+    from services.dispatch import storage as dispatch
+
+    dispatch.metadata.create_all(memory_db.engine)
+    a, b, c = new_id(), new_id(), new_id()
+    with memory_db.write() as tx:
+        for concern_id in (a, b, c):
+            dispatch.add_candidate(tx.conn, dispatch.HandlingCandidate(concern_id, "nb", "", "noise", T0))
+        dispatch.mark_merged(tx.conn, b, [c])  # c into b
+        dispatch.mark_merged(tx.conn, a, [b])  # then b into a: intake points c at a as well
+    with memory_db.read() as conn:
+        assert [dispatch.get_candidate(conn, i).merged_into for i in (a, b, c)] == [None, a, a]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from services.gateway.open311.formats import Open311Error, parse_w3c_datetime
 
@@ -10,6 +10,11 @@ from services.gateway.open311.formats import Open311Error, parse_w3c_datetime
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 STATES = ("open", "closed")
+# Dates a client may name. Without a bound, 0001-01-01 or 9999-12-31 overflow Python's datetime
+# when the 90-day window is filled in (or protobuf's Timestamp after converting to UTC) and the
+# answer was a 500; no concern predates 1970.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,13 @@ def _moment(text: str | None, name: str, problems: list[str]) -> datetime | None
     if not (text or "").strip():
         return None  # the spec's "optional": empty means not given
     try:
-        return parse_w3c_datetime(text, name)
+        moment = parse_w3c_datetime(text, name).astimezone(timezone.utc)
     except ValueError as exc:
         problems.append(str(exc))
         return None
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        moment = None
+    if moment is None or not EARLIEST <= moment < LATEST:
+        problems.append(f"{name} must fall between {EARLIEST.year} and {LATEST.year - 1}")
+        return None
+    return moment

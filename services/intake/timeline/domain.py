@@ -30,9 +30,12 @@ def is_closed(status: str) -> bool:
 
 def current_status(entries: list[TimelineEntry]) -> str:
     """The status is the latest step's; steps reported at the same instant keep their order of
-    arrival (entries come oldest first)."""
+    arrival (entries come oldest first). A downstream report always outranks intake's own
+    received and triaged steps: it was caused by them, so it cannot precede them, and a service
+    whose clock runs a little behind intake's must not leave a concern in handling "triaged"."""
+    downstream = [entry for entry in entries if entry.status in DOWNSTREAM]
     latest = None
-    for entry in entries:
+    for entry in downstream or entries:
         if entry.status != MERGED and (latest is None or entry.at >= latest.at):
             latest = entry
     return latest.status if latest else RECEIVED

@@ -8,7 +8,7 @@ from servicekit import auth
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock
 from servicekit.database import Database
-from servicekit.errors import FailedPrecondition, InvalidArgument, NotFound
+from servicekit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from servicekit.ids import new_id
 from services.intake import domain, storage
 from services.intake.handlers import Intake
@@ -20,6 +20,7 @@ from services.intake.triage import storage as routing_table
 
 MERGE_MAX = 50
 RULE_ID_MAX_CHARS = 64
+RULE_PLACES = ("county", "township", "community", "neighbourhood")  # where rules may be set
 
 
 class Triage:
@@ -35,7 +36,8 @@ class Triage:
             now = self.clock.now()
             triage = domain.Triage(route, note.strip(), "", now)
             if not storage.set_triage(tx.conn, concern.concern_id, triage, statuses.TRIAGED):
-                raise FailedPrecondition(_why_not_triageable(concern))
+                # Read again: the copy above may predate the triage or merge that got there first.
+                raise FailedPrecondition(_why_not_triageable(storage.get_concern(tx.conn, concern.concern_id)))
             timeline.add(tx.conn, concern.concern_id, statuses.TimelineEntry(
                 statuses.TRIAGED, now, rules.timeline_note(route, triage.note), "intake"))
             concern = replace(concern, triage=triage, status=statuses.TRIAGED, updated_at=now)
@@ -55,14 +57,18 @@ class Triage:
             raise InvalidArgument("concern_ids: a concern cannot be merged into itself")
         with self.db.write() as tx:
             survivor, neighbourhood = self._concern_in_scope(tx.conn, survivor_id)
+            # Lock the survivor and the merged rows, then check them as locked: on PostgreSQL two
+            # merges at once (A into B and B into A) could otherwise both pass their checks and
+            # leave a cycle, or a chain through a survivor merged meanwhile.
+            found = storage.get_concerns(tx.conn, [survivor.concern_id, *ids], lock=True)
+            survivor = found[survivor.concern_id]
             if survivor.merged_into:
                 raise FailedPrecondition(f"{survivor_id} was itself merged into {survivor.merged_into}; "
                                          "merge into that one")
-            found = storage.get_concerns(tx.conn, ids)
             for concern_id in ids:
                 concern = found.get(concern_id)
                 if concern is None or concern.neighbourhood_id != survivor.neighbourhood_id:
-                    raise InvalidArgument(f"concern_ids: no concern {concern_id} in the survivor's neighbourhood")
+                    raise InvalidArgument(f"concern_ids: no concern {concern_id[:64]} in the survivor's neighbourhood")
                 if concern.merged_into:
                     raise FailedPrecondition(f"{concern_id} is already merged into {concern.merged_into}")
             now = self.clock.now()
@@ -104,8 +110,10 @@ class Triage:
         return rule
 
     def delete_rule(self, rule_id: str) -> None:
-        if not rule_id or len(rule_id) > RULE_ID_MAX_CHARS:
+        if not rule_id:
             raise InvalidArgument("rule_id is required")
+        if len(rule_id) > RULE_ID_MAX_CHARS:  # no rule has such an id
+            raise NotFound(f"no triage rule {rule_id[:RULE_ID_MAX_CHARS]}")
         with self.db.write() as tx:
             rule = routing_table.get(tx.conn, rule_id)
             if rule is None or not self._sees_rules_at(tx.conn, rule.scope_id):
@@ -126,27 +134,36 @@ class Triage:
         if scope_id == rules.EVERYWHERE:
             return ()
         place = self.intake.place(conn, scope_id) if scope_id else None
-        if place is None or place.kind not in ("county", "township", "community", "neighbourhood") or \
-                not auth.in_scope(place.scope_path):
+        if place is None or place.kind not in RULE_PLACES or not auth.in_scope(place.scope_path):
             raise NotFound(f"no county, township, community or neighbourhood {scope_id[:64]!r} in your scope")
         return place.scope_path
 
     def _sees_rules_at(self, conn, scope_id: str) -> bool:
-        try:
-            self._place_path(conn, scope_id)
+        """Rules a caller is shown (rules_for lists them): set everywhere, at a place in their
+        scope, or at a place above it on their own path."""
+        if scope_id == rules.EVERYWHERE:
             return True
-        except NotFound:
-            return False
+        place = self.intake.place(conn, scope_id) if scope_id else None
+        principal = auth.current.get()
+        return place is not None and place.kind in RULE_PLACES and (
+            auth.in_scope(place.scope_path) or (principal is not None and place.entity_id in principal.scope))
 
     def _may_set_rules_at(self, conn, scope_id: str) -> None:
         """A party secretary sets their neighbourhood's rules; an administrator those of their
-        subtree; the whole deployment's defaults only a county administrator."""
+        subtree; the whole deployment's defaults only a county administrator. A rule the caller
+        can see but may not change (everywhere, or above their scope) is refused as forbidden;
+        one at a place they cannot see is not found."""
         principal = auth.current.get()
         if scope_id == rules.EVERYWHERE:
             if principal is not None and principal.role != "county_admin":
-                raise InvalidArgument("scope_id: only a county administrator sets rules for everywhere")
+                raise PermissionDenied("only a county administrator sets or removes rules for everywhere (*)")
             return
-        self._place_path(conn, scope_id)
+        try:
+            self._place_path(conn, scope_id)
+        except NotFound:
+            if self._sees_rules_at(conn, scope_id):
+                raise PermissionDenied("rules above your scope are set by the administrators there") from None
+            raise
 
 
 def _why_not_triageable(concern: domain.Concern) -> str:
