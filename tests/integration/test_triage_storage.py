@@ -1,13 +1,15 @@
 """Triage, merging, timelines and the public view on a real database (SQLite, and PostgreSQL
 where present): what the conditional updates and unique keys guarantee."""
+import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from lianyi.events.v1.progress_pb2 import ConcernProgressed
-from servicekit import envelope, topics
+from servicekit import envelope, migrations, topics
 from servicekit.consumer import Subscription, apply_once
+from servicekit.database import Database
 from servicekit.errors import FailedPrecondition, InvalidArgument
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
@@ -118,3 +120,47 @@ def test_the_public_view_leaves_out_merged_concerns_unless_asked_by_id(desk):
     assert asked.concern.description == "" and asked.concern.household_id == ""
     assert public.list(concern_ids=[], category="", received_from=None, received_to=None, states=["closed"],
                        neighbourhood_id=desk.ids["nb-1"], limit=10) == []
+
+
+def test_concerns_from_before_triage_stay_in_deliberation_after_the_migration(database_url, clock):
+    """Before migration 0012 every concern was pooled; afterwards they must not reappear in the
+    triage queue."""
+    db = Database(database_url)
+    migrations.upgrade(db, "intake", "0011")
+    with db.write() as tx:
+        tx.conn.execute(sa.text(
+            "INSERT INTO concerns (concern_id, neighbourhood_id, household_id, channel, category, description, "
+            "status, received_at) VALUES ('01a2b3c4-0000-7000-8000-000000000001', 'nb', '', 'online', 'noise', "
+            "'楼上有噪音', 'received', :at)"), {"at": clock.now().replace(tzinfo=None)})
+    migrations.upgrade(db, "intake")
+    intake = Intake(db, Outbox(topics.INTAKE), clock)
+    old = intake.get_concern("01a2b3c4-0000-7000-8000-000000000001")
+    assert (old.status, old.triage.route) == ("in_deliberation", "deliberation")
+    assert [s.status for s in old.timeline] == ["received", "triaged", "in_deliberation"]
+    db.dispose()
+
+
+def test_two_merges_at_once_in_opposite_directions_leave_one_survivor(desk):
+    """A into B and B into A at the same moment: the row locks let one through; the other sees
+    its survivor merged and is refused, so no cycle can form."""
+    first, second = submit(desk, description="楼道堆满杂物"), submit(desk, description="楼道里堆满了杂物")
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def merge(survivor, merged):
+        start.wait()
+        try:
+            desk.merge(survivor.concern_id, [merged.concern_id], "")
+            outcomes.append("merged")
+        except FailedPrecondition:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=merge, args=pair) for pair in ((first, second), (second, first))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["merged", "refused"]
+    merged_into = {c.concern_id: c.merged_into for c in (desk.intake.get_concern(first.concern_id),
+                                                        desk.intake.get_concern(second.concern_id))}
+    assert sorted(bool(v) for v in merged_into.values()) == [False, True], merged_into

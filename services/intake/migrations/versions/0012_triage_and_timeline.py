@@ -31,7 +31,10 @@ def upgrade() -> None:
         # Open311 lists by time.
         batch.create_index("ix_concerns_similar", ["neighbourhood_id", "category", "received_at"])
         batch.create_index("ix_concerns_received_at", ["received_at"])
-    op.execute("UPDATE concerns SET updated_at = received_at")
+    # Before triage existed every concern went to the deliberation pool: say so, so that old
+    # concerns do not reappear in the triage queue (and get opened in dispatch while pooled).
+    op.execute("UPDATE concerns SET updated_at = received_at, route = 'deliberation', triaged_at = received_at, "
+               "triage_note = 'pooled before triage existed', status = 'in_deliberation'")
     op.create_table(
         "concern_timeline",
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
@@ -43,8 +46,9 @@ def upgrade() -> None:
         # The downstream event it came from: a redelivered event adds nothing.
         sa.Column("event_id", sa.String(36), nullable=True, unique=True),
     )
-    op.execute("INSERT INTO concern_timeline (concern_id, status, at, note, source) "
-               "SELECT concern_id, 'received', received_at, '', 'intake' FROM concerns")
+    for status, source in (("received", "intake"), ("triaged", "intake"), ("in_deliberation", "deliberation")):
+        op.execute(f"INSERT INTO concern_timeline (concern_id, status, at, note, source) "
+                   f"SELECT concern_id, '{status}', received_at, '', '{source}' FROM concerns")
     rules = op.create_table(
         "triage_rules",
         sa.Column("rule_id", sa.String(36), primary_key=True),
