@@ -5,6 +5,7 @@ other text; the Dice coefficient on them is 1 for the same text and near 0 for u
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import timedelta
 
@@ -16,6 +17,9 @@ SUGGESTIONS = 5
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
+# The same recent concerns are candidates for every new one in their neighbourhood and category,
+# so their pairs are worth keeping rather than recomputing on each submission.
+@functools.lru_cache(maxsize=20_000)
 def bigrams(text: str) -> frozenset[str]:
     compact = _NOISE.sub("", text.lower())
     if len(compact) < 2:

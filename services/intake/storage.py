@@ -153,7 +153,19 @@ def set_triage(conn: sa.Connection, concern_id: str, triage: Triage, status: str
 
 
 def set_status(conn: sa.Connection, concern_id: str, status: str, at) -> None:
-    conn.execute(concerns.update().where(concerns.c.concern_id == concern_id).values(status=status, updated_at=at))
+    conn.execute(_SET_STATUS, {"id": concern_id, "status": status, "updated_at": at})
+
+
+def merged_into_of(conn: sa.Connection, concern_id: str) -> str | None:
+    """"" for a concern that stands on its own, its survivor's id for a merged one, None if
+    there is no such concern. (One column: this runs for every downstream report.)"""
+    row = conn.execute(_MERGED_INTO, {"id": concern_id}).first()
+    return None if row is None else row[0] or ""
+
+
+_SET_STATUS = concerns.update().where(concerns.c.concern_id == sa.bindparam("id")).values(
+    status=sa.bindparam("status"), updated_at=sa.bindparam("updated_at"))
+_MERGED_INTO = sa.select(concerns.c.merged_into).where(concerns.c.concern_id == sa.bindparam("id"))
 
 
 def merge_into(conn: sa.Connection, survivor_id: str, concern_ids: list[str], at) -> None:
@@ -167,13 +179,19 @@ def recent_in_category(conn: sa.Connection, neighbourhood_id: str, category: str
                        exclude: str = "") -> list[tuple[str, str, str, object]]:
     """(id, description, status, received_at) of the neighbourhood's latest concerns of a
     category, not merged away, newest first."""
-    rows = conn.execute(
-        sa.select(concerns.c.concern_id, concerns.c.description, concerns.c.status, concerns.c.received_at)
-        .where(concerns.c.neighbourhood_id == neighbourhood_id, concerns.c.category == category,
-               concerns.c.received_at >= since, concerns.c.merged_into.is_(None),
-               concerns.c.concern_id != exclude)
-        .order_by(concerns.c.received_at.desc()).limit(limit)).all()
+    rows = conn.execute(_RECENT_IN_CATEGORY, {"neighbourhood_id": neighbourhood_id, "category": category,
+                                              "since": since, "exclude": exclude, "limit": limit}).all()
     return [tuple(row) for row in rows]
+
+
+# Built once: it runs on every submission.
+_RECENT_IN_CATEGORY = (
+    sa.select(concerns.c.concern_id, concerns.c.description, concerns.c.status, concerns.c.received_at)
+    .where(concerns.c.neighbourhood_id == sa.bindparam("neighbourhood_id"),
+           concerns.c.category == sa.bindparam("category"), concerns.c.received_at >= sa.bindparam("since"),
+           concerns.c.merged_into.is_(None), concerns.c.concern_id != sa.bindparam("exclude"))
+    .order_by(concerns.c.received_at.desc()).limit(sa.bindparam("limit", type_=sa.Integer))
+)
 
 
 def list_concerns(conn: sa.Connection, neighbourhood_id: str, statuses: list[str], category: str,

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore
 from services.intake.storage import metadata
-from services.intake.timeline.domain import TimelineEntry
+from services.intake.timeline.domain import DOWNSTREAM, TimelineEntry
 
 concern_timeline = sa.Table(
     "concern_timeline",
@@ -44,3 +44,17 @@ def entries(conn: sa.Connection, concern_id: str) -> list[TimelineEntry]:
                         .where(concern_timeline.c.concern_id == concern_id)
                         .order_by(concern_timeline.c.at, concern_timeline.c.seq)).all()
     return [TimelineEntry(*row) for row in rows]
+
+
+# The consumer of downstream reports runs these for every event: built once, not per call.
+_DOWNSTREAM_STEPS = (
+    sa.select(concern_timeline.c.status, concern_timeline.c.at, concern_timeline.c.note, concern_timeline.c.source)
+    .where(concern_timeline.c.concern_id == sa.bindparam("concern_id"),
+           concern_timeline.c.status.in_(DOWNSTREAM))
+    .order_by(concern_timeline.c.at, concern_timeline.c.seq)
+)
+
+
+def downstream_entries(conn: sa.Connection, concern_id: str) -> list[TimelineEntry]:
+    """The steps the downstream services reported (they decide the status once there are any)."""
+    return [TimelineEntry(*row) for row in conn.execute(_DOWNSTREAM_STEPS, {"concern_id": concern_id})]
