@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import random
 import signal
 import socket
 import subprocess
@@ -19,10 +20,26 @@ def die_with_parent() -> None:
         pass  # not Linux: orderly shutdown still stops children
 
 
+# Ports for our own listeners come from below the kernel's ephemeral range (32768+ on Linux):
+# a port the kernel handed out (bind to 0) could be taken by an outgoing connection in the
+# moment between choosing it and the child process binding it.
+_LISTEN_PORTS = range(20_000, 32_000)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nobody listens on now, not handed out before by this process."""
+    for port in random.sample(_LISTEN_PORTS, 200):
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free port found in 20000-31999")
 
 
 def wait_for_port(address: str, timeout_s: float, process: subprocess.Popen | None = None) -> None:

@@ -210,7 +210,11 @@ class Intake:
         if survivor is None:
             return replace(concern, timeline=tuple(own))
         merged_at = next((e.at for e in reversed(own) if e.status == timeline_rules.MERGED), concern.updated_at)
-        steps = timeline_rules.followed(own, timeline.entries(conn, survivor.concern_id), merged_at)
+        survivor_steps = timeline.entries(conn, survivor.concern_id)
+        if survivor.household_id != concern.household_id:
+            # The survivor may be another household's matter: its notes are not for this reader.
+            survivor_steps = [replace(step, note="") for step in survivor_steps]
+        steps = timeline_rules.followed(own, survivor_steps, merged_at)
         return replace(concern, status=survivor.status, timeline=tuple(steps))
 
     def list_concerns(self, neighbourhood_id: str, statuses: list[str], category: str, page_size: int,

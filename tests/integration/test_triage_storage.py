@@ -164,3 +164,14 @@ def test_two_merges_at_once_in_opposite_directions_leave_one_survivor(desk):
     merged_into = {c.concern_id: c.merged_into for c in (desk.intake.get_concern(first.concern_id),
                                                         desk.intake.get_concern(second.concern_id))}
     assert sorted(bool(v) for v in merged_into.values()) == [False, True], merged_into
+
+
+def test_a_merged_concern_shows_another_households_survivor_without_its_notes(desk, clock):
+    survivor = submit(desk, household_id=desk.ids["h-0"])
+    follower = submit(desk, household_id=desk.ids["h-1"], description="三楼楼道里堆满了鞋柜")
+    desk.merge(survivor.concern_id, [follower.concern_id], "")
+    clock.advance(minutes=1)
+    desk.triage(survivor.concern_id, "direct", "10号户老人需要帮忙搬运")
+    seen = desk.intake.get_concern(follower.concern_id)
+    assert (seen.status, seen.timeline[-1].status, seen.timeline[-1].note) == ("triaged", "triaged", "")
+    assert desk.intake.get_concern(survivor.concern_id).timeline[-1].note == "direct: 10号户老人需要帮忙搬运"

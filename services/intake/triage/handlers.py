@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import sqlalchemy as sa
+
 from lianyi.intake.v1.events_pb2 import ConcernsMerged, ConcernTriaged
 from servicekit import auth
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock
 from servicekit.database import Database
-from servicekit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from servicekit.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from servicekit.ids import new_id
 from services.intake import domain, storage
 from services.intake.handlers import Intake
@@ -96,6 +98,14 @@ class Triage:
     def set_rule(self, rule: rules.Rule) -> rules.Rule:
         """Add a rule, or replace the one for the same place, category and urgency."""
         rules.check_rule(rule)
+        try:
+            return self._set_rule(rule)
+        except sa.exc.IntegrityError:
+            # The same place, category and urgency set by someone else at this very moment
+            # (PostgreSQL; SQLite writes one at a time).
+            raise Conflict("this rule was being set by someone else at the same moment; try again") from None
+
+    def _set_rule(self, rule: rules.Rule) -> rules.Rule:
         with self.db.write() as tx:
             self._may_set_rules_at(tx.conn, rule.scope_id)
             if rule.category != rules.ANY_CATEGORY and rule.category not in storage.open_categories(tx.conn):
