@@ -58,7 +58,21 @@ def authenticate() -> Principal | None:
     api_key = request.headers.get("X-Api-Key")
     if api_key is not None:
         return _api_key_principal(api_key)
+    form_key = _open311_form_key()
+    if form_key:
+        return _api_key_principal(form_key)
     return None
+
+
+OPEN311_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _open311_form_key() -> str:
+    """GeoReport v2 puts the key in the POSTed form as api_key. Reading it here, before the rate
+    limiter, keeps an integration that follows the spec from being throttled as anonymous."""
+    if request.method != "POST" or not request.path.startswith("/open311/") or request.mimetype not in OPEN311_FORMS:
+        return ""
+    return (request.form.get("api_key") or "").strip()
 
 
 def _api_key_principal(api_key: str) -> Principal:

@@ -55,3 +55,14 @@ def test_anonymous_requests_are_limited_but_probes_and_signed_in_callers_are_not
     assert all(requests.get(f"{strict_gateway}/healthz", timeout=10).status_code == 200 for _ in range(10))
     assert all(requests.get(f"{strict_gateway}/openapi.json", headers=platform, timeout=10).status_code == 200
                for _ in range(10))
+
+
+def test_open311_clients_sending_api_key_in_the_form_are_not_throttled_as_anonymous(strict_gateway, credentials):
+    form = {"api_key": credentials["api_key"]["api_key"], "service_code": "noise", "description": "夜里施工",
+            "address_id": credentials["neighbourhoods"]["N1"]}
+    statuses = [requests.post(f"{strict_gateway}/open311/v2/requests.json", data=form, timeout=10).status_code
+                for _ in range(7)]
+    assert statuses == [200] * 7
+    guesses = [requests.post(f"{strict_gateway}/open311/v2/requests.json", timeout=10,
+                             data={**form, "api_key": f"lk_guess{n}.secret"}).status_code for n in range(6)]
+    assert guesses == [403] * 5 + [429], "a wrong key is anonymous, and counted"

@@ -9,7 +9,6 @@ from flask import Blueprint, Response, current_app, g, request
 from lianyi.directory.v1 import directory_service_pb2 as directory_pb
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from servicekit.config import load_gateway_settings
-from services.gateway.auth import _api_key_principal
 from services.gateway.clients import upstreams
 from services.gateway.open311 import errors
 from services.gateway.open311.catalogue import definition_of, service_of
@@ -104,18 +103,15 @@ def create_request(fmt: str):
 
 
 def _authenticate() -> None:
-    """The spec's api_key form field, or the gateway's own X-Api-Key / Bearer headers."""
-    api_key = (request.form.get("api_key") or "").strip()
-    if api_key:
-        try:
-            g.principal = _api_key_principal(api_key)
-        except grpc.RpcError as exc:
-            if exc.code() not in (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED):
-                raise
-            raise Open311Error(403, "invalid api_key; the service request was not created") from None
-    elif g.get("auth_error") is not None:
-        raise g.auth_error
-    elif g.get("principal") is None:
+    """The caller as the gateway authenticated it (services/gateway/auth.py): the spec's api_key
+    form field, or the gateway's own X-Api-Key / Bearer headers."""
+    error = g.get("auth_error")
+    if isinstance(error, grpc.RpcError) and error.code() in (grpc.StatusCode.UNAUTHENTICATED,
+                                                            grpc.StatusCode.PERMISSION_DENIED):
+        raise Open311Error(403, "invalid api_key; the service request was not created")
+    if error is not None:
+        raise error
+    if g.get("principal") is None:
         raise Open311Error(403, "api_key is required to create a service request")
 
 
