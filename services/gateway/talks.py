@@ -60,7 +60,7 @@ def list_talk_sessions(neighbourhood_id: str):
     """Sit-down talks of a neighbourhood.
     ---
     get:
-      summary: The neighbourhood's talk sessions and their opinion logs, oldest first
+      summary: The neighbourhood's talk sessions and their opinion logs, in the order they were held
       parameters:
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
         - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}

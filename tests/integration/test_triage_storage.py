@@ -175,3 +175,4 @@ def test_a_merged_concern_shows_another_households_survivor_without_its_notes(de
     seen = desk.intake.get_concern(follower.concern_id)
     assert (seen.status, seen.timeline[-1].status, seen.timeline[-1].note) == ("triaged", "triaged", "")
     assert desk.intake.get_concern(survivor.concern_id).timeline[-1].note == "direct: 10号户老人需要帮忙搬运"
+

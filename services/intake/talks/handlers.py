@@ -98,14 +98,15 @@ class Talks:
 
     def list(self, neighbourhood_id: str, page_size: int = 0, page_token: str = ""
              ) -> tuple[list[TalkSession], str]:
-        limit, after = paging.page_size(page_size), paging.decode_token(page_token)
+        limit, after = paging.page_size(page_size), _position(page_token)
         with self.db.read() as conn:
             neighbourhood = directory.get(conn, neighbourhood_id) if neighbourhood_id else None
             if neighbourhood is None or neighbourhood.kind != "neighbourhood" or \
                     not auth.in_scope(neighbourhood.scope_path):
                 raise NotFound(f"no neighbourhood {neighbourhood_id}")
             rows = storage.page(conn, neighbourhood_id, after, limit + 1)
-        rows, token = paging.one_page(rows, limit, lambda row: paging.encode_token(row[0].seq))
+        rows, token = paging.one_page(
+            rows, limit, lambda row: paging.encode_key_token(f"{row[0].held_on.isoformat()}/{row[0].seq}"))
         sessions = [TalkSession(
             s.session_id, s.neighbourhood_id, s.venue_id, s.held_on, tuple(json.loads(s.host_ids)), s.attendance,
             tuple(LogEntry(e.text, e.category, e.household_id, e.concern_id is not None, e.concern_id or "")
@@ -145,3 +146,15 @@ class Talks:
             event, producer="intake", occurred_at=self.clock.now(), correlation_id=logs.correlation_id.get(),
             place=envelope.Place(session.neighbourhood_id, places["community"], places["township"], places["county"]),
         ))
+
+
+def _position(page_token: str) -> tuple[date, int] | None:
+    """The (held_on, seq) a page token points after; None for the first page."""
+    key = paging.decode_key_token(page_token)
+    if not key:
+        return None
+    day, _, seq = key.partition("/")
+    try:
+        return date.fromisoformat(day), int(seq)
+    except ValueError:
+        raise InvalidArgument("page_token is not one this service issued") from None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -20,6 +21,7 @@ talk_sessions = sa.Table(
     sa.Column("attendance", sa.Integer, nullable=False),
     sa.Column("recorded_by", sa.String(100), nullable=False),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Index("ix_talk_sessions_by_day", "neighbourhood_id", "held_on", "seq"),
 )
 
 opinion_log_entries = sa.Table(
@@ -41,12 +43,15 @@ def add_session(conn: sa.Connection, *, entries: list[dict], host_ids: list[str]
             {"session_id": values["session_id"], "position": n, **entry} for n, entry in enumerate(entries, 1)])
 
 
-def page(conn: sa.Connection, neighbourhood_id: str, after_seq: int, limit: int) -> list[tuple]:
-    """Sessions (newest last) with their entries: [(session row, [entry rows])]."""
-    sessions = conn.execute(
-        sa.select(talk_sessions).where(talk_sessions.c.neighbourhood_id == neighbourhood_id,
-                                       talk_sessions.c.seq > after_seq)
-        .order_by(talk_sessions.c.seq).limit(limit)).all()
+def page(conn: sa.Connection, neighbourhood_id: str, after: tuple[date, int] | None, limit: int) -> list[tuple]:
+    """Sessions in the order they were held (recording order within a day), after the position
+    (held_on, seq), with their entries: [(session row, [entry rows])]."""
+    query = sa.select(talk_sessions).where(talk_sessions.c.neighbourhood_id == neighbourhood_id)
+    if after is not None:
+        held_on, seq = after
+        query = query.where(sa.or_(talk_sessions.c.held_on > held_on,
+                                   sa.and_(talk_sessions.c.held_on == held_on, talk_sessions.c.seq > seq)))
+    sessions = conn.execute(query.order_by(talk_sessions.c.held_on, talk_sessions.c.seq).limit(limit)).all()
     if not sessions:
         return []
     entries = conn.execute(
