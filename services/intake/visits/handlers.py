@@ -129,9 +129,9 @@ class Visits:
                     not auth.in_scope(neighbourhood.scope_path):
                 raise NotFound(f"no neighbourhood {neighbourhood_id}")
             households = storage.households_by_building(conn, neighbourhood.scope_path)
-            by_building = storage.coverage_by(conn, storage.visits.c.building_id, neighbourhood_id, start, end)
-            by_member = storage.coverage_by(conn, storage.visits.c.member_id, neighbourhood_id, start, end)
-            visited, visits, raised = storage.totals(conn, neighbourhood_id, start, end)
+            by_building = storage.coverage_by_building(conn, neighbourhood_id, start, end)
+            by_member = storage.coverage_by_member(conn, neighbourhood_id, start, end)
+            visited, visits, raised = storage.totals(conn, neighbourhood.scope_path, start, end)
             names = storage.names(conn, [*households, *by_building, *by_member])
         buildings = [CoverageLine(b, names.get(b, ""), households.get(b, 0), *by_building.get(b, (0, 0, 0)))
                      for b in sorted(set(households) | set(by_building))]

@@ -56,25 +56,48 @@ def households_by_building(conn: sa.Connection, neighbourhood_scope: tuple[str, 
     return {building: count for building, count in rows}
 
 
-def coverage_by(conn: sa.Connection, column, neighbourhood_id: str, start: date, end: date
-                ) -> dict[str, tuple[int, int, int]]:
-    """{building or member id: (households visited, visits, concerns collected)} for the period."""
-    rows = conn.execute(
-        sa.select(column, sa.func.count(sa.distinct(visits.c.household_id)), sa.func.count(),
-                  sa.func.coalesce(sa.func.sum(visits.c.concerns_raised), 0))
-        .where(_in_period(neighbourhood_id, start, end))
-        .group_by(column)
-    ).all()
+# Coverage compares households visited with the households a building has now. A visit stays
+# where it happened (its visits and concerns count there), but a household that has since moved
+# away no longer counts as one of the building's households visited, so no building (and no
+# neighbourhood) shows more than all of its households visited.
+_household = directory_entities.alias("household")
+
+
+def _visited_here(where):
+    return sa.func.count(sa.distinct(sa.case((where, visits.c.household_id))))
+
+
+def _counts(visited):
+    return (visited, sa.func.count(), sa.func.coalesce(sa.func.sum(visits.c.concerns_raised), 0))
+
+
+def _with_households():
+    return visits.outerjoin(_household, _household.c.entity_id == visits.c.household_id)
+
+
+def coverage_by_building(conn: sa.Connection, neighbourhood_id: str, start: date, end: date
+                         ) -> dict[str, tuple[int, int, int]]:
+    """{building id: (its households visited, visits, concerns collected)} for the period."""
+    visited = _visited_here(_household.c.parent_id == visits.c.building_id)
+    rows = conn.execute(sa.select(visits.c.building_id, *_counts(visited)).select_from(_with_households())
+                        .where(_in_period(neighbourhood_id, start, end)).group_by(visits.c.building_id)).all()
     return {key: (visited, count, raised) for key, visited, count, raised in rows}
 
 
-def totals(conn: sa.Connection, neighbourhood_id: str, start: date, end: date) -> tuple[int, int, int]:
-    """(households visited, visits, concerns collected) in the period."""
-    row = conn.execute(
-        sa.select(sa.func.count(sa.distinct(visits.c.household_id)), sa.func.count(),
-                  sa.func.coalesce(sa.func.sum(visits.c.concerns_raised), 0))
-        .where(_in_period(neighbourhood_id, start, end))
-    ).one()
+def coverage_by_member(conn: sa.Connection, neighbourhood_id: str, start: date, end: date
+                       ) -> dict[str, tuple[int, int, int]]:
+    """{member id: (households visited, visits, concerns collected)} for the period."""
+    rows = conn.execute(sa.select(visits.c.member_id, *_counts(sa.func.count(sa.distinct(visits.c.household_id))))
+                        .where(_in_period(neighbourhood_id, start, end)).group_by(visits.c.member_id)).all()
+    return {key: (visited, count, raised) for key, visited, count, raised in rows}
+
+
+def totals(conn: sa.Connection, neighbourhood_scope: tuple[str, ...], start: date, end: date
+           ) -> tuple[int, int, int]:
+    """(households visited that live in the neighbourhood now, visits, concerns collected)."""
+    visited = _visited_here(_household.c.scope_path.startswith(path_of(neighbourhood_scope), autoescape=True))
+    row = conn.execute(sa.select(*_counts(visited)).select_from(_with_households())
+                       .where(_in_period(neighbourhood_scope[-1], start, end))).one()
     return tuple(row)
 
 
