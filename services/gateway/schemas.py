@@ -44,6 +44,8 @@ class ConcernSubmission(_Strict):
     category: str = Field(min_length=1, max_length=50)
     description: str = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
     household_id: str | None = Field(None, min_length=1, max_length=64)
+    building_id: str | None = Field(None, min_length=1, max_length=64,
+                                    description="The building it concerns, when not one household's")
     reporter: ReporterContactIn | None = None
     urgency: Literal[URGENCIES] = "normal"
     location: LocationIn | None = None
@@ -59,6 +61,7 @@ class ReporterContactOut(BaseModel):
 class ConcernOut(BaseModel):
     concern_id: str
     neighbourhood_id: str
+    building_id: str | None = Field(None, description="Named, or the household's")
     household_id: str | None
     channel: Channel
     category: str

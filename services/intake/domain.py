@@ -53,6 +53,7 @@ class SubmitConcern:
     location: Location | None = None
     photo_urls: tuple[str, ...] = ()
     anonymous: bool = False
+    building_id: str = ""
 
     def fingerprint(self) -> str:
         """What makes two submissions the same request (for Idempotency-Key)."""
@@ -60,6 +61,8 @@ class SubmitConcern:
         location = (self.location.address, self.location.latitude, self.location.longitude) if self.location else None
         parts = [self.neighbourhood_id, self.household_id, self.channel, self.category, self.description, reporter,
                  self.urgency, location, list(self.photo_urls), self.anonymous]
+        if self.building_id:  # only when given, so keys used before buildings existed still match
+            parts.append(self.building_id)
         return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -87,6 +90,7 @@ class Concern:
     photo_urls: tuple[str, ...] = ()
     anonymous: bool = False
     triage: Triage | None = None
+    building_id: str = ""
     merged_into: str = ""
     updated_at: datetime | None = None
     # Filled in answers only, not stored on the row.
@@ -118,6 +122,8 @@ def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
         problems.append("neighbourhood_id must be 1-64 letters, digits or _.:-")
     if cmd.household_id and not PLACE_ID_PATTERN.match(cmd.household_id):
         problems.append("household_id must be 1-64 letters, digits or _.:-")
+    if cmd.building_id and not PLACE_ID_PATTERN.match(cmd.building_id):
+        problems.append("building_id must be 1-64 letters, digits or _.:-")
     if cmd.channel not in CHANNELS:
         problems.append(f"channel must be one of {', '.join(CHANNELS)}")
     description = cmd.description.strip()
@@ -152,6 +158,7 @@ def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
         location=cmd.location if cmd.location and cmd.location != Location() else None,
         photo_urls=tuple(cmd.photo_urls),
         anonymous=cmd.anonymous,
+        building_id=cmd.building_id,
         updated_at=received_at,
     )
 

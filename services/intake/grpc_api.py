@@ -39,6 +39,7 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
             location=location_from_proto(request.location, request.HasField("location")),
             photo_urls=tuple(request.photo_urls),
             anonymous=request.anonymous,
+            building_id=request.building_id,
         ))
         return concern_to_proto(concern, with_contact=True, masked=not sees_contacts())
 

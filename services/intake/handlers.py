@@ -145,9 +145,9 @@ class Intake:
 
     def received(self, conn, cmd: domain.SubmitConcern):
         """The concern as received (checked against the rules and the directory), not yet stored."""
-        neighbourhood = self._neighbourhood(conn, cmd)
+        neighbourhood, building_id = self._neighbourhood(conn, cmd)
         concern = domain.receive(
-            cmd,
+            replace(cmd, building_id=building_id),
             concern_id=new_id(),
             received_at=self.clock.now(),
             category_is_open=self._open_categories(conn).__contains__,
@@ -261,13 +261,23 @@ class Intake:
         return replace(cmd, household_id=principal.entity_id)
 
     def _neighbourhood(self, conn, cmd: domain.SubmitConcern):
-        """The concern's neighbourhood (and household) from the directory, within the caller's scope."""
+        """The concern's neighbourhood from the directory, within the caller's scope, and its
+        building: the one named, or the household's (they must agree)."""
         neighbourhood = self._place(conn, cmd.neighbourhood_id)
         if neighbourhood is None or neighbourhood.kind != "neighbourhood" or not auth.in_scope(neighbourhood.scope_path):
             raise InvalidArgument(f"neighbourhood_id: no neighbourhood {cmd.neighbourhood_id!r} in your scope")
+        building_id = ""
+        if cmd.building_id:
+            building = self._place(conn, cmd.building_id)
+            if building is None or building.kind != "building" or building.parent_id != neighbourhood.entity_id:
+                raise InvalidArgument(f"building_id: no building {cmd.building_id!r} in that neighbourhood")
+            building_id = building.entity_id
         if cmd.household_id:
             household = self._place(conn, cmd.household_id)
             if household is None or household.kind != "household" or \
                     neighbourhood.entity_id not in household.ancestor_ids:
                 raise InvalidArgument(f"household_id: no household {cmd.household_id!r} in that neighbourhood")
-        return neighbourhood
+            if building_id and household.parent_id != building_id:
+                raise InvalidArgument("building_id: the household is in another building")
+            building_id = household.parent_id
+        return neighbourhood, building_id

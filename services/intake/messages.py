@@ -52,6 +52,7 @@ def concern_to_proto(concern: Concern, *, with_contact: bool, masked: bool = Fal
         message.triage.rule_id = concern.triage.rule_id
         message.triage.triaged_at.FromDatetime(concern.triage.triaged_at)
     message.merged_into = concern.merged_into
+    message.building_id = concern.building_id
     for step in concern.timeline:
         entry = message.timeline.add(status=step.status, note=step.note, source=step.source)
         entry.at.FromDatetime(step.at)

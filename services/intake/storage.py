@@ -36,6 +36,7 @@ concerns = sa.Table(
     sa.Column("triaged_at", UtcDateTime, nullable=True),
     sa.Column("merged_into", sa.String(36), nullable=True, index=True),
     sa.Column("updated_at", UtcDateTime, nullable=True),
+    sa.Column("building_id", sa.String(64), nullable=False, server_default=""),
     sa.Index("ix_concerns_similar", "neighbourhood_id", "category", "received_at"),
     sa.Index("ix_concerns_received_at", "received_at"),
 )
@@ -74,6 +75,7 @@ def add_concern(conn: sa.Connection, concern: Concern) -> None:
         "triage_rule_id": triage.rule_id if triage else None,
         "triaged_at": triage.triaged_at if triage else None,
         "merged_into": None,
+        "building_id": concern.building_id,
         "updated_at": concern.updated_at or concern.received_at,
         "concern_id": concern.concern_id,
         "neighbourhood_id": concern.neighbourhood_id,
@@ -124,6 +126,7 @@ def concern_of(row) -> Concern:
         triage=(Triage(row.route, row.triage_note or "", row.triage_rule_id or "", row.triaged_at)
                 if row.route else None),
         merged_into=row.merged_into or "",
+        building_id=row.building_id,
         updated_at=row.updated_at or row.received_at,
     )
 

@@ -164,7 +164,8 @@ def test_the_api_key_may_also_come_in_the_x_api_key_header(gateway, neighbourhoo
     assert response.json()[0]["service_request_id"]
 
 
-def test_a_household_address_id_gives_a_concern_of_that_household(gateway, neighbourhood, sign_in, platform, api_key):
+def test_a_household_or_building_address_id_places_the_concern_there(gateway, neighbourhood, sign_in, platform,
+                                                                     api_key):
     admin = sign_in("county.admin")
 
     def create(kind, parent, name):
@@ -173,11 +174,17 @@ def test_a_household_address_id_gives_a_concern_of_that_household(gateway, neigh
         assert response.status_code == 201, response.text
         return response.json()["entity_id"]
 
-    household = create("household", create("building", neighbourhood, "1号楼"), "1号楼101室")
+    building = create("building", neighbourhood, "1号楼")
+    household = create("household", building, "1号楼101室")
     (created,) = _post(gateway, "json", api_key, address_id=household).json()
     concern = requests.get(f"{gateway}/api/v1/concerns/{created['service_request_id']}", headers=platform,
                            timeout=10).json()
-    assert (concern["neighbourhood_id"], concern["household_id"]) == (neighbourhood, household)
+    assert (concern["neighbourhood_id"], concern["building_id"], concern["household_id"]) == (
+        neighbourhood, building, household)
+    (hallway,) = _post(gateway, "json", api_key, address_id=building).json()
+    concern = requests.get(f"{gateway}/api/v1/concerns/{hallway['service_request_id']}", headers=platform,
+                           timeout=10).json()
+    assert (concern["building_id"], concern["household_id"]) == (building, None)
     (public,) = _get(gateway, f"requests/{created['service_request_id']}.json").json()
     assert public["address_id"] == neighbourhood  # the household is never shown
 
@@ -226,7 +233,7 @@ BAD_POSTS = [
     ("only lat/long", "json", {"address_id": None, "lat": "24.5", "long": "118.1"}, 400, "address_id is required"),
     ("unknown service_code", "xml", {"service_code": "weather"}, 404, "service_code 'weather' was not found"),
     ("address_id not in the directory", "json", {"address_id": "no-such-place"}, 400,
-     "not a neighbourhood or household"),
+     "not a neighbourhood, building or household"),
     ("address_id of a community", "xml", {"address_id": "COMMUNITY"}, 400, "is a community"),
     ("http media_url", "json", {"media_url": "http://img.example/a.jpg"}, 400, "https://"),
     ("unknown urgency", "xml", {"attribute[urgency]": "soon"}, 400, "attribute[urgency] must be one of"),

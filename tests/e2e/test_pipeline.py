@@ -58,8 +58,8 @@ def test_a_posted_concern_can_be_fetched_with_its_contact_by_those_who_handle_it
     assert created.json().pop("possible_duplicates") == []  # suggested on submission only
     assert fetched == {k: v for k, v in created.json().items() if k != "possible_duplicates"}
     assert fetched["reporter"] == {"name": "林伯", "phone": "13912345678"}
-    assert (fetched["household_id"], fetched["status"], fetched["channel"]) == (
-        household["entity_id"], "received", "online")
+    assert (fetched["household_id"], fetched["building_id"], fetched["status"], fetched["channel"]) == (
+        household["entity_id"], building["entity_id"], "received", "online")
     assert (fetched["urgency"], fetched["anonymous"], fetched["photo_urls"]) == (
         "urgent", True, ["https://photos.example/hallway.jpg"])
     assert fetched["location"] == {"address": "3号楼楼道", "latitude": 26.08, "longitude": 119.3}

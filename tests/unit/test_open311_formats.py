@@ -17,7 +17,7 @@ from services.gateway.open311.catalogue import definition_of, service_of
 from services.gateway.open311.errors import status_of_grpc
 from services.gateway.open311.formats import (Open311Error, errors_body, format_of, parse_w3c_datetime, render,
                                               w3c_datetime)
-from services.gateway.open311.mapping import (concern_request_of, place_of, reporter_name, request_of,
+from services.gateway.open311.mapping import (Place, concern_request_of, place_of, reporter_name, request_of,
                                               submission_from_form)
 from services.gateway.open311.queries import MAX_REQUESTS, WINDOW, comma_list, request_query
 
@@ -185,7 +185,7 @@ def test_a_full_form_becomes_a_concern_of_the_online_channel():
         "lat": "24.5", "long": "118.1", "address_string": "3号楼东侧", "first_name": "三", "last_name": "张",
         "phone": "13812345678", "media_url": "https://img.example/1.jpg", "email": "a@b.c", "device_id": "d",
         "account_id": "acc", "attribute[urgency]": "urgent", "attribute[anonymous]": "true"}))
-    message = concern_request_of(submission, "n1", "h1")
+    message = concern_request_of(submission, Place("n1", household_id="h1"))
     assert message.channel == concern_pb2.CHANNEL_ONLINE
     assert (message.neighbourhood_id, message.household_id, message.category) == ("n1", "h1", "noise")
     assert (message.urgency, message.anonymous, list(message.photo_urls)) == ("urgent", True,
@@ -197,7 +197,7 @@ def test_a_full_form_becomes_a_concern_of_the_online_channel():
 
 
 def test_a_minimal_form_has_no_location_reporter_or_photos():
-    message = concern_request_of(submission_from_form(_form()), "n1", "")
+    message = concern_request_of(submission_from_form(_form()), Place("n1"))
     assert message.urgency == "normal" and not message.anonymous
     assert not message.HasField("location") and not message.HasField("reporter") and not message.photo_urls
 
@@ -240,12 +240,14 @@ def test_reporter_names_follow_the_names_own_order(first, last, name):
     assert reporter_name(first, last) == name
 
 
-def test_address_id_places_a_concern_in_a_neighbourhood_or_a_household():
-    assert place_of(Entity(entity_id="n1", kind="neighbourhood", ancestor_ids=["c", "t", "m"])) == ("n1", "")
+def test_address_id_places_a_concern_in_a_neighbourhood_building_or_household():
+    assert place_of(Entity(entity_id="n1", kind="neighbourhood", ancestor_ids=["c", "t", "m"])) == Place("n1")
     household = Entity(entity_id="h1", kind="household", ancestor_ids=["c", "t", "m", "n1", "b1"])
-    assert place_of(household) == ("n1", "h1")
-    with pytest.raises(Open311Error, match="is a building") as refused:
-        place_of(Entity(entity_id="b1", kind="building", ancestor_ids=["c", "t", "m", "n1"]))
+    assert place_of(household) == Place("n1", household_id="h1")
+    building = Entity(entity_id="b1", kind="building", ancestor_ids=["c", "t", "m", "n1"])
+    assert place_of(building) == Place("n1", building_id="b1")
+    with pytest.raises(Open311Error, match="is a venue") as refused:
+        place_of(Entity(entity_id="v1", kind="venue", ancestor_ids=["c", "t", "m", "n1"]))
     assert refused.value.status == 400
 
 

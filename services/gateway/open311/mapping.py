@@ -55,7 +55,7 @@ def submission_from_form(form) -> Submission:
 
     problems = []
     for name, why in (("service_code", "see services.json"), ("description", "say what the matter is"),
-                      ("address_id", "the directory id of the neighbourhood or household concerned; "
+                      ("address_id", "the directory id of the neighbourhood, building or household concerned; "
                                      "lat/long or address_string alone cannot tell whose neighbourhood it is")):
         if not one(name):
             problems.append(f"{name} is required ({why})")
@@ -114,20 +114,33 @@ def reporter_name(first: str, last: str) -> str:
     return last + first if _CJK.search(first + last) else f"{first} {last}"
 
 
-def place_of(entity) -> tuple[str, str]:
-    """(neighbourhood_id, household_id) for an address_id's directory entity."""
+@dataclass(frozen=True)
+class Place:
+    """Where an address_id puts a concern (intake finds a household's building itself)."""
+
+    neighbourhood_id: str
+    building_id: str = ""
+    household_id: str = ""
+
+
+def place_of(entity) -> Place:
+    """The place an address_id's directory entity names: a neighbourhood, building or household."""
     if entity.kind == "neighbourhood":
-        return entity.entity_id, ""
-    if entity.kind == "household" and len(entity.ancestor_ids) > _NEIGHBOURHOOD_DEPTH:
-        return entity.ancestor_ids[_NEIGHBOURHOOD_DEPTH], entity.entity_id
+        return Place(entity.entity_id)
+    if entity.kind in ("building", "household") and len(entity.ancestor_ids) > _NEIGHBOURHOOD_DEPTH:
+        neighbourhood_id = entity.ancestor_ids[_NEIGHBOURHOOD_DEPTH]
+        if entity.kind == "building":
+            return Place(neighbourhood_id, building_id=entity.entity_id)
+        return Place(neighbourhood_id, household_id=entity.entity_id)
     raise Open311Error(400, f"address_id {entity.entity_id} is a {entity.kind}; "
-                            "it must be a neighbourhood or a household")
+                            "it must be a neighbourhood, a building or a household")
 
 
-def concern_request_of(submission: Submission, neighbourhood_id: str, household_id: str):
+def concern_request_of(submission: Submission, place: Place):
     """The SubmitConcern request for a checked submission placed by its address_id."""
     message = intake_pb.SubmitConcernRequest(
-        neighbourhood_id=neighbourhood_id, household_id=household_id, channel=concern_pb2.CHANNEL_ONLINE,
+        neighbourhood_id=place.neighbourhood_id, building_id=place.building_id, household_id=place.household_id,
+        channel=concern_pb2.CHANNEL_ONLINE,
         category=submission.service_code, description=submission.description, urgency=submission.urgency,
         anonymous=submission.anonymous, photo_urls=[submission.media_url] if submission.media_url else [],
     )

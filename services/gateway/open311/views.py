@@ -13,7 +13,7 @@ from services.gateway.clients import upstreams
 from services.gateway.open311 import errors
 from services.gateway.open311.catalogue import definition_of, service_of
 from services.gateway.open311.formats import JSON, MIMETYPES, XML, Open311Error, render, w3c_datetime
-from services.gateway.open311.mapping import (SERVICE_NOTICE, concern_request_of, place_of, request_of,
+from services.gateway.open311.mapping import (SERVICE_NOTICE, Place, concern_request_of, place_of, request_of,
                                               submission_from_form)
 from services.gateway.open311.queries import MAX_REQUESTS, request_query
 
@@ -93,9 +93,9 @@ def create_request(fmt: str):
     submission = submission_from_form(request.form)
     if submission.service_code not in _service_names():
         raise Open311Error(404, f"service_code {submission.service_code[:100]!r} was not found (see services.{fmt})")
-    neighbourhood_id, household_id = _place(submission.address_id)
+    place = _place(submission.address_id)
     stubs = upstreams()
-    concern = stubs.intake.SubmitConcern(concern_request_of(submission, neighbourhood_id, household_id),
+    concern = stubs.intake.SubmitConcern(concern_request_of(submission, place),
                                          **stubs.call_options())
     # Created synchronously, so the id comes back at once and no token is needed.
     return _answer(fmt, "service_requests", [{"service_request_id": concern.concern_id,
@@ -115,14 +115,14 @@ def _authenticate() -> None:
         raise Open311Error(403, "api_key is required to create a service request")
 
 
-def _place(address_id: str) -> tuple[str, str]:
+def _place(address_id: str) -> Place:
     stubs = upstreams()
     try:
         entity = stubs.directory.GetEntity(directory_pb.GetEntityRequest(entity_id=address_id), **stubs.call_options())
     except grpc.RpcError as exc:
         if exc.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
             raise
-        raise Open311Error(400, f"address_id {address_id[:100]!r} is not a neighbourhood or household "
+        raise Open311Error(400, f"address_id {address_id[:100]!r} is not a neighbourhood, building or household "
                                 "in the county's directory") from None
     return place_of(entity)
 

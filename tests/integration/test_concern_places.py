@@ -1,0 +1,63 @@
+"""Where a concern is: its neighbourhood, and the building or household it names (SQLite, and
+PostgreSQL where present)."""
+import pytest
+import sqlalchemy as sa
+
+from servicekit import migrations, topics
+from servicekit.database import Database
+from servicekit.errors import InvalidArgument
+from servicekit.outbox import Outbox
+from services.intake.domain import SubmitConcern
+from services.intake.handlers import Intake
+
+
+@pytest.fixture
+def intake(database_url, migrated_db, places, clock):
+    service = Intake(migrated_db("intake", database_url), Outbox(topics.INTAKE), clock)
+    service.ids = places(service.db, clock)
+    return service
+
+
+def submit(intake, **fields):
+    return intake.submit_concern(SubmitConcern(neighbourhood_id=intake.ids["nb-1"], channel="online",
+                                               category="blocked_hallway", description="楼道堆满杂物", **fields))
+
+
+def test_a_concern_names_its_building_or_takes_its_households(intake):
+    assert submit(intake, building_id=intake.ids["b-1"]).building_id == intake.ids["b-1"]
+    from_household = submit(intake, household_id=intake.ids["h-0"])
+    assert intake.get_concern(from_household.concern_id).building_id == intake.ids["b-1"]
+    assert submit(intake).building_id == ""
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"building_id": "nb-2"}, "no building"),
+    ({"building_id": "h-0"}, "no building"),
+])
+def test_a_building_must_be_one_of_the_neighbourhoods(intake, fields, problem):
+    with pytest.raises(InvalidArgument, match=problem):
+        submit(intake, **{k: intake.ids[v] for k, v in fields.items()})
+
+
+def test_a_household_in_another_building_is_refused(intake, clock):
+    from services.intake.directory.handlers import Directory
+
+    other = Directory(intake.db, Outbox(topics.INTAKE), clock).create(
+        kind="building", name="2号楼", parent_id=intake.ids["nb-1"]).entity_id
+    with pytest.raises(InvalidArgument, match="another building"):
+        submit(intake, building_id=other, household_id=intake.ids["h-0"])
+
+
+def test_the_migration_gives_household_concerns_their_building(database_url, places, clock):
+    db = Database(database_url)
+    migrations.upgrade(db, "intake", "0013")
+    ids = places(db, clock)
+    with db.write() as tx:
+        tx.conn.execute(sa.text(
+            "INSERT INTO concerns (concern_id, neighbourhood_id, household_id, channel, category, description, "
+            "status, received_at) VALUES ('01a2b3c4-0000-7000-8000-000000000002', :nb, :h, 'online', 'noise', "
+            "'楼上有噪音', 'received', :at)"), {"nb": ids["nb-1"], "h": ids["h-1"], "at": clock.now().replace(tzinfo=None)})
+    migrations.upgrade(db, "intake")
+    concern = Intake(db, Outbox(topics.INTAKE), clock).get_concern("01a2b3c4-0000-7000-8000-000000000002")
+    assert concern.building_id == ids["b-1"]
+    db.dispose()
