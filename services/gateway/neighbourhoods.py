@@ -73,6 +73,7 @@ def concerns(neighbourhood_id: str):
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
         - {name: status, in: query, schema: {type: string}, description: "Comma-separated statuses"}
         - {name: category, in: query, schema: {type: string}}
+        - {name: building_id, in: query, schema: {type: string}, description: "Only this building's"}
         - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
         - {name: page_token, in: query, schema: {type: string}}
       responses:
@@ -88,7 +89,8 @@ def concerns(neighbourhood_id: str):
     stubs = upstreams()
     page = stubs.intake.ListConcerns(intake_pb.ListConcernsRequest(
         neighbourhood_id=neighbourhood_id, statuses=[s for s in params.status.split(",") if s],
-        category=params.category, page_size=params.page_size, page_token=params.page_token,
+        category=params.category, building_id=params.building_id, page_size=params.page_size,
+        page_token=params.page_token,
     ), **stubs.call_options())
     return ConcernPage(concerns=[concern_out(c) for c in page.concerns],
                        next_page_token=page.next_page_token or None).model_dump(mode="json")

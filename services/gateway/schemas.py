@@ -119,6 +119,7 @@ class MergeIn(_Strict):
 class ConcernQuery(_Strict):
     status: str = Field("", max_length=300, description="Comma-separated statuses; received is the triage queue")
     category: str = Field("", max_length=50)
+    building_id: str = Field("", max_length=64)
     page_size: int = Field(0, ge=0, le=500)
     page_token: str = Field("", max_length=200)
 

@@ -103,7 +103,8 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
     @allow(*NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
     def ListConcerns(self, request, context):  # noqa: N802
         concerns, token = self.intake.list_concerns(request.neighbourhood_id, list(request.statuses),
-                                                    request.category, request.page_size, request.page_token)
+                                                    request.category, request.page_size, request.page_token,
+                                                    request.building_id)
         masked = not sees_contacts()
         return intake_service_pb2.ListConcernsResponse(
             concerns=[concern_to_proto(c, with_contact=True, masked=masked) for c in concerns], next_page_token=token)

@@ -218,7 +218,7 @@ class Intake:
         return replace(concern, status=survivor.status, timeline=tuple(steps))
 
     def list_concerns(self, neighbourhood_id: str, statuses: list[str], category: str, page_size: int,
-                      page_token: str) -> tuple[list[domain.Concern], str]:
+                      page_token: str, building_id: str = "") -> tuple[list[domain.Concern], str]:
         """A neighbourhood's concerns, newest first; by status, the triage queue is "received"."""
         unknown = sorted(set(statuses) - set(timeline_rules.STATUSES))
         if unknown:
@@ -229,7 +229,8 @@ class Intake:
             if neighbourhood is None or neighbourhood.kind != "neighbourhood" or \
                     not auth.in_scope(neighbourhood.scope_path):
                 raise NotFound(f"no neighbourhood {neighbourhood_id}")
-            found = storage.list_concerns(conn, neighbourhood_id, statuses, category, before, limit + 1)
+            found = storage.list_concerns(conn, neighbourhood_id, statuses, category, before, limit + 1,
+                                          building_id)
         return paging.one_page(found, limit, lambda concern: paging.encode_key_token(concern.concern_id))
 
     def categories(self) -> list[tuple[str, str, str]]:

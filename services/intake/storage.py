@@ -198,13 +198,15 @@ _RECENT_IN_CATEGORY = (
 
 
 def list_concerns(conn: sa.Connection, neighbourhood_id: str, statuses: list[str], category: str,
-                  before_id: str, limit: int) -> list[Concern]:
+                  before_id: str, limit: int, building_id: str = "") -> list[Concern]:
     """A neighbourhood's concerns, newest first (ids are time-ordered), before a key."""
     query = sa.select(concerns).where(concerns.c.neighbourhood_id == neighbourhood_id)
     if statuses:
         query = query.where(concerns.c.status.in_(statuses))
     if category:
         query = query.where(concerns.c.category == category)
+    if building_id:
+        query = query.where(concerns.c.building_id == building_id)
     if before_id:
         query = query.where(concerns.c.concern_id < before_id)
     rows = conn.execute(query.order_by(concerns.c.concern_id.desc()).limit(limit)).all()

@@ -61,3 +61,11 @@ def test_the_migration_gives_household_concerns_their_building(database_url, pla
     concern = Intake(db, Outbox(topics.INTAKE), clock).get_concern("01a2b3c4-0000-7000-8000-000000000002")
     assert concern.building_id == ids["b-1"]
     db.dispose()
+
+
+def test_a_building_leader_lists_their_buildings_concerns(intake):
+    mine = [submit(intake, building_id=intake.ids["b-1"]).concern_id,
+            submit(intake, household_id=intake.ids["h-2"]).concern_id]
+    submit(intake)
+    listed, _ = intake.list_concerns(intake.ids["nb-1"], [], "", 0, "", building_id=intake.ids["b-1"])
+    assert sorted(c.concern_id for c in listed) == sorted(mine)
