@@ -34,8 +34,8 @@ class TtlCache(Generic[V]):
                 self._entries[key] = (now + self.ttl, value)
         return value
 
-    def forget(self, key: Hashable) -> None:
-        """Drop one value, so a change made here is seen here at once (other processes see it
-        when their copy expires)."""
+    def clear(self) -> None:
+        """Drop every value, so a change made here is seen here at once (other processes see it
+        when their copies expire)."""
         with self._lock:
-            self._entries.pop(key, None)
+            self._entries.clear()

@@ -65,19 +65,17 @@ class Intake:
     def _open_categories(self, conn) -> frozenset[str]:
         return self._cache.get(("categories",), lambda: storage.open_categories(conn))
 
-    def _place(self, conn, entity_id: str):
-        return self._cache.get(("entity", entity_id), lambda: directory.get(conn, entity_id)) if entity_id else None
-
     def place(self, conn, entity_id: str):
         """A directory entity, as cached for a moment (places rarely change)."""
-        return self._place(conn, entity_id)
+        return self._cache.get(("entity", entity_id), lambda: directory.get(conn, entity_id)) if entity_id else None
 
     def _routing_table(self, conn, place_path: tuple[str, ...]) -> list[triage_rules.Rule]:
         return self._cache.get(("rules", place_path), lambda: routing_table.rules_at(
             conn, [triage_rules.EVERYWHERE, *place_path]))
 
     def forget_rules(self) -> None:
-        self._cache = TtlCache(self.clock, CACHE_TTL)
+        """A rule changed here: the cached routing tables (kept by place) are all suspect."""
+        self._cache.clear()
 
     def submit_concern(self, cmd: domain.SubmitConcern) -> domain.Concern:
         cmd = self._as_caller(cmd)
@@ -93,20 +91,23 @@ class Intake:
         """The concern with its timeline and recent ones that look like the same matter, for
         those who triage and merge (a resident is not shown other households' concerns)."""
         principal = auth.current.get()
+        suggest = principal is None or principal.role != "resident"
+        if timeline_known and not suggest:
+            return concern
         with self.db.read() as conn:
             if not timeline_known:
                 concern = self.followed(conn, concern)
-            if principal is not None and principal.role == "resident":
-                return concern
-            return replace(concern, possible_duplicates=tuple(self.similar_to(conn, concern)))
+            if suggest:
+                concern = replace(concern, possible_duplicates=tuple(self.similar_to(conn, concern)))
+            return concern
 
     def similar_to(self, conn, concern: domain.Concern) -> list[domain.SimilarConcern]:
         candidates = storage.recent_in_category(conn, concern.neighbourhood_id, concern.category,
                                                 concern.received_at - similarity.WINDOW, similarity.CANDIDATES,
                                                 exclude=concern.concern_id)
-        found = dict(similarity.most_similar(concern.description, [(c[0], c[1]) for c in candidates]))
-        return [domain.SimilarConcern(c[0], found[c[0]], c[2], c[3])
-                for c in sorted(candidates, key=lambda c: -found.get(c[0], 0)) if c[0] in found]
+        details = {c[0]: c for c in candidates}
+        return [domain.SimilarConcern(concern_id, score, details[concern_id][2], details[concern_id][3])
+                for concern_id, score in similarity.most_similar(concern.description, [c[:2] for c in candidates])]
 
     def take_online_messages(self, source: str, messages: list[OnlineMessage]) -> list[OnlineOutcome]:
         """Concerns from a batch of chat-group messages, each taken once by its source message id.
@@ -196,7 +197,7 @@ class Intake:
             raise NotFound(f"no concern {concern_id[:MAX_ID_CHARS]}...")
         with self.db.read() as conn:
             concern = storage.get_concern(conn, concern_id)
-            neighbourhood = self._place(conn, concern.neighbourhood_id) if concern else None
+            neighbourhood = self.place(conn, concern.neighbourhood_id) if concern else None
             principal = auth.current.get()
             if (concern is None or not auth.in_scope(neighbourhood.scope_path if neighbourhood else ())
                     or (principal and principal.role == "resident" and concern.household_id != principal.entity_id)):
@@ -225,7 +226,7 @@ class Intake:
             raise InvalidArgument(f"status must be among {', '.join(timeline_rules.STATUSES)}")
         limit, before = paging.page_size(page_size), paging.decode_key_token(page_token)
         with self.db.read() as conn:
-            neighbourhood = self._place(conn, neighbourhood_id) if neighbourhood_id else None
+            neighbourhood = self.place(conn, neighbourhood_id) if neighbourhood_id else None
             if neighbourhood is None or neighbourhood.kind != "neighbourhood" or \
                     not auth.in_scope(neighbourhood.scope_path):
                 raise NotFound(f"no neighbourhood {neighbourhood_id}")
@@ -264,17 +265,17 @@ class Intake:
     def _neighbourhood(self, conn, cmd: domain.SubmitConcern):
         """The concern's neighbourhood from the directory, within the caller's scope, and its
         building: the one named, or the household's (they must agree)."""
-        neighbourhood = self._place(conn, cmd.neighbourhood_id)
+        neighbourhood = self.place(conn, cmd.neighbourhood_id)
         if neighbourhood is None or neighbourhood.kind != "neighbourhood" or not auth.in_scope(neighbourhood.scope_path):
             raise InvalidArgument(f"neighbourhood_id: no neighbourhood {cmd.neighbourhood_id!r} in your scope")
         building_id = ""
         if cmd.building_id:
-            building = self._place(conn, cmd.building_id)
+            building = self.place(conn, cmd.building_id)
             if building is None or building.kind != "building" or building.parent_id != neighbourhood.entity_id:
                 raise InvalidArgument(f"building_id: no building {cmd.building_id!r} in that neighbourhood")
             building_id = building.entity_id
         if cmd.household_id:
-            household = self._place(conn, cmd.household_id)
+            household = self.place(conn, cmd.household_id)
             if household is None or household.kind != "household" or \
                     neighbourhood.entity_id not in household.ancestor_ids:
                 raise InvalidArgument(f"household_id: no household {cmd.household_id!r} in that neighbourhood")
