@@ -27,6 +27,7 @@ from servicekit.topics import dlq
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Transaction, Message, Envelope], None]
+BatchHandler = Callable[[Transaction, list[tuple[Message, Envelope]]], None]
 _MAX_BACKOFF_S = 5.0
 
 
@@ -37,6 +38,10 @@ class Subscription:
     topic: str
     payload_class: type[Message]
     handle: Handler
+    # Optional: applies a run of consecutive events of this type in one go (a few statements for
+    # the lot under load instead of a few per event). Its effect must equal `handle` on each, in
+    # order: a failing batch is retried one event at a time through `handle`.
+    handle_many: BatchHandler | None = None
 
     @property
     def event_type(self) -> str:
@@ -44,21 +49,42 @@ class Subscription:
 
 
 def apply_batch(db: Database, items: list[tuple[str, Envelope, Subscription, Message]], clock: Clock) -> list[bool]:
-    """Apply several events in one transaction (far fewer commits); for each, True if applied and
-    False if it was applied before. Any failure rolls back all of them."""
-    applied = []
+    """Apply several events in one transaction (far fewer commits and statements); for each,
+    True if applied and False if it was applied before. Any failure rolls back all of them."""
     with db.write() as tx:
-        for topic, envelope, subscription, payload in items:
-            token = logs.correlation_id.set(envelope.correlation_id)
-            try:
-                inbox.record(tx, envelope, topic, clock.now())
-                subscription.handle(tx, payload, envelope)
-                applied.append(True)
-            except inbox.DuplicateEvent:
-                applied.append(False)  # nothing was written for it, so the batch goes on
-            finally:
-                logs.correlation_id.reset(token)
+        fresh = inbox.claim_many(tx, [(envelope, topic) for topic, envelope, _, _ in items], clock.now())
+        applied = []
+        for _, envelope, _, _ in items:
+            applied.append(envelope.event_id in fresh)
+            fresh.discard(envelope.event_id)  # a repeat within the batch is a duplicate
+        for subscription, run in _runs(items, applied):
+            if subscription.handle_many is not None and len(run) > 1:
+                subscription.handle_many(tx, run)
+                continue
+            for payload, envelope in run:
+                token = logs.correlation_id.set(envelope.correlation_id)
+                try:
+                    subscription.handle(tx, payload, envelope)
+                finally:
+                    logs.correlation_id.reset(token)
     return applied
+
+
+def _runs(items, applied: list[bool]):
+    """The applicable events in order, grouped into runs of consecutive ones of one subscription
+    (events already applied are skipped: they change nothing, so order is kept)."""
+    run: list[tuple[Message, Envelope]] = []
+    current = None
+    for (_, envelope, subscription, payload), fresh in zip(items, applied):
+        if not fresh:
+            continue
+        if subscription is not current and run:
+            yield current, run
+            run = []
+        current = subscription
+        run.append((payload, envelope))
+    if run:
+        yield current, run
 
 
 def apply_once(db: Database, subscription: Subscription, envelope: Envelope, payload: Message,

@@ -25,17 +25,27 @@ class Outbox:
     def add(self, tx: Transaction, envelope: Envelope, *, topic: str | None = None, key: str | None = None) -> None:
         """Queue the event; keyed by its neighbourhood unless a key is given (the directory
         topic is keyed by entity id, so compaction keeps each entity's latest state)."""
-        key = key or envelope.neighbourhood_id
-        if not key:
-            raise ValueError("an event needs a message key: its neighbourhood id or an explicit key")
-        tx.conn.execute(_INSERT, {
-            "event_id": envelope.event_id,
-            "event_type": envelope.event_type,
-            "topic": topic or self.topic,
-            "message_key": key,
-            "payload": envelope.SerializeToString(),
-            "created_at": envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
-        })
+        self.add_many(tx, [envelope], topic=topic, key=key)
+
+    def add_many(self, tx: Transaction, envelopes: list[Envelope], *, topic: str | None = None,
+                 key: str | None = None) -> None:
+        """Queue several events in order, in one statement."""
+        rows = []
+        for envelope in envelopes:
+            message_key = key or envelope.neighbourhood_id
+            if not message_key:
+                raise ValueError("an event needs a message key: its neighbourhood id or an explicit key")
+            rows.append({
+                "event_id": envelope.event_id,
+                "event_type": envelope.event_type,
+                "topic": topic or self.topic,
+                "message_key": message_key,
+                "payload": envelope.SerializeToString(),
+                "created_at": envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
+            })
+        if not rows:
+            return
+        tx.conn.execute(_INSERT, rows)
         # Wake the relay right after commit instead of waiting for its next poll.
         tx.after_commit(self.committed.set)
 

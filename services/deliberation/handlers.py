@@ -24,34 +24,43 @@ class Deliberation:
 
     def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
         """A concern a triage rule sent to the pool on arrival joins it."""
-        self._pool_if_routed_here(tx, event.concern, envelope)
+        self._pool_routed_here(tx, [(event.concern, envelope)])
+
+    def on_concerns_received(self, tx: Transaction, events: list[tuple[ConcernReceived, Envelope]]) -> None:
+        self._pool_routed_here(tx, [(event.concern, envelope) for event, envelope in events])
 
     def on_concern_triaged(self, tx: Transaction, event: ConcernTriaged, envelope: Envelope) -> None:
         """A concern the party secretary triaged as a shared matter joins the pool."""
-        self._pool_if_routed_here(tx, event.concern, envelope)
+        self._pool_routed_here(tx, [(event.concern, envelope)])
 
     def on_concerns_merged(self, tx: Transaction, event: ConcernsMerged, envelope: Envelope) -> None:
         """Merged concerns leave the pool: their survivor stands for them."""
         storage.remove_entries(tx.conn, list(event.merged_ids))
 
-    def _pool_if_routed_here(self, tx: Transaction, concern, envelope: Envelope) -> None:
-        if concern.triage.route != POOL_ROUTE:
+    def _pool_routed_here(self, tx: Transaction, concerns: list[tuple[object, Envelope]]) -> None:
+        """Pool the concerns routed to deliberation, in order, and tell intake's timeline about
+        each one that was not pooled before."""
+        routed = [(concern, envelope) for concern, envelope in concerns if concern.triage.route == POOL_ROUTE]
+        if not routed:
             return
         pooled_at = self.clock.now()
-        added = storage.add_entry(
-            tx.conn,
+        added = storage.add_entries(tx.conn, [dict(
             concern_id=concern.concern_id,
             neighbourhood_id=concern.neighbourhood_id,
             category=concern.category,
             description=concern.description,
             received_at=concern.received_at.ToDatetime(tzinfo=timezone.utc),
             pooled_at=pooled_at,
-        )
-        if added:  # intake's timeline: the matter is now with deliberation
-            self.outbox.add(tx, envelopes.follow_up(
-                ConcernProgressed(concern_id=concern.concern_id, status="in_deliberation",
-                                  note="in the neighbourhood's deliberation pool"),
-                envelope, producer="deliberation", occurred_at=pooled_at))
+        ) for concern, _ in routed])
+        reports = []
+        for concern, envelope in routed:
+            if concern.concern_id in added:
+                added.discard(concern.concern_id)  # once, even if it came twice
+                reports.append(envelopes.follow_up(
+                    ConcernProgressed(concern_id=concern.concern_id, status="in_deliberation",
+                                      note="in the neighbourhood's deliberation pool"),
+                    envelope, producer="deliberation", occurred_at=pooled_at))
+        self.outbox.add_many(tx, reports)
 
     def list_pool(self, neighbourhood_id: str, page_size: int, page_token: str
                   ) -> tuple[list[storage.PoolEntry], str]:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from servicekit.database import UtcDateTime, insert_or_ignore
+from servicekit.database import UtcDateTime, insert_or_ignore_many
 
 metadata = sa.MetaData()
 
@@ -36,13 +36,10 @@ class PoolEntry:
     pooled_at: datetime
 
 
-def add_entry(conn: sa.Connection, *, concern_id: str, neighbourhood_id: str, category: str,
-              description: str, received_at: datetime, pooled_at: datetime) -> bool:
-    """Pool a concern; False (and no change) if it is already in the pool."""
-    return insert_or_ignore(
-        conn, pool_entries, concern_id=concern_id, neighbourhood_id=neighbourhood_id, category=category,
-        description=description, received_at=received_at, pooled_at=pooled_at,
-    )
+def add_entries(conn: sa.Connection, entries: list[dict]) -> set[str]:
+    """Pool concerns (dicts of concern_id, neighbourhood_id, category, description, received_at,
+    pooled_at), in order, in one statement; returns the ids that were not in the pool yet."""
+    return insert_or_ignore_many(conn, pool_entries, entries, key="concern_id")
 
 
 def list_entries(conn: sa.Connection, neighbourhood_id: str, after_seq: int, limit: int) -> list[PoolEntry]:

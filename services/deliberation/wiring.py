@@ -19,7 +19,8 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     return Wiring(
         registrations=[grpc_api.registration(deliberation), replica.registration()],
         subscriptions=[
-            Subscription(topics.INTAKE, ConcernReceived, deliberation.on_concern_received),
+            Subscription(topics.INTAKE, ConcernReceived, deliberation.on_concern_received,
+                         deliberation.on_concerns_received),
             Subscription(topics.INTAKE, ConcernTriaged, deliberation.on_concern_triaged),
             Subscription(topics.INTAKE, ConcernsMerged, deliberation.on_concerns_merged),
             replica.subscription(),

@@ -22,15 +22,13 @@ class Dispatch:
         self.db, self.replica, self.clock, self.outbox = db, replica, clock, outbox
 
     def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
-        concern = event.concern
-        storage.add_candidate(tx.conn, storage.HandlingCandidate(
-            concern_id=concern.concern_id,
-            neighbourhood_id=concern.neighbourhood_id,
-            household_id=concern.household_id,
-            category=concern.category,
-            received_at=concern.received_at.ToDatetime(tzinfo=timezone.utc),
-        ))
-        self._open_if_direct(tx, concern, envelope)
+        self.on_concerns_received(tx, [(event, envelope)])
+
+    def on_concerns_received(self, tx: Transaction, events: list[tuple[ConcernReceived, Envelope]]) -> None:
+        """Every received concern becomes a candidate; those a rule routed direct open at once."""
+        storage.add_candidates(tx.conn, [_candidate(event.concern) for event, _ in events])
+        for event, envelope in events:
+            self._open_if_direct(tx, event.concern, envelope)
 
     def on_concern_triaged(self, tx: Transaction, event: ConcernTriaged, envelope: Envelope) -> None:
         self._open_if_direct(tx, event.concern, envelope)
@@ -59,3 +57,13 @@ class Dispatch:
             raise NotFound(f"dispatch has no concern {concern_id}")
         self.replica.require_visible(candidate.neighbourhood_id, "concern in neighbourhood")
         return candidate
+
+
+def _candidate(concern) -> storage.HandlingCandidate:
+    return storage.HandlingCandidate(
+        concern_id=concern.concern_id,
+        neighbourhood_id=concern.neighbourhood_id,
+        household_id=concern.household_id,
+        category=concern.category,
+        received_at=concern.received_at.ToDatetime(tzinfo=timezone.utc),
+    )

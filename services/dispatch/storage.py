@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from servicekit.database import UtcDateTime, insert_or_ignore
+from servicekit.database import UtcDateTime, insert_or_ignore_many
 from servicekit.ids import looks_like_id
 
 metadata = sa.MetaData()
@@ -49,7 +49,12 @@ def get_candidate(conn: sa.Connection, concern_id: str) -> HandlingCandidate | N
 
 def add_candidate(conn: sa.Connection, candidate: HandlingCandidate) -> bool:
     """Keep a candidate; False (and no change) if dispatch already has this concern."""
-    return insert_or_ignore(conn, handling_candidates, **candidate.__dict__)
+    return bool(add_candidates(conn, [candidate]))
+
+
+def add_candidates(conn: sa.Connection, candidates: list[HandlingCandidate]) -> set[str]:
+    """Keep several candidates in one statement; returns the ids that were new."""
+    return insert_or_ignore_many(conn, handling_candidates, [candidate.__dict__ for candidate in candidates])
 
 
 def open_direct(conn: sa.Connection, concern_id: str, opened_at: datetime) -> bool:

@@ -19,7 +19,7 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     return Wiring(
         registrations=[grpc_api.registration(dispatch), replica.registration()],
         subscriptions=[
-            Subscription(topics.INTAKE, ConcernReceived, dispatch.on_concern_received),
+            Subscription(topics.INTAKE, ConcernReceived, dispatch.on_concern_received, dispatch.on_concerns_received),
             Subscription(topics.INTAKE, ConcernTriaged, dispatch.on_concern_triaged),
             Subscription(topics.INTAKE, ConcernsMerged, dispatch.on_concerns_merged),
             replica.subscription(),

@@ -18,13 +18,23 @@ class Evaluation:
         self.db, self.replica = db, replica
 
     def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
-        # Exactly-once counting rests on the inbox: this runs once per event id.
-        concern = event.concern
-        current = storage.get_figures(tx.conn, concern.neighbourhood_id)
-        figures = (current or IntakeFigures(concern.neighbourhood_id)).counted(
-            concern.received_at.ToDatetime(tzinfo=timezone.utc)
-        )
-        storage.save_figures(tx.conn, figures, existed=current is not None)
+        self.on_concerns_received(tx, [(event, envelope)])
+
+    def on_concerns_received(self, tx: Transaction, events: list[tuple[ConcernReceived, Envelope]]) -> None:
+        """Count each concern in its neighbourhood's figures: read and written once per
+        neighbourhood however many arrived. Exactly-once counting rests on the inbox: this
+        runs once per event id."""
+        received: dict[str, list] = {}
+        for event, _ in events:
+            concern = event.concern
+            received.setdefault(concern.neighbourhood_id, []).append(
+                concern.received_at.ToDatetime(tzinfo=timezone.utc))
+        for neighbourhood_id, times in received.items():
+            current = storage.get_figures(tx.conn, neighbourhood_id)
+            figures = current or IntakeFigures(neighbourhood_id)
+            for received_at in times:
+                figures = figures.counted(received_at)
+            storage.save_figures(tx.conn, figures, existed=current is not None)
 
     def intake_figures(self, neighbourhood_id: str) -> IntakeFigures:
         if not neighbourhood_id:

@@ -19,7 +19,8 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     return Wiring(
         registrations=[grpc_api.registration(evaluation), replica.registration()],
         subscriptions=[
-            Subscription(topics.INTAKE, ConcernReceived, evaluation.on_concern_received),
+            Subscription(topics.INTAKE, ConcernReceived, evaluation.on_concern_received,
+                         evaluation.on_concerns_received),
             replica.subscription(),
         ],
     )

@@ -85,21 +85,21 @@ class Intake:
                 concern = self._replayed(tx.conn, cmd)
                 return self.with_suggestions(concern)
             concern = self.store(tx, concern, neighbourhood, cmd.correlation_id)
-        return self.with_suggestions(concern, timeline_known=True)
+            # Looked up in the same transaction: a second one would cost more than the query.
+            return self._suggesting(tx.conn, concern)
 
-    def with_suggestions(self, concern: domain.Concern, timeline_known: bool = False) -> domain.Concern:
-        """The concern with its timeline and recent ones that look like the same matter, for
-        those who triage and merge (a resident is not shown other households' concerns)."""
-        principal = auth.current.get()
-        suggest = principal is None or principal.role != "resident"
-        if timeline_known and not suggest:
-            return concern
+    def with_suggestions(self, concern: domain.Concern) -> domain.Concern:
+        """The concern with its timeline and the suggestions below."""
         with self.db.read() as conn:
-            if not timeline_known:
-                concern = self.followed(conn, concern)
-            if suggest:
-                concern = replace(concern, possible_duplicates=tuple(self.similar_to(conn, concern)))
+            return self._suggesting(conn, self.followed(conn, concern))
+
+    def _suggesting(self, conn, concern: domain.Concern) -> domain.Concern:
+        """With recent ones that look like the same matter, for those who triage and merge (a
+        resident is not shown other households' concerns)."""
+        principal = auth.current.get()
+        if principal is not None and principal.role == "resident":
             return concern
+        return replace(concern, possible_duplicates=tuple(self.similar_to(conn, concern)))
 
     def similar_to(self, conn, concern: domain.Concern) -> list[domain.SimilarConcern]:
         candidates = storage.recent_in_category(conn, concern.neighbourhood_id, concern.category,

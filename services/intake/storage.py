@@ -155,20 +155,26 @@ def set_triage(conn: sa.Connection, concern_id: str, triage: Triage, status: str
     return result.rowcount == 1
 
 
-def set_status(conn: sa.Connection, concern_id: str, status: str, at) -> None:
-    conn.execute(_SET_STATUS, {"id": concern_id, "status": status, "updated_at": at})
+def set_statuses(conn: sa.Connection, changes: list[tuple[str, str, object]]) -> None:
+    """(concern id, status, when) for several concerns, in one statement."""
+    if changes:
+        conn.execute(_SET_STATUS, [{"id": concern_id, "status": status, "updated_at": at}
+                                   for concern_id, status, at in changes])
 
 
-def merged_into_of(conn: sa.Connection, concern_id: str) -> str | None:
-    """"" for a concern that stands on its own, its survivor's id for a merged one, None if
-    there is no such concern. (One column: this runs for every downstream report.)"""
-    row = conn.execute(_MERGED_INTO, {"id": concern_id}).first()
-    return None if row is None else row[0] or ""
+def merged_into_of(conn: sa.Connection, concern_ids: list[str]) -> dict[str, str]:
+    """For each concern that exists: "" if it stands on its own, its survivor's id if merged.
+    (One column: this runs for every downstream report.)"""
+    if not concern_ids:
+        return {}
+    rows = conn.execute(_MERGED_INTO, {"ids": concern_ids})
+    return {concern_id: merged_into or "" for concern_id, merged_into in rows}
 
 
 _SET_STATUS = concerns.update().where(concerns.c.concern_id == sa.bindparam("id")).values(
     status=sa.bindparam("status"), updated_at=sa.bindparam("updated_at"))
-_MERGED_INTO = sa.select(concerns.c.merged_into).where(concerns.c.concern_id == sa.bindparam("id"))
+_MERGED_INTO = sa.select(concerns.c.concern_id, concerns.c.merged_into).where(
+    concerns.c.concern_id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def merge_into(conn: sa.Connection, survivor_id: str, concern_ids: list[str], at) -> None:

@@ -23,23 +23,35 @@ class Timelines:
         self.db = db
 
     def on_progressed(self, tx: Transaction, event: ConcernProgressed, envelope: Envelope) -> None:
-        if event.status not in domain.DOWNSTREAM:
-            # Retried, then dead-lettered with this reason: a producer speaks a status we do not know.
-            raise InvalidArgument(f"unknown concern status {event.status!r} from {envelope.producer}")
-        merged_into = storage.merged_into_of(tx.conn, event.concern_id) if looks_like_id(event.concern_id) else None
-        if merged_into is None:
-            log.warning("progress for a concern intake does not have", extra={"concern_id": event.concern_id[:64]})
-            return
-        entry = domain.TimelineEntry(event.status, envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
-                                     event.note[:domain.NOTE_MAX_CHARS], envelope.producer[:20])
-        if not timeline.add(tx.conn, event.concern_id, entry, event_id=envelope.event_id):
-            return
-        if not merged_into:  # a merged concern shows its survivor's status
-            # Downstream reports outrank intake's own steps, so they alone decide the status.
-            steps = timeline.downstream_entries(tx.conn, event.concern_id)
-            latest = max(step.at for step in steps)
-            storage.set_status(tx.conn, event.concern_id, domain.current_status(steps), latest)
+        self.on_progressed_many(tx, [(event, envelope)])
+
+    def on_progressed_many(self, tx: Transaction, reports: list[tuple[ConcernProgressed, Envelope]]) -> None:
+        """Add each report to its concern's timeline and set the concerns' statuses: a few
+        statements for the batch, whatever its size."""
+        for event, envelope in reports:
+            if event.status not in domain.DOWNSTREAM:
+                # Retried, then dead-lettered with this reason: a producer speaks a status we do not know.
+                raise InvalidArgument(f"unknown concern status {event.status!r} from {envelope.producer}")
+        merged_into = storage.merged_into_of(
+            tx.conn, sorted({event.concern_id for event, _ in reports if looks_like_id(event.concern_id)}))
+        steps = []
+        for event, envelope in reports:
+            if event.concern_id not in merged_into:
+                log.warning("progress for a concern intake does not have", extra={"concern_id": event.concern_id[:64]})
+                continue
+            steps.append((event.concern_id, domain.TimelineEntry(
+                event.status, envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
+                event.note[:domain.NOTE_MAX_CHARS], envelope.producer[:20]), envelope.event_id))
+        added = timeline.add_reported(tx.conn, steps)
+        # A merged concern shows its survivor's status, so only those standing alone change.
+        changed = sorted({concern_id for concern_id, _, event_id in steps
+                          if event_id in added and not merged_into[concern_id]})
+        # Downstream reports outrank intake's own steps, so they alone decide the status.
+        statuses = []
+        for concern_id, reported in timeline.downstream_entries(tx.conn, changed).items():
+            statuses.append((concern_id, domain.current_status(reported), max(step.at for step in reported)))
+        storage.set_statuses(tx.conn, statuses)
 
     def subscriptions(self) -> list[Subscription]:
-        return [Subscription(topic, ConcernProgressed, self.on_progressed)
+        return [Subscription(topic, ConcernProgressed, self.on_progressed, self.on_progressed_many)
                 for topic in (topics.DELIBERATION, topics.DISPATCH, topics.EVALUATION)]

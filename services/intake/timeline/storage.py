@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from servicekit.database import UtcDateTime, insert_or_ignore
+from servicekit.database import UtcDateTime, insert_or_ignore_many
 from services.intake.storage import metadata
 from services.intake.timeline.domain import DOWNSTREAM, TimelineEntry
 
@@ -23,13 +23,9 @@ concern_timeline = sa.Table(
 _INSERT = concern_timeline.insert()
 
 
-def add(conn: sa.Connection, concern_id: str, entry: TimelineEntry, event_id: str | None = None) -> bool:
-    """Add a step; False (and no change) if the event it came from was recorded before."""
-    values = dict(concern_id=concern_id, status=entry.status, at=entry.at, note=entry.note, source=entry.source)
-    if event_id is None:
-        conn.execute(_INSERT, values)
-        return True
-    return insert_or_ignore(conn, concern_timeline, event_id=event_id, **values)
+def add(conn: sa.Connection, concern_id: str, entry: TimelineEntry) -> None:
+    """A step intake itself took (downstream reports go through add_reported)."""
+    add_many(conn, [(concern_id, entry)])
 
 
 def add_many(conn: sa.Connection, rows: list[tuple[str, TimelineEntry]]) -> None:
@@ -46,15 +42,30 @@ def entries(conn: sa.Connection, concern_id: str) -> list[TimelineEntry]:
     return [TimelineEntry(*row) for row in rows]
 
 
-# The consumer of downstream reports runs these for every event: built once, not per call.
+def add_reported(conn: sa.Connection, steps: list[tuple[str, TimelineEntry, str]]) -> set[str]:
+    """Steps (concern id, entry, id of the event reporting it) in one statement; returns the
+    event ids whose step is new (a step already recorded from an event is not added again)."""
+    return insert_or_ignore_many(conn, concern_timeline, [
+        dict(concern_id=concern_id, status=e.status, at=e.at, note=e.note, source=e.source, event_id=event_id)
+        for concern_id, e, event_id in steps
+    ], key="event_id")
+
+
+# The consumer of downstream reports runs this for every batch: built once, not per call.
 _DOWNSTREAM_STEPS = (
-    sa.select(concern_timeline.c.status, concern_timeline.c.at, concern_timeline.c.note, concern_timeline.c.source)
-    .where(concern_timeline.c.concern_id == sa.bindparam("concern_id"),
+    sa.select(concern_timeline.c.concern_id, concern_timeline.c.status, concern_timeline.c.at,
+              concern_timeline.c.note, concern_timeline.c.source)
+    .where(concern_timeline.c.concern_id.in_(sa.bindparam("ids", expanding=True)),
            concern_timeline.c.status.in_(DOWNSTREAM))
     .order_by(concern_timeline.c.at, concern_timeline.c.seq)
 )
 
 
-def downstream_entries(conn: sa.Connection, concern_id: str) -> list[TimelineEntry]:
-    """The steps the downstream services reported (they decide the status once there are any)."""
-    return [TimelineEntry(*row) for row in conn.execute(_DOWNSTREAM_STEPS, {"concern_id": concern_id})]
+def downstream_entries(conn: sa.Connection, concern_ids: list[str]) -> dict[str, list[TimelineEntry]]:
+    """Each concern's steps the downstream services reported, oldest first (they decide the
+    status once there are any)."""
+    found: dict[str, list[TimelineEntry]] = {concern_id: [] for concern_id in concern_ids}
+    if concern_ids:
+        for concern_id, *step in conn.execute(_DOWNSTREAM_STEPS, {"ids": concern_ids}):
+            found[concern_id].append(TimelineEntry(*step))
+    return found

@@ -1,0 +1,154 @@
+"""Consumers apply a poll's events as one batch (SQLite, and PostgreSQL where present): each new
+event once, in order, with the same effect as applying them one at a time."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from lianyi.events.v1.progress_pb2 import ConcernProgressed
+from lianyi.intake.v1.concern_pb2 import Concern
+from lianyi.intake.v1.events_pb2 import ConcernReceived
+from servicekit import envelope, topics
+from servicekit.consumer import Subscription, apply_batch, apply_once
+from servicekit.directory_replica import DirectoryReplica
+from servicekit.messaging_schema import outbox as outbox_table
+from servicekit.outbox import Outbox
+from services.deliberation import storage as pool
+from services.deliberation.handlers import Deliberation
+from services.dispatch import storage as candidates
+from services.dispatch.handlers import Dispatch
+from services.evaluation.handlers import Evaluation
+from services.intake.timeline.handlers import Timelines
+from tests.integration.test_triage_storage import desk, submit  # noqa: F401 (a fixture)
+
+T0 = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+NB, OTHER = "0193b3c2-0000-7000-9000-000000000001", "0193b3c2-0000-7000-9000-000000000002"
+
+
+def concern_id(n: int) -> str:
+    return f"0193b3c2-0000-7000-8000-{n:012d}"
+
+
+def received(neighbourhood: str, n: int, route: str = "deliberation", minutes: int = 0):
+    concern = Concern(concern_id=concern_id(n), neighbourhood_id=neighbourhood, category="noise",
+                      description=f"第{n}件事")
+    concern.triage.route = route
+    concern.received_at.FromDatetime(T0 + timedelta(minutes=minutes))
+    return envelope.seal(ConcernReceived(concern=concern), producer="intake", place=envelope.Place(neighbourhood),
+                         occurred_at=T0)
+
+
+def items(subscription: Subscription, envelopes: list) -> list:
+    return [(subscription.topic, e, subscription, envelope.open_payload(e, subscription.payload_class))
+            for e in envelopes]
+
+
+def test_a_batch_applies_each_new_event_once_and_in_order(database_url, migrated_db, clock):
+    db = migrated_db("evaluation", database_url)
+    calls = []
+    batched = Subscription(topics.INTAKE, ConcernReceived,
+                           lambda tx, event, e: calls.append(("one", [event.concern.concern_id])),
+                           lambda tx, run: calls.append(("many", [event.concern.concern_id for event, _ in run])))
+    single = Subscription(topics.DISPATCH, ConcernReceived,
+                          lambda tx, event, e: calls.append(("single", [event.concern.concern_id])))
+    a1, a2, a3, a4, b1 = (received(NB, n) for n in range(5))
+    assert apply_once(db, batched, a3, envelope.open_payload(a3, ConcernReceived), topics.INTAKE, clock)
+    calls.clear()
+
+    applied = apply_batch(db, [*items(batched, [a1, a2]), *items(single, [b1]), *items(batched, [a1, a3, a4])],
+                          clock)
+
+    assert applied == [True, True, True, False, False, True], "a repeat within the batch and an old one are skipped"
+    assert calls == [("many", [concern_id(0), concern_id(1)]), ("single", [concern_id(4)]), ("one", [concern_id(3)])]
+    assert apply_batch(db, items(batched, [a1, a2, a4]), clock) == [False, False, False]
+
+
+def test_a_failing_batch_claims_nothing_so_each_event_can_be_applied_alone(database_url, migrated_db, clock):
+    db = migrated_db("evaluation", database_url)
+
+    def fails(tx, run):
+        raise RuntimeError("one of them is bad")
+
+    applied = []
+    subscription = Subscription(topics.INTAKE, ConcernReceived, lambda tx, event, e: applied.append(e.event_id), fails)
+    events = [received(NB, n) for n in range(3)]
+    with pytest.raises(RuntimeError):
+        apply_batch(db, items(subscription, events), clock)
+    for e in events:
+        assert apply_once(db, subscription, e, envelope.open_payload(e, ConcernReceived), topics.INTAKE, clock)
+    assert applied == [e.event_id for e in events]
+
+
+def test_deliberation_pools_a_batch_in_order_and_reports_each_new_entry_once(database_url, migrated_db, clock):
+    db = migrated_db("deliberation", database_url)
+    deliberation = Deliberation(db, clock, DirectoryReplica(db), Outbox(topics.DELIBERATION))
+    subscription = Subscription(topics.INTAKE, ConcernReceived, deliberation.on_concern_received,
+                                deliberation.on_concerns_received)
+    first = received(NB, 0)
+    apply_batch(db, items(subscription, [first]), clock)
+    again = envelope.seal(envelope.open_payload(first, ConcernReceived), producer="intake",
+                          place=envelope.Place(NB), occurred_at=T0)  # the same concern, another event
+    batch = [received(NB, 1), received(NB, 2, route="direct"), again, received(OTHER, 3), received(NB, 4)]
+
+    apply_batch(db, items(subscription, batch), clock)
+
+    with db.read() as conn:
+        pooled = conn.execute(sa.select(pool.pool_entries.c.concern_id).order_by(pool.pool_entries.c.seq)).scalars()
+        reports = [envelope.open_payload(envelope.decode(p), ConcernProgressed).concern_id for p in
+                   conn.execute(sa.select(outbox_table.c.payload).order_by(outbox_table.c.id)).scalars()]
+    assert list(pooled) == [concern_id(n) for n in (0, 1, 3, 4)], "a direct one is not pooled"
+    assert reports == [concern_id(n) for n in (0, 1, 3, 4)], "one report per concern newly pooled"
+
+
+def test_dispatch_keeps_every_candidate_of_a_batch_and_opens_the_direct_ones(database_url, migrated_db, clock):
+    db = migrated_db("dispatch", database_url)
+    dispatch = Dispatch(db, DirectoryReplica(db), clock, Outbox(topics.DISPATCH))
+    subscription = Subscription(topics.INTAKE, ConcernReceived, dispatch.on_concern_received,
+                                dispatch.on_concerns_received)
+    apply_batch(db, items(subscription, [received(NB, 0), received(NB, 1, route="direct"), received(NB, 2)]),
+                clock)
+    with db.read() as conn:
+        kept = {n: candidates.get_candidate(conn, concern_id(n)) for n in range(3)}
+        reports = conn.execute(sa.select(sa.func.count()).select_from(outbox_table)).scalar_one()
+    assert all(kept.values())
+    assert [kept[n].opened_at is not None for n in range(3)] == [False, True, False]
+    assert reports == 1, "in handling: only the direct one"
+
+
+def test_evaluation_counts_a_batch_per_neighbourhood_whatever_the_arrival_order(database_url, migrated_db, clock):
+    db = migrated_db("evaluation", database_url)
+    evaluation = Evaluation(db, DirectoryReplica(db))
+    subscription = Subscription(topics.INTAKE, ConcernReceived, evaluation.on_concern_received,
+                                evaluation.on_concerns_received)
+    apply_batch(db, items(subscription, [received(NB, 0, minutes=30), received(OTHER, 1, minutes=5),
+                                         received(NB, 2, minutes=10), received(NB, 3, minutes=20)]), clock)
+    apply_batch(db, items(subscription, [received(NB, 4, minutes=40)]), clock)
+    nb, other = evaluation.intake_figures(NB), evaluation.intake_figures(OTHER)
+    assert (nb.concerns_received, nb.first_received_at, nb.last_received_at) == (
+        4, T0 + timedelta(minutes=10), T0 + timedelta(minutes=40))
+    assert (other.concerns_received, other.first_received_at) == (1, T0 + timedelta(minutes=5))
+
+
+def test_a_batch_of_progress_reports_gives_each_concern_its_latest_status(desk, clock):  # noqa: F811
+    concern, other, follower = submit(desk), submit(desk, category="noise"), submit(desk, description="楼道全是鞋柜")
+    desk.merge(concern.concern_id, [follower.concern_id], "")
+    timelines = Timelines(desk.db)
+    subscription = Subscription(topics.DISPATCH, ConcernProgressed, timelines.on_progressed,
+                                timelines.on_progressed_many)
+
+    def report(concern_id, status, minutes):
+        return envelope.seal(ConcernProgressed(concern_id=concern_id, status=status), producer="dispatch",
+                             place=envelope.Place(desk.ids["nb-1"]), occurred_at=clock.now() + timedelta(minutes=minutes))
+
+    batch = [report(concern.concern_id, "resolved", 20), report(other.concern_id, "in_handling", 5),
+             report(concern.concern_id, "in_handling", 10), report(concern_id(99), "resolved", 1),
+             report(follower.concern_id, "in_handling", 3)]
+    assert apply_batch(desk.db, items(subscription, batch), clock) == [True] * 5
+
+    seen = {c.concern_id: desk.intake.get_concern(c.concern_id) for c in (concern, other, follower)}
+    assert seen[concern.concern_id].status == "resolved", "the latest step, not the last to arrive"
+    assert [s.status for s in seen[concern.concern_id].timeline] == ["received", "in_handling", "resolved"]
+    assert seen[other.concern_id].status == "in_handling"
+    assert seen[follower.concern_id].status == "resolved", "a merged concern follows its survivor"
+    assert apply_batch(desk.db, items(subscription, batch), clock) == [False] * 5
+    assert len(desk.intake.get_concern(concern.concern_id).timeline) == 3
