@@ -21,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+from bench import cpu
 from bench.baseline_app import prepare
 from servicekit import processes
 from servicekit.supervisor import Addresses, LocalSystem
@@ -115,10 +116,13 @@ def bench_baseline(count: int, clients: int, workdir: Path) -> dict:
         processes.wait_for_port(address, 30, server)
         url = f"http://{address}/api/v1/concerns"
         _post_all(url, min(200, count), clients, "warm-up")
+        cpu_before = cpu.snapshot({"baseline server": server.pid}) if cpu.available() else {}
         seconds, _, latencies = _post_all(url, count, clients, "baseline")
+        cpu_ms = cpu.per_item_ms(cpu_before, cpu.snapshot({"baseline server": server.pid}), count) if cpu_before else {}
     finally:
         processes.stop(server)
-    return {"throughput": count / seconds, "p50": _percentile(latencies, 50), "p99": _percentile(latencies, 99)}
+    return {"throughput": count / seconds, "p50": _percentile(latencies, 50), "p99": _percentile(latencies, 99),
+            "cpu_ms": cpu_ms}
 
 
 def _route_to_pool(gateway: str, demo: dict, neighbourhoods: list[str]) -> None:
@@ -150,10 +154,13 @@ def bench_pipeline(count: int, clients: int, workdir: Path) -> dict:
                                          timeout=10).status_code == 200, 120)
         _post_all(url, warm_up, clients, warm, headers)
         _wait_until(lambda: len(_pooled_at(gateway, warm, headers)) >= warm_up, 120)
+        processes_ = {**{name: child.pid for name, child in system.children.items()}, "broker": system.broker.pid}
+        cpu_before = cpu.snapshot(processes_) if cpu.available() else {}
         started = time.time()
         post_seconds, sent, post_latencies = _post_all(url, count, clients, measured, headers)
         pooled = _wait_until(
             lambda: (found := _pooled_at(gateway, measured, headers)) and len(found) >= count and found, 300)
+        cpu_ms = cpu.per_item_ms(cpu_before, cpu.snapshot(processes_), count) if cpu_before else {}
         open311_url = f"{gateway}/open311/v2/requests.json"
         _open311_all(open311_url, min(200, count), clients, demo["neighbourhoods"]["N4"], demo["api_key"]["api_key"])
         open311_seconds, _, open311_latencies = _open311_all(
@@ -174,6 +181,7 @@ def bench_pipeline(count: int, clients: int, workdir: Path) -> dict:
         "open311_throughput": count / open311_seconds,
         "open311_p50": _percentile(open311_latencies, 50),
         "open311_p99": _percentile(open311_latencies, 99),
+        "cpu_ms": cpu_ms,
     }
 
 
@@ -191,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         before = bench_baseline(args.count, args.clients, workdir / "before")
         pipeline = bench_pipeline(args.count, args.clients, workdir)
         after = bench_baseline(args.count, args.clients, workdir / "after")
-        baseline = {key: (before[key] + after[key]) / 2 for key in before}
+        baseline = {key: (before[key] + after[key]) / 2 for key in ("throughput", "p50", "p99")}
+        baseline["cpu_ms"] = {name: (ms + after["cpu_ms"][name]) / 2 for name, ms in before["cpu_ms"].items()}
     ratio = pipeline["throughput"] / baseline["throughput"]
     ms = 1000
     print()
@@ -206,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{pipeline['open311_p50'] * ms:8.1f} {pipeline['open311_p99'] * ms:8.1f}")
     print(f"{'  (baseline before / after)':38} {before['throughput']:11.0f} / {after['throughput']:.0f}")
     print(f"\npipeline / baseline throughput: {ratio:.2f}x (target ≥ 0.5x)")
+    for name, run in (("baseline", baseline), ("pipeline", pipeline)):
+        if run["cpu_ms"]:  # the pipeline's until the last concern is pooled, its polling included
+            parts = ", ".join(f"{part} {ms:.2f}" for part, ms in sorted(run["cpu_ms"].items(), key=lambda p: -p[1]))
+            print(f"CPU ms per concern, {name}: {parts}; total {sum(run['cpu_ms'].values()):.2f}")
     print(f"REST submission / baseline: {pipeline['post_throughput'] / baseline['throughput']:.2f}x; "
           f"Open311 submission / baseline: {pipeline['open311_throughput'] / baseline['throughput']:.2f}x")
     return 0
