@@ -20,7 +20,9 @@ class _ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.service = self.service
-        record.correlation_id = correlation_id.get()
+        # A line about one event of a batch names that event's id itself (extra=...).
+        if not getattr(record, "correlation_id", ""):
+            record.correlation_id = correlation_id.get()
         return True
 
 

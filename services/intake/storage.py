@@ -162,19 +162,25 @@ def set_statuses(conn: sa.Connection, changes: list[tuple[str, str, object]]) ->
                                    for concern_id, status, at in changes])
 
 
-def merged_into_of(conn: sa.Connection, concern_ids: list[str]) -> dict[str, str]:
+def merged_into_for_update(conn: sa.Connection, concern_ids: list[str]) -> dict[str, str]:
     """For each concern that exists: "" if it stands on its own, its survivor's id if merged.
-    (One column: this runs for every downstream report.)"""
+    The rows are locked (PostgreSQL; SQLite has one writer anyway), in id order so two batches
+    cannot deadlock: reports for one concern arriving on two topics at once are then applied one
+    after the other, and the second sees the first's step when it sets the status."""
     if not concern_ids:
         return {}
-    rows = conn.execute(_MERGED_INTO, {"ids": concern_ids})
+    rows = conn.execute(_MERGED_INTO_FOR_UPDATE, {"ids": concern_ids})
     return {concern_id: merged_into or "" for concern_id, merged_into in rows}
 
 
 _SET_STATUS = concerns.update().where(concerns.c.concern_id == sa.bindparam("id")).values(
     status=sa.bindparam("status"), updated_at=sa.bindparam("updated_at"))
-_MERGED_INTO = sa.select(concerns.c.concern_id, concerns.c.merged_into).where(
-    concerns.c.concern_id.in_(sa.bindparam("ids", expanding=True)))
+_MERGED_INTO_FOR_UPDATE = (
+    sa.select(concerns.c.concern_id, concerns.c.merged_into)
+    .where(concerns.c.concern_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(concerns.c.concern_id)
+    .with_for_update()
+)
 
 
 def merge_into(conn: sa.Connection, survivor_id: str, concern_ids: list[str], at) -> None:

@@ -32,12 +32,14 @@ class Timelines:
             if event.status not in domain.DOWNSTREAM:
                 # Retried, then dead-lettered with this reason: a producer speaks a status we do not know.
                 raise InvalidArgument(f"unknown concern status {event.status!r} from {envelope.producer}")
-        merged_into = storage.merged_into_of(
+        merged_into = storage.merged_into_for_update(
             tx.conn, sorted({event.concern_id for event, _ in reports if looks_like_id(event.concern_id)}))
         steps = []
         for event, envelope in reports:
             if event.concern_id not in merged_into:
-                log.warning("progress for a concern intake does not have", extra={"concern_id": event.concern_id[:64]})
+                log.warning("progress for a concern intake does not have", extra={
+                    "concern_id": event.concern_id[:64], "event_id": envelope.event_id,
+                    "correlation_id": envelope.correlation_id})
                 continue
             steps.append((event.concern_id, domain.TimelineEntry(
                 event.status, envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
