@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\npipeline / baseline throughput: {ratio:.2f}x (target ≥ 0.5x)")
     for name, run in (("baseline", baseline), ("pipeline", pipeline)):
         if run["cpu_ms"]:  # the pipeline's until the last concern is pooled, its polling included
-            parts = ", ".join(f"{part} {ms:.2f}" for part, ms in sorted(run["cpu_ms"].items(), key=lambda p: -p[1]))
+            parts = ", ".join(f"{part} {cpu_ms:.2f}"
+                              for part, cpu_ms in sorted(run["cpu_ms"].items(), key=lambda p: -p[1]))
             print(f"CPU ms per concern, {name}: {parts}; total {sum(run['cpu_ms'].values()):.2f}")
     print(f"REST submission / baseline: {pipeline['post_throughput'] / baseline['throughput']:.2f}x; "
           f"Open311 submission / baseline: {pipeline['open311_throughput'] / baseline['throughput']:.2f}x")

@@ -39,8 +39,8 @@ class UtcDateTime(sa.types.TypeDecorator):
     def result_processor(self, dialect, coltype):
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
-        # SQLite hands back the ISO text SQLAlchemy stored; the C parser reads it several times
-        # faster than the generic regular expression, and every read of a timestamp goes here.
+        # SQLite hands back the ISO text SQLAlchemy stored: parse it and set UTC in one call
+        # instead of SQLAlchemy's parser wrapped by process_result_value (every timestamp read).
         parse, utc = datetime.fromisoformat, timezone.utc
 
         def process(value):

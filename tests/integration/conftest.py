@@ -50,3 +50,18 @@ def places():
         return ids
 
     return build
+
+
+@pytest.fixture
+def desk(database_url, migrated_db, places, clock):
+    """Intake with triage on `database_url`, and the small directory's ids as `desk.ids`."""
+    from servicekit import topics
+    from servicekit.outbox import Outbox
+    from services.intake.handlers import Intake
+    from services.intake.triage.handlers import Triage
+
+    db = migrated_db("intake", database_url)
+    intake = Intake(db, Outbox(topics.INTAKE), clock)
+    desk = Triage(db, intake, clock, intake.audit)
+    desk.ids = places(db, clock)
+    return desk

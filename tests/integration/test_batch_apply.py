@@ -1,5 +1,7 @@
 """Consumers apply a poll's events as one batch (SQLite, and PostgreSQL where present): each new
 event once, in order, with the same effect as applying them one at a time."""
+import threading
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,18 +10,21 @@ import sqlalchemy as sa
 from lianyi.events.v1.progress_pb2 import ConcernProgressed
 from lianyi.intake.v1.concern_pb2 import Concern
 from lianyi.intake.v1.events_pb2 import ConcernReceived
-from servicekit import envelope, topics
-from servicekit.consumer import Subscription, apply_batch, apply_once
+from servicekit import envelope, kafka, topics
+from servicekit.consumer import EventConsumer, Subscription, apply_batch, apply_once
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
+from servicekit.topics import TopicSpec, dlq
 from services.deliberation import storage as pool
 from services.deliberation.handlers import Deliberation
 from services.dispatch import storage as candidates
 from services.dispatch.handlers import Dispatch
 from services.evaluation.handlers import Evaluation
 from services.intake.timeline.handlers import Timelines
-from tests.integration.test_triage_storage import desk, submit  # noqa: F401 (a fixture)
+from tests.integration.test_messaging import Running
+from tests.integration.test_triage_storage import submit
+from tests.kafka_helpers import produce, read_topic, wait_for
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
 NB, OTHER = "0193b3c2-0000-7000-9000-000000000001", "0193b3c2-0000-7000-9000-000000000002"
@@ -129,7 +134,7 @@ def test_evaluation_counts_a_batch_per_neighbourhood_whatever_the_arrival_order(
     assert (other.concerns_received, other.first_received_at) == (1, T0 + timedelta(minutes=5))
 
 
-def test_a_batch_of_progress_reports_gives_each_concern_its_latest_status(desk, clock):  # noqa: F811
+def test_a_batch_of_progress_reports_gives_each_concern_its_latest_status(desk, clock):
     concern, other, follower = submit(desk), submit(desk, category="noise"), submit(desk, description="楼道全是鞋柜")
     desk.merge(concern.concern_id, [follower.concern_id], "")
     timelines = Timelines(desk.db)
@@ -137,8 +142,7 @@ def test_a_batch_of_progress_reports_gives_each_concern_its_latest_status(desk, 
                                 timelines.on_progressed_many)
 
     def report(concern_id, status, minutes):
-        return envelope.seal(ConcernProgressed(concern_id=concern_id, status=status), producer="dispatch",
-                             place=envelope.Place(desk.ids["nb-1"]), occurred_at=clock.now() + timedelta(minutes=minutes))
+        return progress(desk, clock, concern_id, status, minutes)
 
     batch = [report(concern.concern_id, "resolved", 20), report(other.concern_id, "in_handling", 5),
              report(concern.concern_id, "in_handling", 10), report(concern_id(99), "resolved", 1),
@@ -152,3 +156,50 @@ def test_a_batch_of_progress_reports_gives_each_concern_its_latest_status(desk, 
     assert seen[follower.concern_id].status == "resolved", "a merged concern follows its survivor"
     assert apply_batch(desk.db, items(subscription, batch), clock) == [False] * 5
     assert len(desk.intake.get_concern(concern.concern_id).timeline) == 3
+
+
+def progress(desk, clock, concern_id: str, status: str, minutes: int, producer: str = "dispatch"):
+    return envelope.seal(ConcernProgressed(concern_id=concern_id, status=status), producer=producer,
+                         place=envelope.Place(desk.ids["nb-1"]), occurred_at=clock.now() + timedelta(minutes=minutes))
+
+
+def test_reports_on_two_topics_at_once_leave_the_latest_status(desk, clock):
+    """Two intake replicas may apply reports about one concern from two topics at the same time;
+    the one that commits last must still see the other's step (a row lock on PostgreSQL)."""
+    concern = submit(desk)
+    timelines = Timelines(desk.db)
+    later = progress(desk, clock, concern.concern_id, "in_handling", 20)
+    earlier = progress(desk, clock, concern.concern_id, "in_deliberation", 10, producer="deliberation")
+    subscription = Subscription(topics.DELIBERATION, ConcernProgressed, timelines.on_progressed,
+                                timelines.on_progressed_many)
+    with desk.db.write() as tx:  # the first replica's transaction, still open
+        timelines.on_progressed_many(tx, [(envelope.open_payload(later, ConcernProgressed), later)])
+        other = threading.Thread(target=apply_batch, args=(desk.db, items(subscription, [earlier]), clock))
+        other.start()
+        other.join(0.5)
+        assert other.is_alive(), "the second waits for the first"
+    other.join(10)
+    seen = desk.intake.get_concern(concern.concern_id)
+    assert seen.status == "in_handling", "the latest step, though its transaction committed first"
+    assert [step.status for step in seen.timeline] == ["received", "in_deliberation", "in_handling"]
+
+
+def test_an_unknown_status_in_a_batch_is_dead_lettered_and_the_others_apply(desk, clock, runtime_settings):
+    topic = f"test.{uuid.uuid4().hex[:10]}"
+    kafka.ensure_topics(runtime_settings, [TopicSpec(topic, 1), TopicSpec(dlq(topic), 1)])
+    first, second = submit(desk), submit(desk, category="noise")
+    bad = progress(desk, clock, first.concern_id, "teleported", 5)
+    produce(runtime_settings.broker, topic, [(b"nb-1", e.SerializeToString()) for e in (
+        progress(desk, clock, first.concern_id, "in_handling", 1), bad,
+        progress(desk, clock, second.concern_id, "in_deliberation", 2))])
+    timelines = Timelines(desk.db)
+    consumer = EventConsumer(group=f"group-{uuid.uuid4().hex[:6]}", db=desk.db, settings=runtime_settings, clock=clock,
+                             subscriptions=[Subscription(topic, ConcernProgressed, timelines.on_progressed,
+                                                         timelines.on_progressed_many)])
+    with Running(consumer.run):
+        (parked,) = read_topic(runtime_settings.broker, dlq(topic), expected=1)
+        wait_for(lambda: desk.intake.get_concern(second.concern_id).status == "in_deliberation",
+                 message="the report after the bad one applied")
+    assert parked.value == bad.SerializeToString()
+    assert "unknown concern status 'teleported'" in dict(parked.headers)["lianyi-error"].decode()
+    assert desk.intake.get_concern(first.concern_id).status == "in_handling"

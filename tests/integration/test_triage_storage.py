@@ -18,17 +18,6 @@ from services.intake.handlers import Intake
 from services.intake.public import PublicView
 from services.intake.timeline.handlers import Timelines
 from services.intake.triage.domain import Rule
-from services.intake.triage.handlers import Triage
-
-
-@pytest.fixture
-def desk(database_url, migrated_db, places, clock):
-    """Intake with triage on `database_url`, and the small directory's ids as `desk.ids`."""
-    db = migrated_db("intake", database_url)
-    intake = Intake(db, Outbox(topics.INTAKE), clock)
-    desk = Triage(db, intake, clock, intake.audit)
-    desk.ids = places(db, clock)
-    return desk
 
 
 def submit(desk, neighbourhood="nb-1", category="blocked_hallway", description="三楼楼道堆满鞋柜", **fields):
