@@ -98,7 +98,7 @@ def insert_or_ignore(conn: Connection, table: sa.Table, **values) -> bool:
     One statement, and a conflict does not abort the transaction (as a failed INSERT would on
     PostgreSQL), so it is safe inside a batch.
     """
-    return conn.execute(_insert_or_ignore_statement(table, conn.dialect.name), values).first() is not None
+    return bool(insert_or_ignore_many(conn, table, [values]))
 
 
 def insert_or_ignore_many(conn: Connection, table: sa.Table, rows: list[dict], key: str | None = None) -> set:
