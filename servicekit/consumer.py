@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timezone
+from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import Message
 from kafka.structs import OffsetAndMetadata, TopicPartition
@@ -20,83 +21,96 @@ from servicekit import envelope as envelopes
 from servicekit import inbox, kafka, logs, metrics
 from servicekit.clock import Clock
 from servicekit.config import RuntimeSettings
-from servicekit.database import Database, Transaction
+from servicekit.envelope import Upcaster
 from servicekit.errors import DomainError, UndecodableEvent
+from servicekit.events import Inbound
 from servicekit.topics import dlq
+from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Transaction, Message, Envelope], None]
-BatchHandler = Callable[[Transaction, list[tuple[Message, Envelope]]], None]
+E = TypeVar("E")
 _MAX_BACKOFF_S = 5.0
 
 
 @dataclass(frozen=True)
-class Subscription:
-    """Apply events of `payload_class` from `topic` with `handle(tx, payload, envelope)`."""
+class Subscription(Generic[E]):
+    """Apply events of `payload_class` from `topic`: `translate` turns a payload into this
+    service's own words (raising UndecodableEvent for values it cannot take: they go to the DLQ),
+    and `handle(uow, events)` applies a run of one or more of them, in order, in one unit of work.
+    One code path for one event and for many: under load a run is a poll's worth (a few
+    statements for the lot); if a run fails, its events are applied again one at a time."""
 
     topic: str
     payload_class: type[Message]
-    handle: Handler
-    # Optional: applies a run of consecutive events of this type in one go (a few statements for
-    # the lot under load instead of a few per event). Its effect must equal `handle` on each, in
-    # order: a failing batch is retried one event at a time through `handle`.
-    handle_many: BatchHandler | None = None
+    translate: Callable[[Message], E]
+    handle: Callable[[UnitOfWork, list[Inbound[E]]], None]
+    # Readers of payloads written at older versions (servicekit.envelope.open_payload).
+    upcasters: tuple[Upcaster, ...] = ()
 
     @property
     def event_type(self) -> str:
         return self.payload_class.DESCRIPTOR.full_name
 
+    def inbound(self, envelope: Envelope) -> Inbound[E]:
+        """The envelope's event in this service's words; raises UndecodableEvent if it is not one."""
+        payload = envelopes.open_payload(envelope, self.payload_class, self.upcasters)
+        return Inbound(event=self.translate(payload), event_id=envelope.event_id,
+                       occurred_at=envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
+                       producer=envelope.producer, place=envelopes.place_of(envelope),
+                       correlation_id=envelope.correlation_id)
 
-def apply_batch(db: Database, items: list[tuple[str, Envelope, Subscription, Message]], clock: Clock) -> list[bool]:
-    """Apply several events in one transaction (far fewer commits and statements); for each,
+
+# (topic, event) of one record ready to apply.
+Ready = tuple[str, Inbound[Any], Subscription[Any]]
+
+
+def apply_batch(units: UnitsOfWork, items: list[Ready], clock: Clock) -> list[bool]:
+    """Apply several events in one unit of work (far fewer commits and statements); for each,
     True if applied and False if it was applied before. Any failure rolls back all of them."""
-    with db.write() as tx:
-        fresh = inbox.claim_many(tx, [(envelope, topic) for topic, envelope, _, _ in items], clock.now())
+    with units.start() as uow:
+        fresh = inbox.claim_many(uow.tx, [(event.event_id, subscription.event_type, topic)
+                                          for topic, event, subscription in items], clock.now())
         applied = []
-        for _, envelope, _, _ in items:
-            applied.append(envelope.event_id in fresh)
-            fresh.discard(envelope.event_id)  # a repeat within the batch is a duplicate
+        for _, event, _ in items:
+            applied.append(event.event_id in fresh)
+            fresh.discard(event.event_id)  # a repeat within the batch is a duplicate
         for subscription, run in _runs(items, applied):
-            if subscription.handle_many is not None and len(run) > 1:
-                subscription.handle_many(tx, run)
-                continue
-            for payload, envelope in run:
-                token = logs.correlation_id.set(envelope.correlation_id)
-                try:
-                    subscription.handle(tx, payload, envelope)
-                finally:
-                    logs.correlation_id.reset(token)
+            _handle(subscription, uow, run)
     return applied
 
 
-def _runs(items, applied: list[bool]):
+def _handle(subscription: Subscription[Any], uow: UnitOfWork, run: list[Inbound[Any]]) -> None:
+    # A run of one logs under its own correlation id; a batch's log lines name their event.
+    token = logs.correlation_id.set(run[0].correlation_id) if len(run) == 1 else None
+    try:
+        subscription.handle(uow, run)
+    finally:
+        if token is not None:
+            logs.correlation_id.reset(token)
+
+
+def _runs(items: list[Ready], applied: list[bool]) -> Iterator[tuple[Subscription[Any], list[Inbound[Any]]]]:
     """The applicable events in order, grouped into runs of consecutive ones of one subscription
     (events already applied are skipped: they change nothing, so order is kept)."""
-    run: list[tuple[Message, Envelope]] = []
-    current = None
-    for (_, envelope, subscription, payload), fresh in zip(items, applied):
+    run: list[Inbound[Any]] = []
+    current: Subscription[Any] | None = None
+    for (_, event, subscription), fresh in zip(items, applied):
         if not fresh:
             continue
-        if subscription is not current and run:
+        if subscription is not current and run and current is not None:
             yield current, run
             run = []
         current = subscription
-        run.append((payload, envelope))
-    if run:
+        run.append(event)
+    if run and current is not None:
         yield current, run
 
 
-def apply_once(db: Database, subscription: Subscription, envelope: Envelope, payload: Message,
-               topic: str, clock: Clock) -> bool:
-    """Apply one event in one transaction with its inbox claim; False if it was applied before."""
-    try:
-        with db.write() as tx:
-            inbox.record(tx, envelope, topic, clock.now())
-            subscription.handle(tx, payload, envelope)
-    except inbox.DuplicateEvent:
-        return False
-    return True
+def apply_once(units: UnitsOfWork, subscription: Subscription[Any], event: Inbound[Any], topic: str,
+               clock: Clock) -> bool:
+    """Apply one event in one unit of work with its inbox claim; False if it was applied before."""
+    return apply_batch(units, [(topic, event, subscription)], clock)[0]
 
 
 class _Stopping(Exception):
@@ -104,9 +118,9 @@ class _Stopping(Exception):
 
 
 class EventConsumer:
-    def __init__(self, *, group: str, db: Database, subscriptions: list[Subscription],
+    def __init__(self, *, group: str, units: UnitsOfWork, subscriptions: list[Subscription[Any]],
                  settings: RuntimeSettings, clock: Clock):
-        self.group, self.db, self.settings, self.clock = group, db, settings, clock
+        self.group, self.units, self.settings, self.clock = group, units, settings, clock
         self._by_type = {s.event_type: s for s in subscriptions}
         self.topics = sorted({s.topic for s in subscriptions})
 
@@ -129,7 +143,7 @@ class EventConsumer:
             consumer.close(autocommit=False)
             dlq_producer.close(timeout=5)
 
-    def _commit(self, consumer, done: dict) -> None:
+    def _commit(self, consumer: Any, done: dict[TopicPartition, OffsetAndMetadata]) -> None:
         if not done:
             return
         try:
@@ -141,10 +155,10 @@ class EventConsumer:
             log.warning("offset commit failed; records may be redelivered", exc_info=True)
             done.clear()
 
-    def _process_batch(self, records: list, dlq_producer, stop: threading.Event) -> None:
-        """One partition's records: all in one transaction when they all apply cleanly; otherwise
-        one at a time, with retries and the DLQ for the ones that keep failing."""
-        ready = []
+    def _process_batch(self, records: list[Any], dlq_producer: Any, stop: threading.Event) -> None:
+        """One partition's records: all in one unit of work when they all apply cleanly;
+        otherwise one at a time, with retries and the DLQ for the ones that keep failing."""
+        ready: list[tuple[Any, Inbound[Any], Subscription[Any]]] = []
         for record in records:
             decoded = self._decode(record, dlq_producer, stop)
             if decoded is not None:
@@ -152,21 +166,18 @@ class EventConsumer:
         if not ready:
             return
         try:
-            outcomes = apply_batch(self.db, [(r.topic, e, s, p) for r, e, s, p in ready], self.clock)
+            outcomes = apply_batch(self.units, [(r.topic, event, s) for r, event, s in ready], self.clock)
         except Exception:
             log.info("a batch of %d failed; applying its events one by one", len(ready), exc_info=True)
-            for record, envelope, subscription, payload in ready:
-                token = logs.correlation_id.set(envelope.correlation_id)
-                try:
-                    self._apply(record, envelope, subscription, payload, dlq_producer, stop)
-                finally:
-                    logs.correlation_id.reset(token)
+            for record, event, subscription in ready:
+                self._apply(record, event, subscription, dlq_producer, stop)
             return
-        for (record, envelope, _, _), applied in zip(ready, outcomes):
-            self._count(record.topic, envelope, applied)
+        for (record, event, subscription), applied in zip(ready, outcomes):
+            self._count(record.topic, subscription.event_type, event, applied)
 
-    def _decode(self, record, dlq_producer, stop) -> tuple[Envelope, Subscription, Message] | None:
-        """The envelope, its subscription and payload; None if ignored or dead-lettered."""
+    def _decode(self, record: Any, dlq_producer: Any, stop: threading.Event
+                ) -> tuple[Inbound[Any], Subscription[Any]] | None:
+        """The event in its subscription's words; None if ignored or dead-lettered."""
         topic = record.topic
         try:
             envelope = envelopes.decode(record.value)
@@ -174,53 +185,55 @@ class EventConsumer:
             if subscription is None:
                 metrics.events_consumed.labels(topic, envelope.event_type, "ignored").inc()
                 return None
-            return envelope, subscription, envelopes.open_payload(envelope, subscription.payload_class)
+            return subscription.inbound(envelope), subscription
         except UndecodableEvent as exc:
             metrics.consumer_errors.labels(topic, "undecodable").inc()
             self._dead_letter(record, f"undecodable: {exc}", dlq_producer, stop)
             return None
 
-    def _count(self, topic: str, envelope: Envelope, applied: bool) -> None:
+    def _count(self, topic: str, event_type: str, event: Inbound[Any], applied: bool) -> None:
         if not applied:
-            metrics.events_consumed.labels(topic, envelope.event_type, "duplicate").inc()
+            metrics.events_consumed.labels(topic, event_type, "duplicate").inc()
             return
-        metrics.events_consumed.labels(topic, envelope.event_type, "applied").inc()
-        lag = self.clock.now() - envelope.occurred_at.ToDatetime(tzinfo=timezone.utc)
+        metrics.events_consumed.labels(topic, event_type, "applied").inc()
+        lag = self.clock.now() - event.occurred_at
         metrics.event_lag.labels(topic).observe(max(lag.total_seconds(), 0))
 
-    def _apply(self, record, envelope, subscription, payload, dlq_producer, stop) -> None:
+    def _apply(self, record: Any, event: Inbound[Any], subscription: Subscription[Any], dlq_producer: Any,
+               stop: threading.Event) -> None:
         topic, attempt, backoff = record.topic, 0, 0.05
         while True:
             attempt += 1
             try:
-                applied = apply_once(self.db, subscription, envelope, payload, topic, self.clock)
+                applied = apply_once(self.units, subscription, event, topic, self.clock)
             except (OperationalError, InterfaceError) as exc:
                 # The database is unavailable or busy: not the event's fault, so never dead-letter
                 # it; keep retrying until it works or we are stopped (then it is redelivered).
                 metrics.consumer_errors.labels(topic, "database").inc()
-                log.warning("database error applying %s (attempt %d): %s", envelope.event_id, attempt,
+                log.warning("database error applying %s (attempt %d): %s", event.event_id, attempt,
                             type(exc).__name__)
             except DomainError as exc:
                 # The event breaks a domain rule: retrying cannot help.
                 metrics.consumer_errors.labels(topic, "rejected").inc()
-                self._dead_letter(record, f"rejected: {exc.detail}", dlq_producer, stop, envelope.event_id)
+                self._dead_letter(record, f"rejected: {exc.detail}", dlq_producer, stop, event.event_id)
                 return
             except Exception as exc:
                 metrics.consumer_errors.labels(topic, "handler").inc()
-                log.warning("handler failed on %s (attempt %d/%d)", envelope.event_id, attempt,
+                log.warning("handler failed on %s (attempt %d/%d)", event.event_id, attempt,
                             self.settings.consumer_max_attempts, exc_info=True)
                 if attempt >= self.settings.consumer_max_attempts:
                     self._dead_letter(record, f"handler failed {attempt} times: {type(exc).__name__}: {exc}",
-                                      dlq_producer, stop, envelope.event_id)
+                                      dlq_producer, stop, event.event_id)
                     return
             else:
-                self._count(topic, envelope, applied)
+                self._count(topic, subscription.event_type, event, applied)
                 return
             if stop.wait(backoff):
                 raise _Stopping()
             backoff = min(backoff * 2, _MAX_BACKOFF_S)
 
-    def _dead_letter(self, record, error: str, dlq_producer, stop, event_id: str = "") -> None:
+    def _dead_letter(self, record: Any, error: str, dlq_producer: Any, stop: threading.Event,
+                     event_id: str = "") -> None:
         """Park the record on the topic's DLQ with why; durable before its offset is committed."""
         headers = [
             ("lianyi-error", error[:2000].encode()),

@@ -1,32 +1,30 @@
-"""The event envelope: sealing a payload for the outbox and opening what arrives from a topic."""
+"""The event envelope: sealing a payload for the outbox, and opening what arrives from a topic,
+at whatever version it was written."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from google.protobuf import message
 from google.protobuf.message import DecodeError
 
+from lianyi.events.v1 import version_pb2
 from lianyi.events.v1.envelope_pb2 import Envelope
 from servicekit.errors import UndecodableEvent
+from servicekit.events import Place
 from servicekit.ids import new_id
 
 _TYPE_URL_PREFIX = "type.googleapis.com/"
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where in the county an event happened. The neighbourhood id is the usual message key;
-    events above neighbourhood level (a township, a county department) leave it empty."""
-
-    neighbourhood_id: str = ""
-    community_id: str = ""
-    township_id: str = ""
-    county_id: str = ""
-
-
-def event_type_of(payload: message.Message) -> str:
+def event_type_of(payload: message.Message | type[message.Message]) -> str:
     return payload.DESCRIPTOR.full_name
+
+
+def version_of(payload: message.Message | type[message.Message]) -> int:
+    """The payload schema's current version, as its message declares (option event_version)."""
+    return payload.DESCRIPTOR.GetOptions().Extensions[version_pb2.event_version] or 1
 
 
 def seal(
@@ -37,14 +35,13 @@ def seal(
     occurred_at: datetime,
     correlation_id: str = "",
     causation_id: str = "",
-    event_version: int = 1,
     event_id: str | None = None,
 ) -> Envelope:
-    """Wrap a payload in a new envelope with a fresh event id."""
+    """Wrap a payload in a new envelope with a fresh event id and its schema's version."""
     envelope = Envelope(
         event_id=event_id or new_id(),
         event_type=event_type_of(payload),
-        event_version=event_version,
+        event_version=version_of(payload),
         producer=producer,
         county_id=place.county_id,
         township_id=place.township_id,
@@ -56,6 +53,10 @@ def seal(
     envelope.occurred_at.FromDatetime(occurred_at)
     envelope.payload.Pack(payload)
     return envelope
+
+
+def place_of(envelope: Envelope) -> Place:
+    return Place(envelope.neighbourhood_id, envelope.community_id, envelope.township_id, envelope.county_id)
 
 
 def decode(raw: bytes | None) -> Envelope:
@@ -77,23 +78,53 @@ def decode(raw: bytes | None) -> Envelope:
     return envelope
 
 
-def open_payload(envelope: Envelope, payload_class: type[message.Message]) -> message.Message:
-    """Unpack the payload as `payload_class`; a payload that does not parse raises UndecodableEvent."""
-    payload = payload_class()
+@dataclass(frozen=True)
+class Upcaster:
+    """Reads a payload written at an older version and turns it into the next version's shape.
+    `payload_class` is how that version was written (kept in a *_v<N>.proto file); `upcast`
+    raises UndecodableEvent for a value the next version cannot hold."""
+
+    version: int
+    payload_class: type[message.Message]
+    upcast: Callable[[message.Message], message.Message]
+
+
+def open_payload(envelope: Envelope, payload_class: type[message.Message],
+                 upcasters: Iterable[Upcaster] = ()) -> message.Message:
+    """The payload as `payload_class` at its current version: a payload written at an older
+    version goes through the upcasters, one version step at a time. A payload that does not
+    parse, or that no upcaster can bring forward, raises UndecodableEvent."""
+    current = version_of(payload_class)
+    written = envelope.event_version or 1
+    if written == current:
+        payload = payload_class()
+        try:
+            matched = envelope.payload.Unpack(payload)
+        except DecodeError as exc:
+            raise UndecodableEvent(f"payload does not parse: {exc}") from None
+        if not matched:
+            raise UndecodableEvent(f"payload is not a {payload_class.DESCRIPTOR.full_name}")
+        return payload
+    if written > current:
+        # Consumers are deployed before the producers that write a new version; this one was not.
+        raise UndecodableEvent(f"{envelope.event_type} version {written} is newer than this service reads "
+                               f"(version {current})")
+    steps = {upcaster.version: upcaster for upcaster in upcasters}
+    if written not in steps:
+        raise UndecodableEvent(f"{envelope.event_type} version {written} has no upcaster to version {current}")
     try:
-        matched = envelope.payload.Unpack(payload)
+        older = steps[written].payload_class.FromString(envelope.payload.value)
     except DecodeError as exc:
-        raise UndecodableEvent(f"payload does not parse: {exc}") from None
-    if not matched:
-        raise UndecodableEvent(f"payload is not a {payload_class.DESCRIPTOR.full_name}")
-    return payload
+        raise UndecodableEvent(f"payload does not parse as version {written}: {exc}") from None
+    for version in range(written, current):
+        if version not in steps:
+            raise UndecodableEvent(f"{envelope.event_type} has no upcaster from version {version}")
+        older = steps[version].upcast(older)
+    if not isinstance(older, payload_class):
+        raise TypeError(f"the upcasters of {envelope.event_type} end in {type(older).__name__}, "
+                        f"not {payload_class.__name__}")
+    return older
 
 
-__all__ = ["Envelope", "Place", "seal", "decode", "open_payload", "event_type_of"]
-
-
-def follow_up(payload: message.Message, cause: Envelope, *, producer: str, occurred_at: datetime) -> Envelope:
-    """An event caused by another: same place and correlation, the cause's id as causation."""
-    return seal(payload, producer=producer, occurred_at=occurred_at, correlation_id=cause.correlation_id,
-                causation_id=cause.event_id,
-                place=Place(cause.neighbourhood_id, cause.community_id, cause.township_id, cause.county_id))
+__all__ = ["Envelope", "Place", "Upcaster", "seal", "decode", "open_payload", "event_type_of", "version_of",
+           "place_of"]

@@ -8,12 +8,16 @@ import time
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import grpc
+from google.protobuf import descriptor_pool
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from servicekit import auth, logs, metrics
+from servicekit.caching import TtlCache
+from servicekit.clock import Clock, SystemClock
 from servicekit.errors import DomainError, PermissionDenied, grpc_status_for
 from servicekit.ids import new_id
 
@@ -39,19 +43,13 @@ def _metadata(context: grpc.ServicerContext, key: str) -> str:
 
 
 def declared_roles(registrations: list[Registration]) -> dict[str, frozenset[str]]:
-    """Who may call each RPC, from the servicers' @allow declarations; an RPC that declares
-    nothing stops the server from starting (refused by default is not enough: say so)."""
+    """Who may call each RPC of these services, as their protos declare; an RPC that declares
+    nobody stops the server from starting (refused by default is not enough: say so)."""
     allowed = {}
     for registration in registrations:
-        servicer = registration.servicer
-        generated = next(c for c in type(servicer).__mro__ if c.__module__.endswith("_pb2_grpc"))
-        for name, member in vars(generated).items():
-            if name.startswith("_") or not callable(member):
-                continue
-            roles = getattr(getattr(servicer, name), "allowed_roles", None)
-            if roles is None:
-                raise TypeError(f"{registration.service_name}.{name} does not declare who may call it (@allow)")
-            allowed[f"/{registration.service_name}/{name}"] = roles
+        service = descriptor_pool.Default().FindServiceByName(registration.service_name)
+        for method in service.methods:
+            allowed[f"/{service.full_name}/{method.name}"] = auth.rpc_roles(method.full_name)
     return allowed
 
 
@@ -59,19 +57,18 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
     """Verifies the caller and their role, turns DomainError into its status, hides unexpected
     errors behind INTERNAL, and times every call."""
 
-    def __init__(self, allowed: dict[str, frozenset[str]], signing_key: str):
-        self.allowed, self.signing_key = allowed, signing_key
+    def __init__(self, allowed: dict[str, frozenset[str]], signing_key: str, clock: Clock):
+        self.allowed, self.signing_key, self.clock = allowed, signing_key, clock
         # The gateway reuses a caller's token for a while; verifying it once per reuse is enough.
-        self._verified: dict[str, tuple[float, auth.Principal]] = {}
+        self._verified: TtlCache[str, auth.Principal] = TtlCache(clock, timedelta(minutes=1), max_entries=1000)
 
     def _principal(self, token: str) -> auth.Principal:
-        cached = self._verified.get(token)
-        if cached and cached[0] > time.time():
-            return cached[1]
-        principal, expires = auth.verify_with_expiry(token, self.signing_key, audience=auth.INTERNAL_AUDIENCE)
-        if len(self._verified) > 1000:
-            self._verified.clear()
-        self._verified[token] = (expires, principal)
+        principal = self._verified.get(token)
+        if principal is not None:
+            return principal
+        principal, expires = auth.verify_with_expiry(token, self.signing_key, audience=auth.INTERNAL_AUDIENCE,
+                                                     now=self.clock.now())
+        self._verified.put(token, principal, expires_at=datetime.fromtimestamp(expires, timezone.utc))
         return principal
 
     def _authorise(self, method: str, context: grpc.ServicerContext) -> auth.Principal | None:
@@ -122,12 +119,13 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
 class GrpcServer:
     """A started-on-demand gRPC server with health and reflection."""
 
-    def __init__(self, address: str, registrations: list[Registration], signing_key: str, max_workers: int = 4):
+    def __init__(self, address: str, registrations: list[Registration], signing_key: str, max_workers: int = 4,
+                 clock: Clock | None = None):
         self.address = address
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
-            interceptors=[DomainErrorInterceptor(declared_roles(registrations), signing_key)],
+            interceptors=[DomainErrorInterceptor(declared_roles(registrations), signing_key, clock or SystemClock())],
             options=[("grpc.so_reuseport", 0)],
         )
         for registration in registrations:

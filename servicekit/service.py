@@ -14,6 +14,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from servicekit import logs, migrations
 from servicekit.audit import AuditLog
@@ -26,16 +27,19 @@ from servicekit.health_http import HealthServer
 from servicekit.outbox import Outbox
 from servicekit.relay import OutboxRelay
 from servicekit.topics import TOPIC_OF_SERVICE
+from servicekit.unit_of_work import UnitsOfWork
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Wiring:
-    """What a service contributes: its RPCs and the events it consumes."""
+    """What a service contributes: its RPCs, the events it consumes, and the units of work its
+    handlers (and its consumer) change state in."""
 
     registrations: list[Registration]
-    subscriptions: list[Subscription] = field(default_factory=list)
+    units: UnitsOfWork
+    subscriptions: list[Subscription[Any]] = field(default_factory=list)
 
 
 # Given the database, the service's outbox and the clock, a service builds its wiring.
@@ -51,11 +55,11 @@ class ServiceProcess:
         wiring = build(self.db, self.outbox, self.clock)
         registrations = [*wiring.registrations, AuditLog(self.db, self.clock).registration()]
         self.grpc = GrpcServer(settings.grpc_addr, registrations, settings.runtime.signing_key(),
-                               settings.runtime.grpc_max_workers)
+                               settings.runtime.grpc_max_workers, self.clock)
         holder = f"{socket.gethostname()}:{os.getpid()}"
         self.relay = OutboxRelay(self.db, self.outbox, settings.runtime, self.clock, holder)
         self.consumer = (
-            EventConsumer(group=settings.name, db=self.db, subscriptions=wiring.subscriptions,
+            EventConsumer(group=settings.name, units=wiring.units, subscriptions=wiring.subscriptions,
                           settings=settings.runtime, clock=self.clock)
             if wiring.subscriptions else None
         )

@@ -1,14 +1,14 @@
-"""Deliberation's gRPC entrypoint."""
+"""Deliberation's gRPC entrypoint: translation only (who may call each RPC is in its proto)."""
 from __future__ import annotations
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as pb
 from lianyi.deliberation.v1 import deliberation_service_pb2_grpc as pb_grpc
-from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, PARTNERS, allow
 from servicekit.grpc_server import Registration
+from services.deliberation.domain import PoolEntry
 from services.deliberation.handlers import Deliberation
 
 
-def _entry(entry) -> pb.PoolEntry:
+def _entry(entry: PoolEntry) -> pb.PoolEntry:
     message = pb.PoolEntry(
         concern_id=entry.concern_id,
         neighbourhood_id=entry.neighbourhood_id,
@@ -24,7 +24,6 @@ class DeliberationServicer(pb_grpc.DeliberationServiceServicer):
     def __init__(self, deliberation: Deliberation):
         self.deliberation = deliberation
 
-    @allow(*NEIGHBOURHOOD_STAFF, *PARTNERS, *ADMINS, "integration")
     def ListPool(self, request, context):  # noqa: N802 (gRPC naming)
         entries, next_token = self.deliberation.list_pool(
             request.neighbourhood_id, request.page_size, request.page_token

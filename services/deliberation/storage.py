@@ -1,12 +1,10 @@
 """Deliberation's tables and queries."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore_many
+from services.deliberation.domain import PoolEntry
 
 metadata = sa.MetaData()
 
@@ -25,21 +23,12 @@ pool_entries = sa.Table(
 )
 
 
-@dataclass(frozen=True)
-class PoolEntry:
-    seq: int
-    concern_id: str
-    neighbourhood_id: str
-    category: str
-    description: str
-    received_at: datetime
-    pooled_at: datetime
-
-
-def add_entries(conn: sa.Connection, entries: list[dict]) -> set[str]:
-    """Pool concerns (dicts of concern_id, neighbourhood_id, category, description, received_at,
-    pooled_at), in order, in one statement; returns the ids that were not in the pool yet."""
-    return insert_or_ignore_many(conn, pool_entries, entries, key="concern_id")
+def add_entries(conn: sa.Connection, entries: list[PoolEntry]) -> set[str]:
+    """Pool concerns in order, in one statement; returns the ids that were not in the pool yet."""
+    return insert_or_ignore_many(conn, pool_entries, [
+        {"concern_id": e.concern_id, "neighbourhood_id": e.neighbourhood_id, "category": e.category,
+         "description": e.description, "received_at": e.received_at, "pooled_at": e.pooled_at}
+        for e in entries], key="concern_id")
 
 
 def list_entries(conn: sa.Connection, neighbourhood_id: str, after_seq: int, limit: int) -> list[PoolEntry]:

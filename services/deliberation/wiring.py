@@ -3,26 +3,30 @@ from __future__ import annotations
 
 from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged, ConcernTriaged
 from servicekit import topics
-from servicekit.directory_replica import DirectoryReplica
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription
 from servicekit.database import Database
+from servicekit.directory_replica import DirectoryReplica
 from servicekit.outbox import Outbox
 from servicekit.service import Wiring
-from services.deliberation import grpc_api
+from servicekit.unit_of_work import UnitsOfWork
+from services import upcasters
+from services.deliberation import events, grpc_api
 from services.deliberation.handlers import Deliberation
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     replica = DirectoryReplica(db)
-    deliberation = Deliberation(db, clock, replica, outbox)
+    deliberation = Deliberation(db, clock, replica)
     return Wiring(
         registrations=[grpc_api.registration(deliberation), replica.registration()],
+        units=UnitsOfWork(db, outbox, "deliberation", events.outgoing),
         subscriptions=[
-            Subscription(topics.INTAKE, ConcernReceived, deliberation.on_concern_received,
-                         deliberation.on_concerns_received),
-            Subscription(topics.INTAKE, ConcernTriaged, deliberation.on_concern_triaged),
-            Subscription(topics.INTAKE, ConcernsMerged, deliberation.on_concerns_merged),
+            Subscription(topics.INTAKE, ConcernReceived, events.concern_routed, deliberation.pool_routed,
+                         upcasters.CONCERN_RECEIVED),
+            Subscription(topics.INTAKE, ConcernTriaged, events.concern_routed, deliberation.pool_routed,
+                         upcasters.CONCERN_TRIAGED),
+            Subscription(topics.INTAKE, ConcernsMerged, events.concerns_merged, deliberation.forget_merged),
             replica.subscription(),
         ],
     )

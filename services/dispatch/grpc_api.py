@@ -1,32 +1,31 @@
-"""Dispatch's gRPC entrypoint."""
+"""Dispatch's gRPC entrypoint: translation only (who may call each RPC is in its proto)."""
 from __future__ import annotations
 
 from lianyi.dispatch.v1 import dispatch_service_pb2 as pb
 from lianyi.dispatch.v1 import dispatch_service_pb2_grpc as pb_grpc
-from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, allow
 from servicekit.grpc_server import Registration
+from services.dispatch.domain import Task
 from services.dispatch.handlers import Dispatch
+
+
+def task_to_proto(task: Task) -> pb.Task:
+    message = pb.Task(
+        concern_id=task.concern_id, neighbourhood_id=task.neighbourhood_id, household_id=task.household_id,
+        category=task.category, route=task.route or "", merged_into=task.merged_into or "",
+        building_id=task.building_id, urgency=task.urgency,
+    )
+    message.received_at.FromDatetime(task.received_at)
+    if task.opened_at:
+        message.opened_at.FromDatetime(task.opened_at)
+    return message
 
 
 class DispatchServicer(pb_grpc.DispatchServiceServicer):
     def __init__(self, dispatch: Dispatch):
         self.dispatch = dispatch
 
-    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS)
-    def GetHandlingCandidate(self, request, context):  # noqa: N802 (gRPC naming)
-        candidate = self.dispatch.get_candidate(request.concern_id)
-        message = pb.HandlingCandidate(
-            concern_id=candidate.concern_id,
-            neighbourhood_id=candidate.neighbourhood_id,
-            household_id=candidate.household_id,
-            category=candidate.category,
-            route=candidate.route or "",
-            merged_into=candidate.merged_into or "",
-        )
-        message.received_at.FromDatetime(candidate.received_at)
-        if candidate.opened_at:
-            message.opened_at.FromDatetime(candidate.opened_at)
-        return message
+    def GetTask(self, request: pb.GetTaskRequest, context: object) -> pb.Task:  # noqa: N802 (gRPC naming)
+        return task_to_proto(self.dispatch.get_task(request.concern_id))
 
 
 def registration(dispatch: Dispatch) -> Registration:

@@ -1,69 +1,46 @@
-"""Dispatch's handlers."""
+"""Dispatch's handlers: events in (each run of them in one unit of work), task queries out."""
 from __future__ import annotations
 
-from datetime import timezone
-
-from lianyi.events.v1.envelope_pb2 import Envelope
-from lianyi.events.v1.progress_pb2 import ConcernProgressed
-from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged, ConcernTriaged
-from servicekit import envelope as envelopes
 from servicekit.clock import Clock
-from servicekit.database import Database, Transaction
+from servicekit.database import Database
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument, NotFound
-from servicekit.outbox import Outbox
-from services.dispatch import storage
-
-DIRECT_ROUTE = "direct"
+from servicekit.events import Inbound
+from servicekit.unit_of_work import UnitOfWork
+from services.dispatch import domain, storage
 
 
 class Dispatch:
-    def __init__(self, db: Database, replica: DirectoryReplica, clock: Clock, outbox: Outbox):
-        self.db, self.replica, self.clock, self.outbox = db, replica, clock, outbox
+    def __init__(self, db: Database, replica: DirectoryReplica, clock: Clock):
+        self.db, self.replica, self.clock = db, replica, clock
 
-    def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
-        self.on_concerns_received(tx, [(event, envelope)])
+    def take_routed(self, uow: UnitOfWork, arrivals: list[Inbound[domain.ConcernRouted]]) -> None:
+        """Every concern gets a task; one routed direct (by a rule on arrival, or by the party
+        secretary) opens it, and intake's timeline hears it is in handling."""
+        now = self.clock.now()
+        # Only tasks that may open need their state; the others are kept if new.
+        existing = storage.get_tasks(uow.conn, [a.event.concern_id for a in arrivals if a.event.direct])
+        new: dict[str, domain.Task] = {}
+        for arrival in arrivals:
+            concern = arrival.event
+            task = existing.get(concern.concern_id) or new.setdefault(
+                concern.concern_id, domain.Task.for_concern(concern))
+            if concern.direct:
+                task.open_for_handling(now, arrival.follow_up)
+        storage.add_tasks(uow.conn, new.values())
+        storage.save_opened(uow.conn, [task for task in existing.values() if task.events])
+        uow.collect(*existing.values(), *new.values())
 
-    def on_concerns_received(self, tx: Transaction, events: list[tuple[ConcernReceived, Envelope]]) -> None:
-        """Every received concern becomes a candidate; those a rule routed direct open at once."""
-        storage.add_candidates(tx.conn, [_candidate(event.concern) for event, _ in events])
-        for event, envelope in events:
-            self._open_if_direct(tx, event.concern, envelope)
+    def follow_merges(self, uow: UnitOfWork, merges: list[Inbound[domain.ConcernsMerged]]) -> None:
+        for merge in merges:
+            storage.mark_merged(uow.conn, merge.event.survivor_id, list(merge.event.merged_ids))
 
-    def on_concern_triaged(self, tx: Transaction, event: ConcernTriaged, envelope: Envelope) -> None:
-        self._open_if_direct(tx, event.concern, envelope)
-
-    def on_concerns_merged(self, tx: Transaction, event: ConcernsMerged, envelope: Envelope) -> None:
-        storage.mark_merged(tx.conn, event.survivor_id, list(event.merged_ids))
-
-    def _open_if_direct(self, tx: Transaction, concern, envelope: Envelope) -> None:
-        """One household's matter goes straight to handling: it opens here, and intake's timeline
-        hears that it is in handling."""
-        if concern.triage.route != DIRECT_ROUTE:
-            return
-        opened_at = self.clock.now()
-        if storage.open_direct(tx.conn, concern.concern_id, opened_at):
-            self.outbox.add(tx, envelopes.follow_up(
-                ConcernProgressed(concern_id=concern.concern_id, status="in_handling",
-                                  note="opened for handling by the neighbourhood"),
-                envelope, producer="dispatch", occurred_at=opened_at))
-
-    def get_candidate(self, concern_id: str) -> storage.HandlingCandidate:
+    def get_task(self, concern_id: str) -> domain.Task:
         if not concern_id:
             raise InvalidArgument("concern_id is required")
         with self.db.read() as conn:
-            candidate = storage.get_candidate(conn, concern_id)
-        if candidate is None:
+            task = storage.get_task(conn, concern_id)
+        if task is None:
             raise NotFound(f"dispatch has no concern {concern_id}")
-        self.replica.require_visible(candidate.neighbourhood_id, "concern in neighbourhood")
-        return candidate
-
-
-def _candidate(concern) -> storage.HandlingCandidate:
-    return storage.HandlingCandidate(
-        concern_id=concern.concern_id,
-        neighbourhood_id=concern.neighbourhood_id,
-        household_id=concern.household_id,
-        category=concern.category,
-        received_at=concern.received_at.ToDatetime(tzinfo=timezone.utc),
-    )
+        self.replica.require_visible(task.neighbourhood_id, "concern in neighbourhood")
+        return task

@@ -1,19 +1,19 @@
 """Dispatch's tables and queries."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore_many
 from servicekit.ids import looks_like_id
+from services.dispatch.domain import Task
 
 metadata = sa.MetaData()
 
-# Every received concern, kept so handling can start the moment it is triaged to direct handling.
-handling_candidates = sa.Table(
-    "handling_candidates",
+# A task for every received concern, so handling can start the moment it is triaged direct.
+tasks = sa.Table(
+    "tasks",
     metadata,
     sa.Column("concern_id", sa.String(36), primary_key=True),
     sa.Column("neighbourhood_id", sa.String(64), nullable=False, index=True),
@@ -23,52 +23,52 @@ handling_candidates = sa.Table(
     sa.Column("route", sa.String(20), nullable=True),
     sa.Column("opened_at", UtcDateTime, nullable=True),
     sa.Column("merged_into", sa.String(36), nullable=True),
+    sa.Column("building_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("urgency", sa.String(10), nullable=False, server_default="normal"),
 )
 
-
-@dataclass(frozen=True)
-class HandlingCandidate:
-    concern_id: str
-    neighbourhood_id: str
-    household_id: str
-    category: str
-    received_at: datetime
-    route: str | None = None
-    opened_at: datetime | None = None
-    merged_into: str | None = None
+_COLUMNS = ("concern_id", "neighbourhood_id", "household_id", "category", "received_at", "building_id", "urgency",
+            "route", "opened_at", "merged_into")
+_OPEN = tasks.update().where(tasks.c.concern_id == sa.bindparam("id"), tasks.c.opened_at.is_(None)).values(
+    route=sa.bindparam("route"), opened_at=sa.bindparam("opened_at"))
 
 
-def get_candidate(conn: sa.Connection, concern_id: str) -> HandlingCandidate | None:
+def _task(row: sa.Row) -> Task:
+    return Task(**{name: row._mapping[name] for name in _COLUMNS})
+
+
+def get_task(conn: sa.Connection, concern_id: str) -> Task | None:
     if not looks_like_id(concern_id):
         return None
-    row = conn.execute(
-        sa.select(handling_candidates).where(handling_candidates.c.concern_id == concern_id)
-    ).first()
-    return HandlingCandidate(**row._mapping) if row else None
+    row = conn.execute(sa.select(tasks).where(tasks.c.concern_id == concern_id)).first()
+    return _task(row) if row else None
 
 
-def add_candidate(conn: sa.Connection, candidate: HandlingCandidate) -> bool:
-    """Keep a candidate; False (and no change) if dispatch already has this concern."""
-    return bool(add_candidates(conn, [candidate]))
+def get_tasks(conn: sa.Connection, concern_ids: list[str]) -> dict[str, Task]:
+    """The tasks of these concerns that exist, by concern id."""
+    ids = [concern_id for concern_id in concern_ids if looks_like_id(concern_id)]
+    if not ids:
+        return {}
+    return {row.concern_id: _task(row) for row in conn.execute(sa.select(tasks).where(tasks.c.concern_id.in_(ids)))}
 
 
-def add_candidates(conn: sa.Connection, candidates: list[HandlingCandidate]) -> set[str]:
-    """Keep several candidates in one statement; returns the ids that were new."""
-    return insert_or_ignore_many(conn, handling_candidates, [candidate.__dict__ for candidate in candidates])
+def add_tasks(conn: sa.Connection, new: Iterable[Task]) -> set[str]:
+    """Keep new tasks in one statement (a concern dispatch already has keeps its task); returns
+    the concern ids whose task was new."""
+    return insert_or_ignore_many(conn, tasks, [{name: getattr(task, name) for name in _COLUMNS} for task in new])
 
 
-def open_direct(conn: sa.Connection, concern_id: str, opened_at: datetime) -> bool:
-    """Open a candidate for direct handling; False if it was open already (or is unknown)."""
-    result = conn.execute(handling_candidates.update().where(
-        handling_candidates.c.concern_id == concern_id, handling_candidates.c.opened_at.is_(None),
-    ).values(route="direct", opened_at=opened_at))
-    return result.rowcount == 1
+def save_opened(conn: sa.Connection, opened: Iterable[Task]) -> None:
+    """Record that these existing tasks opened (each once: an open task stays as it opened)."""
+    rows = [{"id": task.concern_id, "route": task.route, "opened_at": task.opened_at} for task in opened]
+    if rows:
+        conn.execute(_OPEN, rows)
 
 
 def mark_merged(conn: sa.Connection, survivor_id: str, concern_ids: list[str]) -> None:
     """The concerns, and any merged into them before, now follow the survivor (as intake has it:
     ConcernsMerged names only the concerns merged this time)."""
     if concern_ids:
-        conn.execute(handling_candidates.update().where(sa.or_(
-            handling_candidates.c.concern_id.in_(concern_ids), handling_candidates.c.merged_into.in_(concern_ids),
+        conn.execute(tasks.update().where(sa.or_(
+            tasks.c.concern_id.in_(concern_ids), tasks.c.merged_into.in_(concern_ids),
         )).values(merged_into=survivor_id))

@@ -3,25 +3,30 @@ from __future__ import annotations
 
 from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged, ConcernTriaged
 from servicekit import topics
-from servicekit.directory_replica import DirectoryReplica
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription
 from servicekit.database import Database
+from servicekit.directory_replica import DirectoryReplica
 from servicekit.outbox import Outbox
 from servicekit.service import Wiring
-from services.dispatch import grpc_api
+from servicekit.unit_of_work import UnitsOfWork
+from services import upcasters
+from services.dispatch import events, grpc_api
 from services.dispatch.handlers import Dispatch
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     replica = DirectoryReplica(db)
-    dispatch = Dispatch(db, replica, clock, outbox)
+    dispatch = Dispatch(db, replica, clock)
     return Wiring(
         registrations=[grpc_api.registration(dispatch), replica.registration()],
+        units=UnitsOfWork(db, outbox, "dispatch", events.outgoing),
         subscriptions=[
-            Subscription(topics.INTAKE, ConcernReceived, dispatch.on_concern_received, dispatch.on_concerns_received),
-            Subscription(topics.INTAKE, ConcernTriaged, dispatch.on_concern_triaged),
-            Subscription(topics.INTAKE, ConcernsMerged, dispatch.on_concerns_merged),
+            Subscription(topics.INTAKE, ConcernReceived, events.concern_routed, dispatch.take_routed,
+                         upcasters.CONCERN_RECEIVED),
+            Subscription(topics.INTAKE, ConcernTriaged, events.concern_routed, dispatch.take_routed,
+                         upcasters.CONCERN_TRIAGED),
+            Subscription(topics.INTAKE, ConcernsMerged, events.concerns_merged, dispatch.follow_merges),
             replica.subscription(),
         ],
     )

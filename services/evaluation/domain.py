@@ -1,8 +1,20 @@
-"""Evaluation's domain rules (no framework imports)."""
+"""Evaluation's domain (评事), in the glossary's words. No I/O here.
+
+Today evaluation counts the concerns each neighbourhood receives, the base of its response rate
+and annual rating. Ratings, rework, quarterly reviews and annual tiers will join this module.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ConcernReceived:
+    """What evaluation hears of a received concern."""
+
+    neighbourhood_id: str
+    received_at: datetime
 
 
 @dataclass(frozen=True)
@@ -23,3 +35,11 @@ class IntakeFigures:
             first_received_at=received_at if first is None or received_at < first else first,
             last_received_at=received_at if last is None or received_at > last else last,
         )
+
+
+def by_neighbourhood(received: list[ConcernReceived]) -> dict[str, list[datetime]]:
+    """When each neighbourhood's concerns were received, in arrival order."""
+    times: dict[str, list[datetime]] = {}
+    for concern in received:
+        times.setdefault(concern.neighbourhood_id, []).append(concern.received_at)
+    return times

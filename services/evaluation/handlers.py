@@ -1,15 +1,13 @@
-"""Evaluation's handlers."""
+"""Evaluation's handlers: events in (each run of them in one unit of work), figures out."""
 from __future__ import annotations
 
-from datetime import timezone
-
-from lianyi.events.v1.envelope_pb2 import Envelope
-from lianyi.intake.v1.events_pb2 import ConcernReceived
-from servicekit.database import Database, Transaction
+from servicekit.database import Database
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument
+from servicekit.events import Inbound
 from servicekit.ids import looks_like_id
-from services.evaluation import storage
+from servicekit.unit_of_work import UnitOfWork
+from services.evaluation import domain, storage
 from services.evaluation.domain import IntakeFigures
 
 
@@ -17,24 +15,16 @@ class Evaluation:
     def __init__(self, db: Database, replica: DirectoryReplica):
         self.db, self.replica = db, replica
 
-    def on_concern_received(self, tx: Transaction, event: ConcernReceived, envelope: Envelope) -> None:
-        self.on_concerns_received(tx, [(event, envelope)])
-
-    def on_concerns_received(self, tx: Transaction, events: list[tuple[ConcernReceived, Envelope]]) -> None:
+    def count_received(self, uow: UnitOfWork, received: list[Inbound[domain.ConcernReceived]]) -> None:
         """Count each concern in its neighbourhood's figures: read and written once per
         neighbourhood however many arrived. Exactly-once counting rests on the inbox: this
         runs once per event id."""
-        received: dict[str, list] = {}
-        for event, _ in events:
-            concern = event.concern
-            received.setdefault(concern.neighbourhood_id, []).append(
-                concern.received_at.ToDatetime(tzinfo=timezone.utc))
-        for neighbourhood_id, times in received.items():
-            current = storage.get_figures(tx.conn, neighbourhood_id)
+        for neighbourhood_id, times in domain.by_neighbourhood([event.event for event in received]).items():
+            current = storage.get_figures(uow.conn, neighbourhood_id)
             figures = current or IntakeFigures(neighbourhood_id)
             for received_at in times:
                 figures = figures.counted(received_at)
-            storage.save_figures(tx.conn, figures, existed=current is not None)
+            storage.save_figures(uow.conn, figures, existed=current is not None)
 
     def intake_figures(self, neighbourhood_id: str) -> IntakeFigures:
         if not neighbourhood_id:

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit import topics
-from servicekit.directory_replica import DirectoryReplica
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription
 from servicekit.database import Database
+from servicekit.directory_replica import DirectoryReplica
 from servicekit.outbox import Outbox
 from servicekit.service import Wiring
-from services.evaluation import grpc_api
+from servicekit.unit_of_work import UnitsOfWork
+from services import upcasters
+from services.evaluation import events, grpc_api
 from services.evaluation.handlers import Evaluation
 
 
@@ -18,9 +20,10 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     evaluation = Evaluation(db, replica)
     return Wiring(
         registrations=[grpc_api.registration(evaluation), replica.registration()],
+        units=UnitsOfWork(db, outbox, "evaluation", events.outgoing),
         subscriptions=[
-            Subscription(topics.INTAKE, ConcernReceived, evaluation.on_concern_received,
-                         evaluation.on_concerns_received),
+            Subscription(topics.INTAKE, ConcernReceived, events.concern_received, evaluation.count_received,
+                         upcasters.CONCERN_RECEIVED),
             replica.subscription(),
         ],
     )
