@@ -16,15 +16,13 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from servicekit import migrations, topics
-from servicekit.audit import AuditLog
 from servicekit.clock import SystemClock
 from servicekit.database import Database
 from servicekit.ids import new_id
 from servicekit.outbox import Outbox
 from services.intake import demo
 from services.intake.directory.storage import directory_entities
-from services.intake.handlers import Intake
-from services.intake.visits.handlers import Visits
+from services.intake.wiring import assemble
 from services.intake.visits.storage import visits as visits_table
 
 
@@ -71,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         with db.read() as conn:
             n1 = conn.execute(sa.select(directory_entities.c.entity_id).where(
                 directory_entities.c.kind == "neighbourhood", directory_entities.c.external_id == "N1")).scalar_one()
-        visits = Visits(db, Intake(db, Outbox(topics.INTAKE), clock), clock, AuditLog(db, clock))
+        visits = assemble(db, Outbox(topics.INTAKE), clock).visits
         timings = {}
         for label, start, end in (("one month", f"{year}-03-01", f"{year}-03-31"),
                                   ("whole year", f"{year}-01-01", f"{year}-12-31")):

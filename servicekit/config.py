@@ -128,6 +128,11 @@ class GatewaySettings(BaseModel):
     threads: int = Field(ge=1, le=256)
     # The one jurisdiction_id /open311/v2 answers to (GeoReport v2 lets a client leave it out).
     open311_jurisdiction: str = Field("lianyi", min_length=1, max_length=100)
+    # Rate limits for callers without credentials (flask-limiter's notation), and where the counts
+    # live: memory:// is per gunicorn worker; a redis:// URI shares them across workers and replicas.
+    public_rate: str = Field("120/minute", min_length=1, max_length=100)
+    sign_in_rate: str = Field("10/minute", min_length=1, max_length=100)
+    rate_limit_storage: str = Field("memory://", min_length=1, max_length=500)
 
     @field_validator("http_addr")
     @classmethod
@@ -145,4 +150,7 @@ def load_gateway_settings() -> GatewaySettings:
         workers=int(env("LIANYI_GATEWAY_WORKERS", "2")),
         threads=int(env("LIANYI_GATEWAY_THREADS", "8")),
         open311_jurisdiction=env("LIANYI_GATEWAY_OPEN311_JURISDICTION", "lianyi"),
+        public_rate=env("LIANYI_GATEWAY_PUBLIC_RATE", "120/minute"),
+        sign_in_rate=env("LIANYI_GATEWAY_SIGN_IN_RATE", "10/minute"),
+        rate_limit_storage=env("LIANYI_GATEWAY_RATE_LIMIT_STORAGE", "memory://"),
     )

@@ -94,6 +94,8 @@ def open_payload(envelope: Envelope, payload_class: type[message.Message],
     """The payload as `payload_class` at its current version: a payload written at an older
     version goes through the upcasters, one version step at a time. A payload that does not
     parse, or that no upcaster can bring forward, raises UndecodableEvent."""
+    if envelope.event_type != event_type_of(payload_class):
+        raise UndecodableEvent(f"payload is not a {event_type_of(payload_class)}")
     current = version_of(payload_class)
     written = envelope.event_version or 1
     if written == current:
@@ -109,22 +111,30 @@ def open_payload(envelope: Envelope, payload_class: type[message.Message],
         # Consumers are deployed before the producers that write a new version; this one was not.
         raise UndecodableEvent(f"{envelope.event_type} version {written} is newer than this service reads "
                                f"(version {current})")
+    payload = bring_forward(envelope, current, upcasters)
+    if not isinstance(payload, payload_class):
+        raise TypeError(f"the upcasters of {envelope.event_type} end in {type(payload).__name__}, "
+                        f"not {payload_class.__name__}")
+    return payload
+
+
+def bring_forward(envelope: Envelope, version: int, upcasters: Iterable[Upcaster]) -> message.Message:
+    """The payload of an envelope written at an older version, brought to `version` one step at a
+    time (each upcaster reads its version's shape and makes the next one's)."""
+    written = envelope.event_version or 1
     steps = {upcaster.version: upcaster for upcaster in upcasters}
     if written not in steps:
-        raise UndecodableEvent(f"{envelope.event_type} version {written} has no upcaster to version {current}")
+        raise UndecodableEvent(f"{envelope.event_type} version {written} has no upcaster to version {version}")
     try:
-        older = steps[written].payload_class.FromString(envelope.payload.value)
+        payload = steps[written].payload_class.FromString(envelope.payload.value)
     except DecodeError as exc:
         raise UndecodableEvent(f"payload does not parse as version {written}: {exc}") from None
-    for version in range(written, current):
-        if version not in steps:
-            raise UndecodableEvent(f"{envelope.event_type} has no upcaster from version {version}")
-        older = steps[version].upcast(older)
-    if not isinstance(older, payload_class):
-        raise TypeError(f"the upcasters of {envelope.event_type} end in {type(older).__name__}, "
-                        f"not {payload_class.__name__}")
-    return older
+    for step in range(written, version):
+        if step not in steps:
+            raise UndecodableEvent(f"{envelope.event_type} has no upcaster from version {step}")
+        payload = steps[step].upcast(payload)
+    return payload
 
 
-__all__ = ["Envelope", "Place", "Upcaster", "seal", "decode", "open_payload", "event_type_of", "version_of",
-           "place_of"]
+__all__ = ["Envelope", "Place", "Upcaster", "seal", "decode", "open_payload", "bring_forward", "event_type_of",
+           "version_of", "place_of"]

@@ -7,18 +7,17 @@ from flask import Blueprint, Response
 
 from lianyi.accounts.v1 import accounts_service_pb2 as pb
 from services.gateway.clients import upstreams
-from services.gateway.auth import serves_like
+from services.gateway.auth import serves
 from services.gateway.bodies import json_body
 from services.gateway.schemas import (AccessCodeCreate, AccessCodeIssued, AccountCreate, AccountOut, ApiKeyCreate,
                                      ApiKeyIssued)
-from services.intake.accounts.grpc_api import AccountsServicer
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/api/v1")
 
 
 
 @blueprint.post("/accounts")
-@serves_like(AccountsServicer.CreateAccount)
+@serves("lianyi.accounts.v1.AccountsService.CreateAccount")
 def create_account():
     """Create an account.
     ---
@@ -48,7 +47,7 @@ def create_account():
 
 
 @blueprint.post("/api-keys")
-@serves_like(AccountsServicer.IssueApiKey)
+@serves("lianyi.accounts.v1.AccountsService.IssueApiKey")
 def issue_api_key():
     """Issue an API key.
     ---
@@ -74,7 +73,7 @@ def issue_api_key():
 
 
 @blueprint.delete("/api-keys/<key_id>")
-@serves_like(AccountsServicer.RevokeApiKey)
+@serves("lianyi.accounts.v1.AccountsService.RevokeApiKey")
 def revoke_api_key(key_id: str):
     """Revoke an API key.
     ---
@@ -92,7 +91,7 @@ def revoke_api_key(key_id: str):
 
 
 @blueprint.post("/access-codes")
-@serves_like(AccountsServicer.IssueAccessCode)
+@serves("lianyi.accounts.v1.AccountsService.IssueAccessCode")
 def issue_access_code():
     """Issue a household's access code.
     ---

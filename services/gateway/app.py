@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 
 import grpc
 from flask import Flask, g, request
 
 from servicekit import logs, metrics
+from servicekit.clock import Clock, SystemClock
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.errors import DomainError
 from servicekit.ids import new_id
@@ -18,17 +20,17 @@ from services.gateway.clients import Upstreams
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
-def create_app(settings: GatewaySettings | None = None) -> Flask:
+def create_app(settings: GatewaySettings | None = None, clock: Clock | None = None) -> Flask:
     settings = settings or load_gateway_settings()
-    logs.configure("gateway", RuntimeSettings().log_level)
+    runtime = RuntimeSettings()
+    logs.configure("gateway", runtime.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["LIANYI_OPEN311_JURISDICTION"] = settings.open311_jurisdiction
     app.json.ensure_ascii = False  # Chinese text stays readable in responses
-    runtime = RuntimeSettings()
-    app.config["LIANYI_SIGNING_KEY"] = runtime.signing_key()
-    app.config["LIANYI_TOKEN_TTL_S"] = runtime.auth_token_ttl_s
+    auth.Credentials(clock or SystemClock(), runtime.signing_key(),
+                     timedelta(seconds=runtime.auth_token_ttl_s)).install(app)
     app.extensions["lianyi.upstreams"] = Upstreams(settings)
-    app.extensions["lianyi.api_keys"] = auth.ApiKeyCache()
 
     @app.before_request
     def _start() -> None:
@@ -59,7 +61,7 @@ def create_app(settings: GatewaySettings | None = None) -> Flask:
             logs.correlation_id.reset(g.correlation_token)
 
     problems.install(app)
-    limits.install(app)
+    limits.install(app, settings)
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
                       ops.blueprint, open311.blueprint, triage.blueprint):

@@ -6,9 +6,8 @@ from datetime import timezone
 from flask import Blueprint
 
 from lianyi.audit.v1 import audit_service_pb2 as pb
-from servicekit.audit import AuditServicer
 from services.gateway.clients import upstreams
-from services.gateway.auth import serves_like
+from services.gateway.auth import serves
 from services.gateway.bodies import query
 from services.gateway.schemas import AuditEntryOut, AuditPage, AuditQuery
 
@@ -16,7 +15,7 @@ blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit")
 
 
 @blueprint.get("")
-@serves_like(AuditServicer.ListAuditEntries)
+@serves("lianyi.audit.v1.AuditService.ListAuditEntries")
 def list_audit_entries():
     """The audit log.
     ---

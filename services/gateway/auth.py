@@ -7,42 +7,46 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import threading
-import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 
 from lianyi.accounts.v1 import accounts_service_pb2 as accounts_pb
 from servicekit import auth
-from servicekit.auth import Principal
-from servicekit.clock import SystemClock
+from servicekit.auth import PUBLIC, Principal
+from servicekit.caching import TtlCache
+from servicekit.clock import Clock
 from services.gateway.problems import ProblemError
 
 INTERNAL_TOKEN_TTL = timedelta(seconds=60)
 # A revoked key stops working within this long; checking it on every request would cost a call.
-API_KEY_CACHE_SECONDS = 5.0
-_clock = SystemClock()
+API_KEY_CACHE_TTL = timedelta(seconds=5)
+OPEN311_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-class ApiKeyCache:
-    def __init__(self):
-        self._entries: dict[str, tuple[float, Principal]] = {}
-        self._lock = threading.Lock()
+class Credentials:
+    """The app's clock and signing key, and what it remembers of credentials it checked or made."""
 
-    def get(self, digest: str) -> Principal | None:
-        with self._lock:
-            entry = self._entries.get(digest)
-        return entry[1] if entry and entry[0] > time.monotonic() else None
+    def __init__(self, clock: Clock, signing_key: str, token_ttl: timedelta):
+        self.clock, self.signing_key, self.token_ttl = clock, signing_key, token_ttl
+        self.api_keys: TtlCache[str, Principal] = TtlCache(clock, API_KEY_CACHE_TTL)
+        # A busy integration would otherwise sign the same internal token hundreds of times a
+        # second: each is reused for half its life.
+        self.internal_tokens: TtlCache[Principal, str] = TtlCache(clock, INTERNAL_TOKEN_TTL / 2)
 
-    def put(self, digest: str, principal: Principal) -> None:
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[digest] = (time.monotonic() + API_KEY_CACHE_SECONDS, principal)
+    def install(self, app: Flask) -> None:
+        app.extensions["lianyi.credentials"] = self
 
 
-def principal_from_proto(message) -> Principal:
+def credentials() -> Credentials:
+    """The current app's credentials."""
+    found: Credentials = current_app.extensions["lianyi.credentials"]
+    return found
+
+
+def principal_from_proto(message: Any) -> Principal:
     return Principal(subject=message.subject, role=message.role, scope=tuple(message.scope),
                      entity_id=message.entity_id, name=message.name)
 
@@ -54,7 +58,8 @@ def authenticate() -> Principal | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ProblemError(401, "use the header Authorization: Bearer <token>")
-        return auth.verify(token.strip(), current_app.config["LIANYI_SIGNING_KEY"], audience=auth.API_AUDIENCE)
+        known = credentials()
+        return auth.verify(token.strip(), known.signing_key, audience=auth.API_AUDIENCE, now=known.clock.now())
     api_key = request.headers.get("X-Api-Key")
     if api_key is not None:
         return _api_key_principal(api_key)
@@ -62,9 +67,6 @@ def authenticate() -> Principal | None:
     if form_key:
         return _api_key_principal(form_key)
     return None
-
-
-OPEN311_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _open311_form_key() -> str:
@@ -76,7 +78,7 @@ def _open311_form_key() -> str:
 
 
 def _api_key_principal(api_key: str) -> Principal:
-    cache: ApiKeyCache = current_app.extensions["lianyi.api_keys"]
+    cache = credentials().api_keys
     digest = hashlib.sha256(api_key.encode()).hexdigest()
     principal = cache.get(digest)
     if principal is None:
@@ -87,47 +89,44 @@ def _api_key_principal(api_key: str) -> Principal:
     return principal
 
 
-_internal_tokens: dict[Principal, tuple[float, str]] = {}
-
-
 def internal_token(principal: Principal) -> str:
-    """The short-lived signed principal forwarded to services in gRPC metadata; reused for half
-    its life, since a busy integration would otherwise sign the same token hundreds of times a
-    second."""
-    cached = _internal_tokens.get(principal)
-    if cached and cached[0] > time.monotonic():
-        return cached[1]
-    token = auth.sign(principal, current_app.config["LIANYI_SIGNING_KEY"], audience=auth.INTERNAL_AUDIENCE,
-                      now=_clock.now(), ttl=INTERNAL_TOKEN_TTL)
-    if len(_internal_tokens) > 10_000:
-        _internal_tokens.clear()
-    _internal_tokens[principal] = (time.monotonic() + INTERNAL_TOKEN_TTL.total_seconds() / 2, token)
+    """The short-lived signed principal forwarded to services in gRPC metadata."""
+    known = credentials()
+    token = known.internal_tokens.get(principal)
+    if token is None:
+        token = auth.sign(principal, known.signing_key, audience=auth.INTERNAL_AUDIENCE, now=known.clock.now(),
+                          ttl=INTERNAL_TOKEN_TTL)
+        known.internal_tokens.put(principal, token)
     return token
 
 
-def bearer_token(principal: Principal, ttl: timedelta) -> str:
-    return auth.sign(principal, current_app.config["LIANYI_SIGNING_KEY"], audience=auth.API_AUDIENCE,
-                     now=_clock.now(), ttl=ttl)
+def bearer_token(principal: Principal) -> str:
+    known = credentials()
+    return auth.sign(principal, known.signing_key, audience=auth.API_AUDIENCE, now=known.clock.now(),
+                     ttl=known.token_ttl)
 
 
-def serves_like(rpc_method):
-    """An endpoint serves the roles its RPC declares (one declaration, at the service): 401
-    without credentials, 403 for other roles. Scope is the service's to check."""
-    allowed = frozenset(rpc_method.allowed_roles)
+def serves(rpc: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An endpoint serves the roles its RPC declares in its proto (one declaration, read by the
+    service and here): 401 without credentials, 403 for other roles. An RPC open to the public
+    still needs credentials here; public views have endpoints of their own (Open311). Scope is
+    the service's to check. `rpc` is the RPC's full name, e.g.
+    "lianyi.intake.v1.IntakeService.SubmitConcern"."""
+    allowed = auth.rpc_roles(rpc)
 
-    def decorate(view):
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
-        def guarded(*args, **kwargs):
+        def guarded(*args: Any, **kwargs: Any) -> Any:
             if g.get("auth_error") is not None:
                 raise g.auth_error
             principal = g.get("principal")
             if principal is None:
                 raise ProblemError(401, "sign in (Authorization: Bearer) or send an API key (X-Api-Key)")
-            if principal.role not in allowed:
+            if PUBLIC not in allowed and principal.role not in allowed:
                 raise ProblemError(403, f"a {principal.role} may not do this")
             return view(*args, **kwargs)
 
-        guarded.allowed_roles = allowed
+        guarded.allowed_roles = allowed  # type: ignore[attr-defined]
         return guarded
 
     return decorate

@@ -8,13 +8,12 @@ from flask import Blueprint, request
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services.gateway.clients import upstreams
-from services.gateway.auth import serves_like
+from services.gateway.auth import serves
 from services.gateway.bodies import json_body
 from services.gateway.schemas import (CategoryList, CategoryOut, ConcernOut, ConcernSubmission, LocationIn,
                                      OnlineBatch, OnlineBatchReport, OnlineOutcomeOut, ReporterContactOut,
                                      SimilarConcernOut, TimelineEntryOut, TriageOut)
-from services.intake.grpc_api import IntakeServicer
-from services.intake.messages import channel_name, channel_value
+from services.intake.contract import channel_name, channel_value
 
 blueprint = Blueprint("concerns", __name__, url_prefix="/api/v1/concerns")
 
@@ -61,7 +60,7 @@ def similar_out(found) -> list[SimilarConcernOut]:
 
 
 @blueprint.post("")
-@serves_like(IntakeServicer.SubmitConcern)
+@serves("lianyi.intake.v1.IntakeService.SubmitConcern")
 def submit_concern():
     """Submit a concern.
     ---
@@ -119,7 +118,7 @@ def submit_concern():
 
 
 @blueprint.get("/<concern_id>")
-@serves_like(IntakeServicer.GetConcern)
+@serves("lianyi.intake.v1.IntakeService.GetConcern")
 def get_concern(concern_id: str):
     """Get a concern.
     ---
@@ -143,7 +142,7 @@ def get_concern(concern_id: str):
 
 
 @blueprint.post("/online-batches")
-@serves_like(IntakeServicer.SubmitOnlineMessages)
+@serves("lianyi.intake.v1.IntakeService.SubmitOnlineMessages")
 def submit_online_batch():
     """Online messages.
     ---
@@ -182,7 +181,7 @@ categories_blueprint = Blueprint("categories", __name__, url_prefix="/api/v1/cat
 
 
 @categories_blueprint.get("")
-@serves_like(IntakeServicer.ListCategories)
+@serves("lianyi.intake.v1.IntakeService.ListCategories")
 def list_categories():
     """Concern categories.
     ---

@@ -9,13 +9,12 @@ from google.protobuf import json_format
 
 from lianyi.directory.v1 import directory_service_pb2 as pb
 from services.gateway.clients import upstreams
-from services.gateway.auth import serves_like
+from services.gateway.auth import serves
 from services.gateway.bodies import json_body, query
 from services.gateway.problems import ProblemError
 from services.gateway.schemas import (IMPORT_MAX_ROWS, EntityCreate, EntityOut, EntityPage, EntityQuery,
                                       EntityUpdate, ImportReport, ImportRequest)
 from services.gateway.directory_csv import rows_from_csv
-from services.intake.directory.grpc_api import DirectoryServicer
 
 blueprint = Blueprint("directory", __name__, url_prefix="/api/v1/directory")
 
@@ -43,7 +42,7 @@ def _set_attributes(struct, attributes: dict, where: str = "attributes") -> None
 
 
 @blueprint.post("/entities")
-@serves_like(DirectoryServicer.CreateEntity)
+@serves("lianyi.directory.v1.DirectoryService.CreateEntity")
 def create_entity():
     """Create a directory entity.
     ---
@@ -73,7 +72,7 @@ def create_entity():
 
 
 @blueprint.get("/entities")
-@serves_like(DirectoryServicer.ListEntities)
+@serves("lianyi.directory.v1.DirectoryService.ListEntities")
 def list_entities():
     """List directory entities.
     ---
@@ -104,7 +103,7 @@ def list_entities():
 
 
 @blueprint.get("/entities/<entity_id>")
-@serves_like(DirectoryServicer.GetEntity)
+@serves("lianyi.directory.v1.DirectoryService.GetEntity")
 def get_entity(entity_id: str):
     """Get a directory entity.
     ---
@@ -124,7 +123,7 @@ def get_entity(entity_id: str):
 
 
 @blueprint.patch("/entities/<entity_id>")
-@serves_like(DirectoryServicer.UpdateEntity)
+@serves("lianyi.directory.v1.DirectoryService.UpdateEntity")
 def update_entity(entity_id: str):
     """Update a directory entity.
     ---
@@ -157,7 +156,7 @@ def update_entity(entity_id: str):
 
 
 @blueprint.post("/import")
-@serves_like(DirectoryServicer.ImportEntities)
+@serves("lianyi.directory.v1.DirectoryService.ImportEntities")
 def import_entities():
     """Import directory entities.
     ---

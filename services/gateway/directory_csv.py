@@ -7,7 +7,7 @@ import io
 import typing
 
 from services.gateway.problems import ProblemError
-from services.intake.directory.domain import ATTRIBUTES
+from services.intake.contract import ATTRIBUTES
 
 REQUIRED = ("kind", "external_id", "parent_external_id", "name")
 PREFIX = "attributes."

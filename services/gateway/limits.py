@@ -1,16 +1,13 @@
 """Rate limits on the public edge: per client address, for requests without credentials (signing
 in, the OpenAPI document, anything refused as unauthenticated). Exceeding one answers 429 with
-Retry-After. Signed-in callers are accountable and are not throttled here.
-
-Counts live in `LIANYI_GATEWAY_RATE_LIMIT_STORAGE` (memory:// by default, which is per gunicorn
-worker; a redis:// URI shares them across workers and replicas).
-"""
+Retry-After. Signed-in callers are accountable and are not throttled here. The rates and where
+the counts live are GatewaySettings (servicekit/config.py)."""
 from __future__ import annotations
 
-import os
-
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
+
+from servicekit.config import GatewaySettings
 
 OPS_PATHS = ("/healthz", "/readyz", "/metrics")
 
@@ -32,13 +29,14 @@ def _exempt() -> bool:
     return g.get("principal") is not None and request.endpoint != "sessions.issue_token"
 
 
-def install(app: Flask) -> None:
-    env = os.environ.get
-    app.config["RATELIMIT_DEFAULT"] = env("LIANYI_GATEWAY_PUBLIC_RATE", "120/minute")
-    app.config["RATELIMIT_STORAGE_URI"] = env("LIANYI_GATEWAY_RATE_LIMIT_STORAGE", "memory://")
+def install(app: Flask, settings: GatewaySettings) -> None:
+    app.config["RATELIMIT_DEFAULT"] = settings.public_rate
+    app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage
+    app.config["LIANYI_SIGN_IN_RATE"] = settings.sign_in_rate
     limiter.init_app(app)
 
 
 def sign_in_limit() -> str:
     """Guessing passwords is the attack this stops: few tries per address."""
-    return os.environ.get("LIANYI_GATEWAY_SIGN_IN_RATE", "10/minute")
+    rate: str = current_app.config["LIANYI_SIGN_IN_RATE"]
+    return rate

@@ -7,19 +7,17 @@ from flask import Blueprint
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as deliberation_pb
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
-from services.deliberation.grpc_api import DeliberationServicer
 from services.gateway.clients import upstreams
-from services.gateway.auth import serves_like
+from services.gateway.auth import serves
 from services.gateway.bodies import query
 from services.gateway.concerns import concern_out
 from services.gateway.schemas import ConcernPage, ConcernQuery, PoolEntryOut, PoolPage, PoolQuery
-from services.intake.grpc_api import IntakeServicer
 
 blueprint = Blueprint("neighbourhoods", __name__, url_prefix="/api/v1/neighbourhoods")
 
 
 @blueprint.get("/<neighbourhood_id>/pool")
-@serves_like(DeliberationServicer.ListPool)
+@serves("lianyi.deliberation.v1.DeliberationService.ListPool")
 def pool(neighbourhood_id: str):
     """The deliberation pool.
     ---
@@ -63,7 +61,7 @@ def pool(neighbourhood_id: str):
 
 
 @blueprint.get("/<neighbourhood_id>/concerns")
-@serves_like(IntakeServicer.ListConcerns)
+@serves("lianyi.intake.v1.IntakeService.ListConcerns")
 def concerns(neighbourhood_id: str):
     """The neighbourhood's concerns.
     ---

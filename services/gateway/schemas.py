@@ -1,5 +1,5 @@
-"""The REST API's request and response bodies. Structure is checked here; domain rules are
-intake's (its limits are imported, not restated)."""
+"""The REST API's request and response bodies. Structure is checked here; domain rules are the
+services' (their limits come from their contract modules, not restated)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,17 +7,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from servicekit.auth import ROLES
-from services.intake.directory.domain import EXTERNAL_ID_MAX_CHARS, KINDS, NAME_MAX_CHARS
-from services.intake.domain import (ADDRESS_MAX_CHARS, CHANNELS, DESCRIPTION_MAX_CHARS, PHOTO_URLS_MAX,
-                                   REPORTER_NAME_MAX_CHARS, URGENCIES)
-from services.intake.timeline.domain import STATUSES
-from services.intake.triage.domain import NOTE_MAX_CHARS as TRIAGE_NOTE_MAX_CHARS
-from services.intake.triage.domain import ROUTES, RULE_ROUTES
-from services.intake.triage.handlers import MERGE_MAX
+from services.contract import ROLES
+from services.deliberation.contract import POOL_PAGE_SIZE_DEFAULT, POOL_PAGE_SIZE_MAX
+from services.intake.contract import (ADDRESS_MAX_CHARS, CHANNELS, DESCRIPTION_MAX_CHARS, EXTERNAL_ID_MAX_CHARS,
+                                      IMPORT_MAX_ROWS, KINDS, MERGE_MAX, NAME_MAX_CHARS, PHOTO_URLS_MAX,
+                                      REPORTER_NAME_MAX_CHARS, ROUTES, RULE_ROUTES, STATUSES, URGENCIES)
+from services.intake.contract import TRIAGE_NOTE_MAX_CHARS
 
 Channel = Literal[CHANNELS]
-IMPORT_MAX_ROWS = 5000
 
 
 class _Strict(BaseModel):
@@ -173,7 +170,7 @@ class PoolPage(BaseModel):
 
 
 class PoolQuery(_Strict):
-    page_size: int = Field(100, ge=1, le=500)
+    page_size: int = Field(POOL_PAGE_SIZE_DEFAULT, ge=1, le=POOL_PAGE_SIZE_MAX)
     page_token: str = Field("", max_length=200)
 
 

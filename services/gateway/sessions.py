@@ -1,13 +1,11 @@
 """/api/v1/auth/token: staff, members and residents sign in for a bearer token."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, current_app, g
+from flask import Blueprint, g
 
 from lianyi.accounts.v1 import accounts_service_pb2 as accounts_pb
 from services.gateway.clients import upstreams
-from services.gateway.auth import bearer_token, principal_from_proto
+from services.gateway.auth import bearer_token, credentials, principal_from_proto
 from services.gateway.bodies import json_body
 from services.gateway.limits import limiter, sign_in_limit
 from services.gateway.schemas import TokenRequest, TokenResponse
@@ -50,8 +48,8 @@ def issue_token():
             accounts_pb.AuthenticateRequest(username=body.username, password=body.password),
             **stubs.call_options(anonymous=True))
     principal = principal_from_proto(found)
-    ttl = current_app.config["LIANYI_TOKEN_TTL_S"]
     return TokenResponse(
-        access_token=bearer_token(principal, timedelta(seconds=ttl)), expires_in=ttl, role=principal.role,
+        access_token=bearer_token(principal), expires_in=int(credentials().token_ttl.total_seconds()),
+        role=principal.role,
         scope=list(principal.scope), name=principal.name,
     ).model_dump(mode="json")

@@ -5,11 +5,10 @@ from flask import Blueprint
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services.gateway.clients import upstreams
-from services.gateway.auth import serves_like
+from services.gateway.auth import serves
 from services.gateway.bodies import json_body, query
 from services.gateway.schemas import (OpinionLogEntryOut, PoolQuery, TalkSessionIn, TalkSessionOut,
                                       TalkSessionPage)
-from services.intake.grpc_api import IntakeServicer
 
 blueprint = Blueprint("talks", __name__, url_prefix="/api/v1")
 
@@ -25,7 +24,7 @@ def _session_out(session) -> dict:
 
 
 @blueprint.post("/talk-sessions")
-@serves_like(IntakeServicer.RecordTalkSession)
+@serves("lianyi.intake.v1.IntakeService.RecordTalkSession")
 def record_talk_session():
     """Record a sit-down talk.
     ---
@@ -55,7 +54,7 @@ def record_talk_session():
 
 
 @blueprint.get("/neighbourhoods/<neighbourhood_id>/talk-sessions")
-@serves_like(IntakeServicer.ListTalkSessions)
+@serves("lianyi.intake.v1.IntakeService.ListTalkSessions")
 def list_talk_sessions(neighbourhood_id: str):
     """Sit-down talks of a neighbourhood.
     ---

@@ -4,19 +4,18 @@ from __future__ import annotations
 from flask import Blueprint
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
-from services.gateway.auth import serves_like
+from services.gateway.auth import serves
 from services.gateway.bodies import json_body, query
 from services.gateway.clients import upstreams
 from services.gateway.concerns import concern_out, similar_out
 from services.gateway.schemas import (MergeIn, SimilarConcernList, TriageIn, TriageRuleIn, TriageRuleList,
                                      TriageRuleOut, TriageRuleQuery)
-from services.intake.grpc_api import IntakeServicer
 
 blueprint = Blueprint("triage", __name__, url_prefix="/api/v1")
 
 
 @blueprint.post("/concerns/<concern_id>/triage")
-@serves_like(IntakeServicer.TriageConcern)
+@serves("lianyi.intake.v1.IntakeService.TriageConcern")
 def triage_concern(concern_id: str):
     """Triage a concern.
     ---
@@ -49,7 +48,7 @@ def triage_concern(concern_id: str):
 
 
 @blueprint.post("/concerns/<concern_id>/merge")
-@serves_like(IntakeServicer.MergeConcerns)
+@serves("lianyi.intake.v1.IntakeService.MergeConcerns")
 def merge_concerns(concern_id: str):
     """Merge concerns into this one.
     ---
@@ -80,7 +79,7 @@ def merge_concerns(concern_id: str):
 
 
 @blueprint.get("/concerns/<concern_id>/similar")
-@serves_like(IntakeServicer.ListSimilarConcerns)
+@serves("lianyi.intake.v1.IntakeService.ListSimilarConcerns")
 def similar_concerns(concern_id: str):
     """Possible duplicates.
     ---
@@ -108,7 +107,7 @@ def _rule_out(rule) -> TriageRuleOut:
 
 
 @blueprint.get("/triage-rules")
-@serves_like(IntakeServicer.ListTriageRules)
+@serves("lianyi.intake.v1.IntakeService.ListTriageRules")
 def list_rules():
     """The routing table at a place.
     ---
@@ -138,7 +137,7 @@ def list_rules():
 
 
 @blueprint.put("/triage-rules")
-@serves_like(IntakeServicer.SetTriageRule)
+@serves("lianyi.intake.v1.IntakeService.SetTriageRule")
 def set_rule():
     """Set a triage rule.
     ---
@@ -168,7 +167,7 @@ def set_rule():
 
 
 @blueprint.delete("/triage-rules/<rule_id>")
-@serves_like(IntakeServicer.DeleteTriageRule)
+@serves("lianyi.intake.v1.IntakeService.DeleteTriageRule")
 def delete_rule(rule_id: str):
     """Delete a triage rule.
     ---

@@ -5,17 +5,16 @@ from flask import Blueprint
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services.gateway.clients import upstreams
-from services.gateway.auth import serves_like
+from services.gateway.auth import serves
 from services.gateway.bodies import json_body, query
 from services.gateway.schemas import CoverageLineOut, CoverageQuery, VisitCoverageOut, VisitIn, VisitOut
-from services.intake.grpc_api import IntakeServicer
 
 blueprint = Blueprint("visits", __name__, url_prefix="/api/v1")
 
 
 
 @blueprint.post("/visits")
-@serves_like(IntakeServicer.RecordVisit)
+@serves("lianyi.intake.v1.IntakeService.RecordVisit")
 def record_visit():
     """Record a door visit.
     ---
@@ -47,7 +46,7 @@ def record_visit():
 
 
 @blueprint.get("/neighbourhoods/<neighbourhood_id>/visit-coverage")
-@serves_like(IntakeServicer.GetVisitCoverage)
+@serves("lianyi.intake.v1.IntakeService.GetVisitCoverage")
 def visit_coverage(neighbourhood_id: str):
     """Door-visit coverage.
     ---
@@ -77,7 +76,7 @@ def visit_coverage(neighbourhood_id: str):
     return VisitCoverageOut(
         neighbourhood_id=found.neighbourhood_id, households=found.households,
         households_visited=found.households_visited,
-        coverage=round(found.households_visited / found.households, 4) if found.households else 0.0,
+        coverage=found.coverage,
         visits=found.visits, concerns_collected=found.concerns_collected,
         buildings=lines(found.buildings), members=lines(found.members),
     ).model_dump(mode="json")

@@ -14,7 +14,8 @@ from servicekit.database import Database
 from servicekit.outbox import Outbox
 from services.intake.accounts.handlers import Accounts
 from services.intake.directory import storage as directory_storage
-from services.intake.directory.handlers import Directory, ImportRow
+from services.intake.directory.handlers import ImportRow
+from services.intake.wiring import assemble
 
 DEMO_PASSWORD = "lianyi-demo-2026"
 
@@ -93,7 +94,7 @@ def seed(db: Database, clock: Clock, credentials: Path) -> bool:
     with db.read() as conn:
         if directory_storage.by_external_id(conn, "county", "C1"):
             return False
-    outcomes = Directory(db, Outbox(topics.INTAKE), clock).import_rows(rows())
+    outcomes = assemble(db, Outbox(topics.INTAKE), clock).directory.import_rows(rows())
     rejected = [o for o in outcomes if o.outcome == "rejected"]
     if rejected:
         raise RuntimeError(f"demo rows rejected: {rejected[:3]}")

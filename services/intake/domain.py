@@ -1,4 +1,5 @@
-"""Intake's domain rules: what makes a concern acceptable. No framework imports here."""
+"""Intake's domain rules: what makes a concern acceptable, and what its arrival tells the other
+services. No framework imports here."""
 from __future__ import annotations
 
 import hashlib
@@ -9,12 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from servicekit.errors import InvalidArgument
+from services.intake.contract import (ADDRESS_MAX_CHARS, CHANNELS, DESCRIPTION_MAX_CHARS, PHOTO_URL_MAX_CHARS,
+                                      PHOTO_URLS_MAX, RECEIVED, REPORTER_NAME_MAX_CHARS, URGENCIES)
 from services.intake.timeline.domain import TimelineEntry
 
-CHANNELS = ("door_visit", "sit_down_talk", "online")
 PLACE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-DESCRIPTION_MAX_CHARS = 2000
-REPORTER_NAME_MAX_CHARS = 50
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 
 
@@ -25,11 +25,6 @@ class ReporterContact:
     name: str
     phone: str
 
-
-URGENCIES = ("normal", "urgent")
-ADDRESS_MAX_CHARS = 200
-PHOTO_URLS_MAX = 5
-PHOTO_URL_MAX_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -99,6 +94,13 @@ class Concern:
 
 
 @dataclass(frozen=True)
+class ConcernReceived:
+    """A concern was recorded (from any channel); its triage, when a rule decided on arrival."""
+
+    concern: Concern
+
+
+@dataclass(frozen=True)
 class SimilarConcern:
     concern_id: str
     similarity: float
@@ -152,7 +154,7 @@ def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,
         category=cmd.category,
         description=description,
         reporter=reporter,
-        status="received",
+        status=RECEIVED,
         received_at=received_at,
         urgency=cmd.urgency,
         location=cmd.location if cmd.location and cmd.location != Location() else None,

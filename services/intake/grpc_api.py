@@ -1,32 +1,38 @@
-"""Intake's gRPC entrypoint: translates messages to commands and back, nothing more."""
+"""Intake's gRPC entrypoint: translates messages to commands and back, nothing more (who may call
+each RPC is declared in its proto)."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
 
-from lianyi.intake.v1 import intake_service_pb2, intake_service_pb2_grpc
-from servicekit import logs
-from servicekit.auth import ADMINS, NEIGHBOURHOOD_STAFF, PUBLIC, ROLES, allow, sees_contacts
+from lianyi.intake.v1 import concern_pb2
+from lianyi.intake.v1 import intake_service_pb2 as pb
+from lianyi.intake.v1 import intake_service_pb2_grpc as pb_grpc
+from servicekit import auth, logs
 from servicekit.grpc_server import Registration
-from services.intake.domain import SubmitConcern
-from services.intake.handlers import Intake, OnlineMessage
-from services.intake.visits import grpc_api as visits_api
-from services.intake.talks.handlers import LogEntry, TalkSession, Talks
-from services.intake.visits.handlers import Visits
+from services.contract import sees_contacts
+from services.intake.domain import Concern, SubmitConcern
+from services.intake.handlers import Concerns, OnlineMessage
 from services.intake.messages import (channel_name, concern_to_proto, location_from_proto, public_to_proto,
                                       reporter_from_proto)
-from services.intake.public import PublicView
+from services.intake.talks import grpc_api as talks_api
+from services.intake.talks.handlers import Talks
 from services.intake.triage import grpc_api as triage_api
 from services.intake.triage.handlers import Triage
+from services.intake.visits import grpc_api as visits_api
+from services.intake.visits.handlers import Visits
 
 
-class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
-    def __init__(self, intake: Intake, visits: Visits | None = None, talks: Talks | None = None,
-                 triage: Triage | None = None, public: PublicView | None = None):
-        self.intake, self.visits, self.talks, self.triage, self.public = intake, visits, talks, triage, public
+def _shown(concern: Concern) -> concern_pb2.Concern:
+    """A concern as the caller may see it: contact details masked unless their role needs them."""
+    return concern_to_proto(concern, with_contact=True, masked=not sees_contacts(auth.current.get()))
 
-    @allow("resident", *NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
-    def SubmitConcern(self, request, context):  # noqa: N802 (gRPC naming)
-        concern = self.intake.submit_concern(SubmitConcern(
+
+class IntakeServicer(pb_grpc.IntakeServiceServicer):
+    def __init__(self, concerns: Concerns, visits: Visits, talks: Talks, triage: Triage):
+        self.concerns, self.visits, self.talks, self.triage = concerns, visits, talks, triage
+
+    def SubmitConcern(self, request: pb.SubmitConcernRequest, context: object) -> concern_pb2.Concern:  # noqa: N802
+        return _shown(self.concerns.submit_concern(SubmitConcern(
             neighbourhood_id=request.neighbourhood_id,
             household_id=request.household_id,
             channel=channel_name(request.channel),
@@ -40,121 +46,86 @@ class IntakeServicer(intake_service_pb2_grpc.IntakeServiceServicer):
             photo_urls=tuple(request.photo_urls),
             anonymous=request.anonymous,
             building_id=request.building_id,
-        ))
-        return concern_to_proto(concern, with_contact=True, masked=not sees_contacts())
+        ), address_id=request.address_id))
 
-    @allow("resident", *NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
-    def GetConcern(self, request, context):  # noqa: N802
-        return concern_to_proto(self.intake.get_concern(request.concern_id), with_contact=True,
-                                masked=not sees_contacts())
+    def GetConcern(self, request: pb.GetConcernRequest, context: object) -> concern_pb2.Concern:  # noqa: N802
+        return _shown(self.concerns.get_concern(request.concern_id))
 
-
-    @allow("party_secretary", *ADMINS, "integration")
-    def SubmitOnlineMessages(self, request, context):  # noqa: N802
-        outcomes = self.intake.take_online_messages(request.source, [
+    def SubmitOnlineMessages(self, request: pb.SubmitOnlineMessagesRequest,  # noqa: N802
+                             context: object) -> pb.SubmitOnlineMessagesResponse:
+        outcomes = self.concerns.take_online_messages(request.source, [
             OnlineMessage(source_message_id=m.source_message_id, neighbourhood_id=m.neighbourhood_id, text=m.text,
                           category=m.category, household_id=m.household_id)
             for m in request.messages
         ])
-        return intake_service_pb2.SubmitOnlineMessagesResponse(outcomes=[
-            intake_service_pb2.OnlineMessageOutcome(index=o.index, outcome=o.outcome, concern_id=o.concern_id,
-                                                    reason=o.reason)
+        return pb.SubmitOnlineMessagesResponse(outcomes=[
+            pb.OnlineMessageOutcome(index=o.index, outcome=o.outcome, concern_id=o.concern_id, reason=o.reason)
             for o in outcomes
         ])
 
-    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS)
-    def RecordVisit(self, request, context):  # noqa: N802
+    def RecordVisit(self, request: pb.RecordVisitRequest, context: object) -> pb.Visit:  # noqa: N802
         return visits_api.record_visit(self.visits, request)
 
-    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
-    def GetVisitCoverage(self, request, context):  # noqa: N802
+    def GetVisitCoverage(self, request: pb.GetVisitCoverageRequest, context: object) -> pb.VisitCoverage:  # noqa: N802
         return visits_api.coverage_to_proto(
             self.visits.coverage(request.neighbourhood_id, request.from_date, request.to_date))
 
-    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS)
-    def RecordTalkSession(self, request, context):  # noqa: N802
-        session = self.talks.record(
-            venue_id=request.venue_id, held_on=request.held_on, host_ids=list(request.host_ids),
-            attendance=request.attendance,
-            entries=[LogEntry(e.text, e.category, e.household_id, e.becomes_concern) for e in request.entries],
-        )
-        return _session(session)
+    def RecordTalkSession(self, request: pb.RecordTalkSessionRequest, context: object) -> pb.TalkSession:  # noqa: N802
+        return talks_api.record_session(self.talks, request)
 
-    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS)
-    def ListTalkSessions(self, request, context):  # noqa: N802
-        sessions, token = self.talks.list(request.neighbourhood_id, request.page_size, request.page_token)
-        return intake_service_pb2.ListTalkSessionsResponse(sessions=[_session(s) for s in sessions],
-                                                           next_page_token=token)
+    def ListTalkSessions(self, request: pb.ListTalkSessionsRequest,  # noqa: N802
+                         context: object) -> pb.ListTalkSessionsResponse:
+        return talks_api.list_sessions(self.talks, request)
 
-    @allow("party_secretary", *ADMINS)
-    def TriageConcern(self, request, context):  # noqa: N802
-        concern = self.triage.triage(request.concern_id, request.route, request.note)
-        return concern_to_proto(concern, with_contact=True, masked=not sees_contacts())
+    def TriageConcern(self, request: pb.TriageConcernRequest, context: object) -> concern_pb2.Concern:  # noqa: N802
+        return _shown(self.triage.triage(request.concern_id, request.route, request.note))
 
-    @allow("party_secretary", *ADMINS)
-    def MergeConcerns(self, request, context):  # noqa: N802
-        concern = self.triage.merge(request.survivor_id, list(request.concern_ids), request.note)
-        return concern_to_proto(concern, with_contact=True, masked=not sees_contacts())
+    def MergeConcerns(self, request: pb.MergeConcernsRequest, context: object) -> concern_pb2.Concern:  # noqa: N802
+        return _shown(self.triage.merge(request.survivor_id, list(request.concern_ids), request.note))
 
-    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
-    def ListSimilarConcerns(self, request, context):  # noqa: N802
+    def ListSimilarConcerns(self, request: pb.ListSimilarConcernsRequest,  # noqa: N802
+                            context: object) -> pb.ListSimilarConcernsResponse:
         return triage_api.similar_to_proto(self.triage.similar(request.concern_id))
 
-    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
-    def ListConcerns(self, request, context):  # noqa: N802
-        concerns, token = self.intake.list_concerns(request.neighbourhood_id, list(request.statuses),
-                                                    request.category, request.page_size, request.page_token,
-                                                    request.building_id)
-        masked = not sees_contacts()
-        return intake_service_pb2.ListConcernsResponse(
-            concerns=[concern_to_proto(c, with_contact=True, masked=masked) for c in concerns], next_page_token=token)
+    def ListConcerns(self, request: pb.ListConcernsRequest, context: object) -> pb.ListConcernsResponse:  # noqa: N802
+        concerns, token = self.concerns.list_concerns(request.neighbourhood_id, list(request.statuses),
+                                                      request.category, request.page_size, request.page_token,
+                                                      request.building_id)
+        return pb.ListConcernsResponse(concerns=[_shown(c) for c in concerns], next_page_token=token)
 
-    @allow(PUBLIC, *ROLES)
-    def ListPublicConcerns(self, request, context):  # noqa: N802
-        def moment(field: str):
+    def ListPublicConcerns(self, request: pb.ListPublicConcernsRequest,  # noqa: N802
+                           context: object) -> pb.ListPublicConcernsResponse:
+        def moment(field: str) -> datetime | None:
             return getattr(request, field).ToDatetime(tzinfo=timezone.utc) if request.HasField(field) else None
 
-        shown = self.public.list(
-            concern_ids=list(request.concern_ids), category=request.category, received_from=moment("received_from"),
-            received_to=moment("received_to"), states=list(request.states), neighbourhood_id=request.neighbourhood_id,
-            limit=request.limit)
-        return intake_service_pb2.ListPublicConcernsResponse(concerns=[public_to_proto(c) for c in shown])
+        shown = self.concerns.list_public(
+            concern_ids=list(request.concern_ids), categories=list(request.categories),
+            received_from=moment("received_from"), received_to=moment("received_to"), states=list(request.states),
+            neighbourhood_id=request.neighbourhood_id, limit=request.limit)
+        return pb.ListPublicConcernsResponse(concerns=[public_to_proto(c) for c in shown])
 
-    @allow(*NEIGHBOURHOOD_STAFF, *ADMINS, "integration")
-    def ListTriageRules(self, request, context):  # noqa: N802
-        return intake_service_pb2.ListTriageRulesResponse(
+    def ListTriageRules(self, request: pb.ListTriageRulesRequest,  # noqa: N802
+                        context: object) -> pb.ListTriageRulesResponse:
+        return pb.ListTriageRulesResponse(
             rules=[triage_api.rule_to_proto(r) for r in self.triage.rules_for(request.scope_id)])
 
-    @allow("party_secretary", *ADMINS)
-    def SetTriageRule(self, request, context):  # noqa: N802
+    def SetTriageRule(self, request: pb.SetTriageRuleRequest, context: object) -> pb.TriageRule:  # noqa: N802
         return triage_api.rule_to_proto(self.triage.set_rule(triage_api.rule_from_proto(request.rule)))
 
-    @allow("party_secretary", *ADMINS)
-    def DeleteTriageRule(self, request, context):  # noqa: N802
+    def DeleteTriageRule(self, request: pb.DeleteTriageRuleRequest,  # noqa: N802
+                         context: object) -> pb.DeleteTriageRuleResponse:
         self.triage.delete_rule(request.rule_id)
-        return intake_service_pb2.DeleteTriageRuleResponse()
+        return pb.DeleteTriageRuleResponse()
 
-    @allow(PUBLIC, *ROLES)  # Open311's service list is public
-    def ListCategories(self, request, context):  # noqa: N802
-        return intake_service_pb2.ListCategoriesResponse(categories=[
-            intake_service_pb2.Category(code=code, name_zh=zh, name_en=en) for code, zh, en in self.intake.categories()
+    def ListCategories(self, request: pb.ListCategoriesRequest, context: object) -> pb.ListCategoriesResponse:  # noqa: N802
+        return pb.ListCategoriesResponse(categories=[
+            pb.Category(code=code, name_zh=zh, name_en=en) for code, zh, en in self.concerns.categories()
         ])
 
 
-def _session(session: TalkSession) -> intake_service_pb2.TalkSession:
-    return intake_service_pb2.TalkSession(
-        session_id=session.session_id, neighbourhood_id=session.neighbourhood_id, venue_id=session.venue_id,
-        held_on=session.held_on.isoformat(), host_ids=list(session.host_ids), attendance=session.attendance,
-        entries=[intake_service_pb2.OpinionLogEntry(text=e.text, category=e.category, household_id=e.household_id,
-                                                    becomes_concern=e.becomes_concern, concern_id=e.concern_id)
-                 for e in session.entries],
-    )
-
-
-def registration(intake: Intake, visits: Visits | None = None, talks: Talks | None = None,
-                 triage: Triage | None = None, public: PublicView | None = None) -> Registration:
+def registration(concerns: Concerns, visits: Visits, talks: Talks, triage: Triage) -> Registration:
     return Registration(
         service_name="lianyi.intake.v1.IntakeService",
-        servicer=IntakeServicer(intake, visits, talks, triage, public),
-        add=intake_service_pb2_grpc.add_IntakeServiceServicer_to_server,
+        servicer=IntakeServicer(concerns, visits, talks, triage),
+        add=pb_grpc.add_IntakeServiceServicer_to_server,
     )

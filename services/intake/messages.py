@@ -1,21 +1,11 @@
-"""Translation between intake's domain objects and its protobuf messages."""
+"""Translation between intake's domain objects and its protobuf read models (the API)."""
 from __future__ import annotations
 
 from lianyi.intake.v1 import concern_pb2
+from services.intake.contract import channel_name, channel_value
 from services.intake.domain import Concern, Location, ReporterContact, masked_phone
 from services.intake.public import PublicConcern
 from services.intake.timeline.domain import is_closed
-
-
-def channel_name(value: int) -> str:
-    """CHANNEL_DOOR_VISIT -> "door_visit"; unspecified or unknown -> ""."""
-    if value == concern_pb2.CHANNEL_UNSPECIFIED or value not in concern_pb2.Channel.values():
-        return ""
-    return concern_pb2.Channel.Name(value).removeprefix("CHANNEL_").lower()
-
-
-def channel_value(name: str) -> int:
-    return concern_pb2.Channel.Value("CHANNEL_" + name.upper())
 
 
 def reporter_from_proto(message: concern_pb2.ReporterContact, present: bool) -> ReporterContact | None:
@@ -77,9 +67,8 @@ def public_to_proto(shown: PublicConcern) -> concern_pb2.PublicConcern:
     message = concern_pb2.PublicConcern(
         concern_id=concern.concern_id, neighbourhood_id=concern.neighbourhood_id,
         neighbourhood_name=shown.neighbourhood_name, category=concern.category, status=concern.status,
-        closed=is_closed(concern.status), description=concern.description,
-        address=concern.location.address if concern.location else "", photo_urls=list(concern.photo_urls),
-        status_note=shown.status_note, anonymous=concern.anonymous,
+        closed=is_closed(concern.status), description=concern.description, address=shown.address,
+        photo_urls=list(concern.photo_urls), status_note=shown.status_note, anonymous=concern.anonymous,
     )
     if concern.location and concern.location.latitude is not None:
         message.latitude, message.longitude = concern.location.latitude, concern.location.longitude

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore
 from servicekit.ids import looks_like_id
+from services.intake.contract import MERGED
 from services.intake.domain import Concern, Location, ReporterContact, Triage
 
 metadata = sa.MetaData()
@@ -187,7 +188,7 @@ def merge_into(conn: sa.Connection, survivor_id: str, concern_ids: list[str], at
     """Point the concerns, and any earlier merged into them, at the survivor."""
     conn.execute(concerns.update().where(
         sa.or_(concerns.c.concern_id.in_(concern_ids), concerns.c.merged_into.in_(concern_ids))
-    ).values(merged_into=survivor_id, status="merged", updated_at=at))
+    ).values(merged_into=survivor_id, status=MERGED, updated_at=at))
 
 
 def recent_in_category(conn: sa.Connection, neighbourhood_id: str, category: str, since, limit: int,
@@ -232,15 +233,15 @@ def merged_among(conn: sa.Connection, concern_ids: list[str]) -> list[Concern]:
     return [concern_of(row) for row in rows]
 
 
-def public_concerns(conn: sa.Connection, *, concern_ids: list[str], category: str, received_from, received_to,
-                    statuses: list[str] | None, neighbourhood_id: str, limit: int) -> list[Concern]:
+def public_concerns(conn: sa.Connection, *, concern_ids: list[str], categories: list[str], received_from,
+                    received_to, statuses: list[str] | None, neighbourhood_id: str, limit: int) -> list[Concern]:
     """Concerns matching the public filters, newest first; merged ones are left out (their
     survivor stands for them)."""
     query = sa.select(concerns).where(concerns.c.merged_into.is_(None))
     if concern_ids:
         query = query.where(concerns.c.concern_id.in_([i for i in concern_ids if looks_like_id(i)]))
-    if category:
-        query = query.where(concerns.c.category == category)
+    if categories:
+        query = query.where(concerns.c.category.in_(categories))
     if received_from is not None:
         query = query.where(concerns.c.received_at >= received_from)
     if received_to is not None:
@@ -249,7 +250,7 @@ def public_concerns(conn: sa.Connection, *, concern_ids: list[str], category: st
         query = query.where(concerns.c.status.in_(statuses))
     if neighbourhood_id:
         query = query.where(concerns.c.neighbourhood_id == neighbourhood_id)
-    rows = conn.execute(query.order_by(concerns.c.received_at.desc()).limit(limit)).all()
+    rows = conn.execute(query.order_by(concerns.c.received_at.desc(), concerns.c.concern_id.desc()).limit(limit)).all()
     return [concern_of(row) for row in rows]
 
 

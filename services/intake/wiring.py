@@ -1,35 +1,74 @@
 """The one place intake's parts are connected."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from lianyi.events.v1.progress_pb2 import ConcernProgressed
+from servicekit import topics
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock
+from servicekit.consumer import Subscription
 from servicekit.database import Database
 from servicekit.outbox import Outbox
 from servicekit.service import Wiring
-from services.intake import grpc_api
+from servicekit.unit_of_work import UnitsOfWork
+from services import upcasters
+from services.intake import events, grpc_api
 from services.intake.accounts import grpc_api as accounts_grpc_api
 from services.intake.accounts.handlers import Accounts
 from services.intake.directory import grpc_api as directory_grpc_api
 from services.intake.directory.handlers import Directory
-from services.intake.handlers import Intake
-from services.intake.public import PublicView
-from services.intake.timeline.handlers import Timelines
-from services.intake.triage.handlers import Triage
+from services.intake.handlers import Concerns
+from services.intake.places import Places
+from services.intake.reception import Reception
 from services.intake.talks.handlers import Talks
+from services.intake.timeline.handlers import apply_reports
+from services.intake.triage.handlers import Triage
 from services.intake.visits.handlers import Visits
 
 
-def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
+@dataclass(frozen=True)
+class IntakeParts:
+    """Intake's handlers, connected; the gRPC servers and tests use them alike."""
+
+    db: Database
+    units: UnitsOfWork
+    places: Places
+    concerns: Concerns
+    visits: Visits
+    talks: Talks
+    triage: Triage
+    directory: Directory
+    accounts: Accounts
+
+
+def assemble(db: Database, outbox: Outbox, clock: Clock) -> IntakeParts:
     audit = AuditLog(db, clock)
-    intake = Intake(db, outbox, clock, audit)
-    directory = Directory(db, outbox, clock, audit)
+    units = UnitsOfWork(db, outbox, "intake", events.outgoing)
+    places = Places(clock)
+    reception = Reception(places, clock, audit)
+    return IntakeParts(
+        db=db, units=units, places=places,
+        concerns=Concerns(db, units, places, reception, clock),
+        visits=Visits(db, units, reception, clock, audit),
+        talks=Talks(db, units, reception, clock, audit),
+        triage=Triage(db, units, places, clock, audit),
+        directory=Directory(units, clock, audit),
+        accounts=Accounts(db, clock, audit),
+    )
+
+
+def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
+    intake = assemble(db, outbox, clock)
     return Wiring(
         registrations=[
-            grpc_api.registration(intake, Visits(db, intake, clock, audit), Talks(db, intake, outbox, clock, audit),
-                                  Triage(db, intake, clock, audit), PublicView(db, intake)),
-            directory_grpc_api.registration(directory),
-            accounts_grpc_api.registration(Accounts(db, clock, audit)),
+            grpc_api.registration(intake.concerns, intake.visits, intake.talks, intake.triage),
+            directory_grpc_api.registration(intake.directory),
+            accounts_grpc_api.registration(intake.accounts),
         ],
+        units=intake.units,
         # Concern timelines, from what the downstream services report.
-        subscriptions=Timelines(db).subscriptions(),
+        subscriptions=[Subscription(topic, ConcernProgressed, events.progress, apply_reports,
+                                    upcasters.CONCERN_PROGRESSED)
+                       for topic in (topics.DELIBERATION, topics.DISPATCH, topics.EVALUATION)],
     )

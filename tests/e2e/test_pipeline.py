@@ -29,9 +29,8 @@ def test_200_concerns_reach_deliberation_dispatch_and_evaluation_exactly_once(ga
     admin = county_admin(system)
     dispatch = DispatchServiceStub(grpc_channel("dispatch"))
     for concern_id in ids:
-        candidate = dispatch.GetHandlingCandidate(dispatch_pb.GetHandlingCandidateRequest(concern_id=concern_id),
-                                                  metadata=admin)
-        assert candidate.neighbourhood_id == pooling_neighbourhood
+        task = dispatch.GetTask(dispatch_pb.GetTaskRequest(concern_id=concern_id), metadata=admin)
+        assert task.neighbourhood_id == pooling_neighbourhood
     evaluation = EvaluationServiceStub(grpc_channel("evaluation"))
     request = evaluation_pb.GetIntakeFiguresRequest(neighbourhood_id=pooling_neighbourhood)
     wait_for(lambda: evaluation.GetIntakeFigures(request, metadata=admin).concerns_received == 200,

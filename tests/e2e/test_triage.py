@@ -7,10 +7,12 @@ import requests
 
 from lianyi.dispatch.v1 import dispatch_service_pb2 as dispatch_pb
 from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
-from lianyi.events.v1.progress_pb2 import ConcernProgressed
+from lianyi.events.v1.progress_pb2 import ConcernProgressed, ConcernStatus
+from lianyi.events.v1.progress_v1_pb2 import ConcernProgressedV1
 from servicekit import envelope, topics
 from tests.e2e.conftest import pool_ids, post_concerns, submission, wait_for_pool
 from tests.e2e.principals import county_admin
+from tests.event_helpers import written_at
 from tests.kafka_helpers import produce, read_topic, wait_for
 
 
@@ -56,9 +58,9 @@ def test_triage_sends_shared_matters_to_the_pool_and_household_matters_to_dispat
     assert pooled["timeline"][1]["note"] == "deliberation: 全楼的事, 上议事会"
     handled = _status_becomes(gateway, own, platform, "in_handling")
     assert [(s["status"], s["source"]) for s in handled["timeline"]][-1] == ("in_handling", "dispatch")
-    candidate = DispatchServiceStub(grpc_channel("dispatch")).GetHandlingCandidate(
-        dispatch_pb.GetHandlingCandidateRequest(concern_id=own), metadata=county_admin(system))
-    assert candidate.route == "direct" and candidate.HasField("opened_at")
+    task = DispatchServiceStub(grpc_channel("dispatch")).GetTask(
+        dispatch_pb.GetTaskRequest(concern_id=own), metadata=county_admin(system))
+    assert task.route == "direct" and task.HasField("opened_at")
     assert own not in pool_ids(gateway, neighbourhood, platform)
 
     again = _triage(gateway, own, admin, "deliberation")
@@ -197,7 +199,8 @@ def test_where_is_my_matter_one_call_for_resident_member_and_platform(system, ga
     steps = [(topics.DISPATCH, "in_handling", "dispatch"), (topics.DISPATCH, "resolved", "dispatch"),
              (topics.EVALUATION, "rated", "evaluation")]
     for topic, status, producer in steps:
-        event = envelope.seal(ConcernProgressed(concern_id=concern_id, status=status, note=f"{status} note"),
+        event = envelope.seal(ConcernProgressed(concern_id=concern_id, note=f"{status} note",
+                                                status=ConcernStatus.Value("CONCERN_STATUS_" + status.upper())),
                               producer=producer, place=envelope.Place(n1), occurred_at=envelope_now())
         produce(system.addresses.broker, topic, [(n1.encode(), event.SerializeToString())])
         produce(system.addresses.broker, topic, [(n1.encode(), event.SerializeToString())])  # redelivered
@@ -210,8 +213,10 @@ def test_where_is_my_matter_one_call_for_resident_member_and_platform(system, ga
 def test_a_progress_report_with_an_unknown_status_is_dead_lettered(system, gateway, credentials, platform):
     n1 = credentials["neighbourhoods"]["N1"]
     (concern_id,) = post_concerns(gateway, [submission(n1, description="单元门禁坏了")], platform)
-    event = envelope.seal(ConcernProgressed(concern_id=concern_id, status="teleported"), producer="dispatch",
-                          place=envelope.Place(n1), occurred_at=envelope_now())
+    # As a producer still at version 1 (the status as text) would write it.
+    event = written_at(1, ConcernProgressedV1(concern_id=concern_id, status="teleported"),
+                       "lianyi.events.v1.ConcernProgressed", producer="dispatch", place=envelope.Place(n1),
+                       occurred_at=envelope_now())
     produce(system.addresses.broker, topics.DISPATCH, [(n1.encode(), event.SerializeToString())])
 
     def parked():

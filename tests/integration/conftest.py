@@ -33,12 +33,8 @@ def migrated_db():
 def places():
     """A factory: `places(intake_db, clock)` builds a small directory and returns ids by name:
     county, township, community, nb-1, nb-2 (neighbourhoods), b-1 (a building in nb-1), h-0..h-2."""
-    from servicekit import topics
-    from servicekit.outbox import Outbox
-    from services.intake.directory.handlers import Directory
-
     def build(db: Database, clock) -> dict[str, str]:
-        directory = Directory(db, Outbox(topics.INTAKE), clock)
+        directory = intake_parts(db, clock).directory
         ids = {"county": directory.create(kind="county", name="示范县").entity_id}
         ids["township"] = directory.create(kind="township", name="城关镇", parent_id=ids["county"]).entity_id
         ids["community"] = directory.create(kind="community", name="南门社区", parent_id=ids["township"]).entity_id
@@ -54,14 +50,19 @@ def places():
 
 @pytest.fixture
 def desk(database_url, migrated_db, places, clock):
-    """Intake with triage on `database_url`, and the small directory's ids as `desk.ids`."""
+    """Intake's triage on `database_url`, with intake's concern handlers as `desk.intake` and the
+    small directory's ids as `desk.ids`."""
+    parts = intake_parts(migrated_db("intake", database_url), clock)
+    desk = parts.triage
+    desk.intake, desk.parts = parts.concerns, parts
+    desk.ids = places(parts.db, clock)
+    return desk
+
+
+def intake_parts(db: Database, clock):
+    """Intake's handlers on `db`, connected as the service connects them."""
     from servicekit import topics
     from servicekit.outbox import Outbox
-    from services.intake.handlers import Intake
-    from services.intake.triage.handlers import Triage
+    from services.intake.wiring import assemble
 
-    db = migrated_db("intake", database_url)
-    intake = Intake(db, Outbox(topics.INTAKE), clock)
-    desk = Triage(db, intake, clock, intake.audit)
-    desk.ids = places(db, clock)
-    return desk
+    return assemble(db, Outbox(topics.INTAKE), clock)

@@ -3,18 +3,18 @@ PostgreSQL where present)."""
 import pytest
 import sqlalchemy as sa
 
-from servicekit import migrations, topics
+from servicekit import migrations
 from servicekit.database import Database
 from servicekit.errors import InvalidArgument
-from servicekit.outbox import Outbox
 from services.intake.domain import SubmitConcern
-from services.intake.handlers import Intake
+from tests.integration.conftest import intake_parts
 
 
 @pytest.fixture
 def intake(database_url, migrated_db, places, clock):
-    service = Intake(migrated_db("intake", database_url), Outbox(topics.INTAKE), clock)
-    service.ids = places(service.db, clock)
+    parts = intake_parts(migrated_db("intake", database_url), clock)
+    service = parts.concerns
+    service.ids, service.parts = places(service.db, clock), parts
     return service
 
 
@@ -40,10 +40,7 @@ def test_a_building_must_be_one_of_the_neighbourhoods(intake, fields, problem):
 
 
 def test_a_household_in_another_building_is_refused(intake, clock):
-    from services.intake.directory.handlers import Directory
-
-    other = Directory(intake.db, Outbox(topics.INTAKE), clock).create(
-        kind="building", name="2号楼", parent_id=intake.ids["nb-1"]).entity_id
+    other = intake.parts.directory.create(kind="building", name="2号楼", parent_id=intake.ids["nb-1"]).entity_id
     with pytest.raises(InvalidArgument, match="another building"):
         submit(intake, building_id=other, household_id=intake.ids["h-0"])
 
@@ -58,7 +55,7 @@ def test_the_migration_gives_household_concerns_their_building(database_url, pla
             "status, received_at) VALUES ('01a2b3c4-0000-7000-8000-000000000002', :nb, :h, 'online', 'noise', "
             "'楼上有噪音', 'received', :at)"), {"nb": ids["nb-1"], "h": ids["h-1"], "at": clock.now().replace(tzinfo=None)})
     migrations.upgrade(db, "intake")
-    concern = Intake(db, Outbox(topics.INTAKE), clock).get_concern("01a2b3c4-0000-7000-8000-000000000002")
+    concern = intake_parts(db, clock).concerns.get_concern("01a2b3c4-0000-7000-8000-000000000002")
     assert concern.building_id == ids["b-1"]
     db.dispose()
 
@@ -69,3 +66,26 @@ def test_a_building_leader_lists_their_buildings_concerns(intake):
     submit(intake)
     listed, _ = intake.list_concerns(intake.ids["nb-1"], [], "", 0, "", building_id=intake.ids["b-1"])
     assert sorted(c.concern_id for c in listed) == sorted(mine)
+
+
+def _placed(intake, address: str):
+    return intake.submit_concern(SubmitConcern(neighbourhood_id="", channel="online", category="noise",
+                                               description="楼上装修太吵"), address_id=intake.ids[address])
+
+
+def test_an_address_places_a_concern_in_a_neighbourhood_building_or_household(intake):
+    """Open311's address_id: intake decides where the directory entity puts the concern."""
+    at_neighbourhood, at_building, at_household = (_placed(intake, a) for a in ("nb-1", "b-1", "h-0"))
+    assert (at_neighbourhood.neighbourhood_id, at_neighbourhood.building_id) == (intake.ids["nb-1"], "")
+    assert (at_building.neighbourhood_id, at_building.building_id, at_building.household_id) == (
+        intake.ids["nb-1"], intake.ids["b-1"], "")
+    assert (at_household.neighbourhood_id, at_household.building_id, at_household.household_id) == (
+        intake.ids["nb-1"], intake.ids["b-1"], intake.ids["h-0"])
+
+
+def test_an_address_that_is_no_such_place_is_refused_naming_it(intake):
+    with pytest.raises(InvalidArgument, match="is a community; it must be a neighbourhood, a building or a household"):
+        _placed(intake, "community")
+    with pytest.raises(InvalidArgument, match="is not a neighbourhood, building or household"):
+        intake.submit_concern(SubmitConcern(neighbourhood_id="", channel="online", category="noise",
+                                            description="楼上装修太吵"), address_id="no-such-place")

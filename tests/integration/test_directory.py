@@ -11,12 +11,14 @@ from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
+from servicekit.unit_of_work import UnitsOfWork
 from services.intake.directory.handlers import Directory, ImportRow
+from tests.integration.conftest import intake_parts
 
 
 @pytest.fixture
 def directory(database_url, migrated_db, clock) -> Directory:
-    return Directory(migrated_db("intake", database_url), Outbox(topics.INTAKE), clock)
+    return intake_parts(migrated_db("intake", database_url), clock).directory
 
 
 def _tree(directory: Directory):
@@ -128,14 +130,16 @@ def test_a_duplicate_external_id_is_a_conflict(directory):
 
 
 def test_the_replica_keeps_the_newest_version_whatever_the_arrival_order(database_url, migrated_db, clock):
-    directory = Directory(migrated_db("intake", "sqlite://"), Outbox(topics.INTAKE), clock)
+    directory = intake_parts(migrated_db("intake", "sqlite://"), clock).directory
     county, *_ = _tree(directory)
     directory.update(county.entity_id, name="v2")
     directory.update(county.entity_id, name="v3")
     changes = [e for k, e in _directory_events(directory) if k == county.entity_id]
-    replica = DirectoryReplica(migrated_db("deliberation", database_url))
+    db = migrated_db("deliberation", database_url)
+    replica, units = DirectoryReplica(db), UnitsOfWork(db, Outbox("t"), "deliberation", lambda event: None)
+    subscription = replica.subscription()
     for change in (changes[2], changes[0], changes[1]):  # newest first, then stale ones
         sealed = envelope.seal(change, producer="intake", place=envelope.Place(), occurred_at=clock.now())
-        apply_once(replica.db, replica.subscription(), sealed, change, topics.DIRECTORY, clock)
+        apply_once(units, subscription, subscription.inbound(sealed), topics.DIRECTORY, clock)
     kept = replica.get(county.entity_id)
     assert (kept.name, kept.version) == ("v3", 3)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from lianyi.intake.v1.concern_pb2 import Concern
-from lianyi.intake.v1.events_pb2 import ConcernReceived
+from lianyi.intake.v1.events_pb2 import ROUTE_DELIBERATION, ConcernFacts, ConcernReceived, TriageDecision
 from servicekit import envelope, kafka
 from servicekit.consumer import EventConsumer, Subscription
 from servicekit.directory_replica import DirectoryReplica
@@ -19,6 +19,7 @@ from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
 from servicekit.relay import OutboxRelay
 from servicekit.topics import TopicSpec, dlq
+from services.deliberation import wiring
 from services.deliberation.handlers import Deliberation
 from tests.kafka_helpers import produce, uncommitted, read_topic, wait_for
 
@@ -31,12 +32,11 @@ def topic(runtime_settings) -> str:
 
 
 def _event(neighbourhood: str, n: int, description: str = "路灯坏了") -> envelope.Envelope:
-    concern = Concern(concern_id=f"{neighbourhood}-{n}-{uuid.uuid4().hex[:6]}", neighbourhood_id=neighbourhood,
-                      category="safety", description=description)
-    concern.triage.route = "deliberation"
+    concern = ConcernFacts(concern_id=f"{neighbourhood}-{n}-{uuid.uuid4().hex[:6]}", neighbourhood_id=neighbourhood,
+                           category="safety", description=description)
     concern.received_at.FromDatetime(datetime(2026, 11, 2, tzinfo=timezone.utc))
-    return envelope.seal(ConcernReceived(concern=concern), producer="intake",
-                         place=envelope.Place(neighbourhood), occurred_at=datetime.now(timezone.utc))
+    return envelope.seal(ConcernReceived(concern=concern, triage=TriageDecision(route=ROUTE_DELIBERATION)),
+                         producer="intake", place=envelope.Place(neighbourhood), occurred_at=datetime.now(timezone.utc))
 
 
 class Running:
@@ -81,24 +81,38 @@ def _unpublished(db) -> int:
         ).scalar_one()
 
 
-def _deliberation(db, clock) -> Deliberation:
-    return Deliberation(db, clock, DirectoryReplica(db), Outbox("lianyi.deliberation.v1"))
+class _Deliberation:
+    """Deliberation on its database: its units of work, its subscription to ConcernReceived (moved
+    to the test's topic, its handling replaceable) and its pool."""
+
+    def __init__(self, db, clock):
+        built = wiring.build(db, Outbox("lianyi.deliberation.v1"), clock)
+        self.units = built.units
+        self.subscription = next(s for s in built.subscriptions if s.payload_class is ConcernReceived)
+        self.pool = Deliberation(db, clock, DirectoryReplica(db))
+
+    def subscription_on(self, topic: str, handle=None) -> Subscription:
+        return replace(self.subscription, topic=topic, handle=handle or self.subscription.handle)
 
 
-def _pool_size(deliberation: Deliberation, neighbourhood: str = "nb-1") -> int:
-    return len(deliberation.list_pool(neighbourhood, 500, "")[0])
+def _deliberation(db, clock) -> _Deliberation:
+    return _Deliberation(db, clock)
+
+
+def _pool_size(deliberation: _Deliberation, neighbourhood: str = "nb-1") -> int:
+    return len(deliberation.pool.list_pool(neighbourhood, 500, "")[0])
 
 
 def test_consumer_applies_each_event_once_and_commits_its_offsets(database_url, migrated_db, clock,
                                                                   runtime_settings, topic):
     deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
-    subscription = Subscription(topic, ConcernReceived, deliberation.on_concern_received)
+    subscription = deliberation.subscription_on(topic)
     events = [_event("nb-1", n) for n in range(20)]
     produce(runtime_settings.broker, topic, [(b"nb-1", e.SerializeToString()) for e in events])
     group = f"group-{uuid.uuid4().hex[:6]}"
 
     def consumer():
-        return EventConsumer(group=group, db=deliberation.db, subscriptions=[subscription],
+        return EventConsumer(group=group, units=deliberation.units, subscriptions=[subscription],
                              settings=runtime_settings, clock=clock)
 
     with Running(consumer().run):
@@ -117,12 +131,13 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
                                                                            runtime_settings, topic):
     deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
 
-    def fails_on_boom(tx, event, env):
-        if event.concern.description == "boom":
-            raise RuntimeError("cannot handle boom")
-        if event.concern.description == "forbidden":
-            raise InvalidArgument("a rule says no")
-        deliberation.on_concern_received(tx, event, env)
+    def fails_on_boom(uow, events):
+        for event in events:
+            if event.event.description == "boom":
+                raise RuntimeError("cannot handle boom")
+            if event.event.description == "forbidden":
+                raise InvalidArgument("a rule says no")
+        deliberation.subscription.handle(uow, events)
 
     good = [_event("nb-1", n) for n in range(3)]
     failing = _event("nb-1", 99, description="boom")
@@ -136,8 +151,8 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
         (b"nb-1", good[2].SerializeToString()),
     ])
     group = f"group-{uuid.uuid4().hex[:6]}"
-    consumer = EventConsumer(group=group, db=deliberation.db, settings=runtime_settings, clock=clock,
-                             subscriptions=[Subscription(topic, ConcernReceived, fails_on_boom)])
+    consumer = EventConsumer(group=group, units=deliberation.units, settings=runtime_settings, clock=clock,
+                             subscriptions=[deliberation.subscription_on(topic, fails_on_boom)])
     with Running(consumer.run):
         wait_for(lambda: _pool_size(deliberation) == 3, message="the good concerns pooled")
         parked = read_topic(runtime_settings.broker, dlq(topic), expected=3)
@@ -158,14 +173,14 @@ def test_a_database_outage_is_retried_past_the_attempt_limit_and_never_dead_lett
     deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
     outages = iter(range(runtime_settings.consumer_max_attempts + 2))
 
-    def database_down_for_a_while(tx, event, env):
+    def database_down_for_a_while(uow, events):
         if next(outages, None) is not None:
             raise OperationalError("INSERT ...", {}, Exception("could not connect to server"))
-        deliberation.on_concern_received(tx, event, env)
+        deliberation.subscription.handle(uow, events)
 
     produce(runtime_settings.broker, topic, [(b"nb-1", _event("nb-1", 1).SerializeToString())])
-    consumer = EventConsumer(group=f"group-{uuid.uuid4().hex[:6]}", db=deliberation.db, settings=runtime_settings,
-                             clock=clock, subscriptions=[Subscription(topic, ConcernReceived, database_down_for_a_while)])
+    consumer = EventConsumer(group=f"group-{uuid.uuid4().hex[:6]}", units=deliberation.units, settings=runtime_settings,
+                             clock=clock, subscriptions=[deliberation.subscription_on(topic, database_down_for_a_while)])
     with Running(consumer.run):
         wait_for(lambda: _pool_size(deliberation) == 1, message="applied once the database is back")
     assert read_topic(runtime_settings.broker, dlq(topic)) == []

@@ -1,4 +1,5 @@
 """Each service's storage on a real database (SQLite, and PostgreSQL where present)."""
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -6,31 +7,40 @@ import sqlalchemy as sa
 
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit import envelope, migrations
-from servicekit.consumer import Subscription, apply_once
+from servicekit.consumer import apply_once
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument, NotFound
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
 from servicekit.relay import Lease
+from services.deliberation import wiring as deliberation_wiring
 from services.deliberation.handlers import Deliberation
+from services.dispatch import wiring as dispatch_wiring
 from services.dispatch.handlers import Dispatch
+from services.evaluation import wiring as evaluation_wiring
 from services.evaluation.handlers import Evaluation
+from services.intake import domain
+from services.intake import events as intake_events
 from services.intake.domain import ReporterContact, SubmitConcern
-from services.intake.handlers import Intake
-from services.intake.messages import concern_to_proto
+from services.intake.handlers import Concerns
+from tests.integration.conftest import intake_parts
 
 TOPIC = "lianyi.intake.v1"
 
 
+def _intake(db, places, clock) -> Concerns:
+    """Intake's concern handlers on `db`, with a small directory (see `places`) as `.ids`."""
+    concerns = intake_parts(db, clock).concerns
+    concerns.ids = places(db, clock)
+    return concerns
+
+
 @pytest.fixture
 def intake(migrated_db, places, clock):
-    """Intake on its own database, with a small directory (see `places`) as `intake.ids`."""
-    service = Intake(migrated_db("intake", "sqlite://"), Outbox(TOPIC), clock)
-    service.ids = places(service.db, clock)
-    return service
+    return _intake(migrated_db("intake", "sqlite://"), places, clock)
 
 
-def _submit(intake: Intake, neighbourhood="nb-1", **fields) -> object:
+def _submit(intake: Concerns, neighbourhood="nb-1", **fields) -> object:
     if "household_id" in fields:
         fields["household_id"] = intake.ids[fields["household_id"]]
     return intake.submit_concern(SubmitConcern(**{
@@ -39,11 +49,11 @@ def _submit(intake: Intake, neighbourhood="nb-1", **fields) -> object:
 
 
 def _event_for(concern, route: str = "deliberation") -> envelope.Envelope:
-    """The concern's ConcernReceived, as if a triage rule had sent it along `route` on arrival."""
-    payload = ConcernReceived(concern=concern_to_proto(concern, with_contact=False))
-    payload.concern.triage.route = route
-    return envelope.seal(payload, producer="intake", place=envelope.Place(concern.neighbourhood_id),
-                         occurred_at=concern.received_at)
+    """The concern's ConcernReceived as intake publishes it, as if a triage rule had sent it along
+    `route` on arrival."""
+    triaged = replace(concern, triage=domain.Triage(route, "", "rule-1", concern.received_at))
+    return envelope.seal(intake_events.outgoing(domain.ConcernReceived(triaged)).payload, producer="intake",
+                         place=envelope.Place(concern.neighbourhood_id), occurred_at=concern.received_at)
 
 
 @pytest.mark.parametrize("service", ["intake", "deliberation", "dispatch", "evaluation"])
@@ -56,8 +66,7 @@ def test_migrations_build_the_schema_and_rerun_as_a_no_op(service, database_url,
 
 def test_submitting_a_concern_writes_it_and_its_event_together(database_url, migrated_db, places, clock):
     db = migrated_db("intake", database_url)
-    intake = Intake(db, Outbox(TOPIC), clock)
-    intake.ids = places(db, clock)
+    intake = _intake(db, places, clock)
     concern = _submit(intake, reporter=ReporterContact("王阿姨", "13812345678"))
     fetched = intake.get_concern(concern.concern_id)
     assert fetched == concern
@@ -70,7 +79,9 @@ def test_submitting_a_concern_writes_it_and_its_event_together(database_url, mig
     assert (event.community_id, event.township_id, event.county_id) == (
         intake.ids["community"], intake.ids["township"], intake.ids["county"])
     assert received.concern.concern_id == concern.concern_id
-    assert not received.concern.HasField("reporter"), "events must not carry contact details"
+    assert "13812345678" not in str(received) and "王阿姨" not in str(received), "events carry no contact details"
+    assert not {"reporter", "timeline", "possible_duplicates"} & set(received.concern.DESCRIPTOR.fields_by_name), \
+        "the event's own payload, not the API's read model"
 
 
 @pytest.mark.parametrize("fields, problem", [
@@ -80,8 +91,7 @@ def test_submitting_a_concern_writes_it_and_its_event_together(database_url, mig
 ])
 def test_a_refused_concern_writes_nothing(database_url, migrated_db, places, clock, fields, problem):
     db = migrated_db("intake", database_url)
-    intake = Intake(db, Outbox(TOPIC), clock)
-    intake.ids = places(db, clock)
+    intake = _intake(db, places, clock)
     with pytest.raises(InvalidArgument, match=problem):
         _submit(intake, **fields)
     with db.read() as conn:
@@ -90,71 +100,71 @@ def test_a_refused_concern_writes_nothing(database_url, migrated_db, places, clo
 
 
 def test_an_unknown_concern_is_not_found(database_url, migrated_db, clock):
-    intake = Intake(migrated_db("intake", database_url), Outbox(TOPIC), clock)
     with pytest.raises(NotFound):
-        intake.get_concern("01a2-no-such-concern")
+        intake_parts(migrated_db("intake", database_url), clock).concerns.get_concern("01a2-no-such-concern")
 
 
-def _deliberation(db, clock) -> Deliberation:
-    return Deliberation(db, clock, DirectoryReplica(db), Outbox("lianyi.deliberation.v1"))
+def _consumer(build, db, clock):
+    """A service's units of work and its subscription to ConcernReceived, as its wiring has them."""
+    wiring = build(db, Outbox("downstream"), clock)
+    return wiring.units, next(s for s in wiring.subscriptions if s.payload_class is ConcernReceived)
 
 
 def test_the_pool_holds_each_concern_once_however_often_it_is_delivered(database_url, migrated_db, clock, intake):
-    deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
-    subscription = Subscription(TOPIC, ConcernReceived, deliberation.on_concern_received)
+    db = migrated_db("deliberation", database_url)
+    units, subscription = _consumer(deliberation_wiring.build, db, clock)
     concern = _submit(intake)
-    event = _event_for(concern)
-    payload = envelope.open_payload(event, ConcernReceived)
-    assert apply_once(deliberation.db, subscription, event, payload, TOPIC, clock) is True
-    assert apply_once(deliberation.db, subscription, event, payload, TOPIC, clock) is False
+    event = subscription.inbound(_event_for(concern))
+    assert apply_once(units, subscription, event, TOPIC, clock) is True
+    assert apply_once(units, subscription, event, TOPIC, clock) is False
     # Even a second event about the same concern cannot pool it twice.
-    again = _event_for(concern)
-    assert apply_once(deliberation.db, subscription, again, payload, TOPIC, clock) is True
-    entries, next_token = deliberation.list_pool(intake.ids["nb-1"], 0, "")
+    again = subscription.inbound(_event_for(concern))
+    assert apply_once(units, subscription, again, TOPIC, clock) is True
+    entries, next_token = Deliberation(db, clock, DirectoryReplica(db)).list_pool(intake.ids["nb-1"], 0, "")
     assert [e.concern_id for e in entries] == [concern.concern_id]
     assert next_token == ""
 
 
 def test_the_pool_pages_in_arrival_order_and_stays_in_its_neighbourhood(database_url, migrated_db, clock, intake):
-    deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
-    subscription = Subscription(TOPIC, ConcernReceived, deliberation.on_concern_received)
+    db = migrated_db("deliberation", database_url)
+    units, subscription = _consumer(deliberation_wiring.build, db, clock)
     ids = []
     for n in range(5):
         concern = _submit(intake, neighbourhood="nb-2" if n == 2 else "nb-1")
-        event = _event_for(concern)
-        apply_once(deliberation.db, subscription, event, envelope.open_payload(event, ConcernReceived), TOPIC, clock)
+        apply_once(units, subscription, subscription.inbound(_event_for(concern)), TOPIC, clock)
         if n != 2:
             ids.append(concern.concern_id)
+    deliberation = Deliberation(db, clock, DirectoryReplica(db))
     first, token = deliberation.list_pool(intake.ids["nb-1"], 3, "")
     second, last_token = deliberation.list_pool(intake.ids["nb-1"], 3, token)
     assert [e.concern_id for e in first + second] == ids
     assert token and last_token == ""
 
 
-def _deliver_twice(db, handler, concerns, clock) -> None:
-    subscription = Subscription(TOPIC, ConcernReceived, handler)
+def _deliver_twice(build, db, concerns, clock) -> None:
+    units, subscription = _consumer(build, db, clock)
     for concern in concerns:
-        event = _event_for(concern)
-        payload = envelope.open_payload(event, ConcernReceived)
-        apply_once(db, subscription, event, payload, TOPIC, clock)
-        apply_once(db, subscription, event, payload, TOPIC, clock)  # a redelivery
+        event = subscription.inbound(_event_for(concern))
+        apply_once(units, subscription, event, TOPIC, clock)
+        apply_once(units, subscription, event, TOPIC, clock)  # a redelivery
 
 
-def test_dispatch_keeps_each_concern_once_as_a_handling_candidate(database_url, migrated_db, clock, intake):
+def test_dispatch_keeps_each_concern_once_as_a_task(database_url, migrated_db, clock, intake):
     db = migrated_db("dispatch", database_url)
-    dispatch = Dispatch(db, DirectoryReplica(db), clock, Outbox("lianyi.dispatch.v1"))
     concerns = [_submit(intake, household_id=f"h-{n}") for n in range(3)]
-    _deliver_twice(dispatch.db, dispatch.on_concern_received, concerns, clock)
-    assert dispatch.get_candidate(concerns[1].concern_id).household_id == intake.ids["h-1"]
+    _deliver_twice(dispatch_wiring.build, db, concerns, clock)
+    dispatch = Dispatch(db, DirectoryReplica(db), clock)
+    task = dispatch.get_task(concerns[1].concern_id)
+    assert (task.household_id, task.building_id) == (intake.ids["h-1"], intake.ids["b-1"])
     with pytest.raises(NotFound):
-        dispatch.get_candidate("no-such-concern")
+        dispatch.get_task("no-such-concern")
 
 
 def test_evaluation_counts_each_concern_once(database_url, migrated_db, clock, intake):
     db = migrated_db("evaluation", database_url)
-    evaluation = Evaluation(db, DirectoryReplica(db))
     concerns = [_submit(intake) for _ in range(3)]
-    _deliver_twice(evaluation.db, evaluation.on_concern_received, concerns, clock)
+    _deliver_twice(evaluation_wiring.build, db, concerns, clock)
+    evaluation = Evaluation(db, DirectoryReplica(db))
     figures = evaluation.intake_figures(intake.ids["nb-1"])
     assert figures.concerns_received == 3
     assert figures.first_received_at == clock.now()
@@ -173,8 +183,7 @@ def test_only_one_relay_holds_the_lease_until_it_expires(database_url, migrated_
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_concern(database_url, migrated_db, places, clock):
     db = migrated_db("intake", database_url)
-    intake = Intake(db, Outbox(TOPIC), clock)
-    intake.ids = places(db, clock)
+    intake = _intake(db, places, clock)
     first = _submit(intake, idempotency_key="retry-1")
     assert _submit(intake, idempotency_key="retry-1") == first
     assert _submit(intake, idempotency_key="retry-2") != first
@@ -191,8 +200,7 @@ def test_online_messages_become_concerns_once_each(database_url, migrated_db, pl
     from services.intake.handlers import OnlineMessage
 
     db = migrated_db("intake", database_url)
-    intake = Intake(db, Outbox(TOPIC), clock)
-    intake.ids = places(db, clock)
+    intake = _intake(db, places, clock)
     batch = [
         OnlineMessage("m-1", intake.ids["nb-1"], "楼道灯不亮了"),
         OnlineMessage("m-2", intake.ids["nb-1"], "有人在绿地上种菜", category="occupied_green_space"),
@@ -216,17 +224,15 @@ def test_online_messages_become_concerns_once_each(database_url, migrated_db, pl
 
 
 def test_a_door_visit_records_its_concerns_and_counts_towards_coverage(database_url, migrated_db, places, clock):
-    from services.intake.directory.handlers import Directory
-    from services.intake.visits.handlers import RaisedConcern, Visits
+    from services.intake.visits.domain import RaisedConcern
 
     db = migrated_db("intake", database_url)
-    intake = Intake(db, Outbox(TOPIC), clock)
+    parts = intake_parts(db, clock)
+    intake, directory, visits = parts.concerns, parts.directory, parts.visits
     ids = places(db, clock)
-    directory = Directory(db, Outbox(TOPIC), clock)
     party_org = directory.create(kind="party_org", name="党支部", parent_id=ids["nb-1"])
     member = directory.create(kind="member", name="林", parent_id=party_org.entity_id,
                               attributes={"member_kind": "retired_cadre"})
-    visits = Visits(db, intake, clock, intake.audit)
     today = clock.now().date().isoformat()
     visit = visits.record(household_id=ids["h-0"], member_id=member.entity_id, visited_on=today, notes="聊了很久",
                           concerns=[RaisedConcern("noise", "楼上夜里跳绳"), RaisedConcern("safety", "楼道灯坏了", "urgent")])
@@ -241,6 +247,7 @@ def test_a_door_visit_records_its_concerns_and_counts_towards_coverage(database_
     assert (building.id, building.households, building.households_visited) == (ids["b-1"], 3, 1)
     (by_member,) = coverage.members
     assert (by_member.id, by_member.visits, by_member.concerns_collected) == (member.entity_id, 2, 2)
+    assert coverage.coverage == round(1 / 3, 4), "households visited of all households"
     assert visits.coverage(ids["nb-2"], today, today).households == 0
 
     tomorrow_plus = (clock.now().date() + timedelta(days=3)).isoformat()

@@ -3,22 +3,17 @@ from datetime import timedelta
 
 import pytest
 
-from servicekit import topics
 from servicekit.errors import InvalidArgument
-from servicekit.outbox import Outbox
-from services.intake.directory.handlers import Directory
-from services.intake.handlers import Intake
-from services.intake.talks.handlers import Talks
+from tests.integration.conftest import intake_parts
 
 
 def test_talk_sessions_list_in_the_order_they_were_held_across_pages(database_url, migrated_db, places, clock):
     db = migrated_db("intake", database_url)
     ids = places(db, clock)
-    directory = Directory(db, Outbox(topics.INTAKE), clock)
+    parts = intake_parts(db, clock)
+    directory, talks = parts.directory, parts.talks
     venue = directory.create(kind="venue", name="老年协会", parent_id=ids["nb-1"]).entity_id
     host = directory.create(kind="volunteer", name="林阿姨", parent_id=ids["nb-1"]).entity_id
-    intake = Intake(db, Outbox(topics.INTAKE), clock)
-    talks = Talks(db, intake, Outbox(topics.INTAKE), clock, intake.audit)
     today = clock.now().date()
     held = [today - timedelta(days=d) for d in (3, 9, 1, 9, 6)]  # recorded in this order
     for day in held:

@@ -6,18 +6,17 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from lianyi.events.v1.progress_pb2 import ConcernProgressed
+from lianyi.events.v1.progress_pb2 import CONCERN_STATUS_IN_HANDLING, CONCERN_STATUS_RESOLVED, ConcernProgressed
 from servicekit import envelope, migrations, topics
-from servicekit.consumer import Subscription, apply_once
+from servicekit.consumer import apply_once
 from servicekit.database import Database
 from servicekit.errors import FailedPrecondition, InvalidArgument
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
+from services.intake import wiring as intake
 from services.intake.domain import SubmitConcern
-from services.intake.handlers import Intake
-from services.intake.public import PublicView
-from services.intake.timeline.handlers import Timelines
 from services.intake.triage.domain import Rule
+from tests.integration.conftest import intake_parts
 
 
 def submit(desk, neighbourhood="nb-1", category="blocked_hallway", description="三楼楼道堆满鞋柜", **fields):
@@ -79,17 +78,16 @@ def test_merged_concerns_follow_their_survivor_and_merging_again_re_points_them(
 def test_progress_reports_keep_the_timeline_once_and_in_order(desk, clock):
     concern, follower = submit(desk), submit(desk, description="楼道里全是鞋柜")
     desk.merge(concern.concern_id, [follower.concern_id], "")
-    timelines = Timelines(desk.db)
-    subscription = Subscription(topics.DISPATCH, ConcernProgressed, timelines.on_progressed)
+    wiring = intake.build(desk.db, Outbox(topics.INTAKE), clock)
+    subscription = next(s for s in wiring.subscriptions if s.topic == topics.DISPATCH)
 
     def report(status, minutes):
         event = envelope.seal(ConcernProgressed(concern_id=concern.concern_id, status=status), producer="dispatch",
                               place=envelope.Place(desk.ids["nb-1"]),
                               occurred_at=clock.now() + timedelta(minutes=minutes))
-        return apply_once(desk.db, subscription, event, envelope.open_payload(event, ConcernProgressed),
-                          topics.DISPATCH, clock)
+        return apply_once(wiring.units, subscription, subscription.inbound(event), topics.DISPATCH, clock)
 
-    assert report("resolved", 20) and report("in_handling", 10)
+    assert report(CONCERN_STATUS_RESOLVED, 20) and report(CONCERN_STATUS_IN_HANDLING, 10)
     assert desk.intake.get_concern(concern.concern_id).status == "resolved", "the latest step, not the last to arrive"
     steps = [s.status for s in desk.intake.get_concern(concern.concern_id).timeline]
     assert steps == ["received", "in_handling", "resolved"]
@@ -99,16 +97,29 @@ def test_progress_reports_keep_the_timeline_once_and_in_order(desk, clock):
 def test_the_public_view_leaves_out_merged_concerns_unless_asked_by_id(desk):
     kept, merged = submit(desk), submit(desk, anonymous=True)
     desk.merge(kept.concern_id, [merged.concern_id], "")
-    public = PublicView(desk.db, desk.intake)
-    listed = public.list(concern_ids=[], category="", received_from=None, received_to=None, states=["open"],
-                         neighbourhood_id=desk.ids["nb-1"], limit=10)
-    assert [p.concern.concern_id for p in listed] == [kept.concern_id]
-    (asked,) = public.list(concern_ids=[merged.concern_id], category="", received_from=None, received_to=None,
-                           states=[], neighbourhood_id="", limit=10)
+
+    def listed(**filters):
+        query = dict(concern_ids=[], categories=[], received_from=None, received_to=None, states=[],
+                     neighbourhood_id=desk.ids["nb-1"], limit=10)
+        return desk.intake.list_public(**{**query, **filters})
+
+    assert [p.concern.concern_id for p in listed(states=["open"])] == [kept.concern_id]
+    (asked,) = listed(concern_ids=[merged.concern_id], neighbourhood_id="")
     assert asked.status_note == f"merged into {kept.concern_id}"
     assert asked.concern.description == "" and asked.concern.household_id == ""
-    assert public.list(concern_ids=[], category="", received_from=None, received_to=None, states=["closed"],
-                       neighbourhood_id=desk.ids["nb-1"], limit=10) == []
+    assert asked.address == "nb-1", "anonymous: the neighbourhood's name stands for the address"
+    assert listed(states=["closed"]) == []
+
+
+def test_the_public_view_reads_several_categories_at_once_newest_first(desk, clock):
+    noise = submit(desk, category="noise", description="楼上装修太吵")
+    clock.advance(minutes=1)
+    hallway = submit(desk)
+    clock.advance(minutes=1)
+    submit(desk, category="other", description="别的事")
+    found = desk.intake.list_public(concern_ids=[], categories=["noise", "blocked_hallway"], received_from=None,
+                                    received_to=None, states=[], neighbourhood_id="", limit=10)
+    assert [p.concern.concern_id for p in found] == [hallway.concern_id, noise.concern_id]
 
 
 def test_concerns_from_before_triage_stay_in_deliberation_after_the_migration(database_url, clock):
@@ -122,8 +133,7 @@ def test_concerns_from_before_triage_stay_in_deliberation_after_the_migration(da
             "status, received_at) VALUES ('01a2b3c4-0000-7000-8000-000000000001', 'nb', '', 'online', 'noise', "
             "'楼上有噪音', 'received', :at)"), {"at": clock.now().replace(tzinfo=None)})
     migrations.upgrade(db, "intake")
-    intake = Intake(db, Outbox(topics.INTAKE), clock)
-    old = intake.get_concern("01a2b3c4-0000-7000-8000-000000000001")
+    old = intake_parts(db, clock).concerns.get_concern("01a2b3c4-0000-7000-8000-000000000001")
     assert (old.status, old.triage.route) == ("in_deliberation", "deliberation")
     assert [s.status for s in old.timeline] == ["received", "triaged", "in_deliberation"]
     db.dispose()

@@ -1,24 +1,19 @@
 """Visit coverage on a real database (SQLite, and PostgreSQL where present) when households move."""
 import sqlalchemy as sa
 
-from servicekit import topics
-from servicekit.outbox import Outbox
-from services.intake.directory.handlers import Directory
 from services.intake.directory.storage import directory_entities, path_of
-from services.intake.handlers import Intake
-from services.intake.visits.handlers import Visits
+from tests.integration.conftest import intake_parts
 
 
 def test_a_household_that_moved_away_no_longer_counts_as_its_old_buildings_household_visited(
         database_url, migrated_db, places, clock):
     db = migrated_db("intake", database_url)
     ids = places(db, clock)
-    directory = Directory(db, Outbox(topics.INTAKE), clock)
+    parts = intake_parts(db, clock)
+    directory, visits = parts.directory, parts.visits
     member = directory.create(kind="member", name="林", parent_id=directory.create(
         kind="party_org", name="党支部", parent_id=ids["nb-1"]).entity_id, attributes={"member_kind": "serving"})
     other = directory.create(kind="building", name="2号楼", parent_id=ids["nb-1"]).entity_id
-    intake = Intake(db, Outbox(topics.INTAKE), clock)
-    visits = Visits(db, intake, clock, intake.audit)
     today = clock.now().date().isoformat()
     for household in ("h-0", "h-1", "h-2"):
         visits.record(household_id=ids[household], member_id=member.entity_id, visited_on=today, notes="",

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from lianyi.intake.v1.concern_pb2 import Concern
-from lianyi.intake.v1.events_pb2 import ConcernReceived
+from lianyi.intake.v1.events_pb2 import ConcernFacts, ConcernReceived, ConcernsMerged
 from servicekit import envelope
 from servicekit.errors import UndecodableEvent
 
@@ -12,7 +12,7 @@ AT = datetime(2026, 11, 1, 8, 30, tzinfo=timezone.utc)
 
 
 def _sealed(**overrides):
-    payload = ConcernReceived(concern=Concern(concern_id="c1", neighbourhood_id="nb-1", category="noise"))
+    payload = ConcernReceived(concern=ConcernFacts(concern_id="c1", neighbourhood_id="nb-1", category="noise"))
     options = dict(producer="intake", place=envelope.Place("nb-1", "cm-1", "tw-1", "county"),
                    occurred_at=AT, correlation_id="corr-1")
     options.update(overrides)
@@ -23,12 +23,18 @@ def test_sealed_envelope_round_trips_through_bytes_with_every_field():
     sealed = _sealed()
     opened = envelope.decode(sealed.SerializeToString())
     assert opened.event_type == "lianyi.intake.v1.ConcernReceived"
-    assert opened.event_version == 1
+    assert opened.event_version == 2, "the version ConcernReceived declares in its proto"
     assert (opened.neighbourhood_id, opened.community_id, opened.township_id, opened.county_id) == (
         "nb-1", "cm-1", "tw-1", "county")
     assert opened.correlation_id == "corr-1"
     assert opened.occurred_at.ToDatetime(tzinfo=timezone.utc) == AT
     assert envelope.open_payload(opened, ConcernReceived).concern.concern_id == "c1"
+
+
+def test_a_payload_that_declares_no_version_is_sealed_as_version_1():
+    sealed = envelope.seal(ConcernsMerged(survivor_id="c1"), producer="intake", place=envelope.Place("nb-1"),
+                           occurred_at=AT)
+    assert sealed.event_version == 1
 
 
 def test_each_sealed_envelope_gets_its_own_time_sortable_id():

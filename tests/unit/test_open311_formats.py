@@ -10,14 +10,13 @@ import grpc
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from lianyi.directory.v1.entity_pb2 import Entity
 from lianyi.intake.v1 import concern_pb2
 from lianyi.intake.v1.intake_service_pb2 import Category
 from services.gateway.open311.catalogue import definition_of, service_of
 from services.gateway.open311.errors import status_of_grpc
 from services.gateway.open311.formats import (Open311Error, errors_body, format_of, parse_w3c_datetime, render,
                                               w3c_datetime)
-from services.gateway.open311.mapping import (Place, concern_request_of, place_of, reporter_name, request_of,
+from services.gateway.open311.mapping import (concern_request_of, reporter_name, request_of,
                                               submission_from_form)
 from services.gateway.open311.queries import MAX_REQUESTS, WINDOW, comma_list, request_query
 
@@ -185,9 +184,10 @@ def test_a_full_form_becomes_a_concern_of_the_online_channel():
         "lat": "24.5", "long": "118.1", "address_string": "3号楼东侧", "first_name": "三", "last_name": "张",
         "phone": "13812345678", "media_url": "https://img.example/1.jpg", "email": "a@b.c", "device_id": "d",
         "account_id": "acc", "attribute[urgency]": "urgent", "attribute[anonymous]": "true"}))
-    message = concern_request_of(submission, Place("n1", household_id="h1"))
+    message = concern_request_of(submission)
     assert message.channel == concern_pb2.CHANNEL_ONLINE
-    assert (message.neighbourhood_id, message.household_id, message.category) == ("n1", "h1", "noise")
+    assert (message.address_id, message.category) == ("n1", "noise"), "intake places it by address_id"
+    assert not (message.neighbourhood_id or message.household_id or message.building_id)
     assert (message.urgency, message.anonymous, list(message.photo_urls)) == ("urgent", True,
                                                                               ["https://img.example/1.jpg"])
     assert (message.location.address, message.location.latitude, message.location.longitude) == ("3号楼东侧", 24.5,
@@ -197,7 +197,7 @@ def test_a_full_form_becomes_a_concern_of_the_online_channel():
 
 
 def test_a_minimal_form_has_no_location_reporter_or_photos():
-    message = concern_request_of(submission_from_form(_form()), Place("n1"))
+    message = concern_request_of(submission_from_form(_form()))
     assert message.urgency == "normal" and not message.anonymous
     assert not message.HasField("location") and not message.HasField("reporter") and not message.photo_urls
 
@@ -240,24 +240,13 @@ def test_reporter_names_follow_the_names_own_order(first, last, name):
     assert reporter_name(first, last) == name
 
 
-def test_address_id_places_a_concern_in_a_neighbourhood_building_or_household():
-    assert place_of(Entity(entity_id="n1", kind="neighbourhood", ancestor_ids=["c", "t", "m"])) == Place("n1")
-    household = Entity(entity_id="h1", kind="household", ancestor_ids=["c", "t", "m", "n1", "b1"])
-    assert place_of(household) == Place("n1", household_id="h1")
-    building = Entity(entity_id="b1", kind="building", ancestor_ids=["c", "t", "m", "n1"])
-    assert place_of(building) == Place("n1", building_id="b1")
-    with pytest.raises(Open311Error, match="is a venue") as refused:
-        place_of(Entity(entity_id="v1", kind="venue", ancestor_ids=["c", "t", "m", "n1"]))
-    assert refused.value.status == 400
-
-
 # --- GET: concern to request -----------------------------------------------------------------
 
 def _public(**fields) -> concern_pb2.PublicConcern:
     concern = concern_pb2.PublicConcern(
         concern_id="c1", neighbourhood_id="n1", neighbourhood_name="幸福小区", category="noise", status="in_handling",
         description="楼上装修太吵", address="3号楼东侧", latitude=24.5, longitude=118.1,
-        photo_urls=["https://img.example/1.jpg", "https://img.example/2.jpg"])
+        photo_urls=["https://img.example/1.jpg", "https://img.example/2.jpg"], status_note="办理中 (in_handling)")
     concern.received_at.FromDatetime(datetime(2026, 2, 1, 8, tzinfo=timezone.utc))
     concern.updated_at.FromDatetime(datetime(2026, 2, 2, 8, tzinfo=timezone.utc))
     concern.MergeFrom(concern_pb2.PublicConcern(**fields))
@@ -281,16 +270,13 @@ def test_a_closed_concern_is_closed_with_intakes_note():
     assert (request["status"], request["status_notes"], request["service_name"]) == ("closed", "已修复并归档", "noise")
 
 
-def test_an_anonymous_concern_shows_only_its_neighbourhood_even_if_intake_sent_more():
-    request = request_of(_public(anonymous=True), {"noise": "噪音扰民"})
+def test_what_intake_withholds_is_absent_from_the_request():
+    """Intake decides what the public may see (services/intake/public.py); the mapping shows what
+    it was given, and leaves out what it was not."""
+    concern = _public(anonymous=True, address="幸福小区")
+    for field in ("description", "latitude", "longitude", "photo_urls"):
+        concern.ClearField(field)
+    request = request_of(concern, {"noise": "噪音扰民"})
     assert request["description"] is None and request["media_url"] is None
     assert request["lat"] is None and request["long"] is None
     assert request["address"] == "幸福小区" and request["address_id"] == "n1"
-
-
-def test_without_an_address_the_neighbourhood_names_the_place():
-    concern = _public()
-    concern.ClearField("address")
-    concern.ClearField("latitude")
-    assert request_of(concern, {})["address"] == "幸福小区"
-    assert request_of(concern, {})["lat"] is None

@@ -4,8 +4,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from lianyi.intake.v1.concern_pb2 import Concern
-from lianyi.intake.v1.events_pb2 import ConcernReceived
+from lianyi.intake.v1.events_pb2 import ConcernFacts, ConcernReceived
 from servicekit import envelope, inbox
 from servicekit.messaging_schema import inbox as inbox_table
 from servicekit.messaging_schema import outbox as outbox_table
@@ -15,7 +14,7 @@ AT = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
 def _event(neighbourhood="nb-7"):
-    payload = ConcernReceived(concern=Concern(concern_id="c1", neighbourhood_id=neighbourhood))
+    payload = ConcernReceived(concern=ConcernFacts(concern_id="c1", neighbourhood_id=neighbourhood))
     return envelope.seal(payload, producer="intake", place=envelope.Place(neighbourhood), occurred_at=AT)
 
 
@@ -64,20 +63,33 @@ def test_a_rolled_back_transaction_leaves_no_event_and_no_wake_up(memory_db):
     assert not box.committed.is_set()
 
 
+def _claim(tx, event) -> bool:
+    return event.event_id in inbox.claim_many(tx, [(event.event_id, event.event_type, "lianyi.intake.v1")], AT)
+
+
 def test_inbox_refuses_an_event_applied_before(memory_db):
     event = _event()
     with memory_db.write() as tx:
-        inbox.record(tx, event, "lianyi.intake.v1", AT)
-    with pytest.raises(inbox.DuplicateEvent), memory_db.write() as tx:
-        inbox.record(tx, event, "lianyi.intake.v1", AT)
+        assert _claim(tx, event)
+    with memory_db.write() as tx:
+        assert not _claim(tx, event), "the primary key tells a repeat from a first delivery"
+
+
+def test_an_event_repeated_within_one_claim_is_new_only_once(memory_db):
+    event = _event()
+    with memory_db.write() as tx:
+        fresh = inbox.claim_many(tx, [(event.event_id, event.event_type, "t")] * 2, AT)
+    assert fresh == {event.event_id}
+    with memory_db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(inbox_table)).scalar_one() == 1
 
 
 def test_inbox_claim_rolls_back_with_the_effects(memory_db):
     event = _event()
     with pytest.raises(RuntimeError), memory_db.write() as tx:
-        inbox.record(tx, event, "lianyi.intake.v1", AT)
+        assert _claim(tx, event)
         raise RuntimeError("the handler failed")
     with memory_db.write() as tx:  # not a duplicate: the failed attempt left nothing behind
-        inbox.record(tx, event, "lianyi.intake.v1", AT)
+        assert _claim(tx, event)
     with memory_db.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(inbox_table)).scalar_one() == 1

@@ -1,13 +1,11 @@
-"""Triage's routing table, duplicate suggestions, concern statuses and the public view: rules only."""
+"""Triage's routing table, duplicate suggestions and concern statuses: rules only."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from servicekit.errors import InvalidArgument
-from services.intake.domain import Concern, Location, ReporterContact
-from services.intake.public import redacted, statuses_of
 from services.intake.similarity import bigrams, most_similar, similarity
-from services.intake.timeline.domain import CLOSED, TimelineEntry, current_status, followed
+from services.intake.timeline.domain import TimelineEntry, current_status, followed
 from services.intake.triage.domain import Rule, applicable, check_rule
 
 PATH = ("county", "township", "community", "nb")
@@ -80,34 +78,6 @@ def test_a_merged_concern_follows_its_survivor_from_the_merge_on():
         "received", "merged", "decided"]
 
 
-def test_the_public_states_map_to_statuses():
-    assert statuses_of([]) is None and statuses_of(["open", "closed"]) is None
-    assert set(statuses_of(["closed"])) == CLOSED
-    assert "reopened" in statuses_of(["open"]) and "merged" not in statuses_of(["open"])
-    with pytest.raises(InvalidArgument):
-        statuses_of(["pending"])
-
-
-def concern(**fields):
-    values = dict(concern_id="c", neighbourhood_id="nb", household_id="h", channel="online", category="noise",
-                  description="楼上有噪音", reporter=ReporterContact("王阿姨", "13812345678"), status="received",
-                  received_at=T0, location=Location("3号楼", 26.1, 119.3), photo_urls=("https://p/1.jpg",))
-    values.update(fields)
-    return Concern(**values)
-
-
-def test_the_public_never_sees_who_raised_a_concern():
-    shown = redacted(concern())
-    assert (shown.household_id, shown.reporter) == ("", None)
-    assert shown.description and shown.location and shown.photo_urls
-
-
-def test_an_anonymous_concern_shows_nothing_that_could_say_who_raised_it():
-    shown = redacted(concern(anonymous=True))
-    assert (shown.description, shown.location, shown.photo_urls, shown.household_id) == ("", None, (), "")
-    assert (shown.category, shown.status, shown.neighbourhood_id) == ("noise", "received", "nb")
-
-
 def test_a_downstream_report_outranks_intakes_own_steps_even_from_a_clock_running_behind():
     # Dispatch opened the concern right after intake triaged it, but dispatch's clock is 2 s behind.
     steps = [entry("received", 0), entry("triaged", 1), TimelineEntry("in_handling", T0 + timedelta(seconds=58), "",
@@ -116,16 +86,16 @@ def test_a_downstream_report_outranks_intakes_own_steps_even_from_a_clock_runnin
     assert current_status([entry("received", 0), entry("triaged", 1)]) == "triaged"
 
 
-def test_dispatch_moves_earlier_merged_candidates_to_the_new_survivor_too(memory_db):
+def test_dispatch_moves_earlier_merged_tasks_to_the_new_survivor_too(memory_db):
     from servicekit.ids import new_id
     from services.dispatch import storage as dispatch
+    from services.dispatch.domain import Task
 
     dispatch.metadata.create_all(memory_db.engine)
     a, b, c = new_id(), new_id(), new_id()
     with memory_db.write() as tx:
-        for concern_id in (a, b, c):
-            dispatch.add_candidate(tx.conn, dispatch.HandlingCandidate(concern_id, "nb", "", "noise", T0))
+        dispatch.add_tasks(tx.conn, [Task(concern_id, "nb", "", "noise", T0) for concern_id in (a, b, c)])
         dispatch.mark_merged(tx.conn, b, [c])  # c into b
         dispatch.mark_merged(tx.conn, a, [b])  # then b into a: intake points c at a as well
     with memory_db.read() as conn:
-        assert [dispatch.get_candidate(conn, i).merged_into for i in (a, b, c)] == [None, a, a]
+        assert [dispatch.get_task(conn, i).merged_into for i in (a, b, c)] == [None, a, a]

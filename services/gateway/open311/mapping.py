@@ -1,4 +1,5 @@
-"""Concerns and GeoReport service requests, field by field, both ways (no I/O here)."""
+"""Concerns and GeoReport service requests, field by field, both ways (no I/O here). What a concern
+may show the public, and where an address_id places it, are intake's to decide."""
 from __future__ import annotations
 
 import re
@@ -8,27 +9,11 @@ from datetime import timezone
 from lianyi.intake.v1 import concern_pb2, intake_service_pb2 as intake_pb
 from services.gateway.open311.catalogue import CHOICES
 from services.gateway.open311.formats import Open311Error, w3c_datetime
-from services.intake.directory.domain import PARENT_KIND
 
-# Shown as status_notes when intake gives no note: the lianyi status, readable, with its code.
-STATUS_NOTES = {
-    "received": "已收到", "triaged": "已分解流转", "merged": "已与同一事项合并", "in_deliberation": "议事中",
-    "decided": "已形成决议", "in_handling": "办理中", "escalated": "已提级联办", "resolved": "已办结",
-    "rated": "已评价", "reopened": "整改中", "archived": "已归档",
-}
 SERVICE_NOTICE = "已收到。小区党组织将分解流转：一户之事直接办理，公共事务提交议事。"
 
 _ATTRIBUTE = re.compile(r"attribute\[([^\]]*)\](\[\])?")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-
-
-def _depth(kind: str) -> int:
-    parent = PARENT_KIND[kind]
-    return 0 if parent is None else 1 + _depth(parent)
-
-
-# A household's ancestors run county → … → neighbourhood → building; this is the neighbourhood's place.
-_NEIGHBOURHOOD_DEPTH = _depth("neighbourhood")
 
 
 @dataclass(frozen=True)
@@ -114,33 +99,10 @@ def reporter_name(first: str, last: str) -> str:
     return last + first if _CJK.search(first + last) else f"{first} {last}"
 
 
-@dataclass(frozen=True)
-class Place:
-    """Where an address_id puts a concern (intake finds a household's building itself)."""
-
-    neighbourhood_id: str
-    building_id: str = ""
-    household_id: str = ""
-
-
-def place_of(entity) -> Place:
-    """The place an address_id's directory entity names: a neighbourhood, building or household."""
-    if entity.kind == "neighbourhood":
-        return Place(entity.entity_id)
-    if entity.kind in ("building", "household") and len(entity.ancestor_ids) > _NEIGHBOURHOOD_DEPTH:
-        neighbourhood_id = entity.ancestor_ids[_NEIGHBOURHOOD_DEPTH]
-        if entity.kind == "building":
-            return Place(neighbourhood_id, building_id=entity.entity_id)
-        return Place(neighbourhood_id, household_id=entity.entity_id)
-    raise Open311Error(400, f"address_id {entity.entity_id} is a {entity.kind}; "
-                            "it must be a neighbourhood, a building or a household")
-
-
-def concern_request_of(submission: Submission, place: Place):
-    """The SubmitConcern request for a checked submission placed by its address_id."""
+def concern_request_of(submission: Submission) -> intake_pb.SubmitConcernRequest:
+    """The SubmitConcern request for a checked submission; intake places it by its address_id."""
     message = intake_pb.SubmitConcernRequest(
-        neighbourhood_id=place.neighbourhood_id, building_id=place.building_id, household_id=place.household_id,
-        channel=concern_pb2.CHANNEL_ONLINE,
+        address_id=submission.address_id, channel=concern_pb2.CHANNEL_ONLINE,
         category=submission.service_code, description=submission.description, urgency=submission.urgency,
         anonymous=submission.anonymous, photo_urls=[submission.media_url] if submission.media_url else [],
     )
@@ -153,35 +115,28 @@ def concern_request_of(submission: Submission, place: Place):
     return message
 
 
-def request_of(concern, service_names: dict[str, str]) -> dict:
-    """One <request> of GET requests, from intake's PublicConcern. For an anonymous concern the
-    description, address, coordinates and photos stay hidden even if intake sent them: only the
-    neighbourhood is shown."""
-    hidden = concern.anonymous
-    located = not hidden and concern.HasField("latitude") and concern.HasField("longitude")
+def request_of(concern: concern_pb2.PublicConcern, service_names: dict[str, str]) -> dict[str, object]:
+    """One <request> of GET requests, from intake's PublicConcern, which holds only what the public
+    may see (for an anonymous concern: no description, coordinates or photo; its address is the
+    neighbourhood's name)."""
+    located = concern.HasField("latitude") and concern.HasField("longitude")
     return {
         "service_request_id": concern.concern_id,
         "status": "closed" if concern.closed else "open",
-        "status_notes": concern.status_note or _status_note(concern.status),
+        "status_notes": concern.status_note or None,
         "service_name": service_names.get(concern.category, concern.category),
         "service_code": concern.category,
-        "description": None if hidden else concern.description or None,
+        "description": concern.description or None,
         "agency_responsible": None,
         "service_notice": None,
         "requested_datetime": w3c_datetime(concern.received_at.ToDatetime(tzinfo=timezone.utc)),
         "updated_datetime": w3c_datetime((concern.updated_at if concern.HasField("updated_at")
                                           else concern.received_at).ToDatetime(tzinfo=timezone.utc)),
         "expected_datetime": None,
-        "address": (None if hidden else concern.address) or concern.neighbourhood_name or None,
+        "address": concern.address or None,
         "address_id": concern.neighbourhood_id,
         "zipcode": None,
         "lat": concern.latitude if located else None,
         "long": concern.longitude if located else None,
-        "media_url": None if hidden or not concern.photo_urls else concern.photo_urls[0],
+        "media_url": concern.photo_urls[0] if concern.photo_urls else None,
     }
-
-
-def _status_note(status: str) -> str | None:
-    if not status:
-        return None
-    return f"{STATUS_NOTES[status]} ({status})" if status in STATUS_NOTES else status

@@ -1,20 +1,16 @@
 """/open311/v2: the GeoReport v2 methods, each a translation to intake's gRPC and back."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import grpc
 from flask import Blueprint, Response, current_app, g, request
 
-from lianyi.directory.v1 import directory_service_pb2 as directory_pb
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
-from servicekit.config import load_gateway_settings
+from services.gateway.auth import credentials
 from services.gateway.clients import upstreams
 from services.gateway.open311 import errors
 from services.gateway.open311.catalogue import definition_of, service_of
 from services.gateway.open311.formats import JSON, MIMETYPES, XML, Open311Error, render, w3c_datetime
-from services.gateway.open311.mapping import (SERVICE_NOTICE, Place, concern_request_of, place_of, request_of,
-                                              submission_from_form)
+from services.gateway.open311.mapping import SERVICE_NOTICE, concern_request_of, request_of, submission_from_form
 from services.gateway.open311.queries import MAX_REQUESTS, request_query
 
 blueprint = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -23,13 +19,6 @@ FMT = "<any(json, xml):fmt>"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-
-def _configure(state) -> None:
-    # create_app hands its settings to no blueprint; this reads the same environment, once.
-    state.app.config.setdefault("LIANYI_OPEN311_JURISDICTION", load_gateway_settings().open311_jurisdiction)
-
-
-blueprint.record_once(_configure)
 
 
 @blueprint.before_request
@@ -61,7 +50,7 @@ def _public(**filters) -> list:
 def discovery(fmt: str):
     # The categories behind services.[format] can change at any time without our knowing when,
     # so the changeset is always "now": clients re-read a short list rather than keep a stale one.
-    now = w3c_datetime(datetime.now(timezone.utc))
+    now = w3c_datetime(credentials().clock.now())
     return _answer(fmt, "discovery", {
         "changeset": now,
         "contact": "联系县联议平台管理员 (the county's lianyi administrators)",
@@ -93,10 +82,8 @@ def create_request(fmt: str):
     submission = submission_from_form(request.form)
     if submission.service_code not in _service_names():
         raise Open311Error(404, f"service_code {submission.service_code[:100]!r} was not found (see services.{fmt})")
-    place = _place(submission.address_id)
     stubs = upstreams()
-    concern = stubs.intake.SubmitConcern(concern_request_of(submission, place),
-                                         **stubs.call_options())
+    concern = stubs.intake.SubmitConcern(concern_request_of(submission), **stubs.call_options())
     # Created synchronously, so the id comes back at once and no token is needed.
     return _answer(fmt, "service_requests", [{"service_request_id": concern.concern_id,
                                                "service_notice": SERVICE_NOTICE, "account_id": None}])
@@ -115,21 +102,9 @@ def _authenticate() -> None:
         raise Open311Error(403, "api_key is required to create a service request")
 
 
-def _place(address_id: str) -> Place:
-    stubs = upstreams()
-    try:
-        entity = stubs.directory.GetEntity(directory_pb.GetEntityRequest(entity_id=address_id), **stubs.call_options())
-    except grpc.RpcError as exc:
-        if exc.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
-            raise
-        raise Open311Error(400, f"address_id {address_id[:100]!r} is not a neighbourhood, building or household "
-                                "in the county's directory") from None
-    return place_of(entity)
-
-
 @blueprint.get(f"/requests.{FMT}")
 def list_requests(fmt: str):
-    query = request_query(request.args, datetime.now(timezone.utc))
+    query = request_query(request.args, credentials().clock.now())
     names = _service_names()
     if query.ids:
         found = _public(concern_ids=list(query.ids), limit=MAX_REQUESTS)
@@ -137,11 +112,8 @@ def list_requests(fmt: str):
         unknown = [code for code in query.service_codes if code not in names]
         if unknown:
             raise Open311Error(404, *(f"service_code {code[:100]!r} was not found" for code in unknown))
-        found = []
-        for code in query.service_codes or ("",):  # intake filters by one category at a time
-            found += _public(category=code, states=list(query.states), limit=MAX_REQUESTS,
-                             received_from=query.start, received_to=query.end)
-        found = sorted(found, key=lambda c: (c.received_at.ToNanoseconds(), c.concern_id), reverse=True)
+        found = _public(categories=list(query.service_codes), states=list(query.states), limit=MAX_REQUESTS,
+                        received_from=query.start, received_to=query.end)
     return _answer(fmt, "service_requests", [request_of(c, names) for c in found[:MAX_REQUESTS]])
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from servicekit.auth import ROLES
 from servicekit.ids import looks_like_id
 from servicekit.errors import InvalidArgument
+from services.contract import ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")
 PASSWORD_MIN_CHARS = 10

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from lianyi.accounts.v1 import accounts_service_pb2 as pb
 from lianyi.accounts.v1 import accounts_service_pb2_grpc as pb_grpc
-from servicekit.auth import ADMINS, PUBLIC, Principal, allow
+from servicekit.auth import Principal
 from servicekit.grpc_server import Registration
 from services.intake.accounts.handlers import Accounts
 
@@ -17,15 +17,12 @@ class AccountsServicer(pb_grpc.AccountsServiceServicer):
     def __init__(self, accounts: Accounts):
         self.accounts = accounts
 
-    @allow(PUBLIC)
     def Authenticate(self, request, context):  # noqa: N802 (gRPC naming)
         return _principal(self.accounts.authenticate(request.username, request.password))
 
-    @allow(PUBLIC)
     def AuthenticateApiKey(self, request, context):  # noqa: N802
         return _principal(self.accounts.authenticate_api_key(request.api_key))
 
-    @allow("county_admin", "township_admin", "community_admin")
     def CreateAccount(self, request, context):  # noqa: N802
         account = self.accounts.create_account(
             username=request.username, password=request.password, role=request.role,
@@ -35,25 +32,21 @@ class AccountsServicer(pb_grpc.AccountsServiceServicer):
                           scope_id=account.scope_id, entity_id=account.entity_id,
                           display_name=account.display_name)
 
-    @allow("county_admin")
     def IssueApiKey(self, request, context):  # noqa: N802
         key_id, api_key = self.accounts.issue_api_key(name=request.name, scope_id=request.scope_id)
         return pb.IssuedApiKey(key_id=key_id, api_key=api_key)
 
-    @allow("county_admin")
     def RevokeApiKey(self, request, context):  # noqa: N802
         self.accounts.revoke_api_key(request.key_id)
         return pb.RevokeApiKeyResponse()
 
 
-    @allow("building_leader", "party_secretary", *ADMINS)
     def IssueAccessCode(self, request, context):  # noqa: N802
         code, expires_at = self.accounts.issue_access_code(request.household_id)
         issued = pb.IssuedAccessCode(access_code=code)
         issued.expires_at.FromDatetime(expires_at)
         return issued
 
-    @allow(PUBLIC)
     def AuthenticateAccessCode(self, request, context):  # noqa: N802
         return _principal(self.accounts.authenticate_access_code(request.access_code))
 

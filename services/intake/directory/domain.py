@@ -3,94 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from servicekit.errors import InvalidArgument
+from services.intake.contract import ATTRIBUTES, EXTERNAL_ID_MAX_CHARS, KINDS, NAME_MAX_CHARS, PARENT_KIND
 from services.intake.domain import has_control_characters
-
-NAME_MAX_CHARS = 200
-EXTERNAL_ID_MAX_CHARS = 100
-
-# Each kind and the kind of its parent (GLOSSARY: places and people).
-PARENT_KIND: dict[str, str | None] = {
-    "county": None,
-    "township": "county",
-    "community": "township",
-    "neighbourhood": "community",
-    "building": "neighbourhood",
-    "household": "building",
-    "resident": "household",
-    "venue": "neighbourhood",
-    "community_party_committee": "community",
-    "party_org": "neighbourhood",
-    "party_group": "party_org",
-    "member": "party_org",
-    "volunteer": "neighbourhood",
-    "owners_committee": "neighbourhood",
-    "property_company": "neighbourhood",
-    "department": "county",
-}
-KINDS = tuple(PARENT_KIND)
-MEMBER_KINDS = ("serving", "retired_cadre", "floating", "resident")
-Phone = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,19}$")
-
-
-class _Attributes(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class PlaceAttributes(_Attributes):
-    code: str | None = Field(None, max_length=50)
-
-
-class BuildingAttributes(_Attributes):
-    number: str | None = Field(None, max_length=20)
-
-
-class HouseholdAttributes(_Attributes):
-    door_number: str | None = Field(None, max_length=20)
-
-
-class ResidentAttributes(_Attributes):
-    phone: str | None = Phone
-    is_household_head: bool = False
-
-
-class VenueAttributes(_Attributes):
-    address: str | None = Field(None, max_length=200)
-
-
-class PartyGroupAttributes(_Attributes):
-    leader_member_id: str | None = None
-
-
-class MemberAttributes(_Attributes):
-    member_kind: Literal[MEMBER_KINDS]
-    party_group_id: str | None = None
-    household_id: str | None = None
-    # The buildings this member leads as building leader (楼栋长).
-    leads_building_ids: list[str] = Field(default_factory=list, max_length=50)
-    phone: str | None = Phone
-
-
-class ContactAttributes(_Attributes):
-    contact_phone: str | None = Phone
-
-
-class DepartmentAttributes(_Attributes):
-    code: str | None = Field(None, max_length=50)
-
-
-ATTRIBUTES: dict[str, type[_Attributes]] = {
-    "county": PlaceAttributes, "township": PlaceAttributes, "community": PlaceAttributes,
-    "neighbourhood": PlaceAttributes, "building": BuildingAttributes, "household": HouseholdAttributes,
-    "resident": ResidentAttributes, "venue": VenueAttributes, "community_party_committee": ContactAttributes,
-    "party_org": ContactAttributes, "party_group": PartyGroupAttributes, "member": MemberAttributes,
-    "volunteer": ResidentAttributes, "owners_committee": ContactAttributes,
-    "property_company": ContactAttributes, "department": DepartmentAttributes,
-}
 
 # Attributes holding personal contact details: masked for callers whose role does not need them.
 CONTACT_FIELDS = ("phone", "contact_phone")
@@ -118,6 +36,18 @@ class Entity:
     def scope_path(self) -> tuple[str, ...]:
         """This entity's place in the tree: its ancestors, then itself."""
         return (*self.ancestor_ids, self.entity_id)
+
+
+@dataclass(frozen=True)
+class EntityChanged:
+    """An entity was created or changed; the other services' replicas keep its new state."""
+
+    entity: Entity
+
+
+__all__ = ["KINDS", "PARENT_KIND", "NAME_MAX_CHARS", "EXTERNAL_ID_MAX_CHARS", "ATTRIBUTES", "CONTACT_FIELDS",
+           "REFERENCES", "Entity", "EntityChanged", "check_kind", "check_fields", "check_parent", "kind_chain",
+           "places_of"]
 
 
 def check_kind(kind: str) -> None:

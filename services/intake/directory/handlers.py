@@ -6,17 +6,15 @@ from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 
-from lianyi.directory.v1.events_pb2 import EntityChanged
-from servicekit import auth, envelope, paging, topics
+from servicekit import auth, logs, paging
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock
-from servicekit.database import Database, Transaction
 from servicekit.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from servicekit.ids import new_id
-from servicekit.outbox import Outbox
+from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
+from services.intake import events
 from services.intake.directory import domain, storage
-from services.intake.directory.domain import Entity
-from services.intake.directory.messages import entity_to_proto
+from services.intake.directory.domain import Entity, EntityChanged
 
 
 @dataclass(frozen=True)
@@ -41,35 +39,35 @@ _PEOPLE = ("resident", "member", "volunteer")
 
 
 class Directory:
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock, audit: AuditLog | None = None):
-        self.db, self.outbox, self.clock = db, outbox, clock
-        self.audit = audit or AuditLog(db, clock)
+    def __init__(self, units: UnitsOfWork, clock: Clock, audit: AuditLog | None = None):
+        self.units, self.db, self.clock = units, units.db, clock
+        self.audit = audit or AuditLog(units.db, clock)
 
     # -- commands ---------------------------------------------------------------------------
 
     def create(self, *, kind: str, name: str, parent_id: str = "", external_id: str = "",
                attributes: dict | None = None) -> Entity:
-        with self.db.write() as tx:
-            parent = self._parent(tx.conn, parent_id)
-            return self._create(tx, kind, name, parent, external_id or None, attributes or {})
+        with self.units.start() as uow:
+            parent = self._parent(uow.conn, parent_id)
+            return self._create(uow, kind, name, parent, external_id or None, attributes or {})
 
     def update(self, entity_id: str, *, name: str | None = None, attributes: dict | None = None,
                expected_version: int = 0) -> Entity:
-        with self.db.write() as tx:
-            current = self._visible(storage.get(tx.conn, entity_id), entity_id)
+        with self.units.start() as uow:
+            current = self._visible(storage.get(uow.conn, entity_id), entity_id)
             if expected_version and expected_version != current.version:
                 raise FailedPrecondition(
                     f"{entity_id} is at version {current.version}, not {expected_version}; reload and retry")
-            return self._update(tx, current, name, attributes)
+            return self._update(uow, current, name, attributes)
 
     def import_rows(self, rows: list[ImportRow]) -> list[ImportOutcome]:
         """Upsert rows keyed by (kind, external id) in one transaction; a row that breaks a rule
         is rejected with its reason and the others still apply. Parents come before children."""
         outcomes = []
-        with self.db.write() as tx:
+        with self.units.start() as uow:
             for number, row in enumerate(rows, 1):
                 try:
-                    outcomes.append(self._import_row(tx, number, row))
+                    outcomes.append(self._import_row(uow, number, row))
                 except (InvalidArgument, Conflict, NotFound, PermissionDenied) as exc:
                     outcomes.append(ImportOutcome(number, "rejected", reason=exc.detail))
         return outcomes
@@ -109,39 +107,39 @@ class Directory:
             raise InvalidArgument(f"parent {parent_id} does not exist")
         return parent
 
-    def _create(self, tx: Transaction, kind: str, name: str, parent: Entity | None,
+    def _create(self, uow: UnitOfWork, kind: str, name: str, parent: Entity | None,
                 external_id: str | None, attributes: dict) -> Entity:
         canonical = domain.check_fields(kind, name, external_id, attributes)
         ancestors = domain.check_parent(kind, parent)
         if parent is None and auth.current.get() is not None:
             raise PermissionDenied("a county is created at set-up, not through the API")
-        self._check_references(tx.conn, kind, canonical)
-        if external_id and storage.by_external_id(tx.conn, kind, external_id):
+        self._check_references(uow.conn, kind, canonical)
+        if external_id and storage.by_external_id(uow.conn, kind, external_id):
             raise Conflict(f"a {kind} with external id {external_id} already exists")
         entity = Entity(entity_id=new_id(), kind=kind, external_id=external_id,
                         parent_id=parent.entity_id if parent else None, ancestor_ids=ancestors,
                         name=name.strip(), attributes=canonical, version=1, updated_at=self.clock.now())
-        storage.add(tx.conn, entity)
-        self._publish(tx, entity)
-        self.audit.record(tx, "directory.entity_created", kind, entity.entity_id,
+        storage.add(uow.conn, entity)
+        self._publish(uow, entity)
+        self.audit.record(uow.tx, "directory.entity_created", kind, entity.entity_id,
                           kind if kind in _PEOPLE else f"{kind} {entity.name}")
         return entity
 
-    def _update(self, tx: Transaction, current: Entity, name: str | None, attributes: dict | None) -> Entity:
+    def _update(self, uow: UnitOfWork, current: Entity, name: str | None, attributes: dict | None) -> Entity:
         new_name = current.name if name is None else name.strip()
         new_attributes = current.attributes if attributes is None else attributes
         canonical = domain.check_fields(current.kind, new_name, current.external_id, new_attributes)
-        self._check_references(tx.conn, current.kind, canonical)
+        self._check_references(uow.conn, current.kind, canonical)
         if (new_name, canonical) == (current.name, current.attributes):
             return current  # nothing changed: no new version, no event
         entity = replace(current, name=new_name, attributes=canonical, version=current.version + 1,
                          updated_at=self.clock.now())
-        storage.replace(tx.conn, entity)
-        self._publish(tx, entity)
-        self.audit.record(tx, "directory.entity_updated", entity.kind, entity.entity_id, f"version {entity.version}")
+        storage.replace(uow.conn, entity)
+        self._publish(uow, entity)
+        self.audit.record(uow.tx, "directory.entity_updated", entity.kind, entity.entity_id, f"version {entity.version}")
         return entity
 
-    def _import_row(self, tx: Transaction, number: int, row: ImportRow) -> ImportOutcome:
+    def _import_row(self, uow: UnitOfWork, number: int, row: ImportRow) -> ImportOutcome:
         domain.check_kind(row.kind)
         if not row.external_id:
             raise InvalidArgument("an imported row needs an external_id")
@@ -150,19 +148,19 @@ class Directory:
         if parent_kind:
             if not row.parent_external_id:
                 raise InvalidArgument(f"a {row.kind} needs parent_external_id (a {parent_kind})")
-            parent = storage.by_external_id(tx.conn, parent_kind, row.parent_external_id)
+            parent = storage.by_external_id(uow.conn, parent_kind, row.parent_external_id)
             if parent is None or not auth.in_scope(parent.scope_path):
                 raise InvalidArgument(f"no {parent_kind} with external id {row.parent_external_id}")
-        attributes = self._resolve_external_references(tx.conn, row.kind, row.attributes)
-        existing = storage.by_external_id(tx.conn, row.kind, row.external_id)
+        attributes = self._resolve_external_references(uow.conn, row.kind, row.attributes)
+        existing = storage.by_external_id(uow.conn, row.kind, row.external_id)
         if existing is not None and not auth.in_scope(existing.scope_path):
             raise InvalidArgument(f"external_id {row.external_id} cannot be used")
         if existing is None:
-            created = self._create(tx, row.kind, row.name, parent, row.external_id, attributes)
+            created = self._create(uow, row.kind, row.name, parent, row.external_id, attributes)
             return ImportOutcome(number, "created", created.entity_id)
         if existing.parent_id != (parent.entity_id if parent else None):
             raise InvalidArgument("moving an entity to another parent is not supported by import")
-        updated = self._update(tx, existing, row.name, attributes)
+        updated = self._update(uow, existing, row.name, attributes)
         return ImportOutcome(number, "unchanged" if updated is existing else "updated", existing.entity_id)
 
     def _resolve_external_references(self, conn, kind: str, attributes: dict) -> dict:
@@ -189,15 +187,6 @@ class Directory:
                 if target is None or target.kind != target_kind or not auth.in_scope(target.scope_path):
                     raise InvalidArgument(f"attributes.{field}: {entity_id} is not a {target_kind}")
 
-    def _publish(self, tx: Transaction, entity: Entity) -> None:
-        places = domain.places_of(entity)
-        event = envelope.seal(
-            EntityChanged(entity=entity_to_proto(entity, for_event=True)),
-            producer="intake",
-            place=envelope.Place(
-                neighbourhood_id=places.get("neighbourhood", ""), community_id=places.get("community", ""),
-                township_id=places.get("township", ""), county_id=places.get("county", ""),
-            ),
-            occurred_at=entity.updated_at,
-        )
-        self.outbox.add(tx, event, topic=topics.DIRECTORY, key=entity.entity_id)
+    def _publish(self, uow: UnitOfWork, entity: Entity) -> None:
+        uow.record(EntityChanged(entity), events.origin(entity, logs.correlation_id.get()),
+                   entity.updated_at or self.clock.now())

@@ -4,7 +4,8 @@ from __future__ import annotations
 from google.protobuf import json_format, struct_pb2
 
 from lianyi.directory.v1 import entity_pb2
-from servicekit.auth import sees_contacts
+from servicekit import auth
+from services.contract import sees_contacts
 from services.intake.directory.domain import CONTACT_FIELDS, Entity
 from services.intake.domain import masked_phone
 
@@ -25,7 +26,7 @@ def entity_to_proto(entity: Entity, *, for_event: bool = False) -> entity_pb2.En
     for field in CONTACT_FIELDS:
         if for_event:
             attributes.pop(field, None)
-        elif attributes.get(field) and not sees_contacts():
+        elif attributes.get(field) and not sees_contacts(auth.current.get()):
             attributes[field] = masked_phone(attributes[field])
     message.attributes.update(attributes)
     if entity.updated_at:

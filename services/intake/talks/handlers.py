@@ -2,98 +2,64 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date
 
-from lianyi.intake.v1.events_pb2 import TalkSessionReported
-from servicekit import auth, envelope, logs, paging
+import sqlalchemy as sa
+
+from servicekit import auth, logs, paging
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.errors import InvalidArgument, NotFound
 from servicekit.ids import new_id
-from servicekit.outbox import Outbox
-from services.intake import domain
+from servicekit.unit_of_work import UnitsOfWork
+from services.intake import domain, events
 from services.intake.directory import storage as directory
 from services.intake.directory.domain import places_of
-from services.intake.handlers import Intake
-from services.intake.storage import open_categories as storage_categories
+from services.intake.reception import Reception
+from services.intake.storage import open_categories
 from services.intake.talks import storage
-from services.intake.visits.handlers import parse_day
-
-ENTRIES_MAX = 200
-HOSTS_MAX = 10
-ATTENDANCE_MAX = 10_000
-_HOST_KINDS = ("member", "volunteer")
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    text: str
-    category: str = ""
-    household_id: str = ""
-    becomes_concern: bool = False
-    concern_id: str = ""
-
-
-@dataclass(frozen=True)
-class TalkSession:
-    session_id: str
-    neighbourhood_id: str
-    venue_id: str
-    held_on: date
-    host_ids: tuple[str, ...]
-    attendance: int
-    entries: tuple[LogEntry, ...]
+from services.intake.talks.domain import HOST_KINDS, LogEntry, TalkSession, TalkSessionReported, check_session
 
 
 class Talks:
-    def __init__(self, db: Database, intake: Intake, outbox: Outbox, clock: Clock, audit: AuditLog):
-        self.db, self.intake, self.outbox, self.clock, self.audit = db, intake, outbox, clock, audit
+    def __init__(self, db: Database, units: UnitsOfWork, reception: Reception, clock: Clock, audit: AuditLog):
+        self.db, self.units, self.reception, self.clock, self.audit = db, units, reception, clock, audit
 
     def record(self, *, venue_id: str, held_on: str, host_ids: list[str], attendance: int,
                entries: list[LogEntry]) -> TalkSession:
-        day = parse_day(held_on, "held_on")
-        if day > self.clock.now().date() + timedelta(days=1):
-            raise InvalidArgument("held_on is in the future")
-        if not 1 <= len(host_ids) <= HOSTS_MAX:
-            raise InvalidArgument(f"a session has 1-{HOSTS_MAX} hosts")
-        if not 0 <= attendance <= ATTENDANCE_MAX:
-            raise InvalidArgument(f"attendance must be 0-{ATTENDANCE_MAX}")
-        if len(entries) > ENTRIES_MAX:
-            raise InvalidArgument(f"at most {ENTRIES_MAX} opinion log entries per session")
-        for n, entry in enumerate(entries, 1):
-            if not entry.text.strip() or len(entry.text) > domain.DESCRIPTION_MAX_CHARS or \
-                    domain.has_control_characters(entry.text):
-                raise InvalidArgument(f"entries[{n}].text must be 1-{domain.DESCRIPTION_MAX_CHARS} characters")
-        with self.db.write() as tx:
-            venue = directory.get(tx.conn, venue_id) if venue_id else None
+        """A session with its log; entries marked to become concerns do, and the log is reported
+        to the neighbourhood party organisation, all in one unit of work."""
+        day = check_session(held_on, host_ids, attendance, entries, self.clock.now().date())
+        with self.units.start() as uow:
+            venue = directory.get(uow.conn, venue_id) if venue_id else None
             if venue is None or venue.kind != "venue" or not auth.in_scope(venue.scope_path):
                 raise InvalidArgument(f"venue_id: no venue {venue_id!r} in your scope")
             neighbourhood_id = places_of(venue)["neighbourhood"]
-            self._check_hosts(tx.conn, host_ids, neighbourhood_id)
-            self._check_entries(tx.conn, entries, neighbourhood_id)
+            self._check_hosts(uow.conn, host_ids, neighbourhood_id)
+            self._check_entries(uow.conn, entries, neighbourhood_id)
             kept = []
             for entry in entries:
                 if entry.becomes_concern:
                     cmd = domain.SubmitConcern(
                         neighbourhood_id=neighbourhood_id, household_id=entry.household_id, channel="sit_down_talk",
                         category=entry.category, description=entry.text)
-                    concern, neighbourhood = self.intake.received(tx.conn, cmd)
-                    self.intake.store(tx, concern, neighbourhood, logs.correlation_id.get())
+                    concern, neighbourhood = self.reception.received(uow.conn, cmd)
+                    self.reception.record(uow, concern, neighbourhood, logs.correlation_id.get())
                     entry = replace(entry, concern_id=concern.concern_id)
                 kept.append(entry)
             session = TalkSession(new_id(), neighbourhood_id, venue_id, day, tuple(host_ids), attendance, tuple(kept))
+            principal = auth.current.get()
             storage.add_session(
-                tx.conn, host_ids=list(host_ids), session_id=session.session_id, neighbourhood_id=neighbourhood_id,
+                uow.conn, host_ids=list(host_ids), session_id=session.session_id, neighbourhood_id=neighbourhood_id,
                 venue_id=venue_id, held_on=day, attendance=attendance,
-                recorded_by=(auth.current.get().subject if auth.current.get() else "system"),
-                recorded_at=self.clock.now(),
+                recorded_by=principal.subject if principal else "system", recorded_at=self.clock.now(),
                 entries=[{"text": e.text, "category": e.category, "household_id": e.household_id,
                           "concern_id": e.concern_id or None} for e in kept],
             )
-            self._report(tx, session, venue)
-            self.audit.record(tx, "talk_session.recorded", "venue", venue_id, f"{len(kept)} log entries")
+            uow.record(TalkSessionReported(session), events.origin(venue, logs.correlation_id.get()), self.clock.now())
+            self.audit.record(uow.tx, "talk_session.recorded", "venue", venue_id, f"{len(kept)} log entries")
         return session
 
     def list(self, neighbourhood_id: str, page_size: int = 0, page_token: str = ""
@@ -114,10 +80,10 @@ class Talks:
         ) for s, entries in rows]
         return sessions, token
 
-    def _check_entries(self, conn, entries: list[LogEntry], neighbourhood_id: str) -> None:
+    def _check_entries(self, conn: sa.Connection, entries: list[LogEntry], neighbourhood_id: str) -> None:
         """Every entry's household and category must be real, whether or not it becomes a concern
         (one that does is checked again, in full, as a concern)."""
-        categories = storage_categories(conn)
+        categories = open_categories(conn)
         for n, entry in enumerate(entries, 1):
             if entry.category and entry.category not in categories:
                 raise InvalidArgument(f"entries[{n}].category {entry.category!r} is not an open category")
@@ -126,26 +92,11 @@ class Talks:
                 if household is None or household.kind != "household" or neighbourhood_id not in household.ancestor_ids:
                     raise InvalidArgument(f"entries[{n}].household_id: no such household in this neighbourhood")
 
-    def _check_hosts(self, conn, host_ids: list[str], neighbourhood_id: str) -> None:
-        if len(set(host_ids)) != len(host_ids):
-            raise InvalidArgument("host_ids: name each host once")
+    def _check_hosts(self, conn: sa.Connection, host_ids: list[str], neighbourhood_id: str) -> None:
         for host_id in host_ids:
             host = directory.get(conn, host_id)
-            if host is None or host.kind not in _HOST_KINDS or neighbourhood_id not in host.ancestor_ids:
+            if host is None or host.kind not in HOST_KINDS or neighbourhood_id not in host.ancestor_ids:
                 raise InvalidArgument(f"host_ids: {host_id} is not a member or volunteer of this neighbourhood")
-
-    def _report(self, tx, session: TalkSession, venue) -> None:
-        """The log goes to the neighbourhood party organisation as an event."""
-        places = places_of(venue)
-        event = TalkSessionReported(
-            session_id=session.session_id, neighbourhood_id=session.neighbourhood_id, venue_id=session.venue_id,
-            held_on=session.held_on.isoformat(), attendance=session.attendance, entries=len(session.entries),
-            concern_ids=[e.concern_id for e in session.entries if e.concern_id],
-        )
-        self.outbox.add(tx, envelope.seal(
-            event, producer="intake", occurred_at=self.clock.now(), correlation_id=logs.correlation_id.get(),
-            place=envelope.Place(session.neighbourhood_id, places["community"], places["township"], places["county"]),
-        ))
 
 
 def _position(page_token: str) -> tuple[date, int] | None:

@@ -1,19 +1,13 @@
 """A concern's status: where the matter is, kept from intake's own steps and the downstream
-services' ConcernProgressed events. The one place that says which statuses exist and which of
-them count as closed."""
+services' reports. The statuses themselves are named in services/intake/contract.py (the same
+words as the proto enum lianyi.events.v1.ConcernStatus)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-# Intake's own steps.
-RECEIVED, TRIAGED, MERGED = "received", "triaged", "merged"
-# What deliberation, dispatch and evaluation report, in the order a matter usually goes.
-DOWNSTREAM = ("in_deliberation", "decided", "in_handling", "escalated", "resolved", "rated", "reopened", "archived")
-STATUSES = (RECEIVED, TRIAGED, MERGED, *DOWNSTREAM)
-# Open311 and the public see open or closed; a reopened matter is open again.
-CLOSED = frozenset(("resolved", "rated", "archived"))
-NOTE_MAX_CHARS = 500
+from services.intake.contract import (CLOSED_STATUSES, DOWNSTREAM_STATUSES, MERGED, RECEIVED,
+                                      TIMELINE_NOTE_MAX_CHARS)
 
 
 @dataclass(frozen=True)
@@ -24,8 +18,22 @@ class TimelineEntry:
     source: str
 
 
+@dataclass(frozen=True)
+class Progress:
+    """A downstream service reports that a concern moved on (ConcernProgressed)."""
+
+    concern_id: str
+    status: str
+    note: str
+
+
 def is_closed(status: str) -> bool:
-    return status in CLOSED
+    return status in CLOSED_STATUSES
+
+
+def reported_step(progress: Progress, at: datetime, source: str) -> TimelineEntry:
+    """The timeline step a report makes: notes are bounded, sources short."""
+    return TimelineEntry(progress.status, at, progress.note[:TIMELINE_NOTE_MAX_CHARS], source[:20])
 
 
 def current_status(entries: list[TimelineEntry]) -> str:
@@ -33,7 +41,7 @@ def current_status(entries: list[TimelineEntry]) -> str:
     arrival (entries come oldest first). A downstream report always outranks intake's own
     received and triaged steps: it was caused by them, so it cannot precede them, and a service
     whose clock runs a little behind intake's must not leave a concern in handling "triaged"."""
-    downstream = [entry for entry in entries if entry.status in DOWNSTREAM]
+    downstream = [entry for entry in entries if entry.status in DOWNSTREAM_STATUSES]
     latest = None
     for entry in downstream or entries:
         if entry.status != MERGED and (latest is None or entry.at >= latest.at):

@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore_many
 from services.intake.storage import metadata
-from services.intake.timeline.domain import DOWNSTREAM, TimelineEntry
+from services.intake.contract import DOWNSTREAM_STATUSES
+from services.intake.timeline.domain import TimelineEntry
 
 concern_timeline = sa.Table(
     "concern_timeline",
@@ -56,7 +57,7 @@ _DOWNSTREAM_STEPS = (
     sa.select(concern_timeline.c.concern_id, concern_timeline.c.status, concern_timeline.c.at,
               concern_timeline.c.note, concern_timeline.c.source)
     .where(concern_timeline.c.concern_id.in_(sa.bindparam("ids", expanding=True)),
-           concern_timeline.c.status.in_(DOWNSTREAM))
+           concern_timeline.c.status.in_(DOWNSTREAM_STATUSES))
     .order_by(concern_timeline.c.at, concern_timeline.c.seq)
 )
 

@@ -1,20 +1,35 @@
-"""Triage (分解流转) rules: which route a concern takes, and which routing-table rule applies.
-No I/O here."""
+"""Triage (分解流转) rules: which route a concern takes, which routing-table rule applies, and what
+triaging and merging tell the other services. No I/O here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from servicekit.errors import InvalidArgument
-from services.intake.domain import URGENCIES, has_control_characters
+from services.intake.contract import MANUAL, ROUTES, RULE_ROUTES, URGENCIES
+from services.intake.contract import TRIAGE_NOTE_MAX_CHARS as NOTE_MAX_CHARS
+from services.intake.domain import Concern, has_control_characters
 
-DIRECT, DELIBERATION, MANUAL = "direct", "deliberation", "manual"
-ROUTES = (DIRECT, DELIBERATION)  # what a person chooses
-RULE_ROUTES = (DIRECT, DELIBERATION, MANUAL)  # manual: leave it to the party secretary
 # The routing table's whole-deployment level, beneath every more specific place.
 EVERYWHERE = "*"
 # A rule for every category of its place, beneath any rule naming the category.
 ANY_CATEGORY = "*"
-NOTE_MAX_CHARS = 500
+
+
+@dataclass(frozen=True)
+class ConcernTriaged:
+    """The party secretary sent a concern to direct handling or the deliberation pool."""
+
+    concern: Concern
+
+
+@dataclass(frozen=True)
+class ConcernsMerged:
+    """Concerns were merged into a survivor; they follow it from now on."""
+
+    survivor_id: str
+    neighbourhood_id: str
+    merged_ids: tuple[str, ...]
+    note: str
 
 
 @dataclass(frozen=True)
@@ -25,6 +40,11 @@ class Rule:
     urgency: str  # "" for either
     route: str
     note: str = ""
+
+
+__all__ = ["MANUAL", "ROUTES", "RULE_ROUTES", "NOTE_MAX_CHARS", "EVERYWHERE", "ANY_CATEGORY", "Rule",
+           "ConcernTriaged", "ConcernsMerged", "check_route", "check_note", "check_rule", "applicable",
+           "timeline_note"]
 
 
 def check_route(route: str) -> None:

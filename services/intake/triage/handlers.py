@@ -5,48 +5,48 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from lianyi.intake.v1.events_pb2 import ConcernsMerged, ConcernTriaged
-from servicekit import auth
+from servicekit import auth, logs
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from servicekit.events import Origin
 from servicekit.ids import new_id
-from services.intake import domain, storage
-from services.intake.handlers import Intake
-from services.intake.messages import concern_to_proto
-from services.intake.timeline import domain as statuses
+from servicekit.unit_of_work import UnitsOfWork
+from services.intake import contract, domain, events, storage, views
+from services.intake.contract import MERGE_MAX
+from services.intake.directory.domain import Entity
+from services.intake.places import Places
 from services.intake.timeline import storage as timeline
+from services.intake.timeline.domain import TimelineEntry
 from services.intake.triage import domain as rules
 from services.intake.triage import storage as routing_table
 
-MERGE_MAX = 50
 RULE_ID_MAX_CHARS = 64
 RULE_PLACES = ("county", "township", "community", "neighbourhood")  # where rules may be set
 
 
 class Triage:
-    def __init__(self, db: Database, intake: Intake, clock: Clock, audit: AuditLog):
-        self.db, self.intake, self.clock, self.audit = db, intake, clock, audit
+    def __init__(self, db: Database, units: UnitsOfWork, places: Places, clock: Clock, audit: AuditLog):
+        self.db, self.units, self.places, self.clock, self.audit = db, units, places, clock, audit
 
     def triage(self, concern_id: str, route: str, note: str) -> domain.Concern:
         """Send a received concern to direct handling or the deliberation pool (once)."""
         rules.check_route(route)
         rules.check_note(note)
-        with self.db.write() as tx:
-            concern, neighbourhood = self._concern_in_scope(tx.conn, concern_id)
+        with self.units.start() as uow:
+            concern, neighbourhood = self._concern_in_scope(uow.conn, concern_id)
             now = self.clock.now()
             triage = domain.Triage(route, note.strip(), "", now)
-            if not storage.set_triage(tx.conn, concern.concern_id, triage, statuses.TRIAGED):
+            if not storage.set_triage(uow.conn, concern.concern_id, triage, contract.TRIAGED):
                 # Read again: the copy above may predate the triage or merge that got there first.
-                raise FailedPrecondition(_why_not_triageable(storage.get_concern(tx.conn, concern.concern_id)))
-            timeline.add(tx.conn, concern.concern_id, statuses.TimelineEntry(
-                statuses.TRIAGED, now, rules.timeline_note(route, triage.note), "intake"))
-            concern = replace(concern, triage=triage, status=statuses.TRIAGED, updated_at=now)
-            self.intake.publish(tx, ConcernTriaged(concern=concern_to_proto(concern, with_contact=False)),
-                                neighbourhood, now)
-            self.audit.record(tx, "concern.triaged", "concern", concern.concern_id, route)
-        return self.intake.with_suggestions(concern)
+                raise FailedPrecondition(_why_not_triageable(storage.get_concern(uow.conn, concern.concern_id)))
+            timeline.add(uow.conn, concern.concern_id, TimelineEntry(
+                contract.TRIAGED, now, rules.timeline_note(route, triage.note), "intake"))
+            concern = replace(concern, triage=triage, status=contract.TRIAGED, updated_at=now)
+            uow.record(rules.ConcernTriaged(concern), self._origin(neighbourhood), now)
+            self.audit.record(uow.tx, "concern.triaged", "concern", concern.concern_id, route)
+            return views.suggesting(uow.conn, views.followed(uow.conn, concern))
 
     def merge(self, survivor_id: str, concern_ids: list[str], note: str) -> domain.Concern:
         """Merge concerns about the same matter into a survivor in the same neighbourhood; the
@@ -57,12 +57,12 @@ class Triage:
             raise InvalidArgument(f"concern_ids: name 1-{MERGE_MAX} concerns to merge")
         if survivor_id in ids:
             raise InvalidArgument("concern_ids: a concern cannot be merged into itself")
-        with self.db.write() as tx:
-            survivor, neighbourhood = self._concern_in_scope(tx.conn, survivor_id)
+        with self.units.start() as uow:
+            survivor, neighbourhood = self._concern_in_scope(uow.conn, survivor_id)
             # Lock the survivor and the merged rows, then check them as locked: on PostgreSQL two
             # merges at once (A into B and B into A) could otherwise both pass their checks and
             # leave a cycle, or a chain through a survivor merged meanwhile.
-            found = storage.get_concerns(tx.conn, [survivor.concern_id, *ids], lock=True)
+            found = storage.get_concerns(uow.conn, [survivor.concern_id, *ids], lock=True)
             survivor = found[survivor.concern_id]
             if survivor.merged_into:
                 raise FailedPrecondition(f"{survivor_id} was itself merged into {survivor.merged_into}; "
@@ -74,20 +74,19 @@ class Triage:
                 if concern.merged_into:
                     raise FailedPrecondition(f"{concern_id} is already merged into {concern.merged_into}")
             now = self.clock.now()
-            storage.merge_into(tx.conn, survivor.concern_id, ids, now)
-            timeline.add_many(tx.conn, [(concern_id, statuses.TimelineEntry(
-                statuses.MERGED, now, f"into {survivor.concern_id}" + (f": {note.strip()}" if note.strip() else ""),
+            storage.merge_into(uow.conn, survivor.concern_id, ids, now)
+            timeline.add_many(uow.conn, [(concern_id, TimelineEntry(
+                contract.MERGED, now, f"into {survivor.concern_id}" + (f": {note.strip()}" if note.strip() else ""),
                 "intake")) for concern_id in ids])
-            self.intake.publish(tx, ConcernsMerged(survivor_id=survivor.concern_id,
-                                                   neighbourhood_id=survivor.neighbourhood_id, merged_ids=ids,
-                                                   note=note.strip()), neighbourhood, now)
-            self.audit.record(tx, "concerns.merged", "concern", survivor.concern_id, f"{len(ids)} merged into it")
-            return self.intake.followed(tx.conn, survivor)
+            uow.record(rules.ConcernsMerged(survivor.concern_id, survivor.neighbourhood_id, tuple(ids), note.strip()),
+                       self._origin(neighbourhood), now)
+            self.audit.record(uow.tx, "concerns.merged", "concern", survivor.concern_id, f"{len(ids)} merged into it")
+            return views.followed(uow.conn, survivor)
 
     def similar(self, concern_id: str) -> list[domain.SimilarConcern]:
         with self.db.read() as conn:
             concern, _ = self._concern_in_scope(conn, concern_id)
-            return self.intake.similar_to(conn, concern)
+            return views.similar_to(conn, concern)
 
     def rules_for(self, scope_id: str) -> list[rules.Rule]:
         """The rules that apply at a place: set there, above it, or everywhere."""
@@ -116,7 +115,7 @@ class Triage:
             routing_table.put(tx.conn, rule, self.clock.now())
             self.audit.record(tx, "triage_rule.set", "triage_rule", rule.rule_id,
                               f"{rule.category}/{rule.urgency or 'any'} -> {rule.route} at {rule.scope_id}")
-        self.intake.forget_rules()
+        self.places.forget_rules()
         return rule
 
     def delete_rule(self, rule_id: str) -> None:
@@ -131,11 +130,11 @@ class Triage:
             self._may_set_rules_at(tx.conn, rule.scope_id)
             routing_table.delete(tx.conn, rule_id)
             self.audit.record(tx, "triage_rule.deleted", "triage_rule", rule_id, rule.category)
-        self.intake.forget_rules()
+        self.places.forget_rules()
 
     def _concern_in_scope(self, conn, concern_id: str):
         concern = storage.get_concern(conn, concern_id) if concern_id else None
-        neighbourhood = self.intake.place(conn, concern.neighbourhood_id) if concern else None
+        neighbourhood = self.places.entity(conn, concern.neighbourhood_id) if concern else None
         if concern is None or neighbourhood is None or not auth.in_scope(neighbourhood.scope_path):
             raise NotFound(f"no concern {concern_id[:64]}")
         return concern, neighbourhood
@@ -143,7 +142,7 @@ class Triage:
     def _place_path(self, conn, scope_id: str) -> tuple[str, ...]:
         if scope_id == rules.EVERYWHERE:
             return ()
-        place = self.intake.place(conn, scope_id) if scope_id else None
+        place = self.places.entity(conn, scope_id)
         if place is None or place.kind not in RULE_PLACES or not auth.in_scope(place.scope_path):
             raise NotFound(f"no county, township, community or neighbourhood {scope_id[:64]!r} in your scope")
         return place.scope_path
@@ -153,7 +152,7 @@ class Triage:
         scope, or at a place above it on their own path."""
         if scope_id == rules.EVERYWHERE:
             return True
-        place = self.intake.place(conn, scope_id) if scope_id else None
+        place = self.places.entity(conn, scope_id)
         principal = auth.current.get()
         return place is not None and place.kind in RULE_PLACES and (
             auth.in_scope(place.scope_path) or (principal is not None and place.entity_id in principal.scope))
@@ -174,6 +173,11 @@ class Triage:
             if self._sees_rules_at(conn, scope_id):
                 raise PermissionDenied("rules above your scope are set by the administrators there") from None
             raise
+
+
+    @staticmethod
+    def _origin(neighbourhood: Entity) -> Origin:
+        return events.origin(neighbourhood, logs.correlation_id.get())
 
 
 def _why_not_triageable(concern: domain.Concern) -> str:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from lianyi.intake.v1 import intake_service_pb2 as pb
-from services.intake.visits.handlers import Coverage, RaisedConcern, Visit, Visits
+from services.intake.visits.domain import Coverage, RaisedConcern, Visit
+from services.intake.visits.handlers import Visits
 
 
-def record_visit(visits: Visits, request) -> pb.Visit:
+def record_visit(visits: Visits, request: pb.RecordVisitRequest) -> pb.Visit:
     visit = visits.record(
         household_id=request.household_id, member_id=request.member_id, visited_on=request.visited_on,
         notes=request.notes,
@@ -29,5 +30,5 @@ def coverage_to_proto(coverage: Coverage) -> pb.VisitCoverage:
         neighbourhood_id=coverage.neighbourhood_id, households=coverage.households,
         households_visited=coverage.households_visited, visits=coverage.visits,
         concerns_collected=coverage.concerns_collected, buildings=lines(coverage.buildings),
-        members=lines(coverage.members),
+        members=lines(coverage.members), coverage=coverage.coverage,
     )

@@ -1,8 +1,7 @@
 """Recording door visits and reporting their coverage."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+import sqlalchemy as sa
 
 from servicekit import auth, logs
 from servicekit.audit import AuditLog
@@ -10,107 +9,52 @@ from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.errors import InvalidArgument, NotFound
 from servicekit.ids import new_id
+from servicekit.unit_of_work import UnitsOfWork
 from services.intake import domain
 from services.intake.directory import storage as directory
-from services.intake.directory.domain import places_of
-from services.intake.handlers import Intake
+from services.intake.directory.domain import Entity, places_of
+from services.intake.reception import Reception
 from services.intake.visits import storage
-
-NOTES_MAX_CHARS = 2000
-CONCERNS_PER_VISIT_MAX = 20
-# Roles that record their own visits; others (the secretary, administrators) name the member.
-_VISITING_ROLES = ("member", "building_leader")
-
-
-@dataclass(frozen=True)
-class RaisedConcern:
-    category: str
-    description: str
-    urgency: str = "normal"
-
-
-@dataclass(frozen=True)
-class Visit:
-    visit_id: str
-    household_id: str
-    neighbourhood_id: str
-    member_id: str
-    party_group_id: str
-    visited_on: date
-    notes: str
-    concern_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CoverageLine:
-    id: str
-    name: str
-    households: int = 0
-    households_visited: int = 0
-    visits: int = 0
-    concerns_collected: int = 0
-
-
-@dataclass(frozen=True)
-class Coverage:
-    neighbourhood_id: str
-    households: int
-    households_visited: int
-    visits: int
-    concerns_collected: int
-    buildings: list[CoverageLine] = field(default_factory=list)
-    members: list[CoverageLine] = field(default_factory=list)
-
-
-def parse_day(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"{what} must be a date, YYYY-MM-DD") from None
+from services.intake.visits.domain import (VISITING_ROLES, Coverage, CoverageLine, RaisedConcern, Visit,
+                                           check_period, check_visit)
 
 
 class Visits:
-    def __init__(self, db: Database, intake: Intake, clock: Clock, audit: AuditLog):
-        self.db, self.intake, self.clock, self.audit = db, intake, clock, audit
+    def __init__(self, db: Database, units: UnitsOfWork, reception: Reception, clock: Clock, audit: AuditLog):
+        self.db, self.units, self.reception, self.clock, self.audit = db, units, reception, clock, audit
 
     def record(self, *, household_id: str, member_id: str, visited_on: str, notes: str,
                concerns: list[RaisedConcern]) -> Visit:
-        day = parse_day(visited_on, "visited_on")
-        if day > self.clock.now().date() + timedelta(days=1):
-            raise InvalidArgument("visited_on is in the future")
-        if len(notes) > NOTES_MAX_CHARS or domain.has_control_characters(notes):
-            raise InvalidArgument(f"notes must be at most {NOTES_MAX_CHARS} characters of plain text")
-        if len(concerns) > CONCERNS_PER_VISIT_MAX:
-            raise InvalidArgument(f"at most {CONCERNS_PER_VISIT_MAX} concerns per visit")
-        with self.db.write() as tx:
-            household = directory.get(tx.conn, household_id) if household_id else None
+        day = check_visit(visited_on, notes, concerns, self.clock.now().date())
+        with self.units.start() as uow:
+            household = directory.get(uow.conn, household_id) if household_id else None
             if household is None or household.kind != "household" or not auth.in_scope(household.scope_path):
                 raise InvalidArgument(f"household_id: no household {household_id!r} in your scope")
             neighbourhood_id = places_of(household)["neighbourhood"]
-            member = self._member(tx.conn, member_id, neighbourhood_id)
+            member = self._member(uow.conn, member_id, neighbourhood_id)
             concern_ids = []
             for raised in concerns:
                 cmd = domain.SubmitConcern(
                     neighbourhood_id=neighbourhood_id, household_id=household_id, channel="door_visit",
                     category=raised.category, description=raised.description, urgency=raised.urgency or "normal")
-                concern, neighbourhood = self.intake.received(tx.conn, cmd)
-                self.intake.store(tx, concern, neighbourhood, logs.correlation_id.get())
+                concern, neighbourhood = self.reception.received(uow.conn, cmd)
+                self.reception.record(uow, concern, neighbourhood, logs.correlation_id.get())
                 concern_ids.append(concern.concern_id)
             visit = Visit(visit_id=new_id(), household_id=household_id, neighbourhood_id=neighbourhood_id,
                           member_id=member.entity_id, party_group_id=member.attributes.get("party_group_id") or "",
                           visited_on=day, notes=notes, concern_ids=tuple(concern_ids))
-            storage.add_visit(tx.conn, concern_ids=concern_ids, visit_id=visit.visit_id,
+            storage.add_visit(uow.conn, concern_ids=concern_ids, visit_id=visit.visit_id,
                               household_id=household_id, building_id=household.parent_id,
                               neighbourhood_id=neighbourhood_id, member_id=visit.member_id,
                               party_group_id=visit.party_group_id, visited_on=day, notes=notes,
                               recorded_at=self.clock.now())
-            self.audit.record(tx, "visit.recorded", "household", household_id,
+            self.audit.record(uow.tx, "visit.recorded", "household", household_id,
                               f"{len(concern_ids)} concerns raised")
         return visit
 
-    def _member(self, conn, member_id: str, neighbourhood_id: str):
+    def _member(self, conn: sa.Connection, member_id: str, neighbourhood_id: str) -> Entity:
         principal = auth.current.get()
-        if principal is not None and principal.role in _VISITING_ROLES:
+        if principal is not None and principal.role in VISITING_ROLES:
             if member_id and member_id != principal.entity_id:
                 raise InvalidArgument("member_id: members record their own visits")
             member_id = principal.entity_id
@@ -120,9 +64,7 @@ class Visits:
         return member
 
     def coverage(self, neighbourhood_id: str, from_date: str, to_date: str) -> Coverage:
-        start, end = parse_day(from_date, "from_date"), parse_day(to_date, "to_date")
-        if start > end:
-            raise InvalidArgument("from_date must not be after to_date")
+        start, end = check_period(from_date, to_date)
         with self.db.read() as conn:
             neighbourhood = directory.get(conn, neighbourhood_id) if neighbourhood_id else None
             if neighbourhood is None or neighbourhood.kind != "neighbourhood" or \

@@ -1,0 +1,151 @@
+"""Intake's contract with its callers, beside its protos (which declare who may call each RPC): the
+words its requests and answers use and the limits its inputs keep. Intake's own rules import these
+limits from here, and the gateway states them in its schemas, so each is written once.
+
+It imports nothing of intake, so the gateway may read it.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lianyi.intake.v1 import concern_pb2
+
+# -- concerns -----------------------------------------------------------------------------------
+CHANNELS = ("door_visit", "sit_down_talk", "online")
+URGENCIES = ("normal", "urgent")
+ID_MAX_CHARS = 64
+DESCRIPTION_MAX_CHARS = 2000
+REPORTER_NAME_MAX_CHARS = 50
+ADDRESS_MAX_CHARS = 200
+PHOTO_URLS_MAX = 5
+PHOTO_URL_MAX_CHARS = 500
+ONLINE_BATCH_MAX = 500
+
+
+def channel_name(value: int) -> str:
+    """CHANNEL_DOOR_VISIT -> "door_visit"; unspecified or unknown -> ""."""
+    if value == concern_pb2.CHANNEL_UNSPECIFIED or value not in concern_pb2.Channel.values():
+        return ""
+    return concern_pb2.Channel.Name(value).removeprefix("CHANNEL_").lower()
+
+
+def channel_value(name: str) -> int:
+    """"door_visit" -> CHANNEL_DOOR_VISIT (a name from CHANNELS)."""
+    return concern_pb2.Channel.Value("CHANNEL_" + name.upper())
+
+# -- where a concern is (the same words as lianyi.events.v1.ConcernStatus) ----------------------
+RECEIVED, TRIAGED, MERGED = "received", "triaged", "merged"
+# What deliberation, dispatch and evaluation report, in the order a matter usually goes.
+DOWNSTREAM_STATUSES = ("in_deliberation", "decided", "in_handling", "escalated", "resolved", "rated", "reopened",
+                       "archived")
+STATUSES = (RECEIVED, TRIAGED, MERGED, *DOWNSTREAM_STATUSES)
+# Open311 and the public see open or closed; a reopened matter is open again.
+CLOSED_STATUSES = frozenset(("resolved", "rated", "archived"))
+TIMELINE_NOTE_MAX_CHARS = 500
+
+# -- triage -------------------------------------------------------------------------------------
+DIRECT, DELIBERATION, MANUAL = "direct", "deliberation", "manual"
+ROUTES = (DIRECT, DELIBERATION)  # what a person chooses
+RULE_ROUTES = (DIRECT, DELIBERATION, MANUAL)  # manual: leave it to the party secretary
+TRIAGE_NOTE_MAX_CHARS = 500
+MERGE_MAX = 50
+
+# -- the public view (Open311) ------------------------------------------------------------------
+PUBLIC_LIMIT_MAX = 1000
+PUBLIC_IDS_MAX = 1000
+PUBLIC_STATES = ("open", "closed")
+
+# -- door visits and sit-down talks -------------------------------------------------------------
+VISIT_NOTES_MAX_CHARS = 2000
+CONCERNS_PER_VISIT_MAX = 20
+TALK_ENTRIES_MAX = 200
+TALK_HOSTS_MAX = 10
+TALK_ATTENDANCE_MAX = 10_000
+
+# -- the directory ------------------------------------------------------------------------------
+# Each kind and the kind of its parent (GLOSSARY: places and people).
+PARENT_KIND: dict[str, str | None] = {
+    "county": None,
+    "township": "county",
+    "community": "township",
+    "neighbourhood": "community",
+    "building": "neighbourhood",
+    "household": "building",
+    "resident": "household",
+    "venue": "neighbourhood",
+    "community_party_committee": "community",
+    "party_org": "neighbourhood",
+    "party_group": "party_org",
+    "member": "party_org",
+    "volunteer": "neighbourhood",
+    "owners_committee": "neighbourhood",
+    "property_company": "neighbourhood",
+    "department": "county",
+}
+KINDS = tuple(PARENT_KIND)
+MEMBER_KINDS = ("serving", "retired_cadre", "floating", "resident")
+NAME_MAX_CHARS = 200
+EXTERNAL_ID_MAX_CHARS = 100
+IMPORT_MAX_ROWS = 5000
+
+
+# What each kind of entity carries besides its name (the CSV import types its columns by these).
+Phone = Field(None, pattern=r"^\+?[0-9][0-9 -]{4,19}$")
+
+
+class _Attributes(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class PlaceAttributes(_Attributes):
+    code: str | None = Field(None, max_length=50)
+
+
+class BuildingAttributes(_Attributes):
+    number: str | None = Field(None, max_length=20)
+
+
+class HouseholdAttributes(_Attributes):
+    door_number: str | None = Field(None, max_length=20)
+
+
+class ResidentAttributes(_Attributes):
+    phone: str | None = Phone
+    is_household_head: bool = False
+
+
+class VenueAttributes(_Attributes):
+    address: str | None = Field(None, max_length=200)
+
+
+class PartyGroupAttributes(_Attributes):
+    leader_member_id: str | None = None
+
+
+class MemberAttributes(_Attributes):
+    member_kind: Literal[MEMBER_KINDS]
+    party_group_id: str | None = None
+    household_id: str | None = None
+    # The buildings this member leads as building leader (楼栋长).
+    leads_building_ids: list[str] = Field(default_factory=list, max_length=50)
+    phone: str | None = Phone
+
+
+class ContactAttributes(_Attributes):
+    contact_phone: str | None = Phone
+
+
+class DepartmentAttributes(_Attributes):
+    code: str | None = Field(None, max_length=50)
+
+
+ATTRIBUTES: dict[str, type[_Attributes]] = {
+    "county": PlaceAttributes, "township": PlaceAttributes, "community": PlaceAttributes,
+    "neighbourhood": PlaceAttributes, "building": BuildingAttributes, "household": HouseholdAttributes,
+    "resident": ResidentAttributes, "venue": VenueAttributes, "community_party_committee": ContactAttributes,
+    "party_org": ContactAttributes, "party_group": PartyGroupAttributes, "member": MemberAttributes,
+    "volunteer": ResidentAttributes, "owners_committee": ContactAttributes,
+    "property_company": ContactAttributes, "department": DepartmentAttributes,
+}
