@@ -31,7 +31,8 @@ proto: $(GEN)/.stamp
 # The committed contract (proto/contract.binpb) that tests/contract checks proto/ against: run
 # this deliberately when the contract changes, and commit the result. Without source info, so
 # comments and layout are not contract and a comment edit needs no new snapshot; with imports
-# (the well-known types), so buf can check against the snapshot alone.
+# (the well-known types), so buf can check against the snapshot alone. The tests build with the
+# same flags (SNAPSHOT_FLAGS in tests/contract/buf_cli.py).
 proto-snapshot: $(VENV)/.deps
 	$(BUF) build proto --exclude-source-info -o proto/contract.binpb
 
