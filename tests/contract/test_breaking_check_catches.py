@@ -36,7 +36,7 @@ def assert_caught(findings: list[Finding], rule: str, *names: object) -> None:
 
 def test_a_removed_field_without_its_number_reserved_is_caught(tree, check):
     field = tree.string_field()
-    tree.replace(field, field.path, "", expect=rf"string\s+{field.descriptor.name}\s*=.*;")
+    tree.replace(field, field.path, "", expect=rf"(repeated\s+)?string\s+{field.descriptor.name}\s*=.*;")
     assert_caught(check(), "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
                   field.descriptor.number, field.descriptor.name, field.parent.name)
 
@@ -90,7 +90,7 @@ def test_a_removed_field_with_its_number_and_name_reserved_passes(tree, check):
     field = tree.string_field()
     name = field.descriptor.name if field.file.syntax == "editions" else f'"{field.descriptor.name}"'
     tree.replace(field, field.path, f"reserved {field.descriptor.number}; reserved {name};",
-                 expect=rf"string\s+{field.descriptor.name}\s*=.*;")
+                 expect=rf"(repeated\s+)?string\s+{field.descriptor.name}\s*=.*;")
     findings = check()
     assert not findings, "buf reported:\n" + "\n".join(map(str, findings))
 
@@ -99,7 +99,7 @@ def test_a_removed_field_with_only_its_number_reserved_breaks_json(tree, check):
     # JSON names fields by name: a reader that no longer knows the name rejects a writer that still sends it.
     field = tree.string_field()
     tree.replace(field, field.path, f"reserved {field.descriptor.number};",
-                 expect=rf"string\s+{field.descriptor.name}\s*=.*;")
+                 expect=rf"(repeated\s+)?string\s+{field.descriptor.name}\s*=.*;")
     findings = check()
     assert_caught(findings, "FIELD_NO_DELETE_UNLESS_NAME_RESERVED", field.descriptor.name, field.parent.name)
     assert not [f for f in findings if f.rule == "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"]
