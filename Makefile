@@ -4,8 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 GEN    := gen
 PROTOS := $(shell find proto -name '*.proto' | sort)
+BUF    := $(VENV)/bin/buf
 
-.PHONY: install proto run test test-unit test-integration test-e2e bench k8s clean
+.PHONY: install proto proto-snapshot lint run test test-unit test-integration test-e2e bench k8s clean
 
 install: $(GEN)/.stamp
 
@@ -26,6 +27,18 @@ $(GEN)/.stamp: $(VENV)/.deps $(PROTOS)
 	touch $@
 
 proto: $(GEN)/.stamp
+
+# The committed contract (proto/contract.binpb) that tests/contract checks proto/ against: run
+# this deliberately when the contract changes, and commit the result. Without source info, so
+# comments and layout are not contract and a comment edit needs no new snapshot; with imports
+# (the well-known types), so buf can check against the snapshot alone. The tests build with the
+# same flags (SNAPSHOT_FLAGS in tests/contract/buf_cli.py).
+proto-snapshot: $(VENV)/.deps
+	$(BUF) build proto --exclude-source-info -o proto/contract.binpb
+
+# Static checks, one command per line.
+lint: install
+	$(BUF) lint
 
 run: install
 	$(PY) -m servicekit.devrun
