@@ -298,12 +298,12 @@ def test_a_running_runner_notices_the_clock_moved_forward_within_its_poll_interv
     schedule(db, "in-an-hour", clock.now() + timedelta(hours=1))
     with Running(run.run):
         wait_for(lambda: run.alarm.wake_at is not None)
-        time.sleep(0.3)
+        time.sleep(0.25)  # it has looked again at least once, and found nothing due
         assert fired == []
         clock.advance(hours=1)
         started = time.monotonic()
         wait_for(lambda: fired == ["in-an-hour"], seconds=2)
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1, "within its poll interval, give or take a busy machine"
 
 
 @pytest.mark.parametrize("service", ["intake", "deliberation", "dispatch", "evaluation"])
