@@ -114,7 +114,7 @@ def schedule(uow: UnitOfWork, kind: str, subject_id: str, due_at: datetime,
     if not isinstance(due_at, datetime) or due_at.tzinfo is None:
         raise ValueError("a timer is due at an aware datetime")
     values = dict(kind=kind, subject_id=subject_id, due_at=due_at, next_attempt_at=due_at,
-                  payload=encode_payload(payload or {}), attempts=0, last_error=None)
+                  payload=encode_payload({} if payload is None else payload), attempts=0, last_error=None)
     # One statement, so two units scheduling the same subject at once cannot both insert.
     uow.conn.execute(_upsert(uow.conn.dialect.name), values)
     uow.after_commit(lambda: _wake_runners(due_at))
