@@ -62,6 +62,11 @@ class RuntimeSettings(BaseSettings):
     relay_linger_s: float = Field(0.05, ge=0, le=1)
     # A handler failing this many times in a row sends the event to the DLQ.
     consumer_max_attempts: int = Field(5, ge=1, le=100)
+    # The timer runner looks for due timers at least this often (so a clock that tests move
+    # forward is noticed within it), and sooner when one falls due or is scheduled.
+    timer_poll_s: float = Field(1.0, gt=0, le=60)
+    # A timer whose handler fails this many times is marked failed and never fired.
+    timer_max_attempts: int = Field(5, ge=1, le=100)
     # Signs the principal the gateway forwards to services, and the bearer tokens it issues.
     # Shared by every process (a Kubernetes Secret in production); `make run` makes one per var/.
     auth_signing_key: SecretStr | None = Field(None, min_length=32)

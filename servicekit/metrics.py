@@ -32,3 +32,21 @@ outbox_backlog = Gauge(
     "lianyi_outbox_backlog", "Outbox rows not yet published", multiprocess_mode="max",
 )
 relay_errors = Counter("lianyi_relay_errors_total", "Failed attempts to publish the outbox")
+
+# --- Timers (servicekit/timer_runner.py) ---
+timers_fired = Counter("lianyi_timers_fired_total", "Timers fired, by kind", ["kind"])
+timer_attempts_failed = Counter(
+    "lianyi_timer_attempts_failed_total", "Attempts to fire a timer that failed (and were retried or given up)",
+    ["kind"],
+)
+timers_failed = Counter(
+    "lianyi_timers_failed_total", "Timers given up on: they will never fire (see the timers table)", ["kind"],
+)
+timers_due = Gauge(
+    "lianyi_timers_due", "Timers due now and not yet fired (on the replica firing them)", multiprocess_mode="max",
+)
+timers_oldest_overdue = Gauge(
+    "lianyi_timers_oldest_overdue_seconds", "How long past its due time the oldest pending timer is",
+    multiprocess_mode="max",
+)
+timer_runner_errors = Counter("lianyi_timer_runner_errors_total", "Failed passes of the timer runner (database)")

@@ -1,8 +1,8 @@
 """A domain service process: its parts, their start and orderly stop, and its command line.
 
-One process runs the gRPC server, the Kafka consumer, the outbox relay and the health/metrics
-HTTP port, each on its own thread. If any part dies, the whole process exits non-zero so the
-supervisor (Kubernetes, or `make run`) notices.
+One process runs the gRPC server, the Kafka consumer, the outbox relay, the timer runner and
+the health/metrics HTTP port, each on its own thread. If any part dies, the whole process exits
+non-zero so the supervisor (Kubernetes, or `make run`) notices.
 """
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ from servicekit.grpc_server import GrpcServer, Registration
 from servicekit.health_http import HealthServer
 from servicekit.outbox import Outbox
 from servicekit.relay import OutboxRelay
+from servicekit.timer_runner import TimerRunner
+from servicekit.timers import TimerHandler
 from servicekit.topics import TOPIC_OF_SERVICE
 from servicekit.unit_of_work import UnitsOfWork
 
@@ -34,12 +36,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Wiring:
-    """What a service contributes: its RPCs, the events it consumes, and the units of work its
-    handlers (and its consumer) change state in."""
+    """What a service contributes: its RPCs, the events it consumes, the handlers of its timers
+    by kind, and the units of work its handlers (its consumer, its timers) change state in."""
 
     registrations: list[Registration]
     units: UnitsOfWork
     subscriptions: list[Subscription[Any]] = field(default_factory=list)
+    timers: dict[str, TimerHandler] = field(default_factory=dict)
 
 
 # Given the database, the service's outbox and the clock, a service builds its wiring.
@@ -58,6 +61,9 @@ class ServiceProcess:
                                settings.runtime.grpc_max_workers, self.clock)
         holder = f"{socket.gethostname()}:{os.getpid()}"
         self.relay = OutboxRelay(self.db, self.outbox, settings.runtime, self.clock, holder)
+        # Run even with no kinds registered: a timer of a kind no longer handled then fails loudly
+        # (log, metric) instead of waiting unseen, for one indexed query per poll interval.
+        self.timers = TimerRunner(wiring.units, wiring.timers, settings.runtime, self.clock, holder)
         self.consumer = (
             EventConsumer(group=settings.name, units=wiring.units, subscriptions=wiring.subscriptions,
                           settings=settings.runtime, clock=self.clock)
@@ -88,6 +94,7 @@ class ServiceProcess:
         self.health.start()
         self.grpc.start()
         self._spawn("relay", self.relay.run)
+        self._spawn("timers", self.timers.run)
         if self.consumer:
             self._spawn("consumer", self.consumer.run)
         log.info("%s serving gRPC on %s, health on %s", self.settings.name,
