@@ -50,8 +50,12 @@ class ProtoTree:
     # --- finding something to break -------------------------------------------------------------
 
     def string_field(self) -> Element:
-        """The first plain string field (not in a oneof) of a top-level message."""
+        """The first plain string field (not in a oneof) of a top-level message. Files that declare
+        custom options are passed over: other files write their messages as option literals, so
+        removing one of their fields is a compile error, not a breaking change."""
         for file in self.files:
+            if file.extension:
+                continue
             for m, message in enumerate(file.message_type):
                 for f, field in enumerate(message.field):
                     if field.type == field.TYPE_STRING and not field.HasField("oneof_index"):
