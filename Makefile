@@ -28,7 +28,7 @@ $(GEN)/.stamp: $(VENV)/.deps $(PROTOS)
 proto: $(GEN)/.stamp
 
 run: install
-	$(PY) -m servicekit.devrun
+	$(PY) -m localrun
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

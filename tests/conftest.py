@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from servicekit import processes
-from servicekit.broker import start_tansu
+from localrun import processes
+from localrun.broker import start_tansu
 from servicekit.config import RuntimeSettings
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

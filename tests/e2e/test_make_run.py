@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from servicekit.supervisor import Addresses
+from localrun.supervisor import Addresses
 from tests.e2e.conftest import FAST_KAFKA, submission
 
 
@@ -36,7 +36,7 @@ def test_launcher_serves_then_stops_everything_on_ctrl_c(tmp_path):
     for name, address in addresses.grpc.items():
         env[f"LIANYI_{name.upper()}_GRPC_ADDR"] = address
         env[f"LIANYI_{name.upper()}_HTTP_ADDR"] = addresses.http[name]
-    launcher = subprocess.Popen([sys.executable, "-m", "servicekit.devrun"], env=env, text=True,
+    launcher = subprocess.Popen([sys.executable, "-m", "localrun"], env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         banner = ""

