@@ -21,6 +21,8 @@ PROC = Path("/proc")
 _STATES = {"01": "ESTABLISHED", "02": "SYN-SENT", "03": "SYN-RECV", "04": "FIN-WAIT-1", "05": "FIN-WAIT-2",
            "06": "TIME-WAIT", "07": "CLOSE", "08": "CLOSE-WAIT", "09": "LAST-ACK", "0A": "LISTEN", "0B": "CLOSING"}
 _COMMAND_CHARS = 120
+_HOLDERS_SHOWN = 3
+_UNSEEN = "something that cannot be identified from here (it is in no socket table this user can read)"
 
 
 @dataclass(frozen=True)
@@ -67,12 +69,11 @@ def conflicts(wanted: Sequence[Wanted], proc: Path = PROC) -> list[str]:
         ip = ipaddress.ip_address(sockaddr[0])
         held_by = holders(ip, port, proc)
         advice = "wait a minute" if held_by and all("TIME-WAIT" in h for h in held_by) else "stop it"
+        if len(held_by) > _HOLDERS_SHOWN:
+            held_by = [*held_by[:_HOLDERS_SHOWN], f"{len(held_by) - _HOLDERS_SHOWN} more"]
         problems.append(f"port {port} ({want.purpose}) is in use by {' and by '.join(held_by) or _UNSEEN}"
                         f"; {advice} or set {want.variable}{_ephemeral_note(port, proc)}")
     return problems
-
-
-_UNSEEN = "something that cannot be identified from here (it is in no socket table this user can read)"
 
 
 def holders(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int, proc: Path = PROC) -> list[str]:
