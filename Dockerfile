@@ -37,10 +37,12 @@ RUN mkdir -p gen \
     && find gen/lianyi -type d -exec touch {}/__init__.py \;
 
 # The project (see .dockerignore for what stays out), installed as a regular package;
-# then fail the build if the installed packages are not importable from outside the source tree.
+# then fail the build if the installed packages are not importable from outside the source tree,
+# or if the local-run harness (localrun: make run and tests only) got into the image.
 COPY . .
 RUN pip install --no-deps . \
-    && cd / && python -c "import lianyi, servicekit, services"
+    && cd / && python -c "import lianyi, servicekit, services" \
+    && python -c "import importlib.util, sys; sys.exit('localrun must not be in the image' if importlib.util.find_spec('localrun') else 0)"
 
 # --- runtime stage: the virtualenv only, no compilers, no source tree, no root ----------
 FROM ${PYTHON_IMAGE} AS runtime

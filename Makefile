@@ -41,7 +41,7 @@ lint: install
 	$(BUF) lint
 
 run: install
-	$(PY) -m servicekit.devrun
+	$(PY) -m localrun
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -23,8 +23,8 @@ import requests
 
 from bench import cpu
 from bench.baseline_app import prepare
-from servicekit import processes
-from servicekit.supervisor import Addresses, LocalSystem
+from localrun import processes
+from localrun.supervisor import Addresses, LocalSystem
 
 BODY = {"neighbourhood_id": "", "channel": "online", "category": "noise", "description": "晚上十点后楼上仍有装修噪音"}
 

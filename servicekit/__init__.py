@@ -3,5 +3,5 @@
 config (settings), clock, ids, logs, errors (and their gRPC statuses), database, paging,
 messaging_schema / outbox / inbox / relay / envelope / topics / kafka / consumer (reliable
 events), grpc_server, health_http, metrics, migrations, service (a service process and its
-command line), and for local runs and tests: processes, broker, supervisor, devrun.
+command line). The local run (`make run`, the end-to-end tests) is not here but in `localrun/`.
 """

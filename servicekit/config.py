@@ -13,12 +13,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("intake", "deliberation", "dispatch", "evaluation")
 
-# (gRPC port, health/metrics HTTP port) of each domain service in the local run.
+# (gRPC port, health/metrics HTTP port) of each domain service in the local run. Below the
+# kernel's ephemeral range (32768+ on Linux): there an outgoing connection, or one closed less
+# than a minute ago, may hold the port and the service cannot bind it.
 DEFAULT_PORTS = {
-    "intake": (50051, 9101),
-    "deliberation": (50052, 9102),
-    "dispatch": (50053, 9103),
-    "evaluation": (50054, 9104),
+    "intake": (9201, 9101),
+    "deliberation": (9202, 9102),
+    "dispatch": (9203, 9103),
+    "evaluation": (9204, 9104),
 }
 
 

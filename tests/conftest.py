@@ -9,11 +9,24 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from servicekit import processes
-from servicekit.broker import start_tansu
+from localrun import processes
+from localrun.broker import start_tansu
 from servicekit.config import RuntimeSettings
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Runs last: it proves `make run` comes up on the default addresses after the rest of the suite.
+MAKE_RUN_CHECK = Path(__file__).parent / "e2e" / "test_make_run.py"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Unmarked tests first, then those that move time for real processes (`moves_time`), then the
+    make-run check; the order within each group stays as collected."""
+    def group(item) -> int:
+        if item.path == MAKE_RUN_CHECK:
+            return 2
+        return 1 if item.get_closest_marker("moves_time") else 0
+
+    items.sort(key=group)
 
 
 def _postgres_url() -> str | None:

@@ -11,7 +11,7 @@ import grpc
 import pytest
 import requests
 
-from servicekit.supervisor import Addresses, LocalSystem
+from localrun.supervisor import Addresses, LocalSystem
 from tests.kafka_helpers import wait_for
 
 # Small Kafka timings keep group joins (and rejoins after a kill) to a few seconds.

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
+from localrun.supervisor import LocalSystem
 from servicekit import auth
-from servicekit.supervisor import LocalSystem
 
 
 def signed_as(system: LocalSystem, principal: auth.Principal) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ import sys
 import pytest
 import requests
 
-from servicekit import processes
+from localrun import processes
 
 
 @pytest.fixture

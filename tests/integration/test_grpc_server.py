@@ -13,7 +13,8 @@ from prometheus_client import REGISTRY
 from lianyi.intake.v1 import concern_pb2
 from lianyi.intake.v1 import intake_service_pb2 as pb
 from lianyi.intake.v1.intake_service_pb2_grpc import IntakeServiceStub
-from servicekit import auth, processes
+from localrun import processes
+from servicekit import auth
 from servicekit.grpc_server import CORRELATION_HEADER, GrpcServer, Registration
 from services.intake import grpc_api
 from services.intake.handlers import Concerns

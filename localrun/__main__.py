@@ -6,7 +6,7 @@ import sys
 import threading
 
 from servicekit.config import RuntimeSettings
-from servicekit.supervisor import Addresses, LocalSystem
+from localrun.supervisor import Addresses, LocalSystem
 
 
 def main() -> int:

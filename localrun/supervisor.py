@@ -13,8 +13,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from servicekit import processes
-from servicekit.broker import start_tansu
+from localrun import ports, processes
+from localrun.broker import start_tansu
 from servicekit.config import DEFAULT_PORTS, SERVICES, RuntimeSettings
 from servicekit.kafka import ensure_topics
 
@@ -43,6 +43,19 @@ class Addresses:
     def free(cls) -> Addresses:
         port = lambda: f"127.0.0.1:{processes.free_port()}"  # noqa: E731
         return cls(port(), port(), {s: port() for s in SERVICES}, {s: port() for s in SERVICES})
+
+    def wanted(self) -> list[ports.Wanted]:
+        """Every address the local run listens on, with what listens there and how to move it."""
+        return [w for name in ("broker", *SERVICES, "gateway") for w in self.wanted_by(name)]
+
+    def wanted_by(self, process: str) -> list[ports.Wanted]:
+        if process == "broker":
+            return [ports.Wanted(self.broker, "broker", "LIANYI_BROKER")]
+        if process == "gateway":
+            return [ports.Wanted(self.gateway, "gateway HTTP", "LIANYI_GATEWAY_HTTP_ADDR")]
+        prefix = f"LIANYI_{process.upper()}"
+        return [ports.Wanted(self.grpc[process], f"{process} gRPC", f"{prefix}_GRPC_ADDR"),
+                ports.Wanted(self.http[process], f"{process} health/metrics HTTP", f"{prefix}_HTTP_ADDR")]
 
 
 class LocalSystem:
@@ -88,7 +101,16 @@ class LocalSystem:
             )
 
     def start(self, timeout_s: float = 60) -> None:
-        """Bring everything up, in order, and return once every process is ready."""
+        """Bring everything up, in order, and return once every process is ready; on failure
+        nothing is left running. Taken ports are reported (with their holders) before anything starts."""
+        ports.ensure_free(self.addresses.wanted())
+        try:
+            self._start(timeout_s)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout_s: float) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.broker = start_tansu(self.addresses.broker, self.log_dir / "broker.log")
         ensure_topics(RuntimeSettings(broker=self.addresses.broker))
@@ -135,7 +157,10 @@ class LocalSystem:
         try:
             processes.wait_until_ready(self.ready_url(name), timeout_s, self.children[name])
         except (RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(f"{name} did not become ready ({exc}); see {self.log_dir / name}.log") from None
+            # A child that could not bind exits; whatever holds its port now is the culprit.
+            taken = ports.conflicts(self.addresses.wanted_by(name)) if self.children[name].poll() is not None else []
+            raise RuntimeError(f"{name} did not become ready ({exc}); see {self.log_dir / name}.log"
+                               + "".join(f"\n  {problem}" for problem in taken)) from None
 
     def exited(self) -> dict[str, int]:
         """Children that have exited, with their exit codes."""
