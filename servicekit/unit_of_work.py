@@ -28,8 +28,9 @@ class Outgoing:
     key: str | None = None
 
 
-# A service's outbound translator: one of its domain events -> what goes on the wire.
-Translate = Callable[[object], Outgoing]
+# An outbound translator: a domain event -> what goes on the wire, or None if it is not one of the
+# events this translator knows (the service's own, or a shared mechanism's such as settings).
+Translate = Callable[[object], "Outgoing | None"]
 
 
 class Recording(Protocol):
@@ -65,10 +66,11 @@ class UnitOfWork:
 
 
 class UnitsOfWork:
-    """Opens units of work for one service: its database, its outbox and how its events leave."""
+    """Opens units of work for one service: its database, its outbox and how its events leave
+    (the first translator that knows an event translates it)."""
 
-    def __init__(self, db: Database, outbox: Outbox, producer: str, translate: Translate):
-        self.db, self.outbox, self.producer, self.translate = db, outbox, producer, translate
+    def __init__(self, db: Database, outbox: Outbox, producer: str, *translators: Translate):
+        self.db, self.outbox, self.producer, self.translators = db, outbox, producer, translators
 
     @contextmanager
     def start(self) -> Iterator[UnitOfWork]:
@@ -84,7 +86,7 @@ class UnitsOfWork:
         # the common case (everything on the service's own topic) one statement in all.
         groups: dict[tuple[str | None, str | None], list[envelope.Envelope]] = {}
         for item in recorded:
-            out = self.translate(item.event)
+            out = self._translated(item.event)
             sealed = envelope.seal(out.payload, producer=self.producer, place=item.origin.place,
                                    occurred_at=item.occurred_at,
                                    correlation_id=item.origin.correlation_id or logs.correlation_id.get(),
@@ -92,3 +94,10 @@ class UnitsOfWork:
             groups.setdefault((out.topic, out.key), []).append(sealed)
         for (topic, key), sealed_events in groups.items():
             self.outbox.add_many(tx, sealed_events, topic=topic, key=key)
+
+    def _translated(self, event: object) -> Outgoing:
+        for translate in self.translators:
+            out = translate(event)
+            if out is not None:
+                return out
+        raise TypeError(f"{self.producer} does not publish {type(event).__name__}")

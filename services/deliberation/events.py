@@ -29,9 +29,9 @@ def concerns_merged(payload: events_pb2.ConcernsMerged) -> domain.ConcernsMerged
     return domain.ConcernsMerged(payload.survivor_id, tuple(payload.merged_ids))
 
 
-def outgoing(event: object) -> Outgoing:
+def outgoing(event: object) -> Outgoing | None:
     """Deliberation's domain events as they leave, on its own topic keyed by neighbourhood."""
     if isinstance(event, domain.ConcernPooled):
         return Outgoing(ConcernProgressed(concern_id=event.concern_id, status=CONCERN_STATUS_IN_DELIBERATION,
                                           note="in the neighbourhood's deliberation pool"))
-    raise TypeError(f"deliberation does not publish {type(event).__name__}")
+    return None

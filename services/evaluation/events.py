@@ -1,11 +1,10 @@
-"""Evaluation's events in and out: other services' payloads in evaluation's words. It publishes
-nothing of its own yet. The only place here that knows protobuf event types."""
+"""Evaluation's events in: other services' payloads in evaluation's words. It publishes nothing of
+its own yet. The only place here that knows protobuf event types."""
 from __future__ import annotations
 
 from datetime import timezone
 
 from lianyi.intake.v1 import events_pb2
-from servicekit.unit_of_work import Outgoing
 from services.evaluation import domain
 
 
@@ -13,6 +12,3 @@ def concern_received(payload: events_pb2.ConcernReceived) -> domain.ConcernRecei
     return domain.ConcernReceived(payload.concern.neighbourhood_id,
                                   payload.concern.received_at.ToDatetime(tzinfo=timezone.utc))
 
-
-def outgoing(event: object) -> Outgoing:
-    raise TypeError(f"evaluation does not publish {type(event).__name__}")

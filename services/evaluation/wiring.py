@@ -20,7 +20,7 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     evaluation = Evaluation(db, replica)
     return Wiring(
         registrations=[grpc_api.registration(evaluation), replica.registration()],
-        units=UnitsOfWork(db, outbox, "evaluation", events.outgoing),
+        units=UnitsOfWork(db, outbox, "evaluation"),  # it publishes nothing of its own yet
         subscriptions=[
             Subscription(topics.INTAKE, ConcernReceived, events.concern_received, evaluation.count_received,
                          upcasters.CONCERN_RECEIVED),

@@ -32,7 +32,7 @@ def origin(place: Entity, correlation_id: str) -> Origin:
                         places.get("county", "")), correlation_id)
 
 
-def outgoing(event: object) -> Outgoing:
+def outgoing(event: object) -> Outgoing | None:
     """Intake's domain events as they leave: on lianyi.intake.v1 keyed by neighbourhood, and
     directory changes on the compacted directory topic keyed by entity."""
     if isinstance(event, domain.ConcernReceived):
@@ -51,7 +51,7 @@ def outgoing(event: object) -> Outgoing:
     if isinstance(event, EntityChanged):
         return Outgoing(EntityChangedPayload(entity=entity_to_proto(event.entity, for_event=True)),
                         topic=topics.DIRECTORY, key=event.entity.entity_id)
-    raise TypeError(f"intake does not publish {type(event).__name__}")
+    return None
 
 
 def _facts_and_triage(concern: domain.Concern) -> dict[str, object]:
