@@ -1,6 +1,7 @@
 """Alembic, run programmatically: each service keeps its migrations in `services/<name>/migrations`."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
 
@@ -19,12 +20,13 @@ def upgrade(db: Database, service: str, revision: str = "head") -> None:
         conn.commit()
 
 
-def run_env() -> None:
-    """The body of every service's migrations/env.py (online mode only)."""
+def run_env(target_metadata: list[sa.MetaData]) -> None:
+    """The body of every service's migrations/env.py (online mode only); `target_metadata` is
+    every table the service's code defines (what autogenerate compares against)."""
     connection = context.config.attributes["connection"]
     context.configure(
         connection=connection,
-        target_metadata=None,
+        target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

@@ -1,3 +1,4 @@
 from servicekit.migrations import run_env
+from services.deliberation.migrations import target_metadata
 
-run_env()
+run_env(target_metadata())

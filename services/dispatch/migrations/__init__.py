@@ -1,0 +1,13 @@
+"""Dispatch's migrations (Alembic revisions under versions/)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+
+def target_metadata() -> list[sa.MetaData]:
+    """Every table dispatch's migrations build, as its code defines them: what autogenerate
+    compares against, and what the drift test holds the migrations to."""
+    from servicekit import audit, directory_replica, messaging_schema, timers
+    from services.dispatch import storage
+
+    return [storage.metadata, messaging_schema.metadata, audit.metadata, directory_replica.metadata, timers.metadata]
