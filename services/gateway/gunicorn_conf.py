@@ -2,7 +2,7 @@
 import os
 import shutil
 
-from servicekit.config import load_gateway_settings
+from servicekit.config import RuntimeSettings, load_gateway_settings
 
 _settings = load_gateway_settings()
 
@@ -15,11 +15,10 @@ keepalive = 5
 accesslog = None  # request metrics are in /metrics; access lines would repeat them
 
 # Several workers share /metrics through files; prometheus-client must see the directory before
-# it is imported, which happens in the workers (the app is not preloaded).
+# it is imported, which happens in the workers (the app is not preloaded). PROMETHEUS_MULTIPROC_DIR
+# is prometheus-client's own setting, read by it from the environment.
 if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(
-        os.environ.get("LIANYI_VAR_DIR", "var"), "prometheus-gateway"
-    )
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(RuntimeSettings().var_dir / "prometheus-gateway")
 
 
 def on_starting(server) -> None:

@@ -13,6 +13,8 @@ from google.protobuf.message import Message
 from lianyi.events.v1.progress_pb2 import (CONCERN_STATUS_IN_DELIBERATION, CONCERN_STATUS_IN_HANDLING, ConcernProgressed,
                                            ConcernStatus)
 from lianyi.events.v1.progress_v1_pb2 import ConcernProgressedV1
+from lianyi.intake.v1.events_v1_pb2 import ConcernReceivedV1
+from lianyi.intake.v1.concern_pb2 import Concern
 from lianyi.intake.v1.events_pb2 import (ROUTE_DELIBERATION, ROUTE_DIRECT, ConcernFacts, ConcernReceived,
                                          TriageDecision)
 from servicekit import envelope, kafka, topics
@@ -231,3 +233,29 @@ def test_an_unknown_status_in_a_batch_is_dead_lettered_and_the_others_apply(desk
     assert parked.value == bad.SerializeToString()
     assert "unknown concern status 'teleported'" in dict(parked.headers)["lianyi-error"].decode()
     assert desk.intake.get_concern(first.concern_id).status == "in_handling"
+
+
+def test_a_concern_received_written_at_version_1_is_pooled_and_reported_as_today(database_url, migrated_db, clock):
+    """An event still in an outbox or on the topic from before ConcernReceived moved to version 2
+    (it carried the API's read model then) is applied as if it had been written today."""
+    db = migrated_db("deliberation", database_url)
+    wiring = deliberation.build(db, Outbox(topics.DELIBERATION), clock)
+    old = Concern(concern_id=concern_id(7), neighbourhood_id=NB, category="noise", description="第7件事",
+                  status="triaged")
+    old.received_at.FromDatetime(T0)
+    old.triage.route = "deliberation"
+    written = written_at(1, ConcernReceivedV1(concern=old), "lianyi.intake.v1.ConcernReceived",
+                         place=envelope.Place(NB), occurred_at=T0)
+    today = received(NB, 8)
+
+    assert apply_batch(wiring.units, items(subscription_to(wiring, ConcernReceived), [written, today]), clock) == \
+        [True, True]
+
+    with db.read() as conn:
+        entries = conn.execute(sa.select(pool.pool_entries).order_by(pool.pool_entries.c.seq)).all()
+        reports = [envelope.open_payload(envelope.decode(p), ConcernProgressed) for p in
+                   conn.execute(sa.select(outbox_table.c.payload).order_by(outbox_table.c.id)).scalars()]
+    assert [(e.concern_id, e.description, e.received_at) for e in entries] == [
+        (concern_id(7), "第7件事", T0), (concern_id(8), "第8件事", T0)]
+    assert [(r.concern_id, r.status) for r in reports] == [(concern_id(7), CONCERN_STATUS_IN_DELIBERATION),
+                                                           (concern_id(8), CONCERN_STATUS_IN_DELIBERATION)]
