@@ -61,7 +61,6 @@ def test_a_talk_session_keeps_its_log_raises_concerns_and_is_reported(system, ga
     (lambda p: {"venue_id": p["member"]}, "no venue"),
     (lambda p: {"entries": [{"text": "没有类别", "becomes_concern": True}]}, "category"),
     (lambda p: {"held_on": "2099-01-01"}, "future"),
-    (lambda p: {"attendance": -1}, "attendance"),
     (lambda p: {"host_ids": [p["member"], p["member"]]}, "each host once"),
     (lambda p: {"entries": [{"text": "x", "household_id": p["member"]}]}, "no such household"),
     (lambda p: {"entries": [{"text": "x", "category": "weather"}]}, "not an open category"),

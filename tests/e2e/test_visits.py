@@ -38,18 +38,6 @@ def test_a_visit_raises_concerns_that_wait_for_triage_and_counts_in_coverage(gat
     assert building_3["households"] == 4 and building_3["households_visited"] >= 1
 
 
-@pytest.mark.parametrize("params, status", [
-    ({"from": "2026-01-01"}, 422), ({"from": "2026-13-01", "to": "2026-12-31"}, 422),
-    ({"from": "2026-12-31", "to": "2026-01-01"}, 422), ({"from": "Jan 1", "to": "Feb 1"}, 422),
-])
-def test_coverage_periods_are_checked(gateway, credentials, sign_in, params, status):
-    n1 = credentials["neighbourhoods"]["N1"]
-    response = requests.get(f"{gateway}/api/v1/neighbourhoods/{n1}/visit-coverage", headers=sign_in("n1.secretary"),
-                            params=params, timeout=10)
-    assert response.status_code == status
-    assert response.headers["Content-Type"] == "application/problem+json"
-
-
 @pytest.mark.parametrize("neighbourhood", ["no-such-place", "%00", "01a20000-0000-7000-8000-000000000000"])
 def test_coverage_of_an_unknown_neighbourhood_is_not_found(gateway, sign_in, neighbourhood):
     response = requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/visit-coverage",

@@ -1,0 +1,46 @@
+"""Answers the services would give, as protobuf messages for the fake upstream, and a request body or
+two the gateway accepts."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from lianyi.directory.v1 import entity_pb2
+from lianyi.intake.v1 import concern_pb2
+from lianyi.intake.v1 import intake_service_pb2 as intake_pb
+
+# A small demo county: its places' ids, county first.
+COUNTY, TOWNSHIP, COMMUNITY, N1 = "county-0001", "township-0001", "community-0001", "neighbourhood-0001"
+N1_PATH = (COUNTY, TOWNSHIP, COMMUNITY, N1)
+RECEIVED = datetime(2026, 11, 2, 8, 30, tzinfo=timezone.utc)
+# A sit-down talk the gateway passes on as it is.
+TALK = {"venue_id": "venue-0001", "held_on": "2026-11-01", "host_ids": ["member-0001"], "attendance": 14,
+        "entries": [{"text": "广场舞音响太吵", "category": "noise", "becomes_concern": True}]}
+
+
+def categories() -> intake_pb.ListCategoriesResponse:
+    """ListCategories' answer: two of the county's open categories."""
+    return intake_pb.ListCategoriesResponse(categories=[
+        intake_pb.Category(code="noise", name_zh="噪音扰民", name_en="Noise"),
+        intake_pb.Category(code="blocked_hallway", name_zh="楼道堵塞", name_en="Blocked hallways")])
+
+
+def concern(concern_id: str = "concern-0001") -> concern_pb2.Concern:
+    """A concern as intake answers SubmitConcern or GetConcern: just received, in N1."""
+    return concern_pb2.Concern(concern_id=concern_id, neighbourhood_id=N1, channel=concern_pb2.CHANNEL_ONLINE,
+                               category="noise", description="夜里楼上有噪音", status="received", urgency="normal",
+                               received_at=_at(RECEIVED), updated_at=_at(RECEIVED))
+
+
+def entity(kind: str, entity_id: str, ancestor_ids: tuple[str, ...]) -> entity_pb2.Entity:
+    """A directory entity as GetEntity answers it."""
+    return entity_pb2.Entity(entity_id=entity_id, kind=kind, name=kind, ancestor_ids=list(ancestor_ids),
+                             parent_id=ancestor_ids[-1] if ancestor_ids else "", version=1,
+                             updated_at=_at(RECEIVED))
+
+
+def _at(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp

@@ -1,0 +1,22 @@
+"""The OpenAPI document the gateway serves: valid, and describing every API route."""
+from __future__ import annotations
+
+from openapi_spec_validator import validate
+
+
+def test_openapi_document_is_valid_and_describes_every_api_route(client, fake):
+    document = client.get("/openapi.json").get_json()
+    validate(document)
+    assert set(document["paths"]) == {
+        "/api/v1/concerns", "/api/v1/concerns/{concern_id}", "/api/v1/neighbourhoods/{neighbourhood_id}/pool",
+        "/api/v1/directory/entities", "/api/v1/directory/entities/{entity_id}", "/api/v1/directory/import",
+        "/api/v1/auth/token", "/api/v1/audit", "/api/v1/accounts", "/api/v1/api-keys", "/api/v1/api-keys/{key_id}",
+        "/api/v1/access-codes", "/api/v1/categories",
+        "/api/v1/concerns/online-batches", "/api/v1/visits", "/api/v1/neighbourhoods/{neighbourhood_id}/visit-coverage",
+        "/api/v1/talk-sessions", "/api/v1/neighbourhoods/{neighbourhood_id}/talk-sessions",
+        "/api/v1/concerns/{concern_id}/triage", "/api/v1/concerns/{concern_id}/merge",
+        "/api/v1/concerns/{concern_id}/similar", "/api/v1/neighbourhoods/{neighbourhood_id}/concerns",
+        "/api/v1/triage-rules", "/api/v1/triage-rules/{rule_id}"}
+    submission_schema = document["components"]["schemas"]["ConcernSubmission"]
+    assert submission_schema["additionalProperties"] is False
+    assert fake.calls == []
