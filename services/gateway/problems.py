@@ -52,6 +52,8 @@ def problem(status: int, detail: str, errors: list[dict] | None = None) -> Respo
     response = Response(body.model_dump_json(exclude_none=True), status=status, mimetype=PROBLEM_JSON)
     if status == 503:
         response.headers["Retry-After"] = "1"
+    if status == 401:  # RFC 9110 15.5.2: a 401 says how to authenticate, whoever refused
+        response.headers["WWW-Authenticate"] = 'Bearer realm="lianyi"'
     return response
 
 
@@ -68,18 +70,11 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(ProblemError)
     def _problem(exc: ProblemError):
-        response = problem(exc.status, exc.detail, exc.errors)
-        if exc.status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="lianyi"'
-        return response
+        return problem(exc.status, exc.detail, exc.errors)
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
-        status = HTTP_STATUS_OF_GRPC.get(grpc_status_for(exc), 500)
-        response = problem(status, exc.detail)
-        if status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="lianyi"'
-        return response
+        return problem(HTTP_STATUS_OF_GRPC.get(grpc_status_for(exc), 500), exc.detail)
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError):
@@ -107,7 +102,12 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        return problem(exc.code or 500, exc.description or HTTPStatus(exc.code or 500).phrase)
+        response = problem(exc.code or 500, exc.description or HTTPStatus(exc.code or 500).phrase)
+        # werkzeug's 405 carries the methods the path allows (RFC 9110 15.5.6: a 405 lists them).
+        allow = exc.get_response().headers.get("Allow")
+        if allow:
+            response.headers["Allow"] = allow
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

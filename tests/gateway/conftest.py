@@ -28,15 +28,11 @@ def app():
     """One app for the session (building it takes ~0.1 s); `fake` resets what a test can change."""
     settings = GatewaySettings(http_addr="127.0.0.1:8080", upstreams={name: "127.0.0.1:9" for name in (
         "intake", "deliberation", "dispatch", "evaluation")}, max_body_bytes=MAX_BODY_BYTES, rpc_timeout_s=5,
-        workers=1, threads=1)
+        workers=1, threads=1, public_rate=f"{PUBLIC_LIMIT}/minute")
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LIANYI_AUTH_SIGNING_KEY", SIGNING_KEY)
-        env.setenv("LIANYI_GATEWAY_PUBLIC_RATE", f"{PUBLIC_LIMIT}/minute")
-        env.delenv("LIANYI_GATEWAY_SIGN_IN_RATE", raising=False)
-        env.delenv("LIANYI_GATEWAY_RATE_LIMIT_STORAGE", raising=False)
-        env.delenv("LIANYI_GATEWAY_OPEN311_JURISDICTION", raising=False)
         try:
             flask_app = create_app(settings)
         finally:
@@ -53,7 +49,9 @@ def fake(app) -> FakeUpstreams:
     """A fresh fake upstream for this test, with no API key cached and no request counted."""
     upstreams = FakeUpstreams()
     app.extensions["lianyi.upstreams"] = upstreams
-    app.extensions["lianyi.api_keys"] = auth.ApiKeyCache()
+    credentials: auth.Credentials = app.extensions["lianyi.credentials"]
+    credentials.api_keys.clear()
+    credentials.internal_tokens.clear()
     limiter.reset()
     yield upstreams
     assert upstreams.unanswered == [], "the gateway made calls the test gave no answer for"

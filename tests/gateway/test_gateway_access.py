@@ -9,6 +9,7 @@ import grpc
 import pytest
 
 from servicekit import auth
+from services.contract import ROLES
 from tests.gateway.answers import problem_of
 from tests.gateway.callers import SIGNING_KEY, bearer, token
 from tests.gateway.canned import N1, TALK
@@ -46,7 +47,7 @@ ENDPOINTS = {
     "delete rule": ("DELETE", "/api/v1/triage-rules/rule-0001", None),
 }
 
-EVERYONE = frozenset(auth.ROLES)
+EVERYONE = frozenset(ROLES)
 STAFF = {"member", "building_leader", "party_secretary"}
 ADMINS = {"community_admin", "township_admin", "county_admin"}
 PARTNERS = {"owners_committee", "property_company"}
@@ -107,7 +108,7 @@ def test_every_endpoint_serves_exactly_its_roles_and_tells_the_service_who_asks(
             outcomes[role] = "refused"
         elif response.status_code == 409 and len(asked) == 1:
             forwarded = auth.verify(asked[0].metadata[auth.PRINCIPAL_HEADER], SIGNING_KEY,
-                                    audience=auth.INTERNAL_AUDIENCE)
+                                    audience=auth.INTERNAL_AUDIENCE, now=datetime.now(timezone.utc))
             outcomes[role] = "served" if forwarded.role == role else f"served as {forwarded.role}"
         else:
             outcomes[role] = f"{response.status_code} after {len(asked)} calls"

@@ -21,8 +21,8 @@ def _sign_in(request):
     return accounts_pb.Principal(subject="account-1", role="party_secretary", scope=list(N1_PATH))
 
 
-def test_signing_in_is_limited_per_client_with_retry_after(client, fake, monkeypatch):
-    monkeypatch.setenv("LIANYI_GATEWAY_SIGN_IN_RATE", "3/minute")
+def test_signing_in_is_limited_per_client_with_retry_after(app, client, fake, monkeypatch):
+    monkeypatch.setitem(app.config, "LIANYI_SIGN_IN_RATE", "3/minute")  # GatewaySettings.sign_in_rate
     fake.accounts.Authenticate.returns(_sign_in)
     attempts = [client.post("/api/v1/auth/token", json={"username": "n1.secretary", "password": "a wrong guess"})
                 for _ in range(4)]

@@ -35,9 +35,6 @@ def test_each_grpc_status_becomes_one_http_problem(client, fake, code):
     assert (response.headers.get("Retry-After") == "1") == (code == S.UNAVAILABLE)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="problems.py adds WWW-Authenticate to its own 401s but not to one passed on from a "
-                          "service (RFC 9110 15.5.2: a 401 MUST carry it)")
 def test_a_refused_sign_in_says_how_to_authenticate(client, fake):
     fake.accounts.Authenticate.fails(S.UNAUTHENTICATED, "wrong username or password")
     response = client.post("/api/v1/auth/token", json={"username": "n1.secretary", "password": "a wrong guess"})
