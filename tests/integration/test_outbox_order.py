@@ -166,11 +166,11 @@ def test_a_transaction_of_thousands_of_keys_holds_at_most_one_lock_per_bucket(da
     db = migrated_db("intake", database_url)
     box = Outbox("lianyi.directory.v1")
     with db.write() as tx:
-        for chunk in range(3):
+        for chunk in range(2):
             box.add_many(tx, [_event(f"entity-{chunk}-{n}", n) for n in range(1000)])
         held = tx.conn.execute(sa.text(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")).scalar_one()
-    assert 900 < held <= KEY_BUCKETS
+    assert KEY_BUCKETS / 2 < held <= KEY_BUCKETS < 2000
 
 
 @ON_POSTGRES
