@@ -95,7 +95,7 @@ def _blocked(db, pid: int) -> bool:
 
 
 @ON_POSTGRES
-def test_a_later_committing_writer_with_the_lower_outbox_id_is_still_published_after(
+def test_a_writer_that_queued_first_but_commits_second_is_published_second(
         database_url, migrated_db, clock, runtime_settings, topic):
     db = migrated_db("intake", database_url)
     _with_counters(db, ["nb-1"])
@@ -104,13 +104,15 @@ def test_a_later_committing_writer_with_the_lower_outbox_id_is_still_published_a
     second_pid: list[int] = []
     results: dict[str, int] = {}
 
-    def first_waits_until_the_second_commits_or_is_held_back():
+    def hold_back_first():
+        # Without per-key order the second writer overtakes here: it commits n=1 with the higher
+        # outbox id. With it, the second writer waits for the first to commit.
         first_queued.set()
         wait_for(lambda: second_done.is_set() or (second_pid and _blocked(db, second_pid[0])), timeout_s=10,
                  message="the second writer to commit or to wait for the first")
 
     def first():
-        results["first"] = _write(db, box, "nb-1", after_queueing=first_waits_until_the_second_commits_or_is_held_back)
+        results["first"] = _write(db, box, "nb-1", after_queueing=hold_back_first)
 
     def second():
         first_queued.wait(10)

@@ -200,7 +200,7 @@ def test_a_send_the_broker_does_not_finish_within_the_lease_is_abandoned_and_the
             started = time.monotonic()
             with pytest.raises(LeaseRanOut):
                 relay.publish_once(producer)
-            assert time.monotonic() - started < 3, "the send was not bounded by the lease's time left"
+            assert time.monotonic() - started < 6, "the send was not bounded by the lease's time left"
         finally:
             os.kill(broker.pid, signal.SIGCONT)
         assert _unpublished(db) == 2
