@@ -117,10 +117,9 @@ def test_a_paused_relay_that_still_believes_it_holds_the_lease_checks_the_databa
     assert first.lease.hold() == 1, "relay-a's own belief says it still holds generation 1"
 
     assert first.publish_once(producer) == 0
-    assert _sent(runtime_settings, topic) == []
     assert _unpublished(db) == 3
     assert second.publish_once(producer) == 3
-    assert _sent(runtime_settings, topic) == events
+    assert _sent(runtime_settings, topic) == events  # relay-a's copies would come first
 
 
 class _TakenOverWhileSending:
@@ -172,12 +171,11 @@ def test_a_relay_sends_nothing_while_the_database_gives_it_less_than_the_margin(
         tx.conn.execute(relay_lease.update().values(expires_at=clock.now() + relay.send_margin / 2))
 
     assert relay.publish_once(producer) == 0
-    assert _sent(runtime_settings, topic) == []
     assert _unpublished(db) == 2
     assert relay.publish_once(producer) == 2  # renewed in the database first
     assert _lease_row(db).expires_at == clock.now() + LEASE_TTL
     assert _lease_row(db).generation == 1
-    assert _sent(runtime_settings, topic) == events
+    assert _sent(runtime_settings, topic) == events  # once: the first round sent nothing
 
 
 def test_a_send_the_broker_does_not_finish_within_the_lease_is_abandoned_and_the_lease_given_up(
@@ -193,14 +191,14 @@ def test_a_send_the_broker_does_not_finish_within_the_lease_is_abandoned_and_the
         producer = kafka.producer(settings, client_id="fencing-test")
         producer.send(topic, key=b"warm-up", value=b"metadata").get(timeout=10)  # metadata known
         box, clock = Outbox(topic), FixedClock(T0)
-        relay = OutboxRelay(db, box, settings, clock, "relay-a", lease_ttl=timedelta(seconds=1.5))
+        relay = OutboxRelay(db, box, settings, clock, "relay-a", lease_ttl=timedelta(seconds=1))
         _queue(db, box, 2)
         os.kill(broker.pid, signal.SIGSTOP)  # the broker hangs: nothing it is sent is acknowledged
         try:
             started = time.monotonic()
             with pytest.raises(LeaseRanOut):
                 relay.publish_once(producer)
-            assert time.monotonic() - started < 6, "the send was not bounded by the lease's time left"
+            assert time.monotonic() - started < 5, "the send was not bounded by the lease's time left"
         finally:
             os.kill(broker.pid, signal.SIGCONT)
         assert _unpublished(db) == 2
