@@ -178,36 +178,46 @@ def test_a_relay_sends_nothing_while_the_database_gives_it_less_than_the_margin(
     assert _sent(runtime_settings, topic) == events  # once: the first round sent nothing
 
 
-def test_a_send_the_broker_does_not_finish_within_the_lease_is_abandoned_and_the_lease_given_up(
-        database_url, migrated_db, tmp_path):
-    db = migrated_db("intake", database_url)
+@pytest.fixture
+def own_broker(tmp_path):
+    """A broker of this test's own (it will be frozen), resumed and stopped whatever happens."""
     address = f"127.0.0.1:{processes.free_port()}"
-    broker = start_tansu(address, tmp_path / "broker.log")
-    producer = None
+    process = start_tansu(address, tmp_path / "broker.log")
     try:
-        topic = f"test.fencing.{uuid.uuid4().hex[:10]}"
-        settings = RuntimeSettings(broker=address)
-        kafka.ensure_topics(settings, [TopicSpec(topic, 1)])
-        producer = kafka.producer(settings, client_id="fencing-test")
-        producer.send(topic, key=b"warm-up", value=b"metadata").get(timeout=10)  # metadata known
-        box, clock = Outbox(topic), FixedClock(T0)
-        relay = OutboxRelay(db, box, settings, clock, "relay-a", lease_ttl=timedelta(seconds=1))
-        _queue(db, box, 2)
-        os.kill(broker.pid, signal.SIGSTOP)  # the broker hangs: nothing it is sent is acknowledged
-        try:
-            started = time.monotonic()
-            with pytest.raises(LeaseRanOut):
-                relay.publish_once(producer)
-            assert time.monotonic() - started < 5, "the send was not bounded by the lease's time left"
-        finally:
-            os.kill(broker.pid, signal.SIGCONT)
-        assert _unpublished(db) == 2
-        assert _lease_row(db).holder is None
-        assert Lease(db, "relay-b", clock).hold() == 2, "the lease was not given up"
+        yield address, process
     finally:
-        if producer is not None:
-            producer.close(timeout=5)
-        processes.stop(broker)
+        os.kill(process.pid, signal.SIGCONT)
+        processes.stop(process)
+
+
+@pytest.fixture
+def own_producer(own_broker):
+    producer = kafka.producer(RuntimeSettings(broker=own_broker[0]), client_id="fencing-test")
+    yield producer
+    os.kill(own_broker[1].pid, signal.SIGCONT)  # so that closing can flush
+    producer.close(timeout=5)
+
+
+def test_a_send_the_broker_does_not_finish_within_the_lease_is_abandoned_and_the_lease_given_up(
+        database_url, migrated_db, own_broker, own_producer):
+    db = migrated_db("intake", database_url)
+    address, broker = own_broker
+    settings = RuntimeSettings(broker=address)
+    topic = f"test.fencing.{uuid.uuid4().hex[:10]}"
+    kafka.ensure_topics(settings, [TopicSpec(topic, 1)])
+    own_producer.send(topic, key=b"warm-up", value=b"metadata").get(timeout=10)  # metadata known
+    box, clock = Outbox(topic), FixedClock(T0)
+    relay = OutboxRelay(db, box, settings, clock, "relay-a", lease_ttl=timedelta(seconds=1))
+    _queue(db, box, 2)
+    os.kill(broker.pid, signal.SIGSTOP)  # the broker hangs: nothing it is sent is acknowledged
+
+    started = time.monotonic()
+    with pytest.raises(LeaseRanOut):
+        relay.publish_once(own_producer)
+    assert time.monotonic() - started < 5, "the send was not bounded by the lease's time left"
+    assert _unpublished(db) == 2
+    assert _lease_row(db).holder is None
+    assert Lease(db, "relay-b", clock).hold() == 2, "the lease was not given up"
 
 
 def _gauge(name: str) -> float:
