@@ -1,7 +1,7 @@
 """The tables every service keeps for reliable messaging: outbox, inbox and relay lease.
 
-Each service's first migration calls `create_v1`. The schema is defined by version so a later
-change adds `_define_v2`/`create_v2` and old migrations keep meaning what they meant.
+Each service's first migration calls `create_v1`, and a later one `upgrade_to_v2`. The schema
+is defined by version so old migrations keep meaning what they meant.
 """
 from __future__ import annotations
 
@@ -50,9 +50,21 @@ def _define_v1(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
     return outbox, inbox, relay_lease
 
 
-# The schema the running code uses: v1.
+def _define_v2(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
+    outbox, inbox, relay_lease = _define_v1(metadata)
+    # The fencing token: it grows whenever the lease changes hands, so a relay that outlived its
+    # lease is told apart from its successor when it tries to mark rows published.
+    relay_lease.append_column(_generation())
+    return outbox, inbox, relay_lease
+
+
+def _generation() -> sa.Column:
+    return sa.Column("generation", sa.BigInteger, nullable=False, server_default="0")
+
+
+# The schema the running code uses: v2.
 metadata = sa.MetaData()
-outbox, inbox, relay_lease = _define_v1(metadata)
+outbox, inbox, relay_lease = _define_v2(metadata)
 
 
 def create_v1(op) -> None:
@@ -64,5 +76,18 @@ def create_v1(op) -> None:
 
 
 def drop_v1(op) -> None:
+    """Drop the v1 messaging tables (the first migration's downgrade)."""
     for table in reversed(_define_v1(sa.MetaData())):
         table.drop(op.get_bind())
+
+
+def upgrade_to_v2(op) -> None:
+    """v1 to v2 from an Alembic migration: the relay lease gets its generation."""
+    with op.batch_alter_table("relay_lease") as batch:
+        batch.add_column(_generation())
+
+
+def downgrade_to_v1(op) -> None:
+    """v2 back to v1 from an Alembic migration."""
+    with op.batch_alter_table("relay_lease") as batch:
+        batch.drop_column("generation")

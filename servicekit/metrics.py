@@ -31,6 +31,9 @@ event_lag = Histogram(
 outbox_backlog = Gauge(
     "lianyi_outbox_backlog", "Outbox rows not yet published", multiprocess_mode="max",
 )
+relay_lease_held = Gauge(
+    "lianyi_relay_lease_held", "1 while this process holds the outbox relay lease", multiprocess_mode="max",
+)
 relay_errors = Counter("lianyi_relay_errors_total", "Failed attempts to publish the outbox")
 
 # --- Timers (servicekit/timer_runner.py) ---

@@ -2,16 +2,36 @@
 
 At-least-once: a crash between publishing and marking republishes, and consumers' inboxes
 drop the repeat. Only the holder of the relay lease publishes, so several replicas of a
-service never interleave one neighbourhood's events.
+service do not interleave one neighbourhood's events (outbox ids follow each key's commit
+order: see servicekit/outbox.py).
+
+The lease is fenced: its generation grows each time it changes hands, and a relay
+- sends a batch only after reading in the database (not in its own belief) that it still holds
+  its generation with at least the margin (a third of the lease's 15 s) left, and gives the send
+  no longer than the time left: if that runs out it stops waiting, marks nothing and gives the
+  lease up;
+- marks rows published only while its generation is the current one, in one UPDATE that locks
+  the lease row, so a takeover and a mark cannot interleave.
+So a relay that outlived its lease (paused, slow) neither starts a send nor marks rows after its
+successor took over, and the successor publishes those rows.
+
+What fencing cannot close, because the broker knows nothing of the lease: a relay paused between
+its final check and its send for longer than the time it had left (at least the margin) sends
+its batch when it wakes, possibly after its successor sent the same rows; and what a relay handed
+to its producer before giving up may still reach the broker later (kafka-python cannot drop it:
+`close(timeout=0)` flushes first). Those events are then published twice, each copy of a key's
+events in order, and consumers' inboxes absorb the repeats. Expiry is judged by each replica's
+own clock, so replicas' clocks must agree to well within the margin.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from kafka.errors import KafkaTimeoutError
 
 from servicekit import kafka, metrics
 from servicekit.clock import Clock
@@ -23,51 +43,102 @@ from servicekit.outbox import Outbox, backlog
 log = logging.getLogger(__name__)
 
 LEASE_TTL = timedelta(seconds=15)
+_BACKLOG_EVERY_S = 1.0  # how often the holder counts a full backlog
+_BACKLOG_ELSEWHERE_EVERY_S = 5.0  # how often a replica without the lease counts it
 _MAX_BACKOFF_S = 5.0
 
 
+class LeaseRanOut(Exception):
+    """A batch could not be sent within the time left on the relay lease."""
+
+
 class Lease:
-    """A row-based lease (works on SQLite and PostgreSQL alike): one holder at a time."""
+    """A row-based lease (works on SQLite and PostgreSQL alike): one holder at a time, each
+    holding a generation (fencing token) that grows whenever the lease changes hands."""
 
-    def __init__(self, db: Database, holder: str, clock: Clock, name: str = "outbox"):
-        self.db, self.holder, self.clock, self.name = db, holder, clock, name
-        self._held_until = None
+    def __init__(self, db: Database, holder: str, clock: Clock, name: str = "outbox", ttl: timedelta = LEASE_TTL):
+        self.db, self.holder, self.clock, self.name, self.ttl = db, holder, clock, name, ttl
+        self._generation: int | None = None
+        self._held_until: datetime | None = None
 
-    def hold(self) -> bool:
-        """Take or renew the lease; False while another holder's lease is live."""
+    def hold(self) -> int | None:
+        """Take or renew the lease; the generation held, or None while another holder's lease is live."""
         now = self.clock.now()
-        if self._held_until and now < self._held_until - LEASE_TTL / 2:
-            return True
+        if self._generation is not None and now < self._held_until - self.ttl / 2:
+            return self._generation
         table = relay_lease
         with self.db.write() as tx:
-            taken = tx.conn.execute(
+            generation = tx.conn.execute(
                 table.update()
                 .where(table.c.name == self.name)
                 .where(
                     sa.or_(table.c.holder == self.holder, table.c.holder.is_(None), table.c.expires_at < now)
                 )
-                .values(holder=self.holder, expires_at=now + LEASE_TTL)
-            ).rowcount
-        self._held_until = now + LEASE_TTL if taken else None
-        return bool(taken)
+                .values(
+                    holder=self.holder,
+                    expires_at=now + self.ttl,
+                    # A renewal keeps the generation; a new holder (or a new hold after a release)
+                    # gets the next one, which fences off whoever held it before.
+                    generation=sa.case((table.c.holder == self.holder, table.c.generation),
+                                       else_=table.c.generation + 1),
+                )
+                .returning(table.c.generation)
+            ).scalar_one_or_none()
+        self._generation = generation
+        self._held_until = now + self.ttl if generation is not None else None
+        return generation
 
-    def release(self) -> None:
-        table = relay_lease
-        with self.db.write() as tx:
-            tx.conn.execute(
-                table.update()
-                .where(table.c.name == self.name, table.c.holder == self.holder)
-                .values(holder=None, expires_at=None)
+    def time_left(self, conn: sa.Connection, generation: int) -> timedelta | None:
+        """How long the database says this holder still holds `generation` (negative once it
+        has expired); None if the lease has changed hands."""
+        expires_at = conn.execute(
+            sa.select(relay_lease.c.expires_at).where(
+                relay_lease.c.name == self.name,
+                relay_lease.c.holder == self.holder,
+                relay_lease.c.generation == generation,
             )
-        self._held_until = None
+        ).scalar_one_or_none()
+        return None if expires_at is None else expires_at - self.clock.now()
+
+    def still_holds(self, generation: int):
+        """A condition for statements: this holder still holds `generation`. It locks the lease
+        row on PostgreSQL, so a takeover in flight is waited for and then seen."""
+        return (
+            sa.select(relay_lease.c.name)
+            .where(
+                relay_lease.c.name == self.name,
+                relay_lease.c.holder == self.holder,
+                relay_lease.c.generation == generation,
+            )
+            .with_for_update(read=True)
+            .exists()
+        )
+
+    def forget(self) -> None:
+        """Stop trusting the local belief: the next `hold` asks the database."""
+        self._generation = self._held_until = None
+
+    def release(self, generation: int | None = None) -> None:
+        """Give the lease up (only `generation` of it, if given) so another holder need not wait."""
+        table = relay_lease
+        condition = [table.c.name == self.name, table.c.holder == self.holder]
+        if generation is not None:
+            condition.append(table.c.generation == generation)
+        with self.db.write() as tx:
+            tx.conn.execute(table.update().where(*condition).values(holder=None, expires_at=None))
+        self.forget()
 
 
 class OutboxRelay:
-    def __init__(self, db: Database, box: Outbox, settings: RuntimeSettings, clock: Clock, holder: str):
+    def __init__(self, db: Database, box: Outbox, settings: RuntimeSettings, clock: Clock, holder: str,
+                 lease_ttl: timedelta = LEASE_TTL):
         self.db, self.box, self.settings, self.clock = db, box, settings, clock
-        self.lease = Lease(db, holder, clock)
+        self.lease = Lease(db, holder, clock, ttl=lease_ttl)
+        # The least lease time left for a send to begin; renewal at half-life keeps more than this.
+        self.send_margin = lease_ttl / 3
         self.holder = holder
-        self._last_backlog_check = 0.0
+        self._held = False
+        self._last_backlog_count = float("-inf")
 
     def run(self, stop: threading.Event) -> None:
         """Publish until `stop` is set; retries with backoff when the broker or database fails."""
@@ -97,10 +168,13 @@ class OutboxRelay:
                 self.lease.release()
             except Exception:
                 log.warning("could not release the relay lease; it expires by itself")
+            metrics.relay_lease_held.set(0)
 
     def publish_once(self, producer) -> int:
         """Publish one batch of pending events; returns how many were published."""
-        if not self.lease.hold():
+        generation = self.lease.hold()
+        if generation is None:
+            self._not_holding()
             return 0
         with self.db.read() as conn:
             rows = conn.execute(
@@ -110,35 +184,76 @@ class OutboxRelay:
                 .order_by(outbox.c.id)
                 .limit(self.settings.relay_batch_size)
             ).all()
-            self._observe_backlog(conn, len(rows))
+            # The final check before sending: the database's word, not this relay's belief.
+            left = self.lease.time_left(conn, generation) if rows else None
+            self._holding(conn, len(rows))
         if not rows:
             return 0
-        futures = [
-            producer.send(
-                row.topic,
-                key=row.message_key.encode(),
-                value=row.payload,
-                headers=[("event_id", row.event_id.encode()), ("event_type", row.event_type.encode())],
-            )
-            for row in rows
-        ]
-        producer.flush(timeout=30)
-        for future in futures:
-            future.get(timeout=30)  # raises if the broker refused any of them
+        if left is None or left < self.send_margin:
+            # Lost, or too close to expiry to send: the next round asks the database again.
+            self.lease.forget()
+            if left is None:
+                self._not_holding()
+            return 0
+        try:
+            self._send(producer, rows, deadline=time.monotonic() + left.total_seconds())
+        except KafkaTimeoutError:
+            self.lease.release(generation)
+            self._not_holding()
+            raise LeaseRanOut(f"{len(rows)} events not sent in the {left.total_seconds():.1f}s left on the lease;"
+                              " lease given up") from None
         with self.db.write() as tx:
-            tx.conn.execute(
+            marked = tx.conn.execute(
                 outbox.update()
-                .where(outbox.c.id.in_([row.id for row in rows]))
+                .where(outbox.c.id.in_([row.id for row in rows]), self.lease.still_holds(generation))
                 .values(published_at=self.clock.now())
-            )
+            ).rowcount
+        if not marked:
+            log.warning("relay lease generation %d was taken over; %d sent events left for the successor",
+                        generation, len(rows))
+            self.lease.forget()
+            self._not_holding()
+            return 0
         for row in rows:
             metrics.events_published.labels(row.topic).inc()
         return len(rows)
 
-    def _observe_backlog(self, conn, batch: int) -> None:
+    @staticmethod
+    def _send(producer, rows, deadline: float) -> None:
+        """Send the rows in order and wait for the broker's acknowledgements until `deadline`
+        (monotonic); KafkaTimeoutError when it passes first."""
+        futures = []
+        for row in rows:
+            if time.monotonic() >= deadline:
+                raise KafkaTimeoutError("the lease ran out while sending")
+            futures.append(producer.send(
+                row.topic,
+                key=row.message_key.encode(),
+                value=row.payload,
+                headers=[("event_id", row.event_id.encode()), ("event_type", row.event_type.encode())],
+            ))
+        producer.flush(timeout=max(deadline - time.monotonic(), 0))
+        for future in futures:
+            future.get(timeout=max(deadline - time.monotonic(), 0))  # raises if the broker refused any
+
+    def _holding(self, conn, batch: int) -> None:
+        metrics.relay_lease_held.set(1)
+        self._held = True
         # Counting is cheap with the partial index, but once a second is plenty for a gauge.
         if batch < self.settings.relay_batch_size:
             metrics.outbox_backlog.set(batch)
-        elif time.monotonic() - self._last_backlog_check > 1:
-            metrics.outbox_backlog.set(backlog(conn))
-            self._last_backlog_check = time.monotonic()
+        elif time.monotonic() - self._last_backlog_count > _BACKLOG_EVERY_S:
+            self._count_backlog(conn)
+
+    def _not_holding(self) -> None:
+        # Another replica publishes. Report the database's backlog, not this replica's last figure
+        # from when it held the lease: at once after losing it, then seldom (every replica does it).
+        metrics.relay_lease_held.set(0)
+        if self._held or time.monotonic() - self._last_backlog_count > _BACKLOG_ELSEWHERE_EVERY_S:
+            self._held = False
+            with self.db.read() as conn:
+                self._count_backlog(conn)
+
+    def _count_backlog(self, conn) -> None:
+        metrics.outbox_backlog.set(backlog(conn))
+        self._last_backlog_count = time.monotonic()

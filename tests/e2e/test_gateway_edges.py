@@ -74,6 +74,7 @@ def test_pool_pages_follow_their_tokens(gateway, pooling_neighbourhood):
 
 @pytest.mark.parametrize("process, metric", [
     ("intake", "lianyi_outbox_backlog"),
+    ("intake", "lianyi_relay_lease_held 1.0"),  # the only replica holds the relay lease
     ("intake", "lianyi_events_published_total"),
     ("deliberation", "lianyi_events_consumed_total"),
     ("dispatch", "lianyi_consumer_errors_total"),

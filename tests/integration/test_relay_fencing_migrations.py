@@ -1,0 +1,56 @@
+"""Each service's migration to messaging schema v2 (the lease's generation) upgrades, downgrades
+and upgrades again on SQLite and PostgreSQL, keeping the lease row."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from servicekit import migrations
+from servicekit.clock import FixedClock
+from servicekit.database import Database
+from servicekit.messaging_schema import relay_lease
+from servicekit.relay import Lease
+
+FENCING = {"intake": "0015", "deliberation": "0004", "dispatch": "0005", "evaluation": "0004"}
+
+
+def _downgrade(db: Database, service: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", f"services.{service}:migrations")
+    with db.engine.connect() as conn:
+        conn.execution_options(lianyi_write=True)
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+        conn.commit()
+
+
+def _lease_columns(db: Database) -> dict[str, bool]:
+    return {c["name"]: c["nullable"] for c in sa.inspect(db.engine).get_columns("relay_lease")}
+
+
+@pytest.mark.parametrize("service", sorted(FENCING))
+def test_the_lease_generation_migration_round_trips(service, database_url):
+    db = Database(database_url)
+    try:
+        migrations.upgrade(db, service)
+        with db.read() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == FENCING[service]
+        assert _lease_columns(db) == {c.name: c.nullable for c in relay_lease.columns}  # what the code uses
+        clock = FixedClock(datetime(2026, 11, 2, tzinfo=timezone.utc))
+        assert Lease(db, "relay-a", clock).hold() == 1
+
+        _downgrade(db, service, "-1")
+        assert "generation" not in _lease_columns(db)
+        with db.read() as conn:
+            assert conn.execute(sa.text("SELECT holder FROM relay_lease")).scalar_one() == "relay-a"
+
+        migrations.upgrade(db, service)
+        assert _lease_columns(db)["generation"] is False
+        with db.read() as conn:  # the kept row starts again at generation 0: a new holder gets 1
+            assert conn.execute(sa.text("SELECT generation FROM relay_lease")).scalar_one() == 0
+    finally:
+        db.dispose()
