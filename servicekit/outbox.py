@@ -24,13 +24,14 @@ _INSERT = outbox.insert()
 # a transaction of thousands of events (a directory import) holds at most that many locks in
 # PostgreSQL's small shared lock table; the price is that keys sharing a bucket now and then wait
 # for each other's commit. One statement takes a call's locks in sorted order, so writers of the
-# same keys queue rather than deadlock. SQLite needs none of this: a write transaction holds the
+# same keys queue rather than deadlock; a unit of work adds all its events in one call, last. SQLite needs none of this: a write transaction holds the
 # database's one write lock from BEGIN IMMEDIATE to its commit, so ids are handed out in commit
 # order already.
 KEY_BUCKETS = 1024
 _LOCK_KEYS = sa.text(
-    "SELECT pg_advisory_xact_lock(:namespace, bucket)"
-    " FROM unnest(CAST(:buckets AS integer[])) AS bucket ORDER BY bucket"
+    "SELECT pg_advisory_xact_lock(namespace, bucket)"
+    " FROM unnest(CAST(:namespaces AS integer[]), CAST(:buckets AS integer[])) AS lock(namespace, bucket)"
+    " ORDER BY namespace, bucket"
 )
 
 
@@ -48,23 +49,27 @@ class Outbox:
 
     def add_many(self, tx: Transaction, envelopes: list[Envelope], *, topic: str | None = None,
                  key: str | None = None) -> None:
-        """Queue several events in order, in one statement (two on PostgreSQL, see KEY_BUCKETS).
+        """Queue several events in order, all to one topic (and, if given, under one key)."""
+        self.add_routed(tx, [(envelope, topic, key) for envelope in envelopes])
 
-        Add a transaction's events in one call where you can, as late in it as you can: on
-        PostgreSQL each key is locked until commit, and locks taken by separate calls follow the
-        calls' order, so two transactions that reach the same buckets in opposite orders deadlock
-        (PostgreSQL aborts one of them).
+    def add_routed(self, tx: Transaction, events: list[tuple[Envelope, str | None, str | None]]) -> None:
+        """Queue events in order, each to its topic under its key (None: the service's topic, and
+        the event's neighbourhood), in one statement (two on PostgreSQL, see KEY_BUCKETS).
+
+        Add a transaction's events in one call, as late in it as you can: on PostgreSQL each key
+        is locked until commit, and locks taken by separate calls follow the calls' order, so two
+        transactions that reach the same buckets in opposite orders would deadlock (PostgreSQL
+        aborts one of them).
         """
-        topic = topic or self.topic
         rows = []
-        for envelope in envelopes:
+        for envelope, topic, key in events:
             message_key = key or envelope.neighbourhood_id
             if not message_key:
                 raise ValueError("an event needs a message key: its neighbourhood id or an explicit key")
             rows.append({
                 "event_id": envelope.event_id,
                 "event_type": envelope.event_type,
-                "topic": topic,
+                "topic": topic or self.topic,
                 "message_key": message_key,
                 "payload": envelope.SerializeToString(),
                 "created_at": envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
@@ -72,13 +77,16 @@ class Outbox:
         if not rows:
             return
         if tx.conn.dialect.name == "postgresql":
-            tx.conn.execute(_LOCK_KEYS, {
-                "namespace": _int32(zlib.crc32(f"lianyi.outbox:{topic}".encode())),
-                "buckets": sorted({key_bucket(row["message_key"]) for row in rows}),
-            })
+            locks = sorted({(_namespace(row["topic"]), key_bucket(row["message_key"])) for row in rows})
+            tx.conn.execute(_LOCK_KEYS, {"namespaces": [n for n, _ in locks], "buckets": [b for _, b in locks]})
         tx.conn.execute(_INSERT, rows)
         # Wake the relay right after commit instead of waiting for its next poll.
         tx.after_commit(self.committed.set)
+
+
+def _namespace(topic: str) -> int:
+    """The advisory-lock namespace of a topic: order matters only within one."""
+    return _int32(zlib.crc32(f"lianyi.outbox:{topic}".encode()))
 
 
 def key_bucket(message_key: str) -> int:

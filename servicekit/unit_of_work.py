@@ -82,18 +82,16 @@ class UnitsOfWork:
             self._seal(tx, unit.recorded)
 
     def _seal(self, tx: Transaction, recorded: list[Recorded]) -> None:
-        # Grouped by destination in order of first appearance; one statement per group, and in
-        # the common case (everything on the service's own topic) one statement in all.
-        groups: dict[tuple[str | None, str | None], list[envelope.Envelope]] = {}
+        # All in one call, the transaction's last: on PostgreSQL the outbox locks each key until
+        # commit, in one sorted step (see servicekit/outbox.py).
+        sealed = []
         for item in recorded:
             out = self._translated(item.event)
-            sealed = envelope.seal(out.payload, producer=self.producer, place=item.origin.place,
-                                   occurred_at=item.occurred_at,
-                                   correlation_id=item.origin.correlation_id or logs.correlation_id.get(),
-                                   causation_id=item.origin.causation_id)
-            groups.setdefault((out.topic, out.key), []).append(sealed)
-        for (topic, key), sealed_events in groups.items():
-            self.outbox.add_many(tx, sealed_events, topic=topic, key=key)
+            sealed.append((envelope.seal(out.payload, producer=self.producer, place=item.origin.place,
+                                         occurred_at=item.occurred_at,
+                                         correlation_id=item.origin.correlation_id or logs.correlation_id.get(),
+                                         causation_id=item.origin.causation_id), out.topic, out.key))
+        self.outbox.add_routed(tx, sealed)
 
     def _translated(self, event: object) -> Outgoing:
         for translate in self.translators:

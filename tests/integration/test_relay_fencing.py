@@ -13,10 +13,10 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
-from lianyi.intake.v1.concern_pb2 import Concern
-from lianyi.intake.v1.events_pb2 import ConcernReceived
-from servicekit import envelope, kafka, processes
-from servicekit.broker import start_tansu
+from lianyi.intake.v1.events_pb2 import ConcernFacts, ConcernReceived
+from localrun import processes
+from servicekit import envelope, kafka
+from localrun.broker import start_tansu
 from servicekit.clock import FixedClock
 from servicekit.config import RuntimeSettings
 from servicekit.messaging_schema import outbox as outbox_table
@@ -44,7 +44,7 @@ def producer(runtime_settings):
 
 
 def _queue(db, box: Outbox, count: int) -> list[str]:
-    events = [envelope.seal(ConcernReceived(concern=Concern(concern_id=f"c-{n}", neighbourhood_id="nb-1")),
+    events = [envelope.seal(ConcernReceived(concern=ConcernFacts(concern_id=f"c-{n}", neighbourhood_id="nb-1")),
                             producer="intake", place=envelope.Place("nb-1"), occurred_at=T0)
               for n in range(count)]
     with db.write() as tx:
@@ -65,7 +65,7 @@ def _sent(runtime_settings, topic: str) -> list[str]:
 
 def _lease_row(db):
     with db.read() as conn:
-        return conn.execute(sa.select(relay_lease)).one()
+        return conn.execute(sa.select(relay_lease).where(relay_lease.c.name == "outbox")).one()
 
 
 def test_each_new_holder_gets_the_next_generation_and_a_renewal_keeps_it(database_url, migrated_db):
@@ -168,7 +168,8 @@ def test_a_relay_sends_nothing_while_the_database_gives_it_less_than_the_margin(
     # Less time left in the database than relay-a believes (as after a pause between its renewal
     # and its send): too little to start a send.
     with db.write() as tx:
-        tx.conn.execute(relay_lease.update().values(expires_at=clock.now() + relay.send_margin / 2))
+        tx.conn.execute(relay_lease.update().where(relay_lease.c.name == "outbox")
+                        .values(expires_at=clock.now() + relay.send_margin / 2))
 
     assert relay.publish_once(producer) == 0
     assert _unpublished(db) == 2
@@ -256,7 +257,8 @@ def test_marking_waits_for_a_takeover_in_flight_and_then_refuses(database_url, m
             ).rowcount)
 
     with db.engine.connect() as takeover:
-        takeover.execute(relay_lease.update().values(holder="relay-b", generation=relay_lease.c.generation + 1))
+        takeover.execute(relay_lease.update().where(relay_lease.c.name == "outbox")
+                         .values(holder="relay-b", generation=relay_lease.c.generation + 1))
         marker = threading.Thread(target=mark)
         marker.start()
         wait_for(lambda: _waiting_on_a_lock(db), timeout_s=10, message="the mark to wait for the takeover")

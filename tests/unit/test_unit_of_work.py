@@ -46,8 +46,8 @@ def test_recorded_events_are_sealed_in_order_with_their_origin_by_the_translator
         uow.record(Reported(), ORIGIN, AT)
         uow.record(Merged("b"), Origin(Place("nb-2")), AT)
     rows = _rows(memory_db)
-    assert [(r.topic, r.message_key) for r in rows] == [("own", "nb-1"), ("own", "nb-2"), ("elsewhere", "k-1")], \
-        "grouped by destination, in order within each"
+    assert [(r.topic, r.message_key) for r in rows] == [("own", "nb-1"), ("elsewhere", "k-1"), ("own", "nb-2")], \
+        "in the order recorded, each where its translator sends it"
     first = envelope.decode(rows[0].payload)
     assert (first.producer, first.correlation_id, first.causation_id, first.community_id) == (
         "intake", "corr-1", "cause-1", "cm-1")

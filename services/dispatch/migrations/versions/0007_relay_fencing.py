@@ -1,15 +1,15 @@
 """The relay lease gets a generation (fencing token), so a relay that outlived its lease cannot
 mark published the rows its successor publishes.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0007
+Revises: 0006
 """
 from alembic import op
 
 from servicekit import messaging_schema
 
-revision = "0015"
-down_revision = "0014"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

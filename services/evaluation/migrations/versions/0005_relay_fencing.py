@@ -1,15 +1,15 @@
 """The relay lease gets a generation (fencing token), so a relay that outlived its lease cannot
 mark published the rows its successor publishes.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 from alembic import op
 
 from servicekit import messaging_schema
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
