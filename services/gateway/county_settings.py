@@ -85,7 +85,11 @@ def get_setting(key: str):
     get:
       summary: One setting as it stands at a place, with the values set there and above it
       parameters:
-        - {name: key, in: path, required: true, schema: {type: string}, description: "e.g. intake.duplicates.window_days"}
+        - name: key
+          in: path
+          required: true
+          schema: {type: string}
+          description: The setting's key, its owning service first, e.g. intake.duplicates.window_days
         - name: scope_id
           in: query
           required: true
@@ -120,7 +124,11 @@ def set_setting(key: str):
         covers it, or the party secretary of that neighbourhood. Every replica of the owning service
         applies it at once.
       parameters:
-        - {name: key, in: path, required: true, schema: {type: string}, description: "e.g. intake.duplicates.window_days"}
+        - name: key
+          in: path
+          required: true
+          schema: {type: string}
+          description: The setting's key, its owning service first, e.g. intake.duplicates.window_days
       requestBody:
         required: true
         content:

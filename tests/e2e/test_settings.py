@@ -63,8 +63,9 @@ def test_a_routing_rule_set_as_a_setting_triages_on_arrival(gateway, neighbourho
     assert {"rule_id": kept.json()["id"], "scope_id": neighbourhood, "category": "safety", "urgency": "urgent",
             "route": "direct", "note": "安全急事直接办"} in rules
     assert _clear(gateway, admin, ROUTE, scope_id=neighbourhood, qualifier="safety/urgent").status_code == 204
-    assert kept.json()["id"] not in {r["rule_id"] for r in requests.get(
-        f"{gateway}/api/v1/triage-rules", headers=admin, params={"scope_id": neighbourhood}, timeout=10).json()["rules"]}
+    after = requests.get(f"{gateway}/api/v1/triage-rules", headers=admin, params={"scope_id": neighbourhood},
+                         timeout=10).json()["rules"]
+    assert kept.json()["id"] not in {r["rule_id"] for r in after}
 
 
 def test_who_may_set_what_where(gateway, credentials, sign_in):

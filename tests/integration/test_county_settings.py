@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
