@@ -100,9 +100,14 @@ class CountySettings:
         if outgoing not in units.translators:
             raise TypeError(f"{service}'s units of work must publish settings: add county_settings.outgoing to them")
         self._cache: TtlCache[tuple[str, tuple[str, ...]], tuple[StoredValue[Any], ...]] = TtlCache(clock, ttl)
-        # Bumped by every forget: a load that began before it must not put what it read.
+        # Bumped by every forget. A load may put what it read only if no forget came after its
+        # transaction began: a transaction older than a change may read from before it (SQLite
+        # reads from a snapshot taken at its first statement). Each transaction notes the
+        # generation it began in.
         self._generation = 0
         self._lock = threading.Lock()
+        self._began_in = ("lianyi.county_settings.generation", id(self))
+        sa.event.listen(units.db.engine, "begin", self._note_generation)
 
     def owns(self, key: str) -> bool:
         """Is `key` one of this service's settings (by its name, declared or not)?"""
@@ -122,8 +127,10 @@ class CountySettings:
         found = self._cache.get((key, path))
         if found is not None:
             return found
-        with self._lock:
-            generation = self._generation
+        generation = conn.info.get(self._began_in)
+        if generation is None:  # a transaction this engine did not begin: its reads are as of now
+            with self._lock:
+                generation = self._generation
         found = self._load(conn, self.definition(key), path)
         with self._lock:
             if generation == self._generation:
@@ -139,6 +146,9 @@ class CountySettings:
         """What applies at the place with `path`: the deciding value, or the default."""
         found = self.deciding(conn, key, path, case)
         return found.value if found is not None else self.definition(key).default
+
+    def _note_generation(self, conn: sa.Connection) -> None:
+        conn.info[self._began_in] = self._generation
 
     def forget(self) -> None:
         """Drop every cached value: a change committed here, or was announced by another replica."""
@@ -162,15 +172,6 @@ class CountySettings:
                 deciding = resolve(definition, values, path) if definition.qualifier is None else None
                 shown.append(SettingAt(definition, values, deciding))
         return shown
-
-    def find(self, setting_id: str, key: str) -> StoredValue[Any] | None:
-        """A value of `key` by its id, if the caller may see where it is set."""
-        with self.units.db.read() as conn:
-            row = self._row(conn, setting_id)
-            if row is None or row.key != key or \
-                    not sees(auth.current.get(), row.scope_id, self._locate(conn, row.scope_id)):
-                return None
-            return self._stored(self.definition(key), row)
 
     # -- changes --------------------------------------------------------------------------------
 

@@ -236,3 +236,14 @@ def test_a_change_through_one_replica_reaches_the_other_through_the_broker(datab
         wait_for(lambda: window(there) == 7, timeout_s=2.5, interval_s=0.05,
                  message="the other replica to hear of the change")
         assert window(deaf) == 30, "a replica without a listener keeps its cached value until the TTL"
+
+
+def test_a_read_begun_before_a_change_does_not_keep_its_older_value_cached(desk):
+    """A transaction that began before a change committed may still read the value before it (its
+    snapshot); that read must not go into the cache, or the change would be missed until the TTL."""
+    county, path = desk.parts.settings.county, path_of(desk, "nb-1")
+    with desk.db.read() as conn:
+        conn.execute(sa.text("SELECT 1 FROM county_settings")).all()  # the snapshot starts here (SQLite)
+        county.set(WINDOW, desk.ids["nb-1"], "", 7)
+        county.value(conn, WINDOW, path)
+    assert window_at(desk, "nb-1") == 7
