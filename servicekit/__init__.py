@@ -1,7 +1,11 @@
 """The shared runtime every lianyi process stands on: one module per concern.
 
-config (settings), clock, ids, logs, errors (and their gRPC statuses), database, paging,
-messaging_schema / outbox / inbox / relay / envelope / topics / kafka / consumer (reliable
-events), grpc_server, health_http, metrics, migrations, service (a service process and its
-command line). The local run (`make run`, the end-to-end tests) is not here but in `localrun/`.
+config (the process's settings, from the environment), clock, ids, logs, errors (and their gRPC
+statuses), database, paging, messaging_schema / outbox / inbox / relay / envelope / topics /
+kafka / consumer (reliable events), timers / timer_runner (steps that happen because time
+passed), county_settings / settings_access / settings_store / settings_service /
+settings_listener (county settings: typed definitions, who may set them where, their table and
+cache, their gRPC service, and the thread that applies other replicas' changes), grpc_server,
+health_http, metrics, migrations, service (a service process and its command line). The local
+run (`make run`, the end-to-end tests) is not here but in `localrun/`.
 """

@@ -22,6 +22,7 @@ from servicekit.events import Inbound
 from servicekit.errors import NotFound
 from servicekit.grpc_server import Registration
 from servicekit.ids import looks_like_id
+from servicekit.settings_access import Whereabouts
 from servicekit.unit_of_work import UnitOfWork
 
 
@@ -90,6 +91,15 @@ class DirectoryReplica:
             path = conn.execute(sa.select(directory_replica.c.scope_path)
                                 .where(directory_replica.c.entity_id == entity_id)).scalar()
         return tuple(part for part in path.split("/") if part) if path else None
+
+    def locate(self, conn: sa.Connection, entity_id: str) -> Whereabouts | None:
+        """An entity's kind and path, read on `conn` (county settings ask where a place is), or
+        None if this replica lacks it."""
+        if not looks_like_id(entity_id):
+            return None
+        row = conn.execute(sa.select(directory_replica.c.kind, directory_replica.c.scope_path)
+                           .where(directory_replica.c.entity_id == entity_id)).first()
+        return Whereabouts(row.kind, tuple(part for part in row.scope_path.split("/") if part)) if row else None
 
     def require_visible(self, entity_id: str, what: str) -> None:
         """For a caller, refuse (as NotFound) an entity this replica lacks or that lies outside

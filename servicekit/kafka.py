@@ -47,6 +47,22 @@ def consumer(settings: RuntimeSettings, group: str, topics: list[str]) -> KafkaC
     )
 
 
+def reader(settings: RuntimeSettings, client_id: str) -> KafkaConsumer:
+    """A consumer outside any consumer group, for a process that reads a whole small topic for
+    itself (assign and seek; nothing is committed): no group join to wait for."""
+    return KafkaConsumer(
+        bootstrap_servers=settings.broker,
+        group_id=None,
+        client_id=client_id,
+        enable_auto_commit=False,
+        # Also how soon a record is heard: on Tansu a change reached another replica in ~0.2 s
+        # with the default 250 ms, and in ~2.5 s with 5000 ms (the fetch is not cut short).
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        # Changes are rare and small: hand each over at once rather than wait for a fuller fetch.
+        fetch_min_bytes=1,
+    )
+
+
 def ensure_topics(settings: RuntimeSettings, specs: list[TopicSpec] | None = None) -> list[str]:
     """Create the topics that are missing (by default the whole catalogue) with their partition
     counts; the broker would otherwise auto-create them with its own on first produce.

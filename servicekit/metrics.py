@@ -53,3 +53,12 @@ timers_oldest_overdue = Gauge(
     multiprocess_mode="max",
 )
 timer_runner_errors = Counter("lianyi_timer_runner_errors_total", "Failed passes of the timer runner (database)")
+
+# --- County settings (servicekit/settings_listener.py) ---
+settings_changes_heard = Counter(
+    "lianyi_settings_changes_heard_total", "Changes to this service's settings heard on lianyi.settings.v1",
+)
+settings_listener_errors = Counter(
+    "lianyi_settings_listener_errors_total",
+    "Failures of the settings listener (meanwhile cached settings expire after their safety TTL)",
+)

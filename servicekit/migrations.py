@@ -1,6 +1,8 @@
 """Alembic, run programmatically: each service keeps its migrations in `services/<name>/migrations`."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
@@ -11,12 +13,21 @@ from servicekit.database import Database, prepare
 def upgrade(db: Database, service: str, revision: str = "head") -> None:
     """Bring `service`'s database to `revision` (and switch SQLite to WAL first)."""
     prepare(db.engine)
+    _run(db, service, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(db: Database, service: str, revision: str) -> None:
+    """Take `service`'s database back to `revision` (each later revision's downgrade, newest first)."""
+    _run(db, service, lambda config: command.downgrade(config, revision))
+
+
+def _run(db: Database, service: str, step: Callable[[Config], None]) -> None:
     config = Config()
     config.set_main_option("script_location", f"services.{service}:migrations")
     with db.engine.connect() as conn:
         conn.execution_options(lianyi_write=True)  # one migrator at a time on SQLite
         config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        step(config)
         conn.commit()
 
 

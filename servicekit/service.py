@@ -1,8 +1,8 @@
 """A domain service process: its parts, their start and orderly stop, and its command line.
 
-One process runs the gRPC server, the Kafka consumer, the outbox relay, the timer runner and
-the health/metrics HTTP port, each on its own thread. If any part dies, the whole process exits
-non-zero so the supervisor (Kubernetes, or `make run`) notices.
+One process runs the gRPC server, the Kafka consumer, the outbox relay, the timer runner, the
+settings listener and the health/metrics HTTP port, each on its own thread. If any part dies,
+the whole process exits non-zero so the supervisor (Kubernetes, or `make run`) notices.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from servicekit import logs, migrations
+from servicekit import logs, migrations, settings_service
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock, SystemClock
 from servicekit.config import ServiceSettings, load_service_settings
@@ -26,6 +26,8 @@ from servicekit.grpc_server import GrpcServer, Registration
 from servicekit.health_http import HealthServer
 from servicekit.outbox import Outbox
 from servicekit.relay import OutboxRelay
+from servicekit.settings_listener import SettingsListener
+from servicekit.settings_store import CountySettings
 from servicekit.timer_runner import TimerRunner
 from servicekit.timers import TimerHandler
 from servicekit.topics import TOPIC_OF_SERVICE
@@ -37,12 +39,14 @@ log = logging.getLogger(__name__)
 @dataclass
 class Wiring:
     """What a service contributes: its RPCs, the events it consumes, the handlers of its timers
-    by kind, and the units of work its handlers (its consumer, its timers) change state in."""
+    by kind, the units of work its handlers (its consumer, its timers) change state in, and its
+    county settings (served over SettingsService, kept fresh by the settings listener)."""
 
     registrations: list[Registration]
     units: UnitsOfWork
     subscriptions: list[Subscription[Any]] = field(default_factory=list)
     timers: dict[str, TimerHandler] = field(default_factory=dict)
+    settings: CountySettings | None = None
 
 
 # Given the database, the service's outbox and the clock, a service builds its wiring.
@@ -57,6 +61,10 @@ class ServiceProcess:
         self.outbox = Outbox(TOPIC_OF_SERVICE[settings.name])
         wiring = build(self.db, self.outbox, self.clock)
         registrations = [*wiring.registrations, AuditLog(self.db, self.clock).registration()]
+        if wiring.settings is not None:
+            registrations.append(settings_service.registration(wiring.settings))
+        self.settings_listener = (SettingsListener(wiring.settings, settings.runtime)
+                                  if wiring.settings is not None else None)
         self.grpc = GrpcServer(settings.grpc_addr, registrations, settings.runtime.signing_key(),
                                settings.runtime.grpc_max_workers, self.clock)
         holder = f"{socket.gethostname()}:{os.getpid()}"
@@ -97,6 +105,8 @@ class ServiceProcess:
         self._spawn("timers", self.timers.run)
         if self.consumer:
             self._spawn("consumer", self.consumer.run)
+        if self.settings_listener:
+            self._spawn("settings", self.settings_listener.run)
         log.info("%s serving gRPC on %s, health on %s", self.settings.name,
                  self.settings.grpc_addr, self.settings.http_addr)
         self.stop_event.wait()

@@ -1,9 +1,12 @@
-"""What every lianyi service and the gateway agree on about people: the roles they act in, and who
-may see residents' contact details. A contract module: it imports nothing of any service, so the
-gateway may read it. (Which roles may call each RPC is declared in its proto.)"""
+"""What every lianyi service and the gateway agree on about people (the roles they act in, who may
+see residents' contact details, who may set county settings) and which service owns a setting. A
+contract module: it imports nothing of any service, so the gateway may read it. (Which roles may
+call each RPC is declared in its proto.)"""
 from __future__ import annotations
 
 from servicekit.auth import PUBLIC, Principal
+from servicekit.config import SERVICES
+from servicekit.settings_access import Writers
 
 RESIDENT = "resident"
 MEMBER = "member"
@@ -30,9 +33,23 @@ ADMINS = (COMMUNITY_ADMIN, TOWNSHIP_ADMIN, COUNTY_ADMIN)
 # sees them masked. A resident only ever sees their own household's.
 CONTACT_ROLES = frozenset((RESIDENT, *NEIGHBOURHOOD_STAFF, *ADMINS, INTEGRATION))
 
-__all__ = ["PUBLIC", "ROLES", "NEIGHBOURHOOD_STAFF", "PARTNERS", "ADMINS", "CONTACT_ROLES", "sees_contacts"]
+# Who may set county settings, for every setting of every service (servicekit.settings_access):
+# the whole deployment's values only a county administrator; a place's, an administrator whose
+# scope covers it, or the party secretary of that neighbourhood.
+SETTINGS_WRITERS = Writers(everywhere=frozenset((COUNTY_ADMIN,)), in_scope=frozenset(ADMINS),
+                           own_neighbourhood=frozenset((PARTY_SECRETARY,)))
+
+__all__ = ["PUBLIC", "ROLES", "NEIGHBOURHOOD_STAFF", "PARTNERS", "ADMINS", "CONTACT_ROLES", "SETTINGS_WRITERS",
+           "sees_contacts", "owner_of_setting"]
 
 
 def sees_contacts(principal: Principal | None) -> bool:
     """May this caller see contact details unmasked? (In-process code without a caller may.)"""
     return principal is None or principal.role in CONTACT_ROLES
+
+
+def owner_of_setting(key: str) -> str | None:
+    """The service a county setting belongs to: its key starts with the service's name
+    ("intake.triage.route"), and that service serves it. None if no service is named."""
+    owner = key.split(".", 1)[0]
+    return owner if "." in key and owner in SERVICES else None

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged, ConcernTriaged
-from servicekit import topics
+from servicekit import county_settings, topics
+from servicekit.audit import AuditLog
 from servicekit.clock import Clock
 from servicekit.consumer import Subscription
 from servicekit.database import Database
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.outbox import Outbox
 from servicekit.service import Wiring
+from servicekit.settings_store import CountySettings
 from servicekit.unit_of_work import UnitsOfWork
 from services import upcasters
+from services.contract import SETTINGS_WRITERS
 from services.dispatch import events, grpc_api
 from services.dispatch.handlers import Dispatch
 
@@ -18,9 +21,13 @@ from services.dispatch.handlers import Dispatch
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     replica = DirectoryReplica(db)
     dispatch = Dispatch(db, replica, clock)
+    units = UnitsOfWork(db, outbox, "dispatch", events.outgoing, county_settings.outgoing)
+    # No settings of its own yet: the stage issues declare them here.
+    settings = CountySettings("dispatch", (), units, clock, AuditLog(db, clock), replica, SETTINGS_WRITERS)
     return Wiring(
         registrations=[grpc_api.registration(dispatch), replica.registration()],
-        units=UnitsOfWork(db, outbox, "dispatch", events.outgoing),
+        units=units,
+        settings=settings,
         subscriptions=[
             Subscription(topics.INTAKE, ConcernReceived, events.concern_routed, dispatch.take_routed,
                          upcasters.CONCERN_RECEIVED),

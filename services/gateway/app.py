@@ -13,8 +13,8 @@ from servicekit.clock import Clock, SystemClock
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.errors import DomainError
 from servicekit.ids import new_id
-from services.gateway import (accounts, audit, auth, concerns, directory, limits, neighbourhoods, open311, openapi, ops,
-                             problems, sessions, talks, triage, visits)
+from services.gateway import (accounts, audit, auth, concerns, county_settings, directory, limits, neighbourhoods,
+                             open311, openapi, ops, problems, sessions, talks, triage, visits)
 from services.gateway.clients import Upstreams
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -64,7 +64,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     limits.install(app, settings)
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
-                      ops.blueprint, open311.blueprint, triage.blueprint):
+                      ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

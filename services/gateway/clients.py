@@ -14,6 +14,7 @@ from lianyi.directory.v1.directory_service_pb2_grpc import DirectoryServiceStub
 from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
 from lianyi.evaluation.v1.evaluation_service_pb2_grpc import EvaluationServiceStub
 from lianyi.intake.v1.intake_service_pb2_grpc import IntakeServiceStub
+from lianyi.settings.v1.settings_pb2_grpc import SettingsServiceStub
 from servicekit.config import GatewaySettings
 from servicekit.auth import PRINCIPAL_HEADER
 from servicekit.grpc_server import CORRELATION_HEADER
@@ -31,6 +32,7 @@ _SERVICE_CONFIG = json.dumps({
             {"service": "lianyi.dispatch.v1.DispatchService"},
             {"service": "lianyi.evaluation.v1.EvaluationService"},
             {"service": "lianyi.audit.v1.AuditService"},
+            {"service": "lianyi.settings.v1.SettingsService", "method": "ListSettings"},
         ],
         "retryPolicy": {
             "maxAttempts": 3,
@@ -64,6 +66,8 @@ class Upstreams:
         self.directory = DirectoryServiceStub(self._channels["intake"])
         self.accounts = AccountsServiceStub(self._channels["intake"])
         self.audit = {name: AuditServiceStub(channel) for name, channel in self._channels.items()}
+        # Every service serves its own county settings.
+        self.settings = {name: SettingsServiceStub(channel) for name, channel in self._channels.items()}
         self.deliberation = DeliberationServiceStub(self._channels["deliberation"])
         self.dispatch = DispatchServiceStub(self._channels["dispatch"])
         self.evaluation = EvaluationServiceStub(self._channels["evaluation"])

@@ -7,7 +7,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from pydantic.json_schema import models_json_schema
 
-from services.gateway.schemas import DOCUMENTED
+from services.gateway import schemas, settings_schemas
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 
@@ -20,8 +20,9 @@ def build(app: Flask) -> dict:
         info={"description": "邻里联议家事: concerns asked, deliberated, handled and evaluated."},
         plugins=[FlaskPlugin()],
     )
-    _, schemas = models_json_schema([(m, "serialization") for m in DOCUMENTED], ref_template=REF_TEMPLATE)
-    for name, schema in schemas["$defs"].items():
+    documented = [*schemas.DOCUMENTED, *settings_schemas.DOCUMENTED]
+    _, built = models_json_schema([(m, "serialization") for m in documented], ref_template=REF_TEMPLATE)
+    for name, schema in built["$defs"].items():
         spec.components.schema(name, schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-Api-Key"})

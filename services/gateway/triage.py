@@ -150,7 +150,7 @@ def set_rule():
             schema: TriageRuleIn
       responses:
         200:
-          description: The rule as kept; new concerns are triaged by it (other intake replicas within 30 seconds)
+          description: The rule as kept; new concerns are triaged by it (every intake replica at once)
           content:
             application/json:
               schema: TriageRuleOut

@@ -17,6 +17,7 @@ from services.intake import contract, domain, public, storage, views
 from services.intake.contract import ID_MAX_CHARS, ONLINE_BATCH_MAX
 from services.intake.places import Places
 from services.intake.reception import Reception
+from services.intake.settings import IntakeSettings
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,100}$")
 SOURCE_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,100}$")
@@ -46,8 +47,10 @@ def _caller() -> str:
 
 
 class Concerns:
-    def __init__(self, db: Database, units: UnitsOfWork, places: Places, reception: Reception, clock: Clock):
-        self.db, self.units, self.places, self.reception, self.clock = db, units, places, reception, clock
+    def __init__(self, db: Database, units: UnitsOfWork, places: Places, settings: IntakeSettings,
+                 reception: Reception, clock: Clock):
+        self.db, self.units, self.places, self.settings = db, units, places, settings
+        self.reception, self.clock = reception, clock
 
     def submit_concern(self, cmd: domain.SubmitConcern, address_id: str = "") -> domain.Concern:
         cmd = self.reception.as_caller(cmd)
@@ -59,7 +62,7 @@ class Concerns:
                 return self._replayed(uow.conn, cmd)
             concern = self.reception.record(uow, concern, neighbourhood, cmd.correlation_id)
             # Looked up in the same transaction: a second one would cost more than the query.
-            return views.suggesting(uow.conn, concern)
+            return views.suggesting(uow.conn, concern, self.settings.duplicates_window(uow.conn, neighbourhood))
 
     def take_online_messages(self, source: str, messages: list[OnlineMessage]) -> list[OnlineOutcome]:
         """Concerns from a batch of chat-group messages, each taken once by its source message id.
@@ -175,4 +178,5 @@ class Concerns:
         if earlier.fingerprint != cmd.fingerprint():
             raise InvalidArgument("this Idempotency-Key was already used for a different request")
         concern = storage.get_concern(conn, earlier.concern_id)
-        return views.suggesting(conn, views.followed(conn, concern))
+        window = self.settings.duplicates_window(conn, self.places.entity(conn, concern.neighbourhood_id))
+        return views.suggesting(conn, views.followed(conn, concern), window)

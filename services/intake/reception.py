@@ -17,14 +17,15 @@ from servicekit.unit_of_work import UnitOfWork
 from services.intake import contract, domain, events, storage
 from services.intake.directory.domain import Entity, places_of
 from services.intake.places import Places
+from services.intake.settings import IntakeSettings
 from services.intake.timeline import storage as timeline
 from services.intake.timeline.domain import TimelineEntry
 from services.intake.triage import domain as triage_rules
 
 
 class Reception:
-    def __init__(self, places: Places, clock: Clock, audit: AuditLog):
-        self.places, self.clock, self.audit = places, clock, audit
+    def __init__(self, places: Places, settings: IntakeSettings, clock: Clock, audit: AuditLog):
+        self.places, self.settings, self.clock, self.audit = places, settings, clock, audit
 
     def received(self, conn: sa.Connection, cmd: domain.SubmitConcern) -> tuple[domain.Concern, Entity]:
         """The concern as received (checked against the rules and the directory), and its
@@ -36,8 +37,7 @@ class Reception:
             received_at=self.clock.now(),
             category_is_open=self.places.open_categories(conn).__contains__,
         )
-        rule = triage_rules.applicable(self.places.routing_table(conn, neighbourhood.scope_path),
-                                       neighbourhood.scope_path, concern.category, concern.urgency)
+        rule = self.settings.triage_rule(conn, neighbourhood.scope_path, concern.category, concern.urgency)
         if rule is not None and rule.route != contract.MANUAL:
             concern = replace(concern, status=contract.TRIAGED, triage=domain.Triage(
                 rule.route, rule.note, rule.rule_id, concern.received_at))

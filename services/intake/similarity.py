@@ -10,6 +10,8 @@ import re
 from datetime import timedelta
 
 THRESHOLD = 0.4
+# How far back duplicates are looked for by default; the county setting
+# intake.duplicates.window_days (services/intake/settings.py) sets it per place.
 WINDOW = timedelta(days=30)
 CANDIDATES = 50  # the most recent ones of the neighbourhood and category looked at
 SUGGESTIONS = 5

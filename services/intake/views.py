@@ -3,6 +3,7 @@ survivor), and, for those who triage and merge, the recent concerns that look li
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -27,18 +28,20 @@ def followed(conn: sa.Connection, concern: domain.Concern) -> domain.Concern:
     return replace(concern, status=survivor.status, timeline=tuple(steps))
 
 
-def suggesting(conn: sa.Connection, concern: domain.Concern) -> domain.Concern:
-    """With recent ones that look like the same matter, for those who triage and merge (a
-    resident is not shown other households' concerns)."""
+def suggesting(conn: sa.Connection, concern: domain.Concern, window: timedelta) -> domain.Concern:
+    """With recent ones (received within `window` before it) that look like the same matter, for
+    those who triage and merge (a resident is not shown other households' concerns)."""
     principal = auth.current.get()
     if principal is not None and principal.role == "resident":
         return concern
-    return replace(concern, possible_duplicates=tuple(similar_to(conn, concern)))
+    return replace(concern, possible_duplicates=tuple(similar_to(conn, concern, window)))
 
 
-def similar_to(conn: sa.Connection, concern: domain.Concern) -> list[domain.SimilarConcern]:
+def similar_to(conn: sa.Connection, concern: domain.Concern, window: timedelta) -> list[domain.SimilarConcern]:
+    """Concerns of its neighbourhood and category received within `window` before it whose
+    descriptions look alike, most similar first."""
     candidates = storage.recent_in_category(conn, concern.neighbourhood_id, concern.category,
-                                            concern.received_at - similarity.WINDOW, similarity.CANDIDATES,
+                                            concern.received_at - window, similarity.CANDIDATES,
                                             exclude=concern.concern_id)
     details = {c[0]: c for c in candidates}
     return [domain.SimilarConcern(concern_id, score, details[concern_id][2], details[concern_id][3])

@@ -63,43 +63,58 @@ def test_a_revoked_api_key_stops_working_and_use_is_recorded(system, gateway, gr
 # 200 with an outcome per message, so its column holds the first message's outcome. A visit is
 # recorded without naming the member: members and building leaders visit themselves; anyone
 # else must name the member who visited (so 422 here). Triage and merging each act on concerns
-# raised for the call, so every caller meets a concern still waiting; a rule is deleted right
-# after the county administrator (re)sets it.
+# raised for the call, so every caller meets a concern still waiting; a rule (and a setting) is
+# deleted right after the county administrator (re)sets it. The setting set is the duplicate window
+# at its default, so no other test sees a difference.
 ENDPOINTS = ("submit concern", "read concern", "read pool", "read entity", "list entities", "create entity",
              "update entity", "import", "create account", "issue key", "revoke key", "read audit",
              "issue access code", "list categories", "online batch", "record visit", "visit coverage",
              "record talk", "list talks",
              "triage concern", "merge concerns", "similar concerns", "list concerns", "list rules", "set rule",
-             "delete rule")
+             "delete rule", "list settings", "read setting", "set setting", "clear setting")
 EXPECTED = {
     "county.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 201, 204, 200, 201, 200, "created", 422, 200, 201, 200,
-                        200, 200, 200, 200, 200, 200, 204),
+                        200, 200, 200, 200, 200, 200, 204,
+                        200, 200, 200, 204),
     "chengguan.admin": (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200,
-                        200, 200, 200, 200, 200, 200, 204),
+                        200, 200, 200, 200, 200, 200, 204,
+                        200, 200, 200, 204),
     "nanmen.admin":    (201, 200, 200, 200, 200, 201, 200, 200, 201, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200,
-                        200, 200, 200, 200, 200, 200, 204),
+                        200, 200, 200, 200, 200, 200, 204,
+                        200, 200, 200, 204),
     "n1.secretary":    (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, "created", 422, 200, 201, 200,
-                        200, 200, 200, 200, 200, 200, 204),
+                        200, 200, 200, 200, 200, 200, 204,
+                        200, 200, 200, 204),
     "n1.member":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 201, 200, 201, 200,
-                        403, 403, 200, 200, 200, 403, 403),
+                        403, 403, 200, 200, 200, 403, 403,
+                        200, 200, 403, 403),
     "n1.leader":       (201, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 201, 200, 403, 201, 200, 201, 200,
-                        403, 403, 200, 200, 200, 403, 403),
+                        403, 403, 200, 200, 200, 403, 403,
+                        200, 200, 403, 403),
     "n1.owners":       (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403,
-                        403, 403, 403, 403, 403, 403, 403),
+                        403, 403, 403, 403, 403, 403, 403,
+                        403, 403, 403, 403),
     "n1.property":     (403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403,
-                        403, 403, 403, 403, 403, 403, 403),
+                        403, 403, 403, 403, 403, 403, 403,
+                        403, 403, 403, 403),
     "n1.resident":     (201, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403,
-                        403, 403, 403, 403, 403, 403, 403),
+                        403, 403, 403, 403, 403, 403, 403,
+                        403, 403, 403, 403),
     "n2.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404, 422, 404,
-                        404, 404, 404, 404, 404, 404, 404),
+                        404, 404, 404, 404, 404, 404, 404,
+                        404, 404, 404, 404),
     "n5.secretary":    (422, 404, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 404, 200, "rejected", 422, 404, 422, 404,
-                        404, 404, 404, 404, 404, 404, 404),
+                        404, 404, 404, 404, 404, 404, 404,
+                        404, 404, 404, 404),
     "dept.housing":    (403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403,
-                        403, 403, 403, 403, 403, 403, 403),
+                        403, 403, 403, 403, 403, 403, 403,
+                        403, 403, 403, 403),
     "platform":        (201, 200, 200, 200, 200, 403, 403, 200, 403, 403, 403, 403, 403, 200, "created", 403, 200, 403, 403,
-                        403, 403, 200, 200, 200, 403, 403),
+                        403, 403, 200, 200, 200, 403, 403,
+                        200, 200, 403, 403),
     "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401,
-                        401, 401, 401, 401, 401, 401, 401),
+                        401, 401, 401, 401, 401, 401, 401,
+                        401, 401, 401, 401),
 }
 
 
@@ -152,6 +167,14 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
         assert response.status_code == 200, response.text
         return response.json()["rule_id"]
 
+    window = "/settings/intake.duplicates.window_days"
+
+    def county_sets_window() -> str:
+        response = requests.put(api + window, headers=sign_in("county.admin"), json={"scope_id": n1, "value": 30},
+                                timeout=10)
+        assert response.status_code == 200, response.text
+        return window
+
     calls = {
         "submit concern": lambda: call("POST", "/concerns", json={
             "neighbourhood_id": n1, "channel": "online", "category": "noise", "description": "夜间噪音"}),
@@ -193,6 +216,10 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
         "list rules": lambda: call("GET", "/triage-rules", params={"scope_id": n1}),
         "set rule": lambda: call("PUT", "/triage-rules", json=rule),
         "delete rule": lambda: call("DELETE", f"/triage-rules/{county_sets(rule)}"),
+        "list settings": lambda: call("GET", "/settings", params={"scope_id": n1}),
+        "read setting": lambda: call("GET", window, params={"scope_id": n1}),
+        "set setting": lambda: call("PUT", window, json={"scope_id": n1, "value": 30}),
+        "clear setting": lambda: call("DELETE", county_sets_window(), params={"scope_id": n1}),
     }
     got = {endpoint: calls[endpoint]() for endpoint in ENDPOINTS}
     assert got == dict(zip(ENDPOINTS, EXPECTED[who]))

@@ -15,6 +15,7 @@ from lianyi.audit.v1 import audit_service_pb2
 from lianyi.deliberation.v1 import deliberation_service_pb2
 from lianyi.directory.v1 import directory_service_pb2
 from lianyi.dispatch.v1 import dispatch_service_pb2
+from lianyi.settings.v1 import settings_pb2
 from lianyi.evaluation.v1 import evaluation_service_pb2
 from lianyi.intake.v1 import intake_service_pb2
 from servicekit.auth import Principal
@@ -117,6 +118,8 @@ class FakeUpstreams:
         self.accounts = FakeStub(_service(accounts_service_pb2, "AccountsService"), *journal)
         self.audit = {name: FakeStub(_service(audit_service_pb2, "AuditService"), *journal,
                                      label=f"AuditService@{name}") for name in AUDITED}
+        self.settings = {name: FakeStub(_service(settings_pb2, "SettingsService"), *journal,
+                                        label=f"SettingsService@{name}") for name in AUDITED}
         self.deliberation = FakeStub(_service(deliberation_service_pb2, "DeliberationService"), *journal)
         self.dispatch = FakeStub(_service(dispatch_service_pb2, "DispatchService"), *journal)
         self.evaluation = FakeStub(_service(evaluation_service_pb2, "EvaluationService"), *journal)
@@ -132,8 +135,8 @@ class FakeUpstreams:
         self.closed = True
 
     def stubs(self) -> list[FakeStub]:
-        return [self.intake, self.directory, self.accounts, *self.audit.values(), self.deliberation, self.dispatch,
-                self.evaluation]
+        return [self.intake, self.directory, self.accounts, *self.audit.values(), *self.settings.values(),
+                self.deliberation, self.dispatch, self.evaluation]
 
     def answer_everything(self, code: grpc.StatusCode, details: str) -> None:
         """Every RPC (but API-key authentication) fails with this status: shows that a request got

@@ -43,7 +43,7 @@ class Rule:
 
 
 __all__ = ["MANUAL", "ROUTES", "RULE_ROUTES", "NOTE_MAX_CHARS", "EVERYWHERE", "ANY_CATEGORY", "Rule",
-           "ConcernTriaged", "ConcernsMerged", "check_route", "check_note", "check_rule", "applicable",
+           "ConcernTriaged", "ConcernsMerged", "check_route", "check_note", "check_rule", "precedence", "applicable",
            "timeline_note"]
 
 
@@ -69,18 +69,26 @@ def check_rule(rule: Rule) -> None:
         raise InvalidArgument("; ".join(problems))
 
 
+def precedence(rule_category: str, rule_urgency: str, depth: int, category: str,
+               urgency: str) -> tuple[bool, int, bool] | None:
+    """How strongly a rule (its category, its urgency or "" for either, set `depth` places below
+    everywhere) applies to a concern of this category and urgency; the highest wins, None if it
+    does not apply. A rule naming the category beats one for any category; then the most
+    specific place wins; then a rule naming the urgency beats one for either."""
+    if rule_category not in (category, ANY_CATEGORY) or rule_urgency not in ("", urgency):
+        return None
+    return rule_category != ANY_CATEGORY, depth, rule_urgency != ""
+
+
 def applicable(rules: list[Rule], place_path: tuple[str, ...], category: str, urgency: str) -> Rule | None:
     """The rule that decides a concern's route, among rules set at its neighbourhood, a place
-    above it, or everywhere: a rule naming the category beats one for any category; then the
-    most specific place wins; then a rule naming the urgency beats one for either. A `manual`
-    winner means no automatic triage, even where a wider rule would have routed it."""
+    above it, or everywhere (by `precedence`). A `manual` winner means no automatic triage, even
+    where a wider rule would have routed it."""
     depth = {scope_id: index for index, scope_id in enumerate((EVERYWHERE, *place_path))}
-    candidates = [rule for rule in rules if rule.category in (category, ANY_CATEGORY) and rule.scope_id in depth
-                  and rule.urgency in ("", urgency)]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda rule: (rule.category != ANY_CATEGORY, depth[rule.scope_id],
-                                             rule.urgency != ""))
+    ranked = [(rank, rule) for rule in rules if rule.scope_id in depth
+              for rank in [precedence(rule.category, rule.urgency, depth[rule.scope_id], category, urgency)]
+              if rank is not None]
+    return max(ranked, key=lambda pair: pair[0])[1] if ranked else None
 
 
 def timeline_note(route: str, note: str) -> str:
