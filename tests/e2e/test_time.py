@@ -14,12 +14,16 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
+from servicekit.config import SERVICES
 from services.gateway.open311.formats import parse_w3c_datetime
+from tests.kafka_helpers import wait_for
 
 pytestmark = pytest.mark.moves_time
 
 # Requests and moves take real time too; readings of "now" agree to within this.
 SLACK = timedelta(seconds=30)
+# What a worker thread counts when it stumbles (and retries): relay, timer runner, consumer.
+STUMBLES = ("lianyi_relay_errors_total", "lianyi_timer_runner_errors_total", "lianyi_consumer_errors_total")
 
 
 def _signed_in(gateway: str, **body) -> requests.Response:
@@ -112,3 +116,48 @@ def test_open311_lists_by_default_only_what_was_received_in_the_last_90_days(sys
     # Intake received it on the moved clock.
     assert abs(parse_w3c_datetime(now_listed[later]["requested_datetime"], "requested_datetime") - system.now()) < SLACK
     assert earlier in listed(service_request_id=earlier), "it still exists, outside the default window"
+
+
+def _stumbles(system) -> dict[str, float]:
+    """Each service's count of its workers' errors, from its /metrics."""
+    counted = {}
+    for service in SERVICES:
+        text = requests.get(f"http://{system.addresses.http[service]}/metrics", timeout=10).text
+        counted[service] = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                               if line.startswith(STUMBLES))
+    return counted
+
+
+def test_after_a_jump_of_weeks_events_still_flow_and_no_worker_stumbles(system, gateway, credentials):
+    # The relay and the timer runner renew leases that expired weeks ago by the clock, and the
+    # consumers stamp and check what they apply: the whole loop runs on, on the moved time.
+    stumbled = _stumbles(system)
+    moved_to = system.move_clock(weeks=3)
+    admin = _bearer(gateway, "county.admin", credentials["password"])
+    community = next(a["scope_id"] for a in credentials["accounts"] if a["username"] == "nanmen.admin")
+    created = requests.post(f"{gateway}/api/v1/directory/entities", headers=admin, timeout=10, json={
+        "kind": "neighbourhood", "name": f"跨越小区{uuid.uuid4().hex[:6]}", "parent_id": community})
+    assert created.status_code == 201, created.text
+    neighbourhood = created.json()["entity_id"]
+    wait_for(lambda: requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood}/pool", headers=admin,
+                                  timeout=10).status_code == 200, timeout_s=30, message="the directory event")
+
+    submitted = requests.post(f"{gateway}/api/v1/concerns", headers=admin, timeout=10, json={
+        "neighbourhood_id": neighbourhood, "channel": "online", "category": "blocked_hallway",
+        "description": "楼道堆满杂物"})
+    assert submitted.status_code == 201, submitted.text
+    concern = submitted.json()["concern_id"]
+    triaged = requests.post(f"{gateway}/api/v1/concerns/{concern}/triage", headers=admin, timeout=10,
+                            json={"route": "deliberation", "note": ""})
+    assert triaged.status_code == 200, triaged.text
+
+    def pooled() -> dict | None:
+        found = requests.get(f"{gateway}/api/v1/concerns/{concern}", headers=admin, timeout=10).json()
+        return found if found["status"] == "in_deliberation" else None
+
+    timeline = wait_for(pooled, timeout_s=30, message="deliberation's report in intake's timeline")["timeline"]
+    assert [step["status"] for step in timeline] == ["received", "triaged", "in_deliberation"]
+    # Stamped by intake and by deliberation, each on the moved clock.
+    assert all(moved_to - SLACK < datetime.fromisoformat(step["at"]) <= system.now() for step in timeline)
+    assert _stumbles(system) == stumbled
+    assert system.exited() == {}
