@@ -105,8 +105,9 @@ class LocalSystem:
 
     def now(self) -> datetime:
         """The time in this local run's processes: the system's, moved by `move_clock`."""
-        return clock.MovableClock(self.clock_file).now() if self.clock_file is not None else \
-            datetime.now(timezone.utc)
+        if self.clock_file is None:
+            return datetime.now(timezone.utc)
+        return clock.MovableClock(self.clock_file).now()
 
     def _local_signing_key(self) -> str:
         """One random key per var/, kept there so tokens survive a restart of `make run`."""

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from localrun.clock import move_forward, start
+from localrun.supervisor import Addresses, LocalSystem
 from servicekit.clock import TEST_CLOCK_VARIABLE, MovableClockRefused, SystemClock, clock_from_environment
 
 LOCAL_SERVICE = {"listens_on": ["127.0.0.1:9201", "127.0.0.1:9101"], "database_url": "sqlite:///var/intake.db"}
@@ -69,3 +70,14 @@ def test_a_missing_clock_file_stops_the_process(tmp_path):
 
     with pytest.raises(ClockFileError, match="does not exist"):
         clock_from_environment(**LOCAL_SERVICE, environ={TEST_CLOCK_VARIABLE: str(tmp_path / "nowhere")})
+
+
+def test_make_run_keeps_real_time_even_when_the_shell_asks_for_the_movable_clock(tmp_path, monkeypatch):
+    monkeypatch.setenv(TEST_CLOCK_VARIABLE, str(tmp_path / "left-over-clock"))
+    make_run = LocalSystem(tmp_path / "var", Addresses())
+    assert TEST_CLOCK_VARIABLE not in make_run.env()
+    with pytest.raises(RuntimeError, match="keeps real time"):
+        make_run.move_clock(days=1)
+
+    tests = LocalSystem(tmp_path / "e2e-var", Addresses(), movable_clock=True)
+    assert tests.env()[TEST_CLOCK_VARIABLE] == str(tmp_path / "e2e-var" / "test-clock")
