@@ -1,7 +1,8 @@
 """The whole system on one machine: broker, topics, migrations, four services and the gateway.
 
 `make run` uses it with the default addresses; the end-to-end tests use it with free ports and
-a temporary directory, so what the tests exercise is exactly what a developer runs.
+a temporary directory, so what the tests exercise is exactly what a developer runs. The tests
+also give its processes a clock they can move forward (`movable_clock`, `move_clock`).
 """
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import secrets
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from localrun import ports, processes
+from localrun import clock, ports, processes
 from localrun.broker import start_tansu
+from servicekit.clock import TEST_CLOCK_VARIABLE
 from servicekit.config import DEFAULT_PORTS, SERVICES, RuntimeSettings
 from servicekit.kafka import ensure_topics
 
@@ -59,12 +62,16 @@ class Addresses:
 
 
 class LocalSystem:
-    def __init__(self, var_dir: Path, addresses: Addresses, extra_env: dict[str, str] | None = None):
+    def __init__(self, var_dir: Path, addresses: Addresses, extra_env: dict[str, str] | None = None,
+                 movable_clock: bool = False):
+        """`movable_clock`: every process takes its time from a clock file under var/ that
+        `move_clock` moves forward (for end-to-end tests; `make run` keeps real time)."""
         self.var_dir = var_dir.resolve()
         self.addresses = addresses
         self.extra_env = extra_env or {}
         self.log_dir = self.var_dir / "log"
         self.credentials = self.var_dir / "demo-credentials.json"
+        self.clock_file = self.var_dir / "test-clock" if movable_clock else None
         self.broker: subprocess.Popen | None = None
         self.children: dict[str, subprocess.Popen] = {}
 
@@ -82,7 +89,25 @@ class LocalSystem:
             env[f"LIANYI_{name.upper()}_GRPC_ADDR"] = self.addresses.grpc[name]
             env[f"LIANYI_{name.upper()}_HTTP_ADDR"] = self.addresses.http[name]
         env.update(self.extra_env)
+        # Only this flag moves time: not a variable left in the shell that runs `make run`.
+        env.pop(TEST_CLOCK_VARIABLE, None)
+        if self.clock_file is not None:
+            env[TEST_CLOCK_VARIABLE] = str(self.clock_file)
         return env
+
+    def move_clock(self, **delta: float) -> datetime:
+        """Move every process's time forward by timedelta(**delta); returns the new time. Each
+        process's next reading of its clock is already the moved time."""
+        if self.clock_file is None:
+            raise RuntimeError("this local run keeps real time; start it with movable_clock=True")
+        clock.move_forward(self.clock_file, timedelta(**delta))
+        return self.now()
+
+    def now(self) -> datetime:
+        """The time in this local run's processes: the system's, moved by `move_clock`."""
+        if self.clock_file is None:
+            return datetime.now(timezone.utc)
+        return clock.MovableClock(self.clock_file).now()
 
     def _local_signing_key(self) -> str:
         """One random key per var/, kept there so tokens survive a restart of `make run`."""
@@ -112,6 +137,8 @@ class LocalSystem:
 
     def _start(self, timeout_s: float) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if self.clock_file is not None:
+            clock.start(self.clock_file)
         self.broker = start_tansu(self.addresses.broker, self.log_dir / "broker.log")
         ensure_topics(RuntimeSettings(broker=self.addresses.broker))
         for name in SERVICES:

@@ -18,7 +18,7 @@ from typing import Any
 
 from servicekit import logs, migrations, settings_service
 from servicekit.audit import AuditLog
-from servicekit.clock import Clock, SystemClock
+from servicekit.clock import Clock, SystemClock, clock_from_environment
 from servicekit.config import ServiceSettings, load_service_settings
 from servicekit.consumer import EventConsumer, Subscription
 from servicekit.database import Database
@@ -141,4 +141,5 @@ def main(name: str, build: Build, argv: list[str] | None = None,
         return 0
     if args.command in commands:
         return commands[args.command](settings, args.argument)
-    return ServiceProcess(settings, build).run()
+    clock = clock_from_environment([settings.grpc_addr, settings.http_addr], settings.database_url)
+    return ServiceProcess(settings, build, clock).run()

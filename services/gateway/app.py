@@ -9,7 +9,7 @@ import grpc
 from flask import Flask, g, request
 
 from servicekit import logs, metrics
-from servicekit.clock import Clock, SystemClock
+from servicekit.clock import Clock, clock_from_environment
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.errors import DomainError
 from servicekit.ids import new_id
@@ -28,7 +28,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["LIANYI_OPEN311_JURISDICTION"] = settings.open311_jurisdiction
     app.json.ensure_ascii = False  # Chinese text stays readable in responses
-    auth.Credentials(clock or SystemClock(), runtime.signing_key(),
+    auth.Credentials(clock or clock_from_environment([settings.http_addr]), runtime.signing_key(),
                      timedelta(seconds=runtime.auth_token_ttl_s)).install(app)
     app.extensions["lianyi.upstreams"] = Upstreams(settings)
 

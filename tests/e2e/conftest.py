@@ -28,7 +28,8 @@ FAST_KAFKA = {
 
 @pytest.fixture(scope="session")
 def system(tmp_path_factory) -> LocalSystem:
-    local = LocalSystem(tmp_path_factory.mktemp("lianyi-var"), Addresses.free(), FAST_KAFKA)
+    # The clock moves only for tests marked moves_time, which run after the rest (tests/conftest.py).
+    local = LocalSystem(tmp_path_factory.mktemp("lianyi-var"), Addresses.free(), FAST_KAFKA, movable_clock=True)
     try:
         local.start()
         yield local
