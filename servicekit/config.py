@@ -24,6 +24,11 @@ DEFAULT_PORTS = {
 }
 
 
+class MissingSetting(RuntimeError):
+    """A setting the process cannot run without. An exception, not SystemExit: gunicorn halts on
+    a worker that fails to boot with one, but restarts forever a worker that exits."""
+
+
 def _check_address(value: str) -> str:
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -75,9 +80,9 @@ class RuntimeSettings(BaseSettings):
     auth_token_ttl_s: int = Field(3600, ge=60, le=86400)
 
     def signing_key(self) -> str:
-        """The signing key, or a clear stop if it was not configured."""
+        """The signing key, or MissingSetting if it was not configured."""
         if self.auth_signing_key is None:
-            raise SystemExit("LIANYI_AUTH_SIGNING_KEY is not set (32+ characters, the same for every process)")
+            raise MissingSetting("LIANYI_AUTH_SIGNING_KEY is not set (32+ characters, the same for every process)")
         return self.auth_signing_key.get_secret_value()
 
     @field_validator("broker")

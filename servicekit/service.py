@@ -19,7 +19,7 @@ from typing import Any
 from servicekit import logs, migrations, settings_service
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock, SystemClock, clock_from_environment
-from servicekit.config import ServiceSettings, load_service_settings
+from servicekit.config import MissingSetting, ServiceSettings, load_service_settings
 from servicekit.consumer import EventConsumer, Subscription
 from servicekit.database import Database
 from servicekit.grpc_server import GrpcServer, Registration
@@ -142,4 +142,8 @@ def main(name: str, build: Build, argv: list[str] | None = None,
     if args.command in commands:
         return commands[args.command](settings, args.argument)
     clock = clock_from_environment([settings.grpc_addr, settings.http_addr], settings.database_url)
-    return ServiceProcess(settings, build, clock).run()
+    try:
+        process = ServiceProcess(settings, build, clock)
+    except MissingSetting as exc:
+        raise SystemExit(str(exc)) from None
+    return process.run()
