@@ -7,7 +7,7 @@ import os
 import sqlite3
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, request
 
@@ -41,7 +41,7 @@ def create_app() -> Flask:
         body = json.loads(request.get_data())
         row = (str(uuid.uuid4()), body["neighbourhood_id"], body.get("household_id") or "", body["channel"],
                body["category"], body["description"], None, None, "received",
-               datetime.now(timezone.utc).isoformat())
+               datetime.now(UTC).isoformat())
         conn = _connection()
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO concerns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)

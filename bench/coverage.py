@@ -22,8 +22,8 @@ from servicekit.ids import new_id
 from servicekit.outbox import Outbox
 from services.intake import demo
 from services.intake.directory.storage import directory_entities
-from services.intake.wiring import assemble
 from services.intake.visits.storage import visits as visits_table
+from services.intake.wiring import assemble
 
 
 def load_visits(db: Database, count: int, year: int) -> None:

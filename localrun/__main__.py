@@ -5,8 +5,8 @@ import signal
 import sys
 import threading
 
-from servicekit.config import RuntimeSettings
 from localrun.supervisor import Addresses, LocalSystem
+from servicekit.config import RuntimeSettings
 
 
 def main() -> int:

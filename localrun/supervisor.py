@@ -12,7 +12,7 @@ import secrets
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from localrun import clock, ports, processes
@@ -106,7 +106,7 @@ class LocalSystem:
     def now(self) -> datetime:
         """The time in this local run's processes: the system's, moved by `move_clock`."""
         if self.clock_file is None:
-            return datetime.now(timezone.utc)
+            return datetime.now(UTC)
         return clock.MovableClock(self.clock_file).now()
 
     def _local_signing_key(self) -> str:

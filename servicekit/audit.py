@@ -3,7 +3,7 @@ change (who, in which role, what, when, under which correlation id), and served 
 administrators. Summaries carry no personal data."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -83,9 +83,9 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
     def __init__(self, log: AuditLog):
         self.log = log
 
-    def ListAuditEntries(self, request, context):  # noqa: N802 (gRPC naming)
+    def ListAuditEntries(self, request, context):
         def when(field: str) -> datetime | None:
-            return getattr(request, field).ToDatetime(tzinfo=timezone.utc) if request.HasField(field) else None
+            return getattr(request, field).ToDatetime(tzinfo=UTC) if request.HasField(field) else None
 
         rows, token = self.log.entries(actor=request.actor, action=request.action, since=when("since"),
                                        until=when("until"), page_size=request.page_size,

@@ -9,7 +9,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import Message
@@ -56,7 +56,7 @@ class Subscription(Generic[E]):
         """The envelope's event in this service's words; raises UndecodableEvent if it is not one."""
         payload = envelopes.open_payload(envelope, self.payload_class, self.upcasters)
         return Inbound(event=self.translate(payload), event_id=envelope.event_id,
-                       occurred_at=envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
+                       occurred_at=envelope.occurred_at.ToDatetime(tzinfo=UTC),
                        producer=envelope.producer, place=envelopes.place_of(envelope),
                        correlation_id=envelope.correlation_id)
 
@@ -95,7 +95,7 @@ def _runs(items: list[Ready], applied: list[bool]) -> Iterator[tuple[Subscriptio
     (events already applied are skipped: they change nothing, so order is kept)."""
     run: list[Inbound[Any]] = []
     current: Subscription[Any] | None = None
-    for (_, event, subscription), fresh in zip(items, applied):
+    for (_, event, subscription), fresh in zip(items, applied, strict=True):
         if not fresh:
             continue
         if subscription is not current and run and current is not None:
@@ -172,7 +172,7 @@ class EventConsumer:
             for record, event, subscription in ready:
                 self._apply(record, event, subscription, dlq_producer, stop)
             return
-        for (record, event, subscription), applied in zip(ready, outcomes):
+        for (record, event, subscription), applied in zip(ready, outcomes, strict=True):
             self._count(record.topic, subscription.event_type, event, applied)
 
     def _decode(self, record: Any, dlq_producer: Any, stop: threading.Event
@@ -189,6 +189,14 @@ class EventConsumer:
         except UndecodableEvent as exc:
             metrics.consumer_errors.labels(topic, "undecodable").inc()
             self._dead_letter(record, f"undecodable: {exc}", dlq_producer, stop)
+            return None
+        except Exception as exc:
+            # A translator or upcaster that fails on this event would fail on it again on every
+            # redelivery: a poison message for this partition, whatever the bug. It waits in the
+            # DLQ for the fix while the partition's other events flow.
+            metrics.consumer_errors.labels(topic, "untranslatable").inc()
+            log.exception("could not read an event from %s[%d]@%d", topic, record.partition, record.offset)
+            self._dead_letter(record, f"untranslatable: {type(exc).__name__}: {exc}", dlq_producer, stop)
             return None
 
     def _count(self, topic: str, event_type: str, event: Inbound[Any], applied: bool) -> None:
@@ -246,7 +254,8 @@ class EventConsumer:
         backoff = 0.1
         while True:
             try:
-                dlq_producer.send(dlq(record.topic), key=record.key, value=record.value, headers=headers).get(timeout=30)
+                dlq_producer.send(dlq(record.topic), key=record.key, value=record.value,
+                                  headers=headers).get(timeout=30)
                 break
             except Exception:
                 metrics.consumer_errors.labels(record.topic, "dlq").inc()

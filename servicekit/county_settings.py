@@ -31,8 +31,22 @@ KEY_MAX_CHARS = 100
 QUALIFIER_MAX_CHARS = 100
 VALUE_MAX_CHARS = 4000
 
-__all__ = ["EVERYWHERE", "LEVELS", "PLACE_LEVELS", "Directory", "Whereabouts", "Case", "Qualifier", "Definition",
-           "StoredValue", "resolve", "effective", "SettingChanged", "outgoing", "changed"]
+__all__ = [
+    "EVERYWHERE",
+    "LEVELS",
+    "PLACE_LEVELS",
+    "Case",
+    "Definition",
+    "Directory",
+    "Qualifier",
+    "SettingChanged",
+    "StoredValue",
+    "Whereabouts",
+    "changed",
+    "effective",
+    "outgoing",
+    "resolve",
+]
 
 T = TypeVar("T")
 # What a reader asks about, for a qualified setting (triage: {"category": ..., "urgency": ...}).

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -31,17 +31,17 @@ class UtcDateTime(sa.types.TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware UTC datetime")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)
 
     def result_processor(self, dialect, coltype):
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
         # SQLite hands back the ISO text SQLAlchemy stored: parse it and set UTC in one call
         # instead of SQLAlchemy's parser wrapped by process_result_value (every timestamp read).
-        parse, utc = datetime.fromisoformat, timezone.utc
+        parse, utc = datetime.fromisoformat, UTC
 
         def process(value):
             return None if value is None else parse(value).replace(tzinfo=utc)
@@ -51,7 +51,7 @@ class UtcDateTime(sa.types.TypeDecorator):
 
 def normalise_url(url: str) -> str:
     """Accept plain postgresql:// URLs and use the psycopg 3 driver for them."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
+    if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 

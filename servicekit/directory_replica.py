@@ -6,7 +6,7 @@ newer one: changes are applied last-write-wins by the entity's version.
 from __future__ import annotations
 
 import json
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,8 +18,8 @@ from lianyi.directory.v1.events_pb2 import EntityChanged
 from servicekit import auth, topics
 from servicekit.consumer import Subscription
 from servicekit.database import Database, UtcDateTime, insert_or_ignore
-from servicekit.events import Inbound
 from servicekit.errors import NotFound
+from servicekit.events import Inbound
 from servicekit.grpc_server import Registration
 from servicekit.ids import looks_like_id
 from servicekit.settings_access import Whereabouts
@@ -61,7 +61,7 @@ def _row(entity: Entity) -> dict[str, Any]:
         "name": entity.name,
         "attributes": json.dumps(json_format.MessageToDict(entity.attributes), ensure_ascii=False, sort_keys=True),
         "version": entity.version,
-        "updated_at": entity.updated_at.ToDatetime(tzinfo=timezone.utc),
+        "updated_at": entity.updated_at.ToDatetime(tzinfo=UTC),
     }
 
 
@@ -139,5 +139,5 @@ class _ReplicaServicer(pb_grpc.DirectoryReplicaServicer):
     def __init__(self, replica: DirectoryReplica):
         self.replica = replica
 
-    def GetReplicatedEntity(self, request, context):  # noqa: N802 (gRPC naming)
+    def GetReplicatedEntity(self, request, context):
         return self.replica.get(request.entity_id)

@@ -136,5 +136,15 @@ def bring_forward(envelope: Envelope, version: int, upcasters: Iterable[Upcaster
     return payload
 
 
-__all__ = ["Envelope", "Place", "Upcaster", "seal", "decode", "open_payload", "bring_forward", "event_type_of",
-           "version_of", "place_of"]
+__all__ = [
+    "Envelope",
+    "Place",
+    "Upcaster",
+    "bring_forward",
+    "decode",
+    "event_type_of",
+    "open_payload",
+    "place_of",
+    "seal",
+    "version_of",
+]

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import grpc
 from google.protobuf import descriptor_pool
@@ -68,7 +68,7 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
             return principal
         principal, expires = auth.verify_with_expiry(token, self.signing_key, audience=auth.INTERNAL_AUDIENCE,
                                                      now=self.clock.now())
-        self._verified.put(token, principal, expires_at=datetime.fromtimestamp(expires, timezone.utc))
+        self._verified.put(token, principal, expires_at=datetime.fromtimestamp(expires, UTC))
         return principal
 
     def _authorise(self, method: str, context: grpc.ServicerContext) -> auth.Principal | None:

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import threading
 import zlib
-from datetime import timezone
+from datetime import UTC
 
 import sqlalchemy as sa
 
 from lianyi.events.v1.envelope_pb2 import Envelope
 from servicekit.database import Transaction
 from servicekit.messaging_schema import outbox
-
 
 # Built once and given parameters per row: cheaper than a new statement per event.
 _INSERT = outbox.insert()
@@ -24,9 +23,9 @@ _INSERT = outbox.insert()
 # a transaction of thousands of events (a directory import) holds at most that many locks in
 # PostgreSQL's small shared lock table; the price is that keys sharing a bucket now and then wait
 # for each other's commit. One statement takes a call's locks in sorted order, so writers of the
-# same keys queue rather than deadlock; a unit of work adds all its events in one call, last. SQLite needs none of this: a write transaction holds the
-# database's one write lock from BEGIN IMMEDIATE to its commit, so ids are handed out in commit
-# order already.
+# same keys queue rather than deadlock; a unit of work adds all its events in one call, last.
+# SQLite needs none of this: a write transaction holds the database's one write lock from
+# BEGIN IMMEDIATE to its commit, so ids are handed out in commit order already.
 KEY_BUCKETS = 1024
 _LOCK_KEYS = sa.text(
     "SELECT pg_advisory_xact_lock(namespace, bucket)"
@@ -72,7 +71,7 @@ class Outbox:
                 "topic": topic or self.topic,
                 "message_key": message_key,
                 "payload": envelope.SerializeToString(),
-                "created_at": envelope.occurred_at.ToDatetime(tzinfo=timezone.utc),
+                "created_at": envelope.occurred_at.ToDatetime(tzinfo=UTC),
             })
         if not rows:
             return

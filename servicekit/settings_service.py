@@ -42,14 +42,14 @@ class SettingsServicer(pb_grpc.SettingsServiceServicer):
     def __init__(self, settings: CountySettings):
         self.settings = settings
 
-    def ListSettings(self, request: pb.ListSettingsRequest, context: object) -> pb.ListSettingsResponse:  # noqa: N802
+    def ListSettings(self, request: pb.ListSettingsRequest, context: object) -> pb.ListSettingsResponse:
         return pb.ListSettingsResponse(settings=[setting_to_proto(setting) for setting in
                                                  self.settings.at(request.scope_id, request.key)])
 
-    def SetSetting(self, request: pb.SetSettingRequest, context: object) -> pb.SettingValue:  # noqa: N802
+    def SetSetting(self, request: pb.SetSettingRequest, context: object) -> pb.SettingValue:
         return value_to_proto(self.settings.set_json(request.key, request.scope_id, request.qualifier,
                                                      request.value_json))
 
-    def ClearSetting(self, request: pb.ClearSettingRequest, context: object) -> pb.ClearSettingResponse:  # noqa: N802
+    def ClearSetting(self, request: pb.ClearSettingRequest, context: object) -> pb.ClearSettingResponse:
         self.settings.clear(request.key, request.scope_id, request.qualifier)
         return pb.ClearSettingResponse()

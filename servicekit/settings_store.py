@@ -21,14 +21,32 @@ from servicekit import auth
 from servicekit.audit import AuditLog
 from servicekit.caching import TtlCache
 from servicekit.clock import Clock
-from servicekit.county_settings import (EVERYWHERE, KEY_MAX_CHARS, QUALIFIER_MAX_CHARS, Case, Definition,
-                                        SettingChanged, StoredValue, outgoing, resolve)
+from servicekit.county_settings import (
+    EVERYWHERE,
+    KEY_MAX_CHARS,
+    QUALIFIER_MAX_CHARS,
+    Case,
+    Definition,
+    SettingChanged,
+    StoredValue,
+    outgoing,
+    resolve,
+)
 from servicekit.database import UtcDateTime
 from servicekit.errors import Conflict, InvalidArgument, NotFound
 from servicekit.events import Origin, Place
 from servicekit.ids import new_id
-from servicekit.settings_access import (SCOPE_ID_MAX_CHARS, SETTINGS, Directory, Whereabouts, Wording, Writers,
-                                        check_writer, place_path, sees)
+from servicekit.settings_access import (
+    SCOPE_ID_MAX_CHARS,
+    SETTINGS,
+    Directory,
+    Whereabouts,
+    Wording,
+    Writers,
+    check_writer,
+    place_path,
+    sees,
+)
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,17 @@ from servicekit.clock import Clock
 from servicekit.config import RuntimeSettings
 from servicekit.errors import DomainError
 from servicekit.relay import Lease
-from servicekit.timers import (ERROR_MAX_CHARS, KIND_PATTERN, PENDING, Alarm, Timer, TimerHandler, listen,
-                               stop_listening, timers)
+from servicekit.timers import (
+    ERROR_MAX_CHARS,
+    KIND_PATTERN,
+    PENDING,
+    Alarm,
+    Timer,
+    TimerHandler,
+    listen,
+    stop_listening,
+    timers,
+)
 from servicekit.unit_of_work import UnitsOfWork
 
 log = logging.getLogger(__name__)

@@ -39,8 +39,17 @@ CONTACT_ROLES = frozenset((RESIDENT, *NEIGHBOURHOOD_STAFF, *ADMINS, INTEGRATION)
 SETTINGS_WRITERS = Writers(everywhere=frozenset((COUNTY_ADMIN,)), in_scope=frozenset(ADMINS),
                            own_neighbourhood=frozenset((PARTY_SECRETARY,)))
 
-__all__ = ["PUBLIC", "ROLES", "NEIGHBOURHOOD_STAFF", "PARTNERS", "ADMINS", "CONTACT_ROLES", "SETTINGS_WRITERS",
-           "sees_contacts", "owner_of_setting"]
+__all__ = [
+    "ADMINS",
+    "CONTACT_ROLES",
+    "NEIGHBOURHOOD_STAFF",
+    "PARTNERS",
+    "PUBLIC",
+    "ROLES",
+    "SETTINGS_WRITERS",
+    "owner_of_setting",
+    "sees_contacts",
+]
 
 
 def sees_contacts(principal: Principal | None) -> bool:

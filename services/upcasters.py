@@ -51,7 +51,7 @@ def _triaged_v2(old: Message) -> Message:
 def _progressed_v2(old: Message) -> Message:
     assert isinstance(old, progress_v1_pb2.ConcernProgressedV1)
     name = "CONCERN_STATUS_" + old.status.upper()
-    if not old.status or name not in progress_pb2.ConcernStatus.keys():
+    if not old.status or name not in progress_pb2.ConcernStatus.keys():  # noqa: SIM118 (the wrapper is no mapping)
         raise UndecodableEvent(f"unknown concern status {old.status!r}")
     return progress_pb2.ConcernProgressed(concern_id=old.concern_id, note=old.note,
                                           status=progress_pb2.ConcernStatus.Value(name))

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-
 # -- what deliberation hears --------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 deliberation's own events as payloads. The only place here that knows protobuf event types."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from lianyi.events.v1.progress_pb2 import CONCERN_STATUS_IN_DELIBERATION, ConcernProgressed
 from lianyi.intake.v1 import events_pb2
@@ -20,7 +20,7 @@ def concern_routed(payload: events_pb2.ConcernReceived | events_pb2.ConcernTriag
     concern = payload.concern
     return domain.ConcernRouted(
         concern_id=concern.concern_id, neighbourhood_id=concern.neighbourhood_id, category=concern.category,
-        description=concern.description, received_at=concern.received_at.ToDatetime(tzinfo=timezone.utc),
+        description=concern.description, received_at=concern.received_at.ToDatetime(tzinfo=UTC),
         to_pool=route == events_pb2.ROUTE_DELIBERATION,
     )
 

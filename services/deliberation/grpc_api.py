@@ -24,7 +24,7 @@ class DeliberationServicer(pb_grpc.DeliberationServiceServicer):
     def __init__(self, deliberation: Deliberation):
         self.deliberation = deliberation
 
-    def ListPool(self, request, context):  # noqa: N802 (gRPC naming)
+    def ListPool(self, request, context):
         entries, next_token = self.deliberation.list_pool(
             request.neighbourhood_id, request.page_size, request.page_token
         )

@@ -2,7 +2,7 @@
 events as payloads. The only place here that knows protobuf event types."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from lianyi.events.v1.progress_pb2 import CONCERN_STATUS_IN_HANDLING, ConcernProgressed
 from lianyi.intake.v1 import events_pb2
@@ -26,7 +26,7 @@ def concern_routed(payload: events_pb2.ConcernReceived | events_pb2.ConcernTriag
     return domain.ConcernRouted(
         concern_id=concern.concern_id, neighbourhood_id=concern.neighbourhood_id, building_id=concern.building_id,
         household_id=concern.household_id, category=concern.category, urgency=_URGENCIES[concern.urgency],
-        received_at=concern.received_at.ToDatetime(tzinfo=timezone.utc), direct=route == events_pb2.ROUTE_DIRECT,
+        received_at=concern.received_at.ToDatetime(tzinfo=UTC), direct=route == events_pb2.ROUTE_DIRECT,
     )
 
 

@@ -24,7 +24,7 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
     def __init__(self, dispatch: Dispatch):
         self.dispatch = dispatch
 
-    def GetTask(self, request: pb.GetTaskRequest, context: object) -> pb.Task:  # noqa: N802 (gRPC naming)
+    def GetTask(self, request: pb.GetTaskRequest, context: object) -> pb.Task:
         return task_to_proto(self.dispatch.get_task(request.concern_id))
 
 

@@ -2,7 +2,7 @@
 its own yet. The only place here that knows protobuf event types."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from lianyi.intake.v1 import events_pb2
 from services.evaluation import domain
@@ -10,5 +10,5 @@ from services.evaluation import domain
 
 def concern_received(payload: events_pb2.ConcernReceived) -> domain.ConcernReceived:
     return domain.ConcernReceived(payload.concern.neighbourhood_id,
-                                  payload.concern.received_at.ToDatetime(tzinfo=timezone.utc))
+                                  payload.concern.received_at.ToDatetime(tzinfo=UTC))
 

@@ -11,7 +11,7 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
     def __init__(self, evaluation: Evaluation):
         self.evaluation = evaluation
 
-    def GetIntakeFigures(self, request: pb.GetIntakeFiguresRequest, context: object) -> pb.IntakeFigures:  # noqa: N802 (gRPC naming)
+    def GetIntakeFigures(self, request: pb.GetIntakeFiguresRequest, context: object) -> pb.IntakeFigures:
         figures = self.evaluation.intake_figures(request.neighbourhood_id)
         message = pb.IntakeFigures(
             neighbourhood_id=figures.neighbourhood_id, concerns_received=figures.concerns_received

@@ -1,16 +1,22 @@
 """/api/v1/accounts and /api/v1/api-keys: administrators add people and integrations."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from flask import Blueprint, Response
 
 from lianyi.accounts.v1 import accounts_service_pb2 as pb
-from services.gateway.clients import upstreams
 from services.gateway.auth import serves
 from services.gateway.bodies import json_body
-from services.gateway.schemas import (AccessCodeCreate, AccessCodeIssued, AccountCreate, AccountOut, ApiKeyCreate,
-                                     ApiKeyIssued)
+from services.gateway.clients import upstreams
+from services.gateway.schemas import (
+    AccessCodeCreate,
+    AccessCodeIssued,
+    AccountCreate,
+    AccountOut,
+    ApiKeyCreate,
+    ApiKeyIssued,
+)
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/api/v1")
 
@@ -114,4 +120,4 @@ def issue_access_code():
     issued = upstreams().accounts.IssueAccessCode(pb.IssueAccessCodeRequest(household_id=body.household_id),
                                                    **upstreams().call_options())
     return AccessCodeIssued(access_code=issued.access_code,
-                            expires_at=issued.expires_at.ToDatetime(tzinfo=timezone.utc)).model_dump(mode="json"), 201
+                            expires_at=issued.expires_at.ToDatetime(tzinfo=UTC)).model_dump(mode="json"), 201

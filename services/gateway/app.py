@@ -13,8 +13,24 @@ from servicekit.clock import Clock, clock_from_environment
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.errors import DomainError
 from servicekit.ids import new_id
-from services.gateway import (accounts, audit, auth, concerns, county_settings, directory, limits, neighbourhoods,
-                             open311, openapi, ops, problems, sessions, talks, triage, visits)
+from services.gateway import (
+    accounts,
+    audit,
+    auth,
+    concerns,
+    county_settings,
+    directory,
+    limits,
+    neighbourhoods,
+    open311,
+    openapi,
+    ops,
+    problems,
+    sessions,
+    talks,
+    triage,
+    visits,
+)
 from services.gateway.clients import Upstreams
 
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")

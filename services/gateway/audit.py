@@ -1,14 +1,14 @@
 """/api/v1/audit: the state changes each service recorded, for county administrators."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from flask import Blueprint
 
 from lianyi.audit.v1 import audit_service_pb2 as pb
-from services.gateway.clients import upstreams
 from services.gateway.auth import serves
 from services.gateway.bodies import query
+from services.gateway.clients import upstreams
 from services.gateway.schemas import AuditEntryOut, AuditPage, AuditQuery
 
 blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit")
@@ -22,7 +22,9 @@ def list_audit_entries():
     get:
       summary: Who changed what, when, in which role, under which correlation id (one service at a time)
       parameters:
-        - {name: service, in: query, schema: {type: string, enum: [intake, deliberation, dispatch, evaluation], default: intake}}
+        - name: service
+          in: query
+          schema: {type: string, enum: [intake, deliberation, dispatch, evaluation], default: intake}
         - {name: actor, in: query, schema: {type: string}}
         - {name: action, in: query, schema: {type: string}, description: "e.g. concern.submitted"}
         - {name: since, in: query, schema: {type: string, format: date-time}}
@@ -50,7 +52,7 @@ def list_audit_entries():
     return AuditPage(
         service=params.service,
         entries=[AuditEntryOut(
-            seq=e.seq, recorded_at=e.recorded_at.ToDatetime(tzinfo=timezone.utc), actor=e.actor, role=e.role,
+            seq=e.seq, recorded_at=e.recorded_at.ToDatetime(tzinfo=UTC), actor=e.actor, role=e.role,
             action=e.action, target_kind=e.target_kind, target_id=e.target_id, correlation_id=e.correlation_id,
             summary=e.summary,
         ) for e in page.entries],

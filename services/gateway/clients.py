@@ -15,8 +15,8 @@ from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
 from lianyi.evaluation.v1.evaluation_service_pb2_grpc import EvaluationServiceStub
 from lianyi.intake.v1.intake_service_pb2_grpc import IntakeServiceStub
 from lianyi.settings.v1.settings_pb2_grpc import SettingsServiceStub
-from servicekit.config import GatewaySettings
 from servicekit.auth import PRINCIPAL_HEADER
+from servicekit.config import GatewaySettings
 from servicekit.grpc_server import CORRELATION_HEADER
 from services.gateway.auth import internal_token
 

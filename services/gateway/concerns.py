@@ -2,17 +2,28 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timezone
+from datetime import UTC
 
 from flask import Blueprint, request
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
-from services.gateway.clients import upstreams
 from services.gateway.auth import serves
 from services.gateway.bodies import json_body
-from services.gateway.schemas import (CategoryList, CategoryOut, ConcernOut, ConcernSubmission, LocationIn,
-                                     OnlineBatch, OnlineBatchReport, OnlineOutcomeOut, ReporterContactOut,
-                                     SimilarConcernOut, TimelineEntryOut, TriageOut)
+from services.gateway.clients import upstreams
+from services.gateway.schemas import (
+    CategoryList,
+    CategoryOut,
+    ConcernOut,
+    ConcernSubmission,
+    LocationIn,
+    OnlineBatch,
+    OnlineBatchReport,
+    OnlineOutcomeOut,
+    ReporterContactOut,
+    SimilarConcernOut,
+    TimelineEntryOut,
+    TriageOut,
+)
 from services.intake.contract import channel_name, channel_value
 
 blueprint = Blueprint("concerns", __name__, url_prefix="/api/v1/concerns")
@@ -33,7 +44,7 @@ def concern_out(message, *, with_duplicates: bool = False) -> dict:
         description=message.description,
         reporter=reporter,
         status=message.status,
-        received_at=message.received_at.ToDatetime(tzinfo=timezone.utc),
+        received_at=message.received_at.ToDatetime(tzinfo=UTC),
         urgency=message.urgency or "normal",
         location=LocationIn(
             address=message.location.address,
@@ -44,11 +55,11 @@ def concern_out(message, *, with_duplicates: bool = False) -> dict:
         anonymous=message.anonymous,
         triage=TriageOut(
             route=message.triage.route, note=message.triage.note, rule_id=message.triage.rule_id or None,
-            triaged_at=message.triage.triaged_at.ToDatetime(tzinfo=timezone.utc),
+            triaged_at=message.triage.triaged_at.ToDatetime(tzinfo=UTC),
         ) if message.HasField("triage") else None,
         merged_into=message.merged_into or None,
-        updated_at=message.updated_at.ToDatetime(tzinfo=timezone.utc),
-        timeline=[TimelineEntryOut(status=e.status, at=e.at.ToDatetime(tzinfo=timezone.utc), note=e.note,
+        updated_at=message.updated_at.ToDatetime(tzinfo=UTC),
+        timeline=[TimelineEntryOut(status=e.status, at=e.at.ToDatetime(tzinfo=UTC), note=e.note,
                                    source=e.source) for e in message.timeline],
         possible_duplicates=similar_out(message.possible_duplicates) if with_duplicates else None,
     ).model_dump(mode="json", exclude=None if with_duplicates else {"possible_duplicates"})
@@ -56,7 +67,7 @@ def concern_out(message, *, with_duplicates: bool = False) -> dict:
 
 def similar_out(found) -> list[SimilarConcernOut]:
     return [SimilarConcernOut(concern_id=c.concern_id, similarity=c.similarity, status=c.status,
-                              received_at=c.received_at.ToDatetime(tzinfo=timezone.utc)) for c in found]
+                              received_at=c.received_at.ToDatetime(tzinfo=UTC)) for c in found]
 
 
 @blueprint.post("")

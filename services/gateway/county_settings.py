@@ -4,7 +4,7 @@ names the service (services/contract.py), and the list asks every service."""
 from __future__ import annotations
 
 import json
-from datetime import timezone
+from datetime import UTC
 
 from flask import Blueprint
 
@@ -14,8 +14,14 @@ from services.gateway.auth import serves
 from services.gateway.bodies import json_body, query
 from services.gateway.clients import upstreams
 from services.gateway.problems import ProblemError
-from services.gateway.settings_schemas import (SettingClearQuery, SettingIn, SettingList, SettingOut, SettingQuery,
-                                               SettingValueOut)
+from services.gateway.settings_schemas import (
+    SettingClearQuery,
+    SettingIn,
+    SettingList,
+    SettingOut,
+    SettingQuery,
+    SettingValueOut,
+)
 
 blueprint = Blueprint("settings", __name__, url_prefix="/api/v1/settings")
 
@@ -31,7 +37,7 @@ def _owner(key: str) -> str:
 def _value_out(value: pb.SettingValue) -> SettingValueOut:
     return SettingValueOut(id=value.id, key=value.key, scope_id=value.scope_id, qualifier=value.qualifier,
                            value=json.loads(value.value_json), version=value.version,
-                           updated_at=value.updated_at.ToDatetime(tzinfo=timezone.utc), updated_by=value.updated_by)
+                           updated_at=value.updated_at.ToDatetime(tzinfo=UTC), updated_by=value.updated_by)
 
 
 def _setting_out(service: str, setting: pb.Setting) -> SettingOut:

@@ -2,19 +2,27 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timezone
+from datetime import UTC
 
 from flask import Blueprint, request, url_for
 from google.protobuf import json_format
 
 from lianyi.directory.v1 import directory_service_pb2 as pb
-from services.gateway.clients import upstreams
 from services.gateway.auth import serves
 from services.gateway.bodies import json_body, query
-from services.gateway.problems import ProblemError
-from services.gateway.schemas import (IMPORT_MAX_ROWS, EntityCreate, EntityOut, EntityPage, EntityQuery,
-                                      EntityUpdate, ImportReport, ImportRequest)
+from services.gateway.clients import upstreams
 from services.gateway.directory_csv import rows_from_csv
+from services.gateway.problems import ProblemError
+from services.gateway.schemas import (
+    IMPORT_MAX_ROWS,
+    EntityCreate,
+    EntityOut,
+    EntityPage,
+    EntityQuery,
+    EntityUpdate,
+    ImportReport,
+    ImportRequest,
+)
 
 blueprint = Blueprint("directory", __name__, url_prefix="/api/v1/directory")
 
@@ -27,7 +35,7 @@ def _entity_out(message) -> dict:
         entity_id=message.entity_id, kind=message.kind, external_id=message.external_id or None,
         parent_id=message.parent_id or None, ancestor_ids=list(message.ancestor_ids), name=message.name,
         attributes=attributes, version=message.version,
-        updated_at=message.updated_at.ToDatetime(tzinfo=timezone.utc),
+        updated_at=message.updated_at.ToDatetime(tzinfo=UTC),
     ).model_dump(mode="json")
 
 
@@ -168,7 +176,9 @@ def import_entities():
           application/json:
             schema: ImportRequest
           text/csv:
-            schema: {type: string, description: "columns kind, external_id, parent_external_id, name, attributes.<field>"}
+            schema:
+              type: string
+              description: "columns kind, external_id, parent_external_id, name, attributes.<field>"
       responses:
         200:
           description: What happened to each row; a re-import of the same rows reports every row unchanged

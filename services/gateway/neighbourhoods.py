@@ -1,15 +1,15 @@
 """/api/v1/neighbourhoods/{id}/...: views of one neighbourhood."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from flask import Blueprint
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as deliberation_pb
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
-from services.gateway.clients import upstreams
 from services.gateway.auth import serves
 from services.gateway.bodies import query
+from services.gateway.clients import upstreams
 from services.gateway.concerns import concern_out
 from services.gateway.schemas import ConcernPage, ConcernQuery, PoolEntryOut, PoolPage, PoolQuery
 
@@ -51,8 +51,8 @@ def pool(neighbourhood_id: str):
                 neighbourhood_id=e.neighbourhood_id,
                 category=e.category,
                 description=e.description,
-                received_at=e.received_at.ToDatetime(tzinfo=timezone.utc),
-                pooled_at=e.pooled_at.ToDatetime(tzinfo=timezone.utc),
+                received_at=e.received_at.ToDatetime(tzinfo=UTC),
+                pooled_at=e.pooled_at.ToDatetime(tzinfo=UTC),
             )
             for e in page.entries
         ],

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from servicekit.errors import DomainError, grpc_status_for
-
 from services.gateway.schemas import Problem
 
 log = logging.getLogger(__name__)

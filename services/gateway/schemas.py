@@ -9,10 +9,23 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.contract import ROLES
 from services.deliberation.contract import POOL_PAGE_SIZE_DEFAULT, POOL_PAGE_SIZE_MAX
-from services.intake.contract import (ADDRESS_MAX_CHARS, CHANNELS, DESCRIPTION_MAX_CHARS, EXTERNAL_ID_MAX_CHARS,
-                                      IMPORT_MAX_ROWS, KINDS, MERGE_MAX, NAME_MAX_CHARS, PHOTO_URLS_MAX,
-                                      REPORTER_NAME_MAX_CHARS, ROUTES, RULE_ROUTES, STATUSES, URGENCIES)
-from services.intake.contract import TRIAGE_NOTE_MAX_CHARS
+from services.intake.contract import (
+    ADDRESS_MAX_CHARS,
+    CHANNELS,
+    DESCRIPTION_MAX_CHARS,
+    EXTERNAL_ID_MAX_CHARS,
+    IMPORT_MAX_ROWS,
+    KINDS,
+    MERGE_MAX,
+    NAME_MAX_CHARS,
+    PHOTO_URLS_MAX,
+    REPORTER_NAME_MAX_CHARS,
+    ROUTES,
+    RULE_ROUTES,
+    STATUSES,
+    TRIAGE_NOTE_MAX_CHARS,
+    URGENCIES,
+)
 
 Channel = Literal[CHANNELS]
 
@@ -276,7 +289,7 @@ class TokenRequest(_Strict):
     access_code: str | None = Field(None, min_length=1, max_length=40)
 
     @model_validator(mode="after")
-    def _one_way_in(self) -> "TokenRequest":
+    def _one_way_in(self) -> TokenRequest:
         with_password = self.username is not None and self.password is not None
         if with_password == (self.access_code is not None) or (self.username is None) != (self.password is None):
             raise ValueError("send either username and password, or access_code")

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from lianyi.accounts.v1 import accounts_service_pb2 as accounts_pb
-from services.gateway.clients import upstreams
 from services.gateway.auth import bearer_token, credentials, principal_from_proto
 from services.gateway.bodies import json_body
+from services.gateway.clients import upstreams
 from services.gateway.limits import limiter, sign_in_limit
 from services.gateway.schemas import TokenRequest, TokenResponse
 

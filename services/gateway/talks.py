@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
-from services.gateway.clients import upstreams
 from services.gateway.auth import serves
 from services.gateway.bodies import json_body, query
-from services.gateway.schemas import (OpinionLogEntryOut, PoolQuery, TalkSessionIn, TalkSessionOut,
-                                      TalkSessionPage)
+from services.gateway.clients import upstreams
+from services.gateway.schemas import OpinionLogEntryOut, PoolQuery, TalkSessionIn, TalkSessionOut, TalkSessionPage
 
 blueprint = Blueprint("talks", __name__, url_prefix="/api/v1")
 

@@ -8,8 +8,15 @@ from services.gateway.auth import serves
 from services.gateway.bodies import json_body, query
 from services.gateway.clients import upstreams
 from services.gateway.concerns import concern_out, similar_out
-from services.gateway.schemas import (MergeIn, SimilarConcernList, TriageIn, TriageRuleIn, TriageRuleList,
-                                     TriageRuleOut, TriageRuleQuery)
+from services.gateway.schemas import (
+    MergeIn,
+    SimilarConcernList,
+    TriageIn,
+    TriageRuleIn,
+    TriageRuleList,
+    TriageRuleOut,
+    TriageRuleQuery,
+)
 
 blueprint = Blueprint("triage", __name__, url_prefix="/api/v1")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
-from services.gateway.clients import upstreams
 from services.gateway.auth import serves
 from services.gateway.bodies import json_body, query
+from services.gateway.clients import upstreams
 from services.gateway.schemas import CoverageLineOut, CoverageQuery, VisitCoverageOut, VisitIn, VisitOut
 
 blueprint = Blueprint("visits", __name__, url_prefix="/api/v1")

@@ -10,8 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from servicekit.errors import InvalidArgument
-from services.intake.contract import (ADDRESS_MAX_CHARS, CHANNELS, DESCRIPTION_MAX_CHARS, PHOTO_URL_MAX_CHARS,
-                                      PHOTO_URLS_MAX, RECEIVED, REPORTER_NAME_MAX_CHARS, URGENCIES)
+from services.intake.contract import (
+    ADDRESS_MAX_CHARS,
+    CHANNELS,
+    DESCRIPTION_MAX_CHARS,
+    PHOTO_URL_MAX_CHARS,
+    PHOTO_URLS_MAX,
+    RECEIVED,
+    REPORTER_NAME_MAX_CHARS,
+    URGENCIES,
+)
 from services.intake.timeline.domain import TimelineEntry
 
 PLACE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")

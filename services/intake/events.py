@@ -11,9 +11,9 @@ from servicekit.errors import UndecodableEvent
 from servicekit.events import Origin, Place
 from servicekit.unit_of_work import Outgoing
 from services.intake import contract, domain
+from services.intake.contract import channel_value
 from services.intake.directory.domain import Entity, EntityChanged, places_of
 from services.intake.directory.messages import entity_to_proto
-from services.intake.messages import channel_value
 from services.intake.talks.domain import TalkSessionReported
 from services.intake.timeline.domain import Progress
 from services.intake.triage.domain import ConcernsMerged, ConcernTriaged
@@ -40,7 +40,8 @@ def outgoing(event: object) -> Outgoing | None:
     if isinstance(event, ConcernTriaged):
         return Outgoing(events_pb2.ConcernTriaged(**_facts_and_triage(event.concern)))
     if isinstance(event, ConcernsMerged):
-        return Outgoing(events_pb2.ConcernsMerged(survivor_id=event.survivor_id, neighbourhood_id=event.neighbourhood_id,
+        return Outgoing(events_pb2.ConcernsMerged(survivor_id=event.survivor_id,
+                                                  neighbourhood_id=event.neighbourhood_id,
                                                   merged_ids=list(event.merged_ids), note=event.note))
     if isinstance(event, TalkSessionReported):
         session = event.session

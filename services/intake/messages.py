@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from lianyi.intake.v1 import concern_pb2
-from services.intake.contract import channel_name, channel_value
+from services.intake.contract import channel_value
 from services.intake.domain import Concern, Location, ReporterContact, masked_phone
 from services.intake.public import PublicConcern
 from services.intake.timeline.domain import is_closed

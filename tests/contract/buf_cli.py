@@ -55,7 +55,8 @@ def _run(workspace: Path, *args: str) -> list[Finding]:
     )
     findings = [_finding(line) for line in result.stdout.splitlines() if line.strip()]
     compiled = not any(f.rule == "COMPILE" for f in findings)
-    if not compiled or result.returncode not in (0, FOUND_PROBLEMS) or (result.returncode == FOUND_PROBLEMS) != bool(findings):
+    found_problems = result.returncode == FOUND_PROBLEMS
+    if not compiled or result.returncode not in (0, FOUND_PROBLEMS) or found_problems != bool(findings):
         pytest.fail(f"buf {' '.join(args)} failed to run (exit {result.returncode}):\n"
                     + "\n".join(map(str, findings)) + result.stderr, pytrace=False)
     return findings

@@ -151,7 +151,8 @@ class ProtoTree:
             if tuple(location.path) == path:
                 span = list(location.span)
                 # [line, start column, end column] when it starts and ends on one line.
-                start_line, start_col, end_line, end_col = span if len(span) == 4 else (span[0], span[1], span[0], span[2])
+                start_line, start_col, end_line, end_col = (span if len(span) == 4
+                                                            else (span[0], span[1], span[0], span[2]))
                 line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
                 return line_starts[start_line] + start_col, line_starts[end_line] + end_col
         raise LookupError(f"{file.name}: no source location for {path} (built without source info?)")

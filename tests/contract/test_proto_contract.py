@@ -6,7 +6,12 @@ from pathlib import Path
 import pytest
 
 from tests.contract.buf_cli import (
-    REPOSITORY, SNAPSHOT, breaking_changes, build_image, descriptor_set, lint_problems,
+    REPOSITORY,
+    SNAPSHOT,
+    breaking_changes,
+    build_image,
+    descriptor_set,
+    lint_problems,
 )
 
 RESNAPSHOT = "run `make proto-snapshot` and commit proto/contract.binpb"

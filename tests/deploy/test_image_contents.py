@@ -25,8 +25,8 @@ PRODUCTION_PACKAGES = ("servicekit", "services")
 def _ignore_rules() -> list[tuple[bool, re.Pattern]]:
     """.dockerignore as (re-include?, pattern) in file order; Docker lets the last match decide."""
     rules = []
-    for line in (REPO_ROOT / ".dockerignore").read_text().splitlines():
-        line = line.strip()
+    for raw in (REPO_ROOT / ".dockerignore").read_text().splitlines():
+        line = raw.strip()
         if not line or line.startswith("#"):
             continue
         negated = line.startswith("!")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from localrun.supervisor import LocalSystem
 from servicekit import auth
@@ -10,7 +10,7 @@ from servicekit import auth
 
 def signed_as(system: LocalSystem, principal: auth.Principal) -> list[tuple[str, str]]:
     key = system.env()["LIANYI_AUTH_SIGNING_KEY"]
-    token = auth.sign(principal, key, audience=auth.INTERNAL_AUDIENCE, now=datetime.now(timezone.utc),
+    token = auth.sign(principal, key, audience=auth.INTERNAL_AUDIENCE, now=datetime.now(UTC),
                       ttl=timedelta(minutes=5))
     return [(auth.PRINCIPAL_HEADER, token)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -144,7 +144,7 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
     headers = {} if who == "anonymous" else platform if who == "platform" else sign_in(who)
     n1 = credentials["neighbourhoods"]["N1"]
     api = f"{gateway}/api/v1"
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
 
     def call(method, path, **kwargs):
         return requests.request(method, api + path, headers=headers, timeout=10, **kwargs).status_code
@@ -222,7 +222,7 @@ def test_every_endpoint_serves_exactly_the_roles_and_scopes_it_should(gateway, c
         "clear setting": lambda: call("DELETE", county_sets_window(), params={"scope_id": n1}),
     }
     got = {endpoint: calls[endpoint]() for endpoint in ENDPOINTS}
-    assert got == dict(zip(ENDPOINTS, EXPECTED[who]))
+    assert got == dict(zip(ENDPOINTS, EXPECTED[who], strict=True))
 
 
 @pytest.mark.parametrize("who, status", [
@@ -258,7 +258,7 @@ def test_the_audit_log_records_who_changed_what_under_which_correlation_id(gatew
                             headers={**admin, "X-Correlation-Id": correlation},
                             json={"kind": "venue", "name": "老年协会说事点", "parent_id": credentials["neighbourhoods"]["N1"]})
     assert created.status_code == 201
-    since = (datetime.now(timezone.utc) - timedelta(minutes=5)).isoformat()
+    since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
     page = requests.get(f"{gateway}/api/v1/audit", headers=admin, timeout=10,
                         params={"action": "directory.entity_created", "since": since, "page_size": 500}).json()
     (entry,) = [e for e in page["entries"] if e["correlation_id"] == correlation]

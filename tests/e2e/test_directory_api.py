@@ -55,7 +55,7 @@ def test_a_change_reaches_every_services_replica(api, county, grpc_channel, syst
     for service in ("deliberation", "dispatch", "evaluation"):
         replica = DirectoryReplicaStub(grpc_channel(service))
 
-        def replicated():
+        def replicated(replica=replica):
             try:
                 entity = replica.GetReplicatedEntity(pb.GetEntityRequest(entity_id=building["entity_id"]),
                                                      metadata=county_admin(system))

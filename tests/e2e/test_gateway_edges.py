@@ -3,6 +3,9 @@ harmlessly; health, readiness, metrics on every process. What the gateway refuse
 OpenAPI document, are tested in-process in tests/gateway."""
 from __future__ import annotations
 
+import functools
+import operator
+
 import pytest
 import requests
 
@@ -69,7 +72,7 @@ def test_pool_pages_follow_their_tokens(gateway, pooling_neighbourhood):
         if not token:
             break
     assert [len(p) for p in pages] == [2, 2, 1]
-    assert sorted(sum(pages, [])) == sorted(ids)
+    assert sorted(functools.reduce(operator.iadd, pages, [])) == sorted(ids)
 
 
 @pytest.mark.parametrize("process, metric", [

@@ -5,7 +5,7 @@ are tested in-process in tests/gateway/test_open311_edges.py."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -17,7 +17,7 @@ CONTENT_TYPE = {"json": "application/json; charset=utf-8", "xml": "text/xml; cha
 
 
 def _w3c(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _records(response, fmt: str, root: str, item: str) -> list[dict]:
@@ -62,7 +62,7 @@ def test_services_are_the_countys_categories_without_an_api_key(gateway, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_posted_request_is_found_by_id_by_filters_and_by_token(gateway, neighbourhood, api_key, platform, fmt):
-    before = datetime.now(timezone.utc) - timedelta(minutes=1)
+    before = datetime.now(UTC) - timedelta(minutes=1)
     marker = uuid.uuid4().hex
     response = _post(gateway, fmt, api_key, address_id=neighbourhood, description=f"楼道里堆满杂物 {marker}",
                      lat="24.5", long="118.1", address_string="2号楼1单元", media_url="https://img.example/a.jpg",
@@ -83,7 +83,7 @@ def test_a_posted_request_is_found_by_id_by_filters_and_by_token(gateway, neighb
 
     services = _records(_get(gateway, "services.json"), "json", "", "")
     other = next(s["service_code"] for s in services if s["service_code"] != "noise")
-    window = {"start_date": _w3c(before), "end_date": _w3c(datetime.now(timezone.utc) + timedelta(minutes=1))}
+    window = {"start_date": _w3c(before), "end_date": _w3c(datetime.now(UTC) + timedelta(minutes=1))}
 
     def ids(**params) -> list[str]:
         return [r["service_request_id"]

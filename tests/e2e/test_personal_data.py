@@ -1,9 +1,8 @@
 """Residents' phone numbers never reach a log line, whatever happens to the request."""
 from __future__ import annotations
 
-import requests
-
 import grpc
+import requests
 
 from lianyi.directory.v1 import directory_service_pb2 as pb
 from lianyi.directory.v1.directory_service_pb2_grpc import DirectoryReplicaStub

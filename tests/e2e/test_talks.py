@@ -2,7 +2,7 @@
 report reaches the topic the party organisation follows."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -14,7 +14,7 @@ from tests.kafka_helpers import read_topic, wait_for
 
 
 def _session(n1_people, **fields):
-    body = {"venue_id": n1_people["venue"], "held_on": datetime.now(timezone.utc).date().isoformat(),
+    body = {"venue_id": n1_people["venue"], "held_on": datetime.now(UTC).date().isoformat(),
             "host_ids": [n1_people["member"], n1_people["volunteer"]], "attendance": 14,
             "entries": [{"text": "广场舞音响太吵, 希望晚上九点后停", "category": "noise", "becomes_concern": True},
                         {"text": "大家称赞新装的路灯"}]}

@@ -3,6 +3,8 @@ service; duplicates are suggested and merged; every concern's timeline follows t
 services' reports, so residents, members and the county platform all see where a matter is."""
 from __future__ import annotations
 
+from datetime import UTC
+
 import requests
 
 from lianyi.dispatch.v1 import dispatch_service_pb2 as dispatch_pb
@@ -248,5 +250,5 @@ def test_bad_triage_requests_are_clear_problems(gateway, neighbourhood, sign_in,
 
 
 def envelope_now():
-    from datetime import datetime, timezone
-    return datetime.now(timezone.utc)
+    from datetime import datetime
+    return datetime.now(UTC)

@@ -2,14 +2,14 @@
 counts households visited of all households."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
 
 
 def test_a_visit_raises_concerns_that_wait_for_triage_and_counts_in_coverage(gateway, credentials, sign_in):
-    today = datetime.now(timezone.utc).date().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     n1 = credentials["neighbourhoods"]["N1"]
     household = credentials["households_of_n1"]["H1-3-4"]
     before = requests.get(f"{gateway}/api/v1/neighbourhoods/{n1}/visit-coverage", headers=sign_in("n1.secretary"),

@@ -2,7 +2,7 @@
 integrations with API keys the fake upstream knows."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from servicekit import auth
 from servicekit.auth import Principal
@@ -17,7 +17,7 @@ def token(role: str, scope: tuple[str, ...] = N1_PATH, *, entity_id: str = "", k
           audience: str = auth.API_AUDIENCE, now: datetime | None = None, ttl: timedelta = timedelta(minutes=5)) -> str:
     """A token as the gateway's sign-in would issue it, for a `role` scoped to `scope`."""
     principal = Principal(subject=f"account-{role}", role=role, scope=scope, entity_id=entity_id, name=role)
-    return auth.sign(principal, key, audience=audience, now=now or datetime.now(timezone.utc), ttl=ttl)
+    return auth.sign(principal, key, audience=audience, now=now or datetime.now(UTC), ttl=ttl)
 
 
 def bearer(role: str, scope: tuple[str, ...] = N1_PATH, **claims) -> dict[str, str]:

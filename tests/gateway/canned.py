@@ -2,7 +2,7 @@
 two the gateway accepts."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -13,7 +13,7 @@ from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 # A small demo county: its places' ids, county first.
 COUNTY, TOWNSHIP, COMMUNITY, N1 = "county-0001", "township-0001", "community-0001", "neighbourhood-0001"
 N1_PATH = (COUNTY, TOWNSHIP, COMMUNITY, N1)
-RECEIVED = datetime(2026, 11, 2, 8, 30, tzinfo=timezone.utc)
+RECEIVED = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
 # A sit-down talk the gateway passes on as it is.
 TALK = {"venue_id": "venue-0001", "held_on": "2026-11-01", "host_ids": ["member-0001"], "attendance": 14,
         "entries": [{"text": "广场舞音响太吵", "category": "noise", "becomes_concern": True}]}

@@ -26,9 +26,10 @@ PUBLIC_LIMIT = 10
 @pytest.fixture(scope="session")
 def app():
     """One app for the session (building it takes ~0.1 s); `fake` resets what a test can change."""
-    settings = GatewaySettings(http_addr="127.0.0.1:8080", upstreams={name: "127.0.0.1:9" for name in (
-        "intake", "deliberation", "dispatch", "evaluation")}, max_body_bytes=MAX_BODY_BYTES, rpc_timeout_s=5,
-        workers=1, threads=1, public_rate=f"{PUBLIC_LIMIT}/minute")
+    services = ("intake", "deliberation", "dispatch", "evaluation")
+    settings = GatewaySettings(http_addr="127.0.0.1:8080", upstreams=dict.fromkeys(services, "127.0.0.1:9"),
+                               max_body_bytes=MAX_BODY_BYTES, rpc_timeout_s=5, workers=1, threads=1,
+                               public_rate=f"{PUBLIC_LIMIT}/minute")
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     with pytest.MonkeyPatch.context() as env:
@@ -41,7 +42,7 @@ def app():
             root.handlers[:] = handlers
             root.setLevel(level)
     flask_app.extensions["lianyi.upstreams"].close()  # its channels never connected
-    yield flask_app
+    return flask_app
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from lianyi.audit.v1 import audit_service_pb2
 from lianyi.deliberation.v1 import deliberation_service_pb2
 from lianyi.directory.v1 import directory_service_pb2
 from lianyi.dispatch.v1 import dispatch_service_pb2
-from lianyi.settings.v1 import settings_pb2
 from lianyi.evaluation.v1 import evaluation_service_pb2
 from lianyi.intake.v1 import intake_service_pb2
+from lianyi.settings.v1 import settings_pb2
 from servicekit.auth import Principal
 from services.gateway.clients import Upstreams
 

@@ -13,9 +13,9 @@ from tests.gateway.fakes import FakeRpcError, FakeUpstreams
 
 @pytest.fixture
 def real():
-    upstreams = Upstreams(GatewaySettings(http_addr="127.0.0.1:8080", upstreams={name: "127.0.0.1:9" for name in (
-        "intake", "deliberation", "dispatch", "evaluation")}, max_body_bytes=65536, rpc_timeout_s=5, workers=1,
-        threads=1))
+    services = ("intake", "deliberation", "dispatch", "evaluation")
+    upstreams = Upstreams(GatewaySettings(http_addr="127.0.0.1:8080", upstreams=dict.fromkeys(services, "127.0.0.1:9"),
+                                          max_body_bytes=65536, rpc_timeout_s=5, workers=1, threads=1))
     yield upstreams
     upstreams.close()
 

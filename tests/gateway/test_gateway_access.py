@@ -3,7 +3,7 @@ not serve is 403, each before any service is asked; a role it serves reaches the
 is told who is asking. (Scope is each service's to check: tests/e2e/test_access.py.)"""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -108,7 +108,7 @@ def test_every_endpoint_serves_exactly_its_roles_and_tells_the_service_who_asks(
             outcomes[role] = "refused"
         elif response.status_code == 409 and len(asked) == 1:
             forwarded = auth.verify(asked[0].metadata[auth.PRINCIPAL_HEADER], SIGNING_KEY,
-                                    audience=auth.INTERNAL_AUDIENCE, now=datetime.now(timezone.utc))
+                                    audience=auth.INTERNAL_AUDIENCE, now=datetime.now(UTC))
             outcomes[role] = "served" if forwarded.role == role else f"served as {forwarded.role}"
         else:
             outcomes[role] = f"{response.status_code} after {len(asked)} calls"
@@ -120,7 +120,7 @@ def _tampered(signed: str) -> str:
 
 
 def _expired() -> str:
-    return token("county_admin", now=datetime.now(timezone.utc) - timedelta(hours=2))
+    return token("county_admin", now=datetime.now(UTC) - timedelta(hours=2))
 
 
 @pytest.mark.parametrize("header", [

@@ -1,5 +1,5 @@
 """Integration fixtures: each service's real database, migrated, on SQLite and PostgreSQL."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from servicekit.database import Database
 
 @pytest.fixture
 def clock() -> FixedClock:
-    return FixedClock(datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc))
+    return FixedClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture

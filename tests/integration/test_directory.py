@@ -74,13 +74,13 @@ def test_a_stale_update_is_refused(directory):
 def test_references_must_point_at_the_right_kind(directory):
     *_, neighbourhood = _tree(directory)
     party_org = directory.create(kind="party_org", name="幸福小区党支部", parent_id=neighbourhood.entity_id)
-    with pytest.raises(InvalidArgument, match="leads_building_ids: .* is not a building"):
+    with pytest.raises(InvalidArgument, match=r"leads_building_ids: .* is not a building"):
         directory.create(kind="member", name="林建国", parent_id=party_org.entity_id,
                          attributes={"member_kind": "serving", "leads_building_ids": [neighbourhood.entity_id]})
 
 
 def test_listing_a_subtree_pages_and_stays_inside_it(directory):
-    county, township, community, neighbourhood = _tree(directory)
+    _, township, community, _ = _tree(directory)
     other = directory.create(kind="community", name="北门社区", parent_id=township.entity_id)
     for n in range(3):
         directory.create(kind="neighbourhood", name=f"北门{n}", parent_id=other.entity_id)

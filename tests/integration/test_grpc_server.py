@@ -2,7 +2,7 @@
 reflection and metrics."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -39,7 +39,7 @@ def server(tmp_path, migrated_db, places, clock):
 def _as(role: str, scope: tuple[str, ...], *, entity_id="", key=KEY, ttl=timedelta(minutes=1), now=None):
     principal = auth.Principal(subject=entity_id or "someone", role=role, scope=scope, entity_id=entity_id)
     token = auth.sign(principal, key, audience=auth.INTERNAL_AUDIENCE,
-                      now=now or datetime.now(timezone.utc), ttl=ttl)
+                      now=now or datetime.now(UTC), ttl=ttl)
     return [(auth.PRINCIPAL_HEADER, token)]
 
 
@@ -72,7 +72,7 @@ def test_submit_then_get_returns_the_concern_with_contact(server):
     (lambda ids: [(auth.PRINCIPAL_HEADER, "not-a-token")], grpc.StatusCode.UNAUTHENTICATED),
     (lambda ids: _as("county_admin", (ids["county"],), key="a-different-key-of-forty-characters!!!!!"),
      grpc.StatusCode.UNAUTHENTICATED),
-    (lambda ids: _as("county_admin", (ids["county"],), now=datetime.now(timezone.utc) - timedelta(minutes=5)),
+    (lambda ids: _as("county_admin", (ids["county"],), now=datetime.now(UTC) - timedelta(minutes=5)),
      grpc.StatusCode.UNAUTHENTICATED),
     (lambda ids: _as("property_company", (ids["county"], ids["township"], ids["community"], ids["nb-1"])),
      grpc.StatusCode.PERMISSION_DENIED),
@@ -174,7 +174,7 @@ def test_a_server_will_not_start_with_an_rpc_that_declares_no_roles():
     # ours, the server refuses to start rather than refuse every caller.
     registration = Registration("grpc.health.v1.Health", health.HealthServicer(),
                                 health_pb2_grpc.add_HealthServicer_to_server)
-    with pytest.raises(TypeError, match="grpc.health.v1.Health.Check does not declare who may call it"):
+    with pytest.raises(TypeError, match=r"grpc\.health\.v1\.Health\.Check does not declare who may call it"):
         GrpcServer("127.0.0.1:0", [registration], KEY)
 
 

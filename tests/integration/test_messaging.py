@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from servicekit.relay import OutboxRelay
 from servicekit.topics import TopicSpec, dlq
 from services.deliberation import wiring
 from services.deliberation.handlers import Deliberation
-from tests.kafka_helpers import produce, uncommitted, read_topic, wait_for
+from tests.kafka_helpers import produce, read_topic, uncommitted, wait_for
 
 
 @pytest.fixture
@@ -34,9 +34,9 @@ def topic(runtime_settings) -> str:
 def _event(neighbourhood: str, n: int, description: str = "路灯坏了") -> envelope.Envelope:
     concern = ConcernFacts(concern_id=f"{neighbourhood}-{n}-{uuid.uuid4().hex[:6]}", neighbourhood_id=neighbourhood,
                            category="safety", description=description)
-    concern.received_at.FromDatetime(datetime(2026, 11, 2, tzinfo=timezone.utc))
+    concern.received_at.FromDatetime(datetime(2026, 11, 2, tzinfo=UTC))
     return envelope.seal(ConcernReceived(concern=concern, triage=TriageDecision(route=ROUTE_DELIBERATION)),
-                         producer="intake", place=envelope.Place(neighbourhood), occurred_at=datetime.now(timezone.utc))
+                         producer="intake", place=envelope.Place(neighbourhood), occurred_at=datetime.now(UTC))
 
 
 class Running:
@@ -139,33 +139,43 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
                 raise InvalidArgument("a rule says no")
         deliberation.subscription.handle(uow, events)
 
+    def translator_with_a_bug(payload):
+        if payload.concern.description == "bug":
+            raise TypeError("a translator's bug")
+        return deliberation.subscription.translate(payload)
+
     good = [_event("nb-1", n) for n in range(3)]
     failing = _event("nb-1", 99, description="boom")
     refused = _event("nb-1", 98, description="forbidden")
+    unreadable = _event("nb-1", 97, description="bug")
     produce(runtime_settings.broker, topic, [
         (b"nb-1", good[0].SerializeToString()),
         (b"nb-1", b"\x00garbage that is no envelope"),
         (b"nb-1", failing.SerializeToString()),
         (b"nb-1", refused.SerializeToString()),
+        (b"nb-1", unreadable.SerializeToString()),
         (b"nb-1", good[1].SerializeToString()),
         (b"nb-1", good[2].SerializeToString()),
     ])
     group = f"group-{uuid.uuid4().hex[:6]}"
+    subscription = replace(deliberation.subscription_on(topic, fails_on_boom), translate=translator_with_a_bug)
     consumer = EventConsumer(group=group, units=deliberation.units, settings=runtime_settings, clock=clock,
-                             subscriptions=[deliberation.subscription_on(topic, fails_on_boom)])
+                             subscriptions=[subscription])
     with Running(consumer.run):
         wait_for(lambda: _pool_size(deliberation) == 3, message="the good concerns pooled")
-        parked = read_topic(runtime_settings.broker, dlq(topic), expected=3)
-        wait_for(lambda: uncommitted(runtime_settings.broker, group, topic, expected=6) == 0,
+        parked = read_topic(runtime_settings.broker, dlq(topic), expected=4)
+        wait_for(lambda: uncommitted(runtime_settings.broker, group, topic, expected=7) == 0,
                  message="offsets committed")
-    assert len(parked) == 3
+    assert len(parked) == 4
     reasons = {dict(r.headers)["lianyi-error"].decode() for r in parked}
     assert any(r.startswith("undecodable") for r in reasons)
     assert any("handler failed 3 times" in r and "cannot handle boom" in r for r in reasons)
     assert "rejected: a rule says no" in reasons  # a broken rule is not retried
+    assert "untranslatable: TypeError: a translator's bug" in reasons, "a bug in reading one event parks it"
     assert all(dict(r.headers)["lianyi-consumer"] == group.encode() for r in parked)
     assert {r.value for r in parked} == {
-        b"\x00garbage that is no envelope", failing.SerializeToString(), refused.SerializeToString()}
+        b"\x00garbage that is no envelope", failing.SerializeToString(), refused.SerializeToString(),
+        unreadable.SerializeToString()}
 
 
 def test_a_database_outage_is_retried_past_the_attempt_limit_and_never_dead_lettered(
@@ -180,7 +190,8 @@ def test_a_database_outage_is_retried_past_the_attempt_limit_and_never_dead_lett
 
     produce(runtime_settings.broker, topic, [(b"nb-1", _event("nb-1", 1).SerializeToString())])
     consumer = EventConsumer(group=f"group-{uuid.uuid4().hex[:6]}", units=deliberation.units, settings=runtime_settings,
-                             clock=clock, subscriptions=[deliberation.subscription_on(topic, database_down_for_a_while)])
+                             clock=clock,
+                             subscriptions=[deliberation.subscription_on(topic, database_down_for_a_while)])
     with Running(consumer.run):
         wait_for(lambda: _pool_size(deliberation) == 1, message="applied once the database is back")
     assert read_topic(runtime_settings.broker, dlq(topic)) == []

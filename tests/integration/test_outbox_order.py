@@ -10,7 +10,7 @@ import random
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -49,7 +49,7 @@ def _with_counters(db, keys) -> None:
 
 def _event(key: str, n: int) -> envelope.Envelope:
     return envelope.seal(ConcernReceived(concern=ConcernFacts(concern_id=f"{key}-{n}", neighbourhood_id=key)),
-                         producer="intake", place=envelope.Place(key), occurred_at=datetime.now(timezone.utc))
+                         producer="intake", place=envelope.Place(key), occurred_at=datetime.now(UTC))
 
 
 def _write(db, box: Outbox, key: str, on_begin=lambda tx: None, after_queueing=lambda: None) -> int:
@@ -214,9 +214,9 @@ def test_units_of_work_writing_the_same_keys_in_opposite_orders_queue_rather_tha
             start.wait()
             with units.start() as uow:
                 for key in order:
-                    uow.record(key, Origin(Place()), datetime.now(timezone.utc))
+                    uow.record(key, Origin(Place()), datetime.now(UTC))
                 time.sleep(0.05)  # both hold their state changes before sealing
-        except Exception as exc:  # noqa: BLE001 (any failure is the finding)
+        except Exception as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=importer, args=(order,)) for order in (keys, keys[::-1])]

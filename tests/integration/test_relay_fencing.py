@@ -7,7 +7,7 @@ import signal
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,8 +15,8 @@ from prometheus_client import REGISTRY
 
 from lianyi.intake.v1.events_pb2 import ConcernFacts, ConcernReceived
 from localrun import processes
-from servicekit import envelope, kafka
 from localrun.broker import start_tansu
+from servicekit import envelope, kafka
 from servicekit.clock import FixedClock
 from servicekit.config import RuntimeSettings
 from servicekit.messaging_schema import outbox as outbox_table
@@ -26,7 +26,7 @@ from servicekit.relay import LEASE_TTL, Lease, LeaseRanOut, OutboxRelay
 from servicekit.topics import TopicSpec
 from tests.kafka_helpers import read_topic, wait_for
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_a_relay_that_read_its_rows_before_a_takeover_cannot_mark_them(
     first = OutboxRelay(db, box, runtime_settings, paused, "relay-a")
     second = OutboxRelay(db, box, runtime_settings, later, "relay-b")
     events = _queue(db, box, 3)
-    slow = _TakenOverWhileSending(producer, lambda: second.lease.hold())
+    slow = _TakenOverWhileSending(producer, second.lease.hold)
 
     assert first.publish_once(slow) == 0
     assert _lease_row(db).generation == 2

@@ -2,7 +2,7 @@
 and upgrades again on SQLite and PostgreSQL, keeping the lease row."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -38,7 +38,7 @@ def test_the_lease_generation_migration_round_trips(service, database_url):
     try:
         migrations.upgrade(db, service, FENCING[service])
         assert _lease_columns(db) == {c.name: c.nullable for c in relay_lease.columns}  # what the code uses
-        clock = FixedClock(datetime(2026, 11, 2, tzinfo=timezone.utc))
+        clock = FixedClock(datetime(2026, 11, 2, tzinfo=UTC))
         assert Lease(db, "relay-a", clock).hold() == 1
 
         _downgrade(db, service, "-1")

@@ -242,7 +242,8 @@ def test_a_door_visit_records_its_concerns_and_counts_towards_coverage(database_
     assert (raised.channel, raised.household_id, raised.urgency) == ("door_visit", ids["h-0"], "urgent")
 
     coverage = visits.coverage(ids["nb-1"], today, today)
-    assert (coverage.households, coverage.households_visited, coverage.visits, coverage.concerns_collected) == (3, 1, 2, 2)
+    assert (coverage.households, coverage.households_visited, coverage.visits,
+            coverage.concerns_collected) == (3, 1, 2, 2)
     (building,) = coverage.buildings
     assert (building.id, building.households, building.households_visited) == (ids["b-1"], 3, 1)
     (by_member,) = coverage.members
@@ -261,10 +262,11 @@ def test_a_door_visit_records_its_concerns_and_counts_towards_coverage(database_
 
 
 def test_a_household_has_at_most_one_live_access_code(database_url, migrated_db, places, clock):
+    from sqlalchemy.exc import IntegrityError
+
     from services.intake.accounts import domain as accounts_domain
     from services.intake.accounts.handlers import Accounts
     from services.intake.accounts.storage import access_codes
-    from sqlalchemy.exc import IntegrityError
 
     db = migrated_db("intake", database_url)
     ids = places(db, clock)

@@ -3,7 +3,7 @@ declares, and each refusal as its status with a readable detail."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import grpc
 import pytest
@@ -33,7 +33,7 @@ def settings(tmp_path, migrated_db, places, clock):
 
 def _as(role, ids, *places):
     principal = auth.Principal(subject=f"{role}-1", role=role, scope=tuple(ids[p] for p in places))
-    token = auth.sign(principal, KEY, audience=auth.INTERNAL_AUDIENCE, now=datetime.now(timezone.utc),
+    token = auth.sign(principal, KEY, audience=auth.INTERNAL_AUDIENCE, now=datetime.now(UTC),
                       ttl=timedelta(minutes=1))
     return [(auth.PRINCIPAL_HEADER, token)]
 

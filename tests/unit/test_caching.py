@@ -1,10 +1,10 @@
 """The one TTL cache: rarely-changing lookups, and credentials until they expire."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from servicekit.caching import TtlCache
 from servicekit.clock import FixedClock
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def test_a_value_is_reused_until_it_expires_and_misses_are_never_cached():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -25,7 +25,7 @@ def asked(tmp_path) -> dict[str, str]:
 
 
 def _days_ahead(clock) -> float:
-    return round((clock.now() - datetime.now(timezone.utc)) / timedelta(days=1), 3)
+    return round((clock.now() - datetime.now(UTC)) / timedelta(days=1), 3)
 
 
 def test_without_the_variable_a_process_keeps_the_system_clock():

@@ -1,5 +1,5 @@
 """The event envelope: sealing, decoding and refusing what is not an event."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -8,7 +8,7 @@ from lianyi.intake.v1.events_pb2 import ConcernFacts, ConcernReceived, ConcernsM
 from servicekit import envelope
 from servicekit.errors import UndecodableEvent
 
-AT = datetime(2026, 11, 1, 8, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
 
 
 def _sealed(**overrides):
@@ -27,7 +27,7 @@ def test_sealed_envelope_round_trips_through_bytes_with_every_field():
     assert (opened.neighbourhood_id, opened.community_id, opened.township_id, opened.county_id) == (
         "nb-1", "cm-1", "tw-1", "county")
     assert opened.correlation_id == "corr-1"
-    assert opened.occurred_at.ToDatetime(tzinfo=timezone.utc) == AT
+    assert opened.occurred_at.ToDatetime(tzinfo=UTC) == AT
     assert envelope.open_payload(opened, ConcernReceived).concern.concern_id == "c1"
 
 

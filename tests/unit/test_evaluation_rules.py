@@ -1,9 +1,9 @@
 """Evaluation's intake figures."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.evaluation.domain import IntakeFigures
 
-T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def test_counting_concerns_tracks_the_span_even_out_of_order():

@@ -1,6 +1,6 @@
 """Events written at an older version are read through upcasters (services/upcasters.py), one
 version step at a time; what cannot be brought forward is undecodable (the DLQ's business)."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from servicekit.events import Place
 from services import upcasters
 from tests.event_helpers import written_at
 
-AT = datetime(2026, 11, 1, 8, 30, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
 PLACE = Place("nb-1")
 
 
@@ -33,10 +33,11 @@ def _v1_received(route: str = "deliberation", urgency: str = "urgent") -> envelo
 def test_a_concern_received_written_at_version_1_reads_as_version_2():
     payload = envelope.open_payload(_v1_received(), events_pb2.ConcernReceived, upcasters.CONCERN_RECEIVED)
     facts = payload.concern
-    assert (facts.concern_id, facts.neighbourhood_id, facts.household_id, facts.building_id) == ("c1", "nb-1", "h1", "b1")
+    assert (facts.concern_id, facts.neighbourhood_id, facts.household_id, facts.building_id) == (
+        "c1", "nb-1", "h1", "b1")
     assert (facts.category, facts.description, facts.anonymous) == ("noise", "楼上装修太吵", True)
     assert (facts.channel, facts.urgency) == (concern_pb2.CHANNEL_ONLINE, events_pb2.URGENCY_URGENT)
-    assert facts.received_at.ToDatetime(tzinfo=timezone.utc) == AT
+    assert facts.received_at.ToDatetime(tzinfo=UTC) == AT
     assert (payload.triage.route, payload.triage.note, payload.triage.rule_id) == (
         events_pb2.ROUTE_DELIBERATION, "规则", "r1")
     assert "13812345678" not in str(payload), "the read model's contact details do not come along"

@@ -1,12 +1,12 @@
 """Intake's rules for accepting a concern, and how contact details are masked."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from servicekit.errors import InvalidArgument
 from services.intake.domain import DESCRIPTION_MAX_CHARS, ReporterContact, SubmitConcern, masked_phone, receive
 
-NOW = datetime(2026, 11, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _receive(open_categories=("noise",), **fields):

@@ -3,7 +3,7 @@ forms, and mapping concerns to service requests and back."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import grpc
@@ -14,13 +14,18 @@ from lianyi.intake.v1 import concern_pb2
 from lianyi.intake.v1.intake_service_pb2 import Category
 from services.gateway.open311.catalogue import definition_of, service_of
 from services.gateway.open311.errors import status_of_grpc
-from services.gateway.open311.formats import (Open311Error, errors_body, format_of, parse_w3c_datetime, render,
-                                              w3c_datetime)
-from services.gateway.open311.mapping import (concern_request_of, reporter_name, request_of,
-                                              submission_from_form)
+from services.gateway.open311.formats import (
+    Open311Error,
+    errors_body,
+    format_of,
+    parse_w3c_datetime,
+    render,
+    w3c_datetime,
+)
+from services.gateway.open311.mapping import concern_request_of, reporter_name, request_of, submission_from_form
 from services.gateway.open311.queries import MAX_REQUESTS, WINDOW, comma_list, request_query
 
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 NOISE = Category(code="noise", name_zh="噪音扰民", name_en="Noise")
 
 
@@ -114,11 +119,11 @@ def test_datetimes_are_written_in_utc_to_the_second():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("2010-01-01T00:00:00Z", datetime(2010, 1, 1, tzinfo=timezone.utc)),
-    ("2010-01-01T08:00:00+08:00", datetime(2010, 1, 1, tzinfo=timezone.utc)),
-    ("2010-01-01T08:00+08:00", datetime(2010, 1, 1, tzinfo=timezone.utc)),
-    ("2010-01-01T08:00:00 08:00", datetime(2010, 1, 1, tzinfo=timezone.utc)),  # "+" unencoded in a query
-    ("2010-01-01T00:00:00.5Z", datetime(2010, 1, 1, 0, 0, 0, 500000, tzinfo=timezone.utc)),
+    ("2010-01-01T00:00:00Z", datetime(2010, 1, 1, tzinfo=UTC)),
+    ("2010-01-01T08:00:00+08:00", datetime(2010, 1, 1, tzinfo=UTC)),
+    ("2010-01-01T08:00+08:00", datetime(2010, 1, 1, tzinfo=UTC)),
+    ("2010-01-01T08:00:00 08:00", datetime(2010, 1, 1, tzinfo=UTC)),  # "+" unencoded in a query
+    ("2010-01-01T00:00:00.5Z", datetime(2010, 1, 1, 0, 0, 0, 500000, tzinfo=UTC)),
 ])
 def test_w3c_datetimes_with_a_time_zone_are_read(text, expected):
     assert parse_w3c_datetime(text, "start_date") == expected
@@ -134,14 +139,14 @@ def test_other_datetimes_are_refused_naming_the_field(text):
 def test_without_dates_the_window_is_the_last_90_days():
     query = request_query({}, NOW)
     assert (query.start, query.end) == (NOW - timedelta(days=90), NOW)
-    assert WINDOW == timedelta(days=90) and MAX_REQUESTS == 1000
+    assert timedelta(days=90) == WINDOW and MAX_REQUESTS == 1000
 
 
 def test_one_date_given_spans_90_days_from_it():
     start = request_query({"start_date": "2026-01-01T00:00:00Z"}, NOW)
     assert start.end - start.start == WINDOW
     end = request_query({"end_date": "2026-01-01T00:00:00Z"}, NOW)
-    assert end.end == datetime(2026, 1, 1, tzinfo=timezone.utc) and end.end - end.start == WINDOW
+    assert end.end == datetime(2026, 1, 1, tzinfo=UTC) and end.end - end.start == WINDOW
 
 
 def test_service_request_ids_override_every_other_filter():
@@ -247,8 +252,8 @@ def _public(**fields) -> concern_pb2.PublicConcern:
         concern_id="c1", neighbourhood_id="n1", neighbourhood_name="幸福小区", category="noise", status="in_handling",
         description="楼上装修太吵", address="3号楼东侧", latitude=24.5, longitude=118.1,
         photo_urls=["https://img.example/1.jpg", "https://img.example/2.jpg"], status_note="办理中 (in_handling)")
-    concern.received_at.FromDatetime(datetime(2026, 2, 1, 8, tzinfo=timezone.utc))
-    concern.updated_at.FromDatetime(datetime(2026, 2, 2, 8, tzinfo=timezone.utc))
+    concern.received_at.FromDatetime(datetime(2026, 2, 1, 8, tzinfo=UTC))
+    concern.updated_at.FromDatetime(datetime(2026, 2, 2, 8, tzinfo=UTC))
     concern.MergeFrom(concern_pb2.PublicConcern(**fields))
     return concern
 

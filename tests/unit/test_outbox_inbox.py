@@ -1,5 +1,5 @@
 """Outbox and inbox: the event commits or vanishes with its state; a repeat is recognised."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from servicekit.messaging_schema import inbox as inbox_table
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox, backlog
 
-AT = datetime(2026, 11, 1, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _event(neighbourhood="nb-7"):

@@ -1,5 +1,5 @@
 """What the public may see of a concern (services/intake/public.py): decided once, in intake."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -7,7 +7,7 @@ from servicekit.errors import InvalidArgument
 from services.intake.domain import Concern, Location, ReporterContact
 from services.intake.public import redacted, shown, statuses_of
 
-T0 = datetime(2026, 2, 1, 8, tzinfo=timezone.utc)
+T0 = datetime(2026, 2, 1, 8, tzinfo=UTC)
 
 
 def _concern(**fields) -> Concern:

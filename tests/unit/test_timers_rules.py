@@ -1,12 +1,12 @@
 """The pure rules of timers: what a payload, kind and due time may be, and how retries back off."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from servicekit import timers
 from servicekit.timer_runner import RETRY_CAP, retry_delay
 
-DUE = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+DUE = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def test_a_payload_is_stored_as_compact_sorted_json_keeping_chinese_readable():

@@ -1,5 +1,5 @@
 """Triage's routing table, duplicate suggestions and concern statuses: rules only."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,7 +9,7 @@ from services.intake.timeline.domain import TimelineEntry, current_status, follo
 from services.intake.triage.domain import Rule, applicable, check_rule
 
 PATH = ("county", "township", "community", "nb")
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def rule(scope, category, route, urgency=""):

@@ -1,6 +1,6 @@
 """A unit of work commits state and the events it recorded together, translated and sealed in the
 order they were recorded; a failure leaves neither."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
 from servicekit.unit_of_work import Outgoing, UnitsOfWork
 
-AT = datetime(2026, 11, 1, 8, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 1, 8, tzinfo=UTC)
 ORIGIN = Origin(Place("nb-1", "cm-1", "tw-1", "c-1"), correlation_id="corr-1", causation_id="cause-1")
 
 

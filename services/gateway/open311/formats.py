@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 JSON, XML = "json", "xml"
@@ -86,7 +86,7 @@ _W3C_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(
 
 def w3c_datetime(moment: datetime) -> str:
     """2010-01-01T00:00:00Z: UTC, whole seconds, like the spec's examples."""
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_w3c_datetime(text: str, field: str) -> datetime:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 
-from lianyi.intake.v1 import concern_pb2, intake_service_pb2 as intake_pb
+from lianyi.intake.v1 import concern_pb2
+from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services.gateway.open311.catalogue import CHOICES
 from services.gateway.open311.formats import Open311Error, w3c_datetime
 
@@ -75,7 +76,7 @@ def _coordinates(lat: str, long: str, problems: list[str]) -> tuple[float | None
 
 def _attributes(form, problems: list[str]) -> dict[str, str]:
     chosen = {}
-    for key in form.keys():
+    for key in form:
         match = _ATTRIBUTE.fullmatch(key)
         if not match:
             continue
@@ -129,9 +130,9 @@ def request_of(concern: concern_pb2.PublicConcern, service_names: dict[str, str]
         "description": concern.description or None,
         "agency_responsible": None,
         "service_notice": None,
-        "requested_datetime": w3c_datetime(concern.received_at.ToDatetime(tzinfo=timezone.utc)),
+        "requested_datetime": w3c_datetime(concern.received_at.ToDatetime(tzinfo=UTC)),
         "updated_datetime": w3c_datetime((concern.updated_at if concern.HasField("updated_at")
-                                          else concern.received_at).ToDatetime(tzinfo=timezone.utc)),
+                                          else concern.received_at).ToDatetime(tzinfo=UTC)),
         "expected_datetime": None,
         "address": concern.address or None,
         "address_id": concern.neighbourhood_id,

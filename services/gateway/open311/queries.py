@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.gateway.open311.formats import Open311Error, parse_w3c_datetime
 
@@ -13,8 +13,8 @@ STATES = ("open", "closed")
 # Dates a client may name. Without a bound, 0001-01-01 or 9999-12-31 overflow Python's datetime
 # when the 90-day window is filled in (or protobuf's Timestamp after converting to UTC) and the
 # answer was a 500; no concern predates 1970.
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _moment(text: str | None, name: str, problems: list[str]) -> datetime | None
     if not (text or "").strip():
         return None  # the spec's "optional": empty means not given
     try:
-        moment = parse_w3c_datetime(text, name).astimezone(timezone.utc)
+        moment = parse_w3c_datetime(text, name).astimezone(UTC)
     except ValueError as exc:
         problems.append(str(exc))
         return None

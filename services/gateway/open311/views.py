@@ -54,7 +54,8 @@ def discovery(fmt: str):
     return _answer(fmt, "discovery", {
         "changeset": now,
         "contact": "联系县联议平台管理员 (the county's lianyi administrators)",
-        "key_service": "API 密钥由县级管理员签发 (API keys are issued by a county administrator: POST /api/v1/api-keys)",
+        "key_service": ("API 密钥由县级管理员签发 "
+                        "(API keys are issued by a county administrator: POST /api/v1/api-keys)"),
         "endpoints": [{"specification": SPECIFICATION, "url": request.url_root.rstrip("/") + blueprint.url_prefix,
                        "changeset": now, "type": "production", "formats": [MIMETYPES[XML], MIMETYPES[JSON]]}],
     })

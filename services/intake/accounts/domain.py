@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from servicekit.ids import looks_like_id
 from servicekit.errors import InvalidArgument
+from servicekit.ids import looks_like_id
 from services.contract import ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")

@@ -17,13 +17,13 @@ class AccountsServicer(pb_grpc.AccountsServiceServicer):
     def __init__(self, accounts: Accounts):
         self.accounts = accounts
 
-    def Authenticate(self, request, context):  # noqa: N802 (gRPC naming)
+    def Authenticate(self, request, context):
         return _principal(self.accounts.authenticate(request.username, request.password))
 
-    def AuthenticateApiKey(self, request, context):  # noqa: N802
+    def AuthenticateApiKey(self, request, context):
         return _principal(self.accounts.authenticate_api_key(request.api_key))
 
-    def CreateAccount(self, request, context):  # noqa: N802
+    def CreateAccount(self, request, context):
         account = self.accounts.create_account(
             username=request.username, password=request.password, role=request.role,
             scope_id=request.scope_id, entity_id=request.entity_id, display_name=request.display_name,
@@ -32,22 +32,22 @@ class AccountsServicer(pb_grpc.AccountsServiceServicer):
                           scope_id=account.scope_id, entity_id=account.entity_id,
                           display_name=account.display_name)
 
-    def IssueApiKey(self, request, context):  # noqa: N802
+    def IssueApiKey(self, request, context):
         key_id, api_key = self.accounts.issue_api_key(name=request.name, scope_id=request.scope_id)
         return pb.IssuedApiKey(key_id=key_id, api_key=api_key)
 
-    def RevokeApiKey(self, request, context):  # noqa: N802
+    def RevokeApiKey(self, request, context):
         self.accounts.revoke_api_key(request.key_id)
         return pb.RevokeApiKeyResponse()
 
 
-    def IssueAccessCode(self, request, context):  # noqa: N802
+    def IssueAccessCode(self, request, context):
         code, expires_at = self.accounts.issue_access_code(request.household_id)
         issued = pb.IssuedAccessCode(access_code=code)
         issued.expires_at.FromDatetime(expires_at)
         return issued
 
-    def AuthenticateAccessCode(self, request, context):  # noqa: N802
+    def AuthenticateAccessCode(self, request, context):
         return _principal(self.accounts.authenticate_access_code(request.access_code))
 
 

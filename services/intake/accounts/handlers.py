@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from servicekit import auth
-from servicekit.auth import Principal
 from servicekit.audit import AuditLog
+from servicekit.auth import Principal
 from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.errors import Conflict, InvalidArgument, NotFound, Unauthenticated

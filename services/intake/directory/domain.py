@@ -45,9 +45,22 @@ class EntityChanged:
     entity: Entity
 
 
-__all__ = ["KINDS", "PARENT_KIND", "NAME_MAX_CHARS", "EXTERNAL_ID_MAX_CHARS", "ATTRIBUTES", "CONTACT_FIELDS",
-           "REFERENCES", "Entity", "EntityChanged", "check_kind", "check_fields", "check_parent", "kind_chain",
-           "places_of"]
+__all__ = [
+    "ATTRIBUTES",
+    "CONTACT_FIELDS",
+    "EXTERNAL_ID_MAX_CHARS",
+    "KINDS",
+    "NAME_MAX_CHARS",
+    "PARENT_KIND",
+    "REFERENCES",
+    "Entity",
+    "EntityChanged",
+    "check_fields",
+    "check_kind",
+    "check_parent",
+    "kind_chain",
+    "places_of",
+]
 
 
 def check_kind(kind: str) -> None:
@@ -111,4 +124,4 @@ def kind_chain(kind: str) -> list[str]:
 
 def places_of(entity: Entity) -> dict[str, str]:
     """The ids of the places an entity is in (and is), by kind: {"county": ..., "township": ...}."""
-    return dict(zip(kind_chain(entity.kind), entity.scope_path))
+    return dict(zip(kind_chain(entity.kind), entity.scope_path, strict=True))

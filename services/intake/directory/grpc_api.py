@@ -12,13 +12,13 @@ class DirectoryServicer(pb_grpc.DirectoryServiceServicer):
     def __init__(self, directory: Directory):
         self.directory = directory
 
-    def CreateEntity(self, request, context):  # noqa: N802 (gRPC naming)
+    def CreateEntity(self, request, context):
         return entity_to_proto(self.directory.create(
             kind=request.kind, name=request.name, parent_id=request.parent_id,
             external_id=request.external_id, attributes=attributes_from(request.attributes),
         ))
 
-    def UpdateEntity(self, request, context):  # noqa: N802
+    def UpdateEntity(self, request, context):
         return entity_to_proto(self.directory.update(
             request.entity_id,
             name=request.name if request.HasField("name") else None,
@@ -26,15 +26,15 @@ class DirectoryServicer(pb_grpc.DirectoryServiceServicer):
             expected_version=request.expected_version,
         ))
 
-    def GetEntity(self, request, context):  # noqa: N802
+    def GetEntity(self, request, context):
         return entity_to_proto(self.directory.get(request.entity_id))
 
-    def ListEntities(self, request, context):  # noqa: N802
+    def ListEntities(self, request, context):
         entities, token = self.directory.list(kind=request.kind, within_id=request.within_id,
                                               page_size=request.page_size, page_token=request.page_token)
         return pb.ListEntitiesResponse(entities=[entity_to_proto(e) for e in entities], next_page_token=token)
 
-    def ImportEntities(self, request, context):  # noqa: N802
+    def ImportEntities(self, request, context):
         outcomes = self.directory.import_rows([
             ImportRow(kind=r.kind, external_id=r.external_id, parent_external_id=r.parent_external_id,
                       name=r.name, attributes=attributes_from(r.attributes))

@@ -136,7 +136,8 @@ class Directory:
                          updated_at=self.clock.now())
         storage.replace(uow.conn, entity)
         self._publish(uow, entity)
-        self.audit.record(uow.tx, "directory.entity_updated", entity.kind, entity.entity_id, f"version {entity.version}")
+        self.audit.record(uow.tx, "directory.entity_updated", entity.kind, entity.entity_id,
+                          f"version {entity.version}")
         return entity
 
     def _import_row(self, uow: UnitOfWork, number: int, row: ImportRow) -> ImportOutcome:

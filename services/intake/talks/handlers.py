@@ -47,8 +47,9 @@ class Talks:
                         category=entry.category, description=entry.text)
                     concern, neighbourhood = self.reception.received(uow.conn, cmd)
                     self.reception.record(uow, concern, neighbourhood, logs.correlation_id.get())
-                    entry = replace(entry, concern_id=concern.concern_id)
-                kept.append(entry)
+                    kept.append(replace(entry, concern_id=concern.concern_id))
+                else:
+                    kept.append(entry)
             session = TalkSession(new_id(), neighbourhood_id, venue_id, day, tuple(host_ids), attendance, tuple(kept))
             principal = auth.current.get()
             storage.add_session(

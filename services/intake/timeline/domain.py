@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.intake.contract import (CLOSED_STATUSES, DOWNSTREAM_STATUSES, MERGED, RECEIVED,
-                                      TIMELINE_NOTE_MAX_CHARS)
+from services.intake.contract import CLOSED_STATUSES, DOWNSTREAM_STATUSES, MERGED, RECEIVED, TIMELINE_NOTE_MAX_CHARS
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore_many
-from services.intake.storage import metadata
 from services.intake.contract import DOWNSTREAM_STATUSES
+from services.intake.storage import metadata
 from services.intake.timeline.domain import TimelineEntry
 
 concern_timeline = sa.Table(

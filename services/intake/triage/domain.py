@@ -42,9 +42,23 @@ class Rule:
     note: str = ""
 
 
-__all__ = ["MANUAL", "ROUTES", "RULE_ROUTES", "NOTE_MAX_CHARS", "EVERYWHERE", "ANY_CATEGORY", "Rule",
-           "ConcernTriaged", "ConcernsMerged", "check_route", "check_note", "check_rule", "precedence", "applicable",
-           "timeline_note"]
+__all__ = [
+    "ANY_CATEGORY",
+    "EVERYWHERE",
+    "MANUAL",
+    "NOTE_MAX_CHARS",
+    "ROUTES",
+    "RULE_ROUTES",
+    "ConcernTriaged",
+    "ConcernsMerged",
+    "Rule",
+    "applicable",
+    "check_note",
+    "check_route",
+    "check_rule",
+    "precedence",
+    "timeline_note",
+]
 
 
 def check_route(route: str) -> None:

@@ -14,8 +14,15 @@ from services.intake import contract, domain, events, storage, views
 from services.intake.contract import MERGE_MAX
 from services.intake.directory.domain import Entity
 from services.intake.places import Places
-from services.intake.settings import (RULES, TRIAGE_ROUTE, IntakeSettings, TriageRoute, not_an_open_category,
-                                      qualifier_of, rule_of)
+from services.intake.settings import (
+    RULES,
+    TRIAGE_ROUTE,
+    IntakeSettings,
+    TriageRoute,
+    not_an_open_category,
+    qualifier_of,
+    rule_of,
+)
 from services.intake.timeline import storage as timeline
 from services.intake.timeline.domain import TimelineEntry
 from services.intake.triage import domain as rules

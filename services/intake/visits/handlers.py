@@ -15,8 +15,15 @@ from services.intake.directory import storage as directory
 from services.intake.directory.domain import Entity, places_of
 from services.intake.reception import Reception
 from services.intake.visits import storage
-from services.intake.visits.domain import (VISITING_ROLES, Coverage, CoverageLine, RaisedConcern, Visit,
-                                           check_period, check_visit)
+from services.intake.visits.domain import (
+    VISITING_ROLES,
+    Coverage,
+    CoverageLine,
+    RaisedConcern,
+    Visit,
+    check_period,
+    check_visit,
+)
 
 
 class Visits:

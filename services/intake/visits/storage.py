@@ -53,7 +53,7 @@ def households_by_building(conn: sa.Connection, neighbourhood_scope: tuple[str, 
                households.c.scope_path.startswith(path_of(neighbourhood_scope), autoescape=True))
         .group_by(households.c.parent_id)
     ).all()
-    return {building: count for building, count in rows}
+    return dict(rows)
 
 
 # Coverage compares households visited with the households a building has now. A visit stays

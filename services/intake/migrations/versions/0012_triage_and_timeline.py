@@ -3,6 +3,8 @@
 Revision ID: 0012
 Revises: 0011
 """
+from datetime import UTC
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -62,10 +64,10 @@ def upgrade() -> None:
     )
     # The county's id is only known once the directory holds it; "*" stands for the whole
     # deployment, below every more specific place.
-    from datetime import datetime, timezone
+    from datetime import datetime
     op.bulk_insert(rules, [
         {"rule_id": f"default-{category}", "scope_id": "*", "category": category, "urgency": urgency,
-         "route": route, "note": note, "updated_at": datetime(2026, 1, 1, tzinfo=timezone.utc)}
+         "route": route, "note": note, "updated_at": datetime(2026, 1, 1, tzinfo=UTC)}
         for category, urgency, route, note in DEFAULT_RULES
     ])
 
