@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 GEN    := gen
 PROTOS := $(shell find proto -name '*.proto' | sort)
+MAKE_RUN_CHECK := tests/e2e/test_make_run.py
 BUF    := $(VENV)/bin/buf
 
 .PHONY: install proto proto-snapshot lint run test test-unit test-integration test-e2e bench k8s clean
@@ -43,8 +44,12 @@ lint: install
 run: install
 	$(PY) -m localrun
 
+# Two workers (pytest-xdist): the end-to-end tests on one, in order, everything else beside them.
+# Then `make run`'s launcher on its default ports, after all of it (exit code 5: PYTEST_ARGS
+# selected none of it).
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadgroup --ignore=$(MAKE_RUN_CHECK) $(PYTEST_ARGS)
+	$(PY) -m pytest $(MAKE_RUN_CHECK) $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 test-unit: install
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

@@ -74,11 +74,20 @@ def wait_until_ready(url: str, timeout_s: float, process: subprocess.Popen | Non
 
 def stop(process: subprocess.Popen, timeout_s: float = 15) -> int:
     """SIGTERM, then SIGKILL if it has not exited in time; returns the exit code."""
-    if process.poll() is None:
-        process.terminate()
+    return stop_all([process], timeout_s)[0]
+
+
+def stop_all(started: list[subprocess.Popen], timeout_s: float = 15) -> list[int]:
+    """SIGTERM to each at once, then SIGKILL to any still running after `timeout_s`; returns the
+    exit codes."""
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + timeout_s
+    for process in started:
         try:
-            process.wait(timeout_s)
+            process.wait(max(deadline - time.monotonic(), 0))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    return process.returncode
+    return [process.returncode for process in started]

@@ -11,6 +11,7 @@ import os
 import secrets
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -141,16 +142,25 @@ class LocalSystem:
             clock.start(self.clock_file)
         self.broker = start_tansu(self.addresses.broker, self.log_dir / "broker.log")
         ensure_topics(RuntimeSettings(broker=self.addresses.broker))
-        for name in SERVICES:
-            self.migrate(name)
-        if not self.credentials.exists():
-            self.seed_demo()
-        for name in SERVICES:
-            self.start_service(name, wait=False)
-        self.start_gateway(wait=False)
+        self.start_gateway(wait=False)  # it holds no state; it is ready once its upstreams are
+        # Each service's database is migrated on a thread of its own (intake's then gets the demo
+        # county), and the service starts as soon as its own is ready: make run comes up seconds
+        # sooner. Children are started from this thread only: the kernel's parent-death signal
+        # (processes.die_with_parent) follows the thread that started a child, and the pool's
+        # threads end. (The gateway's start above made this var/'s signing key; threads only read it.)
+        with ThreadPoolExecutor(len(SERVICES), thread_name_prefix="prepare") as pool:
+            prepared = {pool.submit(self._prepare, name): name for name in SERVICES}
+            for done in as_completed(prepared):
+                done.result()  # a failed migration stops the start here
+                self.start_service(prepared[done], wait=False)
         for name in SERVICES:
             self.wait_ready(name, timeout_s)
         self.wait_ready("gateway", timeout_s)
+
+    def _prepare(self, name: str) -> None:
+        self.migrate(name)
+        if name == "intake" and not self.credentials.exists():
+            self.seed_demo()
 
     def migrate(self, name: str) -> None:
         with open(self.log_dir / f"{name}.log", "ab") as out:
@@ -197,10 +207,12 @@ class LocalSystem:
         return found
 
     def stop(self) -> None:
-        """Stop the edge first and the broker last, so in-flight work can finish."""
-        for name in ["gateway", *reversed(SERVICES)]:
-            if name in self.children:
-                processes.stop(self.children.pop(name))
+        """Stop the edge first and the broker last, so in-flight work can finish; the services,
+        which do not wait for each other, stop together."""
+        if "gateway" in self.children:
+            processes.stop(self.children.pop("gateway"))
+        services = [self.children.pop(name) for name in SERVICES if name in self.children]
+        processes.stop_all(services)
         if self.broker is not None:
             processes.stop(self.broker)
             self.broker = None

@@ -18,15 +18,23 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 MAKE_RUN_CHECK = Path(__file__).parent / "e2e" / "test_make_run.py"
 
 
+E2E = Path(__file__).parent / "e2e"
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """Unmarked tests first, then those that move time for real processes (`moves_time`), then the
-    make-run check; the order within each group stays as collected."""
+    make-run check; the order within each group stays as collected. With pytest-xdist (make test
+    runs two workers), the end-to-end tests share one worker, in that order, since they share one
+    running system."""
     def group(item) -> int:
         if item.path == MAKE_RUN_CHECK:
             return 2
         return 1 if item.get_closest_marker("moves_time") else 0
 
     items.sort(key=group)
+    for item in items:
+        if E2E in Path(item.path).parents:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 def _postgres_url() -> str | None:
@@ -87,7 +95,7 @@ def runtime_settings(broker) -> RuntimeSettings:
     """Settings for in-process relays and consumers against the test broker, tuned for speed."""
     return RuntimeSettings(
         broker=broker,
-        kafka_max_poll_interval_ms=2000,
+        kafka_max_poll_interval_ms=1000,
         kafka_session_timeout_ms=6000,
         kafka_heartbeat_interval_ms=500,
         relay_idle_poll_s=0.05,
