@@ -37,9 +37,12 @@ proto: $(GEN)/.stamp
 proto-snapshot: $(VENV)/.deps
 	$(BUF) build proto --exclude-source-info -o proto/contract.binpb
 
-# Static checks, one command per line.
+# Static checks, one command per line: the protos' style (buf), the code's (ruff), and types
+# (mypy: strict on servicekit, the domain modules and the contracts; see pyproject.toml).
 lint: install
 	$(BUF) lint
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 run: install
 	$(PY) -m localrun

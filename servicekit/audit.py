@@ -4,8 +4,10 @@ administrators. Summaries carry no personal data."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from alembic.operations import Operations
 
 from lianyi.audit.v1 import audit_service_pb2 as pb
 from lianyi.audit.v1 import audit_service_pb2_grpc as pb_grpc
@@ -38,7 +40,7 @@ audit_log = _define_v1(metadata)
 _INSERT = audit_log.insert()
 
 
-def create_v1(op) -> None:
+def create_v1(op: Operations) -> None:
     """Create the audit table from a service's Alembic migration."""
     _define_v1(sa.MetaData()).create(op.get_bind())
 
@@ -59,7 +61,8 @@ class AuditLog:
         })
 
     def entries(self, *, actor: str = "", action: str = "", since: datetime | None = None,
-                until: datetime | None = None, page_size: int = 0, page_token: str = ""):
+                until: datetime | None = None, page_size: int = 0, page_token: str = ""
+                ) -> tuple[list[sa.Row[Any]], str]:
         limit, after = paging.page_size(page_size), paging.decode_token(page_token)
         query = sa.select(audit_log).where(audit_log.c.seq > after)
         if actor:
@@ -83,7 +86,7 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
     def __init__(self, log: AuditLog):
         self.log = log
 
-    def ListAuditEntries(self, request, context):
+    def ListAuditEntries(self, request: pb.ListAuditEntriesRequest, context: object) -> pb.ListAuditEntriesResponse:
         def when(field: str) -> datetime | None:
             return getattr(request, field).ToDatetime(tzinfo=UTC) if request.HasField(field) else None
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import jwt
+import jwt.types
 from google.protobuf import descriptor_pool
 
 from lianyi.access.v1 import access_pb2
@@ -64,8 +65,8 @@ _ISSUED_LEEWAY_S = 30
 def verify_with_expiry(token: str, key: str, *, audience: str, now: datetime) -> tuple[Principal, float]:
     """The principal in a token and when the token expires (POSIX seconds). Time is `now` (the
     injectable clock's), not the library's own reading of the wall clock."""
-    options = {"require": ["sub", "role", "scope", "exp", "aud", "iat"], "verify_exp": False, "verify_iat": False,
-               "verify_nbf": False}
+    options: jwt.types.Options = {"require": ["sub", "role", "scope", "exp", "aud", "iat"], "verify_exp": False,
+                                  "verify_iat": False, "verify_nbf": False}
     try:
         claims = jwt.decode(token, key, algorithms=[_ALGORITHM], audience=audience, options=options)
     except jwt.PyJWTError:
@@ -96,7 +97,9 @@ def rpc_roles(method: str) -> frozenset[str]:
         descriptor = descriptor_pool.Default().FindMethodByName(method)
     except KeyError:
         raise TypeError(f"no RPC {method}; is its generated module imported?") from None
-    roles = frozenset(descriptor.GetOptions().Extensions[access_pb2.access].roles)
+    # The generated stub types the extension as a plain field descriptor; it is the option's.
+    declared: access_pb2.Access = descriptor.GetOptions().Extensions[access_pb2.access]  # type: ignore[index]
+    roles = frozenset(declared.roles)
     if not roles:
         raise TypeError(f"{method} does not declare who may call it (option lianyi.access.v1.access)")
     return roles

@@ -9,15 +9,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-class UtcDateTime(sa.types.TypeDecorator):
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
     """Timestamps stored as naive UTC and always returned timezone-aware.
 
     SQLite has no time zones; keeping one convention means both backends compare alike.
@@ -26,24 +28,25 @@ class UtcDateTime(sa.types.TypeDecorator):
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use an aware UTC datetime")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: object, dialect: Dialect) -> datetime | None:
+        assert value is None or isinstance(value, datetime)
         return None if value is None else value.replace(tzinfo=UTC)
 
-    def result_processor(self, dialect, coltype):
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], datetime | None] | None:
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
         # SQLite hands back the ISO text SQLAlchemy stored: parse it and set UTC in one call
         # instead of SQLAlchemy's parser wrapped by process_result_value (every timestamp read).
         parse, utc = datetime.fromisoformat, UTC
 
-        def process(value):
+        def process(value: str | None) -> datetime | None:
             return None if value is None else parse(value).replace(tzinfo=utc)
 
         return process
@@ -72,7 +75,7 @@ def create_engine(url: str) -> Engine:
                                   hide_parameters=True)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _on_connect(dbapi_connection: Any, _record: object) -> None:
         # Take transaction control from the sqlite3 module so BEGIN is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -92,7 +95,7 @@ def create_engine(url: str) -> Engine:
     return engine
 
 
-def insert_or_ignore(conn: Connection, table: sa.Table, **values) -> bool:
+def insert_or_ignore(conn: Connection, table: sa.Table, **values: Any) -> bool:
     """Insert a row unless one with the same key exists; True if inserted.
 
     One statement, and a conflict does not abort the transaction (as a failed INSERT would on
@@ -101,7 +104,8 @@ def insert_or_ignore(conn: Connection, table: sa.Table, **values) -> bool:
     return bool(insert_or_ignore_many(conn, table, [values]))
 
 
-def insert_or_ignore_many(conn: Connection, table: sa.Table, rows: list[dict], key: str | None = None) -> set:
+def insert_or_ignore_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]],
+                          key: str | None = None) -> set[Any]:
     """Insert the rows whose key is new (the first of any repeated within `rows`), in order;
     returns the values of column `key` (by default the primary key's first) of those inserted.
     One statement for the lot, not one per row."""
@@ -112,15 +116,13 @@ def insert_or_ignore_many(conn: Connection, table: sa.Table, rows: list[dict], k
 
 
 @functools.cache
-def _insert_or_ignore_statement(table: sa.Table, dialect: str, returning: str | None = None):
+def _insert_or_ignore_statement(table: sa.Table, dialect: str, returning: str | None = None) -> sa.Executable:
     # Built once per table: constructing a statement per row costs more than running it.
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     # RETURNING, not rowcount: with psycopg, SQLAlchemy does not report rowcount for this form.
-    columns = [table.c[returning]] if returning else table.primary_key.columns
-    return insert(table).on_conflict_do_nothing().returning(*columns)
+    columns = [table.c[returning]] if returning else list(table.primary_key.columns)
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing().returning(*columns)
+    return sqlite.insert(table).on_conflict_do_nothing().returning(*columns)
 
 
 def prepare(engine: Engine) -> None:
@@ -129,7 +131,7 @@ def prepare(engine: Engine) -> None:
         # Outside any transaction (SQLAlchemy would begin one): the raw driver connection.
         raw = engine.raw_connection()
         try:
-            raw.driver_connection.execute("PRAGMA journal_mode = WAL")
+            raw.cursor().execute("PRAGMA journal_mode = WAL")
         finally:
             raw.close()
 

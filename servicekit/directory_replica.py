@@ -10,8 +10,11 @@ from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.operations import Operations
 from google.protobuf import json_format
+from google.protobuf.message import Message
 
+from lianyi.directory.v1 import directory_service_pb2
 from lianyi.directory.v1 import directory_service_pb2_grpc as pb_grpc
 from lianyi.directory.v1.entity_pb2 import Entity
 from lianyi.directory.v1.events_pb2 import EntityChanged
@@ -46,9 +49,14 @@ metadata = sa.MetaData()
 directory_replica = _define_v1(metadata)
 
 
-def create_v1(op) -> None:
+def create_v1(op: Operations) -> None:
     """Create the replica table from a service's Alembic migration."""
     _define_v1(sa.MetaData()).create(op.get_bind())
+
+
+def _changed_row(changed: Message) -> dict[str, Any]:
+    assert isinstance(changed, EntityChanged)
+    return _row(changed.entity)
 
 
 def _row(entity: Entity) -> dict[str, Any]:
@@ -125,7 +133,7 @@ class DirectoryReplica:
         return entity
 
     def subscription(self) -> Subscription[dict[str, Any]]:
-        return Subscription(topics.DIRECTORY, EntityChanged, lambda changed: _row(changed.entity), self.apply)
+        return Subscription(topics.DIRECTORY, EntityChanged, _changed_row, self.apply)
 
     def registration(self) -> Registration:
         return Registration(
@@ -139,5 +147,5 @@ class _ReplicaServicer(pb_grpc.DirectoryReplicaServicer):
     def __init__(self, replica: DirectoryReplica):
         self.replica = replica
 
-    def GetReplicatedEntity(self, request, context):
+    def GetReplicatedEntity(self, request: directory_service_pb2.GetEntityRequest, context: object) -> Entity:
         return self.replica.get(request.entity_id)

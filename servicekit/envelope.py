@@ -24,7 +24,9 @@ def event_type_of(payload: message.Message | type[message.Message]) -> str:
 
 def version_of(payload: message.Message | type[message.Message]) -> int:
     """The payload schema's current version, as its message declares (option event_version)."""
-    return payload.DESCRIPTOR.GetOptions().Extensions[version_pb2.event_version] or 1
+    # The generated stub types the extension as a plain field descriptor; it is the option's.
+    version: int = payload.DESCRIPTOR.GetOptions().Extensions[version_pb2.event_version]  # type: ignore[index]
+    return version or 1
 
 
 def seal(

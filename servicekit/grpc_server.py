@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf import descriptor_pool
@@ -24,6 +25,8 @@ from servicekit.ids import new_id
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "x-correlation-id"
+if TYPE_CHECKING:  # generic in its stubs only
+    Handler = grpc.RpcMethodHandler[Any, Any]
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Registration:
 def _metadata(context: grpc.ServicerContext, key: str) -> str:
     for name, value in context.invocation_metadata() or ():
         if name == key:
-            return value
+            return value if isinstance(value, str) else value.decode()
     return ""
 
 
@@ -82,14 +85,15 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
         auth.check_role(roles, principal)
         return principal
 
-    def intercept_service(self, continuation, handler_call_details):
+    def intercept_service(self, continuation: Callable[[grpc.HandlerCallDetails], Handler | None],
+                          handler_call_details: grpc.HandlerCallDetails) -> Handler | None:
         handler = continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler  # streaming health/reflection calls pass through untouched
         method = handler_call_details.method
         inner = handler.unary_unary
 
-        def unary_unary(request, context: grpc.ServicerContext):
+        def unary_unary(request: Any, context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
             code = grpc.StatusCode.OK
             token = logs.correlation_id.set(_metadata(context, CORRELATION_HEADER)[:100] or new_id())

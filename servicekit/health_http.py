@@ -39,7 +39,7 @@ class HealthServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args) -> None:
+            def log_message(self, format: str, *args: object) -> None:
                 pass  # probes every few seconds would drown the log
 
         self.httpd = ThreadingHTTPServer((host, int(port)), Handler)

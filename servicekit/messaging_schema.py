@@ -6,6 +6,7 @@ is defined by version so old migrations keep meaning what they meant.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic.operations import Operations
 
 from servicekit.database import UtcDateTime
 
@@ -58,7 +59,7 @@ def _define_v2(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
     return outbox, inbox, relay_lease
 
 
-def _generation() -> sa.Column:
+def _generation() -> sa.Column[int]:
     return sa.Column("generation", sa.BigInteger, nullable=False, server_default="0")
 
 
@@ -67,7 +68,7 @@ metadata = sa.MetaData()
 outbox, inbox, relay_lease = _define_v2(metadata)
 
 
-def create_v1(op) -> None:
+def create_v1(op: Operations) -> None:
     """Create the v1 messaging tables from an Alembic migration."""
     tables = _define_v1(sa.MetaData())
     for table in tables:
@@ -75,19 +76,19 @@ def create_v1(op) -> None:
     op.execute(tables[2].insert().values(name="outbox", holder=None, expires_at=None))
 
 
-def drop_v1(op) -> None:
+def drop_v1(op: Operations) -> None:
     """Drop the v1 messaging tables (the first migration's downgrade)."""
     for table in reversed(_define_v1(sa.MetaData())):
         table.drop(op.get_bind())
 
 
-def upgrade_to_v2(op) -> None:
+def upgrade_to_v2(op: Operations) -> None:
     """v1 to v2 from an Alembic migration: the relay lease gets its generation."""
     with op.batch_alter_table("relay_lease") as batch:
         batch.add_column(_generation())
 
 
-def downgrade_to_v1(op) -> None:
+def downgrade_to_v1(op: Operations) -> None:
     """v2 back to v1 from an Alembic migration."""
     with op.batch_alter_table("relay_lease") as batch:
         batch.drop_column("generation")

@@ -65,7 +65,7 @@ class Outbox:
             message_key = key or envelope.neighbourhood_id
             if not message_key:
                 raise ValueError("an event needs a message key: its neighbourhood id or an explicit key")
-            rows.append({
+            rows.append({  # (the lock below reads topic and message_key back as text)
                 "event_id": envelope.event_id,
                 "event_type": envelope.event_type,
                 "topic": topic or self.topic,
@@ -76,7 +76,7 @@ class Outbox:
         if not rows:
             return
         if tx.conn.dialect.name == "postgresql":
-            locks = sorted({(_namespace(row["topic"]), key_bucket(row["message_key"])) for row in rows})
+            locks = sorted({(_namespace(str(row["topic"])), key_bucket(str(row["message_key"]))) for row in rows})
             tx.conn.execute(_LOCK_KEYS, {"namespaces": [n for n, _ in locks], "buckets": [b for _, b in locks]})
         tx.conn.execute(_INSERT, rows)
         # Wake the relay right after commit instead of waiting for its next poll.

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from servicekit.errors import InvalidArgument
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 _MAX_POSITION = 2**63 - 1  # the largest a BIGINT column holds
+R = TypeVar("R")
 
 
 def page_size(requested: int) -> int:
@@ -52,10 +55,10 @@ def decode_key_token(token: str) -> str:
     return value
 
 
-def one_page(rows: list, limit: int, token_after) -> tuple[list, str]:
+def one_page(rows: Sequence[R], limit: int, token_after: Callable[[R], str]) -> tuple[list[R], str]:
     """Given up to limit + 1 rows, the page and the token for the next one ("" at the end);
     `token_after(last row)` makes that token."""
     if len(rows) <= limit:
-        return rows, ""
-    rows = rows[:limit]
-    return rows, token_after(rows[-1])
+        return list(rows), ""
+    page = list(rows[:limit])
+    return page, token_after(page[-1])

@@ -28,9 +28,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from kafka import KafkaProducer
 from kafka.errors import KafkaTimeoutError
 
 from servicekit import kafka, metrics
@@ -64,7 +67,7 @@ class Lease:
     def hold(self) -> int | None:
         """Take or renew the lease; the generation held, or None while another holder's lease is live."""
         now = self.clock.now()
-        if self._generation is not None and now < self._held_until - self.ttl / 2:
+        if self._generation is not None and self._held_until is not None and now < self._held_until - self.ttl / 2:
             return self._generation
         table = relay_lease
         with self.db.write() as tx:
@@ -100,7 +103,7 @@ class Lease:
         ).scalar_one_or_none()
         return None if expires_at is None else expires_at - self.clock.now()
 
-    def still_holds(self, generation: int):
+    def still_holds(self, generation: int) -> sa.Exists:
         """A condition for statements: this holder still holds `generation`. It locks the lease
         row on PostgreSQL, so a takeover in flight is waited for and then seen."""
         return (
@@ -170,7 +173,7 @@ class OutboxRelay:
                 log.warning("could not release the relay lease; it expires by itself")
             metrics.relay_lease_held.set(0)
 
-    def publish_once(self, producer) -> int:
+    def publish_once(self, producer: KafkaProducer) -> int:
         """Publish one batch of pending events; returns how many were published."""
         generation = self.lease.hold()
         if generation is None:
@@ -219,7 +222,7 @@ class OutboxRelay:
         return len(rows)
 
     @staticmethod
-    def _send(producer, rows, deadline: float) -> None:
+    def _send(producer: KafkaProducer, rows: Sequence[Any], deadline: float) -> None:
         """Send the rows in order and wait for the broker's acknowledgements until `deadline`
         (monotonic); KafkaTimeoutError when it passes first."""
         futures = []
@@ -236,7 +239,7 @@ class OutboxRelay:
         for future in futures:
             future.get(timeout=max(deadline - time.monotonic(), 0))  # raises if the broker refused any
 
-    def _holding(self, conn, batch: int) -> None:
+    def _holding(self, conn: sa.Connection, batch: int) -> None:
         metrics.relay_lease_held.set(1)
         self._held = True
         # Counting is cheap with the partial index, but once a second is plenty for a gauge.
@@ -254,6 +257,6 @@ class OutboxRelay:
             with self.db.read() as conn:
                 self._count_backlog(conn)
 
-    def _count_backlog(self, conn) -> None:
+    def _count_backlog(self, conn: sa.Connection) -> None:
         metrics.outbox_backlog.set(backlog(conn))
         self._last_backlog_count = time.monotonic()

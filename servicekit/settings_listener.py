@@ -75,6 +75,7 @@ class SettingsListener:
             if sealed.event_type != _SETTING_CHANGED:
                 return False
             payload = envelope.open_payload(sealed, SettingChanged)
+            assert isinstance(payload, SettingChanged)
         except UndecodableEvent as exc:
             log.warning("ignoring a record on %s: %s", topics.SETTINGS, exc)
             return False

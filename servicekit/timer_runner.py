@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -56,7 +57,8 @@ _CLAIM = (
 
 def retry_delay(attempts: int) -> timedelta:
     """How long after its `attempts`-th failed attempt a timer is tried again: doubling, capped."""
-    return min(RETRY_FIRST * 2 ** min(attempts - 1, 20), RETRY_CAP)
+    delay: timedelta = min(RETRY_FIRST * 2 ** min(attempts - 1, 20), RETRY_CAP)
+    return delay
 
 
 class NoHandler(Exception):
@@ -119,7 +121,7 @@ class TimerRunner:
             self._fire(row)
         return self._observe(self.clock.now())
 
-    def _fire(self, row) -> None:
+    def _fire(self, row: Any) -> None:  # a due row (id, kind, attempts ...)
         now = self.clock.now()
         try:
             with self.units.start() as uow:
@@ -137,7 +139,7 @@ class TimerRunner:
             return
         metrics.timers_fired.labels(row.kind).inc()
 
-    def _failed(self, row, exc: Exception, now: datetime) -> None:
+    def _failed(self, row: Any, exc: Exception, now: datetime) -> None:
         # A separate transaction: the attempt's own was rolled back with everything it did.
         attempts = row.attempts + 1
         final = attempts >= self.settings.timer_max_attempts or isinstance(exc, DomainError)
@@ -175,7 +177,7 @@ class TimerRunner:
         metrics.timers_due.set(due or 0)
         overdue = (now - oldest_due).total_seconds() if oldest_due is not None else 0
         metrics.timers_oldest_overdue.set(max(overdue, 0))
-        return next_at
+        return next_at if isinstance(next_at, datetime) else None
 
     def _sleep(self, stop: threading.Event, next_at: datetime | None) -> None:
         # Until the next timer is due or the poll interval passes, whichever is sooner; the clock

@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.operations import Operations
+from sqlalchemy.dialects import postgresql, sqlite
 
 from servicekit.database import UtcDateTime
 from servicekit.unit_of_work import UnitOfWork
@@ -59,14 +61,14 @@ timers = _define_v1(metadata)
 PENDING = sa.and_(timers.c.fired_at.is_(None), timers.c.failed_at.is_(None))
 
 
-def create_v1(op) -> None:
+def create_v1(op: Operations) -> None:
     """Create the v1 timers table, and the lease row that lets one replica at a time fire."""
     _define_v1(sa.MetaData()).create(op.get_bind())
     # Only the name: the lease table may gain columns (with defaults) after this revision.
     op.execute("INSERT INTO relay_lease (name) VALUES ('timers')")
 
 
-def drop_v1(op) -> None:
+def drop_v1(op: Operations) -> None:
     """Drop what create_v1 created."""
     op.execute("DELETE FROM relay_lease WHERE name = 'timers'")
     _define_v1(sa.MetaData()).drop(op.get_bind())
@@ -131,18 +133,19 @@ def cancel(uow: UnitOfWork, kind: str, subject_id: str) -> bool:
 
 
 @functools.cache
-def _upsert(dialect: str):
+def _upsert(dialect: str) -> sa.Executable:
+    set_ = {"attempts": 0, "last_error": None}
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(timers)
-    excluded = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[timers.c.kind, timers.c.subject_id], index_where=PENDING,
-        set_={"due_at": excluded.due_at, "next_attempt_at": excluded.next_attempt_at,
-              "payload": excluded.payload, "attempts": 0, "last_error": None},
-    )
+        statement = postgresql.insert(timers)
+        moved = {"due_at": statement.excluded.due_at, "next_attempt_at": statement.excluded.next_attempt_at,
+                 "payload": statement.excluded.payload}
+        return statement.on_conflict_do_update(index_elements=[timers.c.kind, timers.c.subject_id],
+                                               index_where=PENDING, set_={**moved, **set_})
+    lite = sqlite.insert(timers)
+    moved = {"due_at": lite.excluded.due_at, "next_attempt_at": lite.excluded.next_attempt_at,
+             "payload": lite.excluded.payload}
+    return lite.on_conflict_do_update(index_elements=[timers.c.kind, timers.c.subject_id], index_where=PENDING,
+                                      set_={**moved, **set_})
 
 
 class Alarm:

@@ -6,7 +6,7 @@ It imports nothing of intake, so the gateway may read it.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -85,7 +85,8 @@ PARENT_KIND: dict[str, str | None] = {
     "department": "county",
 }
 KINDS = tuple(PARENT_KIND)
-MEMBER_KINDS = ("serving", "retired_cadre", "floating", "resident")
+MemberKind = Literal["serving", "retired_cadre", "floating", "resident"]
+MEMBER_KINDS: tuple[str, ...] = get_args(MemberKind)
 NAME_MAX_CHARS = 200
 EXTERNAL_ID_MAX_CHARS = 100
 IMPORT_MAX_ROWS = 5000
@@ -125,7 +126,7 @@ class PartyGroupAttributes(_Attributes):
 
 
 class MemberAttributes(_Attributes):
-    member_kind: Literal[MEMBER_KINDS]
+    member_kind: MemberKind
     party_group_id: str | None = None
     household_id: str | None = None
     # The buildings this member leads as building leader (楼栋长).

@@ -182,10 +182,11 @@ def _detail_problems(cmd: SubmitConcern) -> list[str]:
         location = cmd.location
         if len(location.address) > ADDRESS_MAX_CHARS or has_control_characters(location.address):
             problems.append(f"location address must be at most {ADDRESS_MAX_CHARS} characters of plain text")
-        if (location.latitude is None) != (location.longitude is None):
-            problems.append("location needs both latitude and longitude, or neither")
-        elif location.latitude is not None and not (-90 <= location.latitude <= 90 and
-                                                     -180 <= location.longitude <= 180):
+        latitude, longitude = location.latitude, location.longitude
+        if latitude is None or longitude is None:
+            if (latitude, longitude) != (None, None):
+                problems.append("location needs both latitude and longitude, or neither")
+        elif not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             problems.append("location latitude must be within ±90 and longitude within ±180")
     if len(cmd.photo_urls) > PHOTO_URLS_MAX:
         problems.append(f"at most {PHOTO_URLS_MAX} photo URLs")

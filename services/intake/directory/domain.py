@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -28,7 +29,7 @@ class Entity:
     parent_id: str | None
     ancestor_ids: tuple[str, ...]
     name: str
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
     version: int = 1
     updated_at: datetime | None = None
 
@@ -68,7 +69,7 @@ def check_kind(kind: str) -> None:
         raise InvalidArgument(f"kind must be one of {', '.join(KINDS)}")
 
 
-def check_fields(kind: str, name: str, external_id: str | None, attributes: dict) -> dict:
+def check_fields(kind: str, name: str, external_id: str | None, attributes: dict[str, Any]) -> dict[str, Any]:
     """Validate an entity's own fields; returns the attributes in canonical form."""
     check_kind(kind)
     problems = []
@@ -91,7 +92,7 @@ def check_fields(kind: str, name: str, external_id: str | None, attributes: dict
     return canonical
 
 
-def _texts(value) -> list[str]:
+def _texts(value: object) -> list[str]:
     """Every string inside a JSON-like value, keys included."""
     if isinstance(value, str):
         return [value]
@@ -117,8 +118,10 @@ def check_parent(kind: str, parent: Entity | None) -> tuple[str, ...]:
 def kind_chain(kind: str) -> list[str]:
     """The kinds from the county down to `kind`, e.g. member -> county ... party_org, member."""
     chain = [kind]
-    while PARENT_KIND[chain[0]] is not None:
-        chain.insert(0, PARENT_KIND[chain[0]])
+    parent = PARENT_KIND[kind]
+    while parent is not None:
+        chain.insert(0, parent)
+        parent = PARENT_KIND[parent]
     return chain
 
 
