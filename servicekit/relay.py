@@ -55,6 +55,23 @@ class LeaseRanOut(Exception):
     """A batch could not be sent within the time left on the relay lease."""
 
 
+# Run for every batch the relay sends: built once, given parameters per call.
+_HELD_BY = sa.and_(relay_lease.c.name == sa.bindparam("lease"), relay_lease.c.holder == sa.bindparam("holder"),
+                   relay_lease.c.generation == sa.bindparam("generation"))
+_EXPIRES_AT = sa.select(relay_lease.c.expires_at).where(_HELD_BY)
+_PENDING = (
+    sa.select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.topic, outbox.c.message_key,
+              outbox.c.payload)
+    .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(sa.bindparam("limit", type_=sa.Integer))
+)
+_MARK_PUBLISHED = (
+    outbox.update()
+    .where(outbox.c.id.in_(sa.bindparam("ids", expanding=True)),
+           sa.select(relay_lease.c.name).where(_HELD_BY).with_for_update(read=True).exists())
+    .values(published_at=sa.bindparam("at"))
+)
+
+
 class Lease:
     """A row-based lease (works on SQLite and PostgreSQL alike): one holder at a time, each
     holding a generation (fencing token) that grows whenever the lease changes hands."""
@@ -94,28 +111,18 @@ class Lease:
     def time_left(self, conn: sa.Connection, generation: int) -> timedelta | None:
         """How long the database says this holder still holds `generation` (negative once it
         has expired); None if the lease has changed hands."""
-        expires_at = conn.execute(
-            sa.select(relay_lease.c.expires_at).where(
-                relay_lease.c.name == self.name,
-                relay_lease.c.holder == self.holder,
-                relay_lease.c.generation == generation,
-            )
-        ).scalar_one_or_none()
+        expires_at = conn.execute(_EXPIRES_AT, self._held(generation)).scalar_one_or_none()
         return None if expires_at is None else expires_at - self.clock.now()
 
-    def still_holds(self, generation: int) -> sa.Exists:
-        """A condition for statements: this holder still holds `generation`. It locks the lease
-        row on PostgreSQL, so a takeover in flight is waited for and then seen."""
-        return (
-            sa.select(relay_lease.c.name)
-            .where(
-                relay_lease.c.name == self.name,
-                relay_lease.c.holder == self.holder,
-                relay_lease.c.generation == generation,
-            )
-            .with_for_update(read=True)
-            .exists()
-        )
+    def _held(self, generation: int) -> dict[str, object]:
+        return {"lease": self.name, "holder": self.holder, "generation": generation}
+
+    def mark_published(self, conn: sa.Connection, ids: list[int], generation: int, at: datetime) -> int:
+        """Mark outbox rows published if this holder still holds `generation`; how many were. The
+        condition locks the lease row on PostgreSQL, so a takeover in flight is waited for and then
+        seen."""
+        marked: int = conn.execute(_MARK_PUBLISHED, {**self._held(generation), "ids": ids, "at": at}).rowcount
+        return marked
 
     def forget(self) -> None:
         """Stop trusting the local belief: the next `hold` asks the database."""
@@ -180,13 +187,7 @@ class OutboxRelay:
             self._not_holding()
             return 0
         with self.db.read() as conn:
-            rows = conn.execute(
-                sa.select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.topic,
-                          outbox.c.message_key, outbox.c.payload)
-                .where(outbox.c.published_at.is_(None))
-                .order_by(outbox.c.id)
-                .limit(self.settings.relay_batch_size)
-            ).all()
+            rows = conn.execute(_PENDING, {"limit": self.settings.relay_batch_size}).all()
             # The final check before sending: the database's word, not this relay's belief.
             left = self.lease.time_left(conn, generation) if rows else None
             self._holding(conn, len(rows))
@@ -206,11 +207,7 @@ class OutboxRelay:
             raise LeaseRanOut(f"{len(rows)} events not sent in the {left.total_seconds():.1f}s left on the lease;"
                               " lease given up") from None
         with self.db.write() as tx:
-            marked = tx.conn.execute(
-                outbox.update()
-                .where(outbox.c.id.in_([row.id for row in rows]), self.lease.still_holds(generation))
-                .values(published_at=self.clock.now())
-            ).rowcount
+            marked = self.lease.mark_published(tx.conn, [row.id for row in rows], generation, self.clock.now())
         if not marked:
             log.warning("relay lease generation %d was taken over; %d sent events left for the successor",
                         generation, len(rows))

@@ -252,9 +252,8 @@ def test_marking_waits_for_a_takeover_in_flight_and_then_refuses(database_url, m
 
     def mark():
         with db.write() as tx:
-            marked.append(tx.conn.execute(
-                outbox_table.update().where(lease.still_holds(generation)).values(published_at=clock.now())
-            ).rowcount)
+            ids = list(tx.conn.execute(sa.select(outbox_table.c.id)).scalars())
+            marked.append(lease.mark_published(tx.conn, ids, generation, clock.now()))
 
     with db.engine.connect() as takeover:
         takeover.execute(relay_lease.update().where(relay_lease.c.name == "outbox")
