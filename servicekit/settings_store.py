@@ -3,8 +3,8 @@ made in a unit of work with their audit entry and their SettingChanged event.
 
 Every replica of a service reads through its own cache. The replica that makes a change drops
 its cache when the change commits; the others drop theirs when the change arrives on
-lianyi.settings.v1 (servicekit.settings_listener), so a change applies everywhere within a
-moment. The cache's long time-to-live is only the safety net for when the broker is down.
+lianyi.settings.v1 (servicekit.settings_listener), so a change applies everywhere within
+about a second (the listener's fetch wait). The cache's long time-to-live is only the safety net for when the broker is down.
 """
 from __future__ import annotations
 

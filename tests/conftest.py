@@ -95,7 +95,7 @@ def runtime_settings(broker) -> RuntimeSettings:
     """Settings for in-process relays and consumers against the test broker, tuned for speed."""
     return RuntimeSettings(
         broker=broker,
-        kafka_max_poll_interval_ms=1000,
+        kafka_max_poll_interval_ms=2000,
         kafka_session_timeout_ms=6000,
         kafka_heartbeat_interval_ms=500,
         relay_idle_poll_s=0.05,
