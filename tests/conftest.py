@@ -21,11 +21,13 @@ MAKE_RUN_CHECK = Path(__file__).parent / "e2e" / "test_make_run.py"
 E2E = Path(__file__).parent / "e2e"
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
     """Unmarked tests first, then those that move time for real processes (`moves_time`), then the
     make-run check; the order within each group stays as collected. With pytest-xdist (make test
     runs two workers), the end-to-end tests share one worker, in that order, since they share one
-    running system."""
+    running system. First among the hooks: xdist's worker reads the group marker in its own hook,
+    and a marker added after it would leave each worker starting a system of its own."""
     def group(item) -> int:
         if item.path == MAKE_RUN_CHECK:
             return 2

@@ -3,6 +3,7 @@ loaded with the demo county, and callers signed in as its accounts."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +27,27 @@ FAST_KAFKA = {
 }
 
 
+def _only_system_in_this_run(tmp_path_factory) -> None:
+    """The end-to-end tests share one system on one pytest-xdist worker (their xdist_group, and
+    their order). If the grouping stops working (as with pytest 9.2, pytest-xdist#1386) a second
+    worker would quietly start a second system: say so instead."""
+    shared = tmp_path_factory.getbasetemp().parent  # one folder for every worker of this run
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return
+    try:
+        with (shared / "e2e-system-worker").open("x") as claim:
+            claim.write(worker)
+    except FileExistsError:
+        first = (shared / "e2e-system-worker").read_text()
+        pytest.fail(f"the end-to-end tests run on {first} and {worker}: pytest-xdist's loadgroup is "
+                    "not grouping them (see tests/conftest.py)", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def system(tmp_path_factory) -> LocalSystem:
     # The clock moves only for tests marked moves_time, which run after the rest (tests/conftest.py).
+    _only_system_in_this_run(tmp_path_factory)
     local = LocalSystem(tmp_path_factory.mktemp("lianyi-var"), Addresses.free(), FAST_KAFKA, movable_clock=True)
     try:
         local.start()
