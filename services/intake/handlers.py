@@ -53,10 +53,11 @@ class Concerns:
         self.reception, self.clock = reception, clock
 
     def submit_concern(self, cmd: domain.SubmitConcern, address_id: str = "") -> domain.Concern:
-        cmd = self.reception.as_caller(cmd)
         with self.units.start() as uow:
             if address_id:
                 cmd = self.reception.placed(uow.conn, cmd, address_id)
+            # After placing: an address naming a neighbour's household must not get past it.
+            cmd = self.reception.as_caller(cmd)
             concern, neighbourhood = self.reception.received(uow.conn, cmd)
             if cmd.idempotency_key and not self._claim(uow.conn, cmd, concern):
                 return self._replayed(uow.conn, cmd)

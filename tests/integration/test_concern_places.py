@@ -3,7 +3,7 @@ PostgreSQL where present)."""
 import pytest
 import sqlalchemy as sa
 
-from servicekit import migrations
+from servicekit import auth, migrations
 from servicekit.database import Database
 from servicekit.errors import InvalidArgument
 from services.intake.domain import SubmitConcern
@@ -89,3 +89,22 @@ def test_an_address_that_is_no_such_place_is_refused_naming_it(intake):
     with pytest.raises(InvalidArgument, match="is not a neighbourhood, building or household"):
         intake.submit_concern(SubmitConcern(neighbourhood_id="", channel="online", category="noise",
                                             description="楼上装修太吵"), address_id="no-such-place")
+
+
+@pytest.mark.parametrize("address", ["h-1", "b-1", "nb-1"])
+def test_a_resident_placing_by_address_still_raises_concerns_for_their_own_household_only(intake, address):
+    """A resident's scope is their neighbourhood; an address must not let them speak for a neighbour."""
+    ids = intake.ids
+    resident = auth.Principal(subject=f"household:{ids['h-0']}", role="resident", entity_id=ids["h-0"],
+                              scope=(ids["county"], ids["township"], ids["community"], ids["nb-1"]))
+    token = auth.current.set(resident)
+    try:
+        if address == "h-1":
+            with pytest.raises(InvalidArgument, match="their own household"):
+                _placed(intake, address)
+            listed, _ = intake.list_concerns(ids["nb-1"], [], "", 0, "")
+            assert listed == [], "nothing was recorded"
+        else:
+            assert _placed(intake, address).household_id == ids["h-0"]
+    finally:
+        auth.current.reset(token)
