@@ -15,6 +15,9 @@ from servicekit.envelope import Upcaster
 from servicekit.errors import UndecodableEvent
 
 _ROUTES = {"direct": events_pb2.ROUTE_DIRECT, "deliberation": events_pb2.ROUTE_DELIBERATION}
+# The text each status was written as (exactly: "Resolved" was never a status, and stays a poison).
+_STATUSES = {name.removeprefix("CONCERN_STATUS_").lower(): number
+             for name, number in progress_pb2.ConcernStatus.items() if number}
 _URGENCIES = {"": events_pb2.URGENCY_NORMAL, "normal": events_pb2.URGENCY_NORMAL, "urgent": events_pb2.URGENCY_URGENT}
 
 
@@ -50,11 +53,9 @@ def _triaged_v2(old: Message) -> Message:
 
 def _progressed_v2(old: Message) -> Message:
     assert isinstance(old, progress_v1_pb2.ConcernProgressedV1)
-    name = "CONCERN_STATUS_" + old.status.upper()
-    if not old.status or name not in progress_pb2.ConcernStatus.keys():  # noqa: SIM118 (the wrapper is no mapping)
+    if old.status not in _STATUSES:
         raise UndecodableEvent(f"unknown concern status {old.status!r}")
-    return progress_pb2.ConcernProgressed(concern_id=old.concern_id, note=old.note,
-                                          status=progress_pb2.ConcernStatus.Value(name))
+    return progress_pb2.ConcernProgressed(concern_id=old.concern_id, note=old.note, status=_STATUSES[old.status])
 
 
 CONCERN_RECEIVED = (Upcaster(1, events_v1_pb2.ConcernReceivedV1, _received_v2),)

@@ -61,9 +61,15 @@ def test_a_progress_report_written_at_version_1_reads_its_status_as_the_enum():
                      "lianyi.events.v1.ConcernProgressed", place=PLACE, occurred_at=AT, producer="dispatch")
     payload = envelope.open_payload(old, progress_pb2.ConcernProgressed, upcasters.CONCERN_PROGRESSED)
     assert (payload.concern_id, payload.status, payload.note) == ("c1", progress_pb2.CONCERN_STATUS_IN_HANDLING, "n")
-    bad = written_at(1, progress_v1_pb2.ConcernProgressedV1(concern_id="c1", status="teleported"),
+
+
+@pytest.mark.parametrize("status", ["teleported", "", "IN_HANDLING", "Resolved", "in_handling ", "unspecified"])
+def test_a_version_1_status_that_was_never_written_as_such_is_undecodable(status):
+    """Version 1 took a status only as written (lower case, exactly): anything else was a poison then
+    and still is."""
+    bad = written_at(1, progress_v1_pb2.ConcernProgressedV1(concern_id="c1", status=status),
                      "lianyi.events.v1.ConcernProgressed", place=PLACE, occurred_at=AT)
-    with pytest.raises(UndecodableEvent, match="unknown concern status 'teleported'"):
+    with pytest.raises(UndecodableEvent, match=f"unknown concern status {status!r}"):
         envelope.open_payload(bad, progress_pb2.ConcernProgressed, upcasters.CONCERN_PROGRESSED)
 
 
