@@ -1,0 +1,53 @@
+"""Dispatch's handling candidates becoming tasks (migration 0005) on SQLite and PostgreSQL: the
+rows stay, they get their household's building, and the table looks as one built new would."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from servicekit import migrations
+from servicekit.database import Database
+
+AT = datetime(2026, 11, 2, 9, 0)
+CANDIDATE = "INSERT INTO handling_candidates (concern_id, neighbourhood_id, household_id, category, received_at) " \
+            "VALUES (:id, 'nb-1', :household, 'noise', :at)"
+ENTITY = "INSERT INTO directory_replica (entity_id, kind, parent_id, scope_path, name, attributes, version, " \
+         "updated_at) VALUES (:id, :kind, :parent, :path, :id, '{}', 1, :at)"
+
+
+def _tasks(db: Database) -> dict[str, tuple[str, str]]:
+    with db.read() as conn:
+        rows = conn.execute(sa.text("SELECT concern_id, building_id, urgency FROM tasks")).all()
+    return {row.concern_id: (row.building_id, row.urgency) for row in rows}
+
+
+def _primary_key_name(db: Database) -> str | None:
+    return sa.inspect(db.engine).get_pk_constraint("tasks")["name"]
+
+
+def test_candidates_become_tasks_with_their_households_building_and_back(database_url):
+    db = Database(database_url)
+    try:
+        migrations.upgrade(db, "dispatch", "0004")
+        with db.write() as tx:
+            for entity, kind, parent in (("nb-1", "neighbourhood", None), ("b-1", "building", "nb-1"),
+                                         ("h-1", "household", "b-1")):
+                tx.conn.execute(sa.text(ENTITY), {"id": entity, "kind": kind, "parent": parent, "path": entity,
+                                                  "at": AT})
+            for concern, household in (("c-with-household", "h-1"), ("c-without", ""), ("c-unknown", "h-9")):
+                tx.conn.execute(sa.text(CANDIDATE), {"id": concern, "household": household, "at": AT})
+
+        migrations.upgrade(db, "dispatch")
+        assert _tasks(db) == {"c-with-household": ("b-1", "normal"), "c-without": ("", "normal"),
+                              "c-unknown": ("", "normal")}
+        unnamed = db.engine.dialect.name == "sqlite"  # SQLite's keys have no name
+        assert _primary_key_name(db) == (None if unnamed else "tasks_pkey")  # as a new table's key is named
+
+        migrations.downgrade(db, "dispatch", "0004")
+        assert sa.inspect(db.engine).get_pk_constraint("handling_candidates")["name"] == (
+            None if unnamed else "handling_candidates_pkey")
+        migrations.upgrade(db, "dispatch")
+        assert set(_tasks(db)) == {"c-with-household", "c-without", "c-unknown"}
+    finally:
+        db.dispose()
