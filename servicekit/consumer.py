@@ -22,7 +22,7 @@ from servicekit import inbox, kafka, logs, metrics
 from servicekit.clock import Clock
 from servicekit.config import RuntimeSettings
 from servicekit.envelope import Upcaster
-from servicekit.errors import DomainError, UndecodableEvent
+from servicekit.errors import ChangedMeanwhile, DomainError, UndecodableEvent
 from servicekit.events import Inbound
 from servicekit.topics import dlq
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
@@ -214,9 +214,10 @@ class EventConsumer:
             attempt += 1
             try:
                 applied = apply_once(self.units, subscription, event, topic, self.clock)
-            except (OperationalError, InterfaceError) as exc:
-                # The database is unavailable or busy: not the event's fault, so never dead-letter
-                # it; keep retrying until it works or we are stopped (then it is redelivered).
+            except (OperationalError, InterfaceError, ChangedMeanwhile) as exc:
+                # The database is unavailable or busy, or another consumer changed what we read: not
+                # the event's fault, so never dead-letter it; keep retrying until it works or we
+                # are stopped (then it is redelivered).
                 metrics.consumer_errors.labels(topic, "database").inc()
                 log.warning("database error applying %s (attempt %d): %s", event.event_id, attempt,
                             type(exc).__name__)

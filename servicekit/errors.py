@@ -40,6 +40,12 @@ class PermissionDenied(DomainError):
     """The caller is known but may not do this."""
 
 
+class ChangedMeanwhile(Exception):
+    """What a handler read was changed by another transaction before it could write: not the
+    event's fault and not a refusal, so a consumer applies the event again (never dead-letters it),
+    reading afresh."""
+
+
 GRPC_STATUS: dict[type[DomainError], grpc.StatusCode] = {
     InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
     NotFound: grpc.StatusCode.NOT_FOUND,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.directory_replica import DirectoryReplica
-from servicekit.errors import InvalidArgument, NotFound
+from servicekit.errors import ChangedMeanwhile, InvalidArgument, NotFound
 from servicekit.events import Inbound
 from servicekit.unit_of_work import UnitOfWork
 from services.dispatch import domain, storage
@@ -19,7 +19,7 @@ class Dispatch:
         secretary) opens it, and intake's timeline hears it is in handling."""
         now = self.clock.now()
         # Only tasks that may open need their state; the others are kept if new.
-        existing = storage.get_tasks(uow.conn, [a.event.concern_id for a in arrivals if a.event.direct])
+        existing = storage.tasks_to_change(uow.conn, [a.event.concern_id for a in arrivals if a.event.direct])
         new: dict[str, domain.Task] = {}
         for arrival in arrivals:
             concern = arrival.event
@@ -27,7 +27,12 @@ class Dispatch:
                 concern.concern_id, domain.Task.for_concern(concern))
             if concern.direct:
                 task.open_for_handling(now, arrival.follow_up)
-        storage.add_tasks(uow.conn, new.values())
+        kept = storage.add_tasks(uow.conn, new.values())
+        if any(task.events and concern_id not in kept for concern_id, task in new.items()):
+            # Another consumer created one of these tasks after we looked (a rebalance): opening it
+            # from what we saw could report it twice. Failing sends the events back to be applied
+            # again, one by one, when the task is there to lock.
+            raise ChangedMeanwhile("a task to open was created by another consumer meanwhile")
         storage.save_opened(uow.conn, [task for task in existing.values() if task.events])
         uow.collect(*existing.values(), *new.values())
 

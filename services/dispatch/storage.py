@@ -44,12 +44,16 @@ def get_task(conn: sa.Connection, concern_id: str) -> Task | None:
     return _task(row) if row else None
 
 
-def get_tasks(conn: sa.Connection, concern_ids: list[str]) -> dict[str, Task]:
-    """The tasks of these concerns that exist, by concern id."""
-    ids = [concern_id for concern_id in concern_ids if looks_like_id(concern_id)]
+def tasks_to_change(conn: sa.Connection, concern_ids: list[str]) -> dict[str, Task]:
+    """The tasks of these concerns that exist, by concern id, locked until the transaction ends
+    (PostgreSQL; SQLite has one writer at a time anyway): two consumers changing one task during a
+    rebalance take turns, and the second sees what the first did. Locked in id order, so two
+    batches cannot deadlock."""
+    ids = sorted(concern_id for concern_id in concern_ids if looks_like_id(concern_id))
     if not ids:
         return {}
-    return {row.concern_id: _task(row) for row in conn.execute(sa.select(tasks).where(tasks.c.concern_id.in_(ids)))}
+    query = sa.select(tasks).where(tasks.c.concern_id.in_(ids)).order_by(tasks.c.concern_id).with_for_update()
+    return {row.concern_id: _task(row) for row in conn.execute(query)}
 
 
 def add_tasks(conn: sa.Connection, new: Iterable[Task]) -> set[str]:

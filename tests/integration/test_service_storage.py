@@ -1,4 +1,5 @@
 """Each service's storage on a real database (SQLite, and PostgreSQL where present)."""
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit import envelope, migrations
 from servicekit.consumer import apply_once
 from servicekit.directory_replica import DirectoryReplica
-from servicekit.errors import InvalidArgument, NotFound
+from servicekit.errors import ChangedMeanwhile, InvalidArgument, NotFound
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
 from servicekit.relay import Lease
@@ -158,6 +159,59 @@ def test_dispatch_keeps_each_concern_once_as_a_task(database_url, migrated_db, c
     assert (task.household_id, task.building_id) == (intake.ids["h-1"], intake.ids["b-1"])
     with pytest.raises(NotFound):
         dispatch.get_task("no-such-concern")
+
+
+def test_two_consumers_opening_one_task_at_once_report_it_in_handling_once(database_url, migrated_db, clock, intake):
+    """During a rebalance two consumers may apply two events about one concern at once: the second
+    must wait for the first and then see the task already open, not report it again."""
+    db = migrated_db("dispatch", database_url)
+    concern = _submit(intake)
+    units, subscription = _consumer(dispatch_wiring.build, db, clock)
+    apply_once(units, subscription, subscription.inbound(_event_for(concern)), TOPIC, clock)  # pooled: no opening
+    first, second = (subscription.inbound(_event_for(concern, route="direct")) for _ in range(2))
+    assert _opened_once_by_two_at_once(db, units, subscription, first, second, clock) == []
+
+
+def test_two_consumers_creating_one_opened_task_at_once_report_it_once(database_url, migrated_db, clock, intake):
+    """The same for a task neither has yet: the second's insert finds the first's row, and it is
+    told to apply its event again (as the consumer does) rather than open the task from what it read."""
+    db = migrated_db("dispatch", database_url)
+    concern = _submit(intake)
+    units, subscription = _consumer(dispatch_wiring.build, db, clock)
+    first, second = (subscription.inbound(_event_for(concern, route="direct")) for _ in range(2))
+    retried = _opened_once_by_two_at_once(db, units, subscription, first, second, clock)
+    # PostgreSQL lets both read "no task"; SQLite's one writer makes the second wait before it reads.
+    assert retried == ([ChangedMeanwhile] if database_url.startswith("postgresql") else [])
+
+
+def _opened_once_by_two_at_once(db, units, subscription, first, second, clock) -> list[type]:
+    """`first` applied in a transaction held open while `second` is applied beside it (again if
+    told it changed meanwhile); asserts one in-handling report, returns what made the second retry."""
+    holding, done, retried = threading.Event(), threading.Event(), []
+
+    def late_consumer():
+        holding.wait(10)
+        for _ in range(3):
+            try:
+                apply_once(units, subscription, second, TOPIC, clock)
+                break
+            except ChangedMeanwhile as exc:
+                retried.append(type(exc))
+        done.set()
+
+    other = threading.Thread(target=late_consumer)
+    other.start()
+    with units.start() as uow:
+        subscription.handle(uow, [first])
+        holding.set()
+        assert not done.wait(0.5), "the second consumer waits for the first's transaction"
+    other.join(30)
+    assert done.is_set()
+    with db.read() as conn:
+        opened = conn.execute(sa.select(sa.func.count()).select_from(outbox_table)
+                              .where(outbox_table.c.event_type.like("%ConcernProgressed"))).scalar_one()
+    assert opened == 1
+    return retried
 
 
 def test_evaluation_counts_each_concern_once(database_url, migrated_db, clock, intake):
