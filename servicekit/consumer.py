@@ -21,6 +21,7 @@ from servicekit import envelope as envelopes
 from servicekit import inbox, kafka, logs, metrics
 from servicekit.clock import Clock
 from servicekit.config import RuntimeSettings
+from servicekit.database import is_outage
 from servicekit.envelope import Upcaster
 from servicekit.errors import ChangedMeanwhile, DomainError, UndecodableEvent
 from servicekit.events import Inbound
@@ -215,24 +216,25 @@ class EventConsumer:
             try:
                 applied = apply_once(self.units, subscription, event, topic, self.clock)
             except (OperationalError, InterfaceError, ChangedMeanwhile) as exc:
-                # The database is unavailable or busy, or another consumer changed what we read: not
-                # the event's fault, so never dead-letter it; keep retrying until it works or we
-                # are stopped (then it is redelivered).
-                metrics.consumer_errors.labels(topic, "database").inc()
-                log.warning("database error applying %s (attempt %d): %s", event.event_id, attempt,
-                            type(exc).__name__)
+                if not (isinstance(exc, ChangedMeanwhile) or is_outage(exc)):
+                    # The database refuses this event's statements (a missing column, a value too
+                    # large): that repeats however often it is tried, so count it as a failure.
+                    if self._failed(record, event, exc, attempt, dlq_producer, stop):
+                        return
+                else:
+                    # The database is unavailable or busy, or another consumer changed what we read:
+                    # not the event's fault, so never dead-letter it; keep retrying until it works
+                    # or we are stopped (then it is redelivered).
+                    metrics.consumer_errors.labels(topic, "database").inc()
+                    log.warning("database error applying %s (attempt %d): %s", event.event_id, attempt,
+                                type(exc).__name__)
             except DomainError as exc:
                 # The event breaks a domain rule: retrying cannot help.
                 metrics.consumer_errors.labels(topic, "rejected").inc()
                 self._dead_letter(record, f"rejected: {exc.detail}", dlq_producer, stop, event.event_id)
                 return
             except Exception as exc:
-                metrics.consumer_errors.labels(topic, "handler").inc()
-                log.warning("handler failed on %s (attempt %d/%d)", event.event_id, attempt,
-                            self.settings.consumer_max_attempts, exc_info=True)
-                if attempt >= self.settings.consumer_max_attempts:
-                    self._dead_letter(record, f"handler failed {attempt} times: {type(exc).__name__}: {exc}",
-                                      dlq_producer, stop, event.event_id)
+                if self._failed(record, event, exc, attempt, dlq_producer, stop):
                     return
             else:
                 self._count(topic, subscription.event_type, event, applied)
@@ -240,6 +242,18 @@ class EventConsumer:
             if stop.wait(backoff):
                 raise _Stopping()
             backoff = min(backoff * 2, _MAX_BACKOFF_S)
+
+    def _failed(self, record: Any, event: Inbound[Any], exc: Exception, attempt: int, dlq_producer: Any,
+                stop: threading.Event) -> bool:
+        """Count a failed attempt; after the last one the event goes to the DLQ (True: done with it)."""
+        metrics.consumer_errors.labels(record.topic, "handler").inc()
+        log.warning("handler failed on %s (attempt %d/%d)", event.event_id, attempt,
+                    self.settings.consumer_max_attempts, exc_info=True)
+        if attempt < self.settings.consumer_max_attempts:
+            return False
+        self._dead_letter(record, f"handler failed {attempt} times: {type(exc).__name__}: {exc}",
+                          dlq_producer, stop, event.event_id)
+        return True
 
     def _dead_letter(self, record: Any, error: str, dlq_producer: Any, stop: threading.Event,
                      event_id: str = "") -> None:

@@ -4,6 +4,8 @@ SQLite (the embedded default) and PostgreSQL (production).
 from __future__ import annotations
 
 import functools
+import logging
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -15,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -125,6 +129,36 @@ def _insert_or_ignore_statement(table: sa.Table, dialect: str, returning: str | 
     return sqlite.insert(table).on_conflict_do_nothing().returning(*columns)
 
 
+# PostgreSQL's SQLSTATE classes of errors that pass: connection lost (08), transaction rolled back
+# by a deadlock or serialisation failure (40), out of resources (53), lock not available (55P03),
+# server shutting down or starting (57P01-57P03).
+_PASSING_CLASSES = ("08", "40", "53")
+_PASSING_STATES = ("55P03", "57P01", "57P02", "57P03")
+# SQLite's messages for the same: another writer, or the file briefly out of reach.
+_PASSING_SQLITE = ("database is locked", "database table is locked", "disk i/o error", "unable to open database file")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True if the database failed for a reason that passes (retry: it is nobody's fault), False
+    for one that repeats however often it is tried (a missing table, a value too large: a bug or a
+    poison, to be counted and given up on)."""
+    if isinstance(exc, sa.exc.InterfaceError):
+        return True
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, sa.exc.OperationalError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    if state:  # PostgreSQL
+        return state[:2] in _PASSING_CLASSES or state in _PASSING_STATES
+    message = str(exc.orig).lower()
+    if isinstance(exc.orig, sqlite3.Error):
+        return any(text in message for text in _PASSING_SQLITE)
+    return True  # a driver error with no state: the connection itself failed
+
+
 def prepare(engine: Engine) -> None:
     """One-time database set-up before any worker starts (WAL on SQLite; nothing elsewhere)."""
     if engine.dialect.name == "sqlite":
@@ -170,7 +204,12 @@ class Database:
                 tx = Transaction(conn)
                 yield tx
         for callback in tx._after_commit:
-            callback()
+            # The transaction has committed: a failing callback (a cache to drop) must neither undo
+            # that in the caller's eyes nor stop the others.
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-commit callback failed; the transaction stands")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

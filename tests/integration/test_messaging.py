@@ -137,6 +137,8 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
                 raise RuntimeError("cannot handle boom")
             if event.event.description == "forbidden":
                 raise InvalidArgument("a rule says no")
+            if event.event.description == "bad sql":  # the database refuses it every time: no outage
+                uow.conn.execute(sa.text("SELECT no_such_column FROM pool_entries"))
         deliberation.subscription.handle(uow, events)
 
     def translator_with_a_bug(payload):
@@ -148,12 +150,14 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
     failing = _event("nb-1", 99, description="boom")
     refused = _event("nb-1", 98, description="forbidden")
     unreadable = _event("nb-1", 97, description="bug")
+    refused_by_database = _event("nb-1", 96, description="bad sql")
     produce(runtime_settings.broker, topic, [
         (b"nb-1", good[0].SerializeToString()),
         (b"nb-1", b"\x00garbage that is no envelope"),
         (b"nb-1", failing.SerializeToString()),
         (b"nb-1", refused.SerializeToString()),
         (b"nb-1", unreadable.SerializeToString()),
+        (b"nb-1", refused_by_database.SerializeToString()),
         (b"nb-1", good[1].SerializeToString()),
         (b"nb-1", good[2].SerializeToString()),
     ])
@@ -163,19 +167,21 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
                              subscriptions=[subscription])
     with Running(consumer.run):
         wait_for(lambda: _pool_size(deliberation) == 3, message="the good concerns pooled")
-        parked = read_topic(runtime_settings.broker, dlq(topic), expected=4)
-        wait_for(lambda: uncommitted(runtime_settings.broker, group, topic, expected=7) == 0,
+        parked = read_topic(runtime_settings.broker, dlq(topic), expected=5)
+        wait_for(lambda: uncommitted(runtime_settings.broker, group, topic, expected=8) == 0,
                  message="offsets committed")
-    assert len(parked) == 4
+    assert len(parked) == 5
     reasons = {dict(r.headers)["lianyi-error"].decode() for r in parked}
     assert any(r.startswith("undecodable") for r in reasons)
     assert any("handler failed 3 times" in r and "cannot handle boom" in r for r in reasons)
     assert "rejected: a rule says no" in reasons  # a broken rule is not retried
     assert "untranslatable: TypeError: a translator's bug" in reasons, "a bug in reading one event parks it"
+    assert any("handler failed 3 times" in r and "no_such_column" in r for r in reasons), \
+        "a statement the database refuses is a poison, not an outage to wait out"
     assert all(dict(r.headers)["lianyi-consumer"] == group.encode() for r in parked)
     assert {r.value for r in parked} == {
         b"\x00garbage that is no envelope", failing.SerializeToString(), refused.SerializeToString(),
-        unreadable.SerializeToString()}
+        unreadable.SerializeToString(), refused_by_database.SerializeToString()}
 
 
 def test_a_database_outage_is_retried_past_the_attempt_limit_and_never_dead_lettered(
