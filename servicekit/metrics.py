@@ -52,6 +52,10 @@ timers_oldest_overdue = Gauge(
     "lianyi_timers_oldest_overdue_seconds", "How long past its due time the oldest pending timer is",
     multiprocess_mode="max",
 )
+timers_unhandled_due = Gauge(
+    "lianyi_timers_unhandled_due", "Timers due whose kind this replica has no handler for: they wait for one that does",
+    multiprocess_mode="max",
+)
 timer_runner_errors = Counter("lianyi_timer_runner_errors_total", "Failed passes of the timer runner (database)")
 
 # --- County settings (servicekit/settings_listener.py) ---

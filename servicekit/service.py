@@ -69,8 +69,9 @@ class ServiceProcess:
                                settings.runtime.grpc_max_workers, self.clock)
         holder = f"{socket.gethostname()}:{os.getpid()}"
         self.relay = OutboxRelay(self.db, self.outbox, settings.runtime, self.clock, holder)
-        # Run even with no kinds registered: a timer of a kind no longer handled then fails loudly
-        # (log, metric) instead of waiting unseen, for one indexed query per poll interval.
+        # Run even with no kinds registered: a timer of a kind no longer handled then shows in the
+        # metrics (lianyi_timers_unhandled_due) instead of waiting unseen, for one indexed query
+        # per poll interval.
         self.timers = TimerRunner(wiring.units, wiring.timers, settings.runtime, self.clock, holder)
         self.consumer = (
             EventConsumer(group=settings.name, units=wiring.units, subscriptions=wiring.subscriptions,

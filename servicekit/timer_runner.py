@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from servicekit import metrics
 from servicekit.clock import Clock
 from servicekit.config import RuntimeSettings
+from servicekit.database import is_outage
 from servicekit.errors import DomainError
 from servicekit.relay import Lease
 from servicekit.timers import (
@@ -62,7 +62,7 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 class NoHandler(Exception):
-    """A timer of a kind this service registers no handler for."""
+    """A timer of a kind this service registers no handler for (selected only by a race)."""
 
 
 class TimerRunner:
@@ -75,6 +75,10 @@ class TimerRunner:
         self.settings, self.clock = settings, clock
         self.lease = lease or Lease(units.db, holder, clock, name=LEASE_NAME)
         self.alarm = Alarm()
+        # Only the kinds this build handles: one of a newer build (during a rolling deploy, while
+        # an older replica holds the lease) waits, counted in lianyi_timers_unhandled_due, for a
+        # replica that knows it, rather than failing for good.
+        self._handled = timers.c.kind.in_(sorted(self.handlers)) if self.handlers else sa.false()
 
     def run(self, stop: threading.Event) -> None:
         """Fire due timers until `stop` is set; retries with backoff when the database fails."""
@@ -103,20 +107,21 @@ class TimerRunner:
     def fire_due(self, stop: threading.Event | None = None) -> datetime | None:
         """Fire what is due now (in due order) if this runner holds the lease; returns when the
         next pending timer is due (in the past if more are due), or None if none is pending."""
-        if not self.lease.hold():
+        if self.lease.hold() is None:
             metrics.timers_due.set(0)
             metrics.timers_oldest_overdue.set(0)
+            metrics.timers_unhandled_due.set(0)
             return None
         with self.db.read() as conn:
             rows = conn.execute(
                 sa.select(timers.c.id, timers.c.kind, timers.c.subject_id, timers.c.next_attempt_at,
                           timers.c.attempts)
-                .where(PENDING, timers.c.next_attempt_at <= self.clock.now())
+                .where(PENDING, self._handled, timers.c.next_attempt_at <= self.clock.now())
                 .order_by(timers.c.next_attempt_at, timers.c.id)
                 .limit(_BATCH)
             ).all()
         for row in rows:
-            if (stop is not None and stop.is_set()) or not self.lease.hold():
+            if (stop is not None and stop.is_set()) or self.lease.hold() is None:
                 return None
             self._fire(row)
         return self._observe(self.clock.now())
@@ -132,9 +137,9 @@ class TimerRunner:
                 if handler is None:
                     raise NoHandler(f"no handler is registered for timer kind {claimed.kind!r}")
                 handler(uow, Timer(claimed.kind, claimed.subject_id, claimed.due_at, json.loads(claimed.payload)))
-        except (OperationalError, InterfaceError):
-            raise  # the database, not the timer: the run loop backs off and it stays due
         except Exception as exc:
+            if is_outage(exc):
+                raise  # the database, not the timer: the run loop backs off and it stays due
             self._failed(row, exc, now)
             return
         metrics.timers_fired.labels(row.kind).inc()
@@ -168,13 +173,17 @@ class TimerRunner:
 
     def _observe(self, now: datetime) -> datetime | None:
         """Set the backlog gauges; returns when the next pending timer is to be tried."""
+        is_due = timers.c.next_attempt_at <= now
         with self.db.read() as conn:
-            due, next_at, oldest_due = conn.execute(
-                sa.select(sa.func.sum(sa.case((timers.c.next_attempt_at <= now, 1), else_=0)),
-                          sa.func.min(timers.c.next_attempt_at), sa.func.min(timers.c.due_at))
+            due, unhandled, next_at, oldest_due = conn.execute(
+                sa.select(sa.func.sum(sa.case((sa.and_(is_due, self._handled), 1), else_=0)),
+                          sa.func.sum(sa.case((sa.and_(is_due, sa.not_(self._handled)), 1), else_=0)),
+                          sa.func.min(sa.case((self._handled, timers.c.next_attempt_at))),
+                          sa.func.min(timers.c.due_at))
                 .where(PENDING)
             ).one()
         metrics.timers_due.set(due or 0)
+        metrics.timers_unhandled_due.set(unhandled or 0)
         overdue = (now - oldest_due).total_seconds() if oldest_due is not None else 0
         metrics.timers_oldest_overdue.set(max(overdue, 0))
         return next_at if isinstance(next_at, datetime) else None

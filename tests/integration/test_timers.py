@@ -194,22 +194,43 @@ def test_a_failing_handler_is_retried_with_backoff_then_marked_failed_while_othe
     assert effect_rows(db)[-1] == ("bad", "again"), "a failed timer does not block scheduling it anew"
 
 
-def test_a_timer_nobody_handles_or_a_refused_one_fails_without_stopping_the_runner(db, clock):
+def test_a_refused_timer_or_one_the_database_refuses_fails_without_stopping_the_runner(db, clock):
     def refuse(uow, timer):
         raise FailedPrecondition("the vote is already closed")
 
-    run = runner(db, clock, {KIND: remind, "test.refused": refuse}, timer_max_attempts=5)
-    schedule(db, "orphan", clock.now(), kind="test.unknown")
+    def broken(uow, timer):  # a bug the database refuses every time: not an outage to wait out
+        uow.conn.execute(sa.text("SELECT no_such_column FROM timers"))
+
+    run = runner(db, clock, {KIND: remind, "test.refused": refuse, "test.broken": broken}, timer_max_attempts=5)
     schedule(db, "refused", clock.now(), kind="test.refused")
+    schedule(db, "broken", clock.now(), kind="test.broken")
     schedule(db, "fine", clock.now() + timedelta(seconds=1))
     clock.advance(seconds=1)
     run.fire_due()
     assert effect_rows(db) == [("fine", "")]
-    (orphan,) = timer_rows(db, "orphan")
-    assert orphan.attempts == 1 and orphan.failed_at is None
-    assert orphan.last_error == "NoHandler: no handler is registered for timer kind 'test.unknown'"
     (refused,) = timer_rows(db, "refused")
     assert refused.attempts == 1 and refused.failed_at is not None, "a domain refusal is not retried"
+    (broken_row,) = timer_rows(db, "broken")
+    assert broken_row.attempts == 1 and broken_row.failed_at is None, "counted, and tried again later"
+    assert "no_such_column" in broken_row.last_error
+
+
+def test_a_timer_of_a_kind_this_replica_does_not_handle_waits_for_one_that_does(db, clock):
+    """As during a rolling deploy: an older replica holding the lease leaves a newer kind alone
+    (counted as unhandled) instead of failing it, and the newer replica fires it."""
+    old = runner(db, clock, {KIND: remind})
+    schedule(db, "vote-1", clock.now(), kind="test.newer")
+    schedule(db, "fine", clock.now())
+    for _ in range(3):
+        assert old.fire_due() is None, "nothing of its kinds is left: no busy wake-up for the other"
+        clock.advance(minutes=10)
+    (waiting,) = timer_rows(db, "vote-1")
+    assert (waiting.attempts, waiting.fired_at, waiting.last_error) == (0, None, None)
+    assert REGISTRY.get_sample_value("lianyi_timers_unhandled_due") == 1
+    fired = []
+    runner(db, clock, {KIND: remind, "test.newer": lambda uow, timer: fired.append(timer.subject_id)}).fire_due()
+    assert fired == ["vote-1"]
+    assert REGISTRY.get_sample_value("lianyi_timers_unhandled_due") == 0
 
 
 def test_two_racing_runners_fire_each_of_many_timers_exactly_once(database_url, migrated_db, clock):
