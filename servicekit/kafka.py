@@ -16,11 +16,13 @@ from servicekit.topics import TopicSpec, catalogue
 log = logging.getLogger(__name__)
 
 
-def producer(settings: RuntimeSettings, client_id: str) -> KafkaProducer:
-    """An idempotent producer (acks=all): retries cannot reorder or double a partition's records."""
+def producer(settings: RuntimeSettings, client_id: str, max_block_ms: int = 60_000) -> KafkaProducer:
+    """An idempotent producer (acks=all): retries cannot reorder or double a partition's records.
+    `max_block_ms` bounds how long one send may wait (for a topic's metadata, or buffer space)."""
     return KafkaProducer(
         bootstrap_servers=settings.broker,
         client_id=client_id,
+        max_block_ms=max_block_ms,
         acks="all",
         enable_idempotence=True,
         linger_ms=2,

@@ -8,8 +8,8 @@ order: see servicekit/outbox.py).
 The lease is fenced: its generation grows each time it changes hands, and a relay
 - sends a batch only after reading in the database (not in its own belief) that it still holds
   its generation with at least the margin (a third of the lease's 15 s) left, and gives the send
-  no longer than the time left: if that runs out it stops waiting, marks nothing and gives the
-  lease up;
+  no longer than the time left (no single send may block longer than the margin): if that runs
+  out it stops waiting, marks nothing and gives the lease up;
 - marks rows published only while its generation is the current one, in one UPDATE that locks
   the lease row, so a takeover and a mark cannot interleave.
 So a relay that outlived its lease (paused, slow) neither starts a send nor marks rows after its
@@ -158,7 +158,7 @@ class OutboxRelay:
             while not stop.is_set():
                 self.box.committed.clear()
                 try:
-                    producer = producer or kafka.producer(self.settings, client_id=f"relay-{self.holder}")
+                    producer = producer or self.new_producer()
                     published = self.publish_once(producer)
                     backoff = 0.1
                 except Exception:
@@ -217,6 +217,13 @@ class OutboxRelay:
         for row in rows:
             metrics.events_published.labels(row.topic).inc()
         return len(rows)
+
+    def new_producer(self) -> KafkaProducer:
+        """The relay's producer. One send may block no longer than the margin (a send starts with
+        at least that much of the lease left): kafka-python's default lets a send wait 60 s for a
+        topic's metadata, far past the lease."""
+        return kafka.producer(self.settings, client_id=f"relay-{self.holder}",
+                              max_block_ms=int(self.send_margin.total_seconds() * 1000))
 
     @staticmethod
     def _send(producer: KafkaProducer, rows: Sequence[Any], deadline: float) -> None:
