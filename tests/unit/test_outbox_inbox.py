@@ -53,6 +53,21 @@ def test_outbox_wakes_the_relay_only_after_commit(memory_db):
     assert box.committed.is_set()
 
 
+def test_a_failing_after_commit_callback_neither_fails_the_committed_write_nor_stops_the_others(memory_db):
+    box, ran = Outbox("lianyi.intake.v1"), []
+
+    def broken():
+        raise RuntimeError("a cache that could not be dropped")
+
+    with memory_db.write() as tx:
+        tx.after_commit(broken)
+        box.add(tx, _event())
+        tx.after_commit(lambda: ran.append("next"))
+    assert box.committed.is_set() and ran == ["next"]
+    with memory_db.read() as conn:
+        assert backlog(conn) == 1
+
+
 def test_a_rolled_back_transaction_leaves_no_event_and_no_wake_up(memory_db):
     box = Outbox("lianyi.intake.v1")
     with pytest.raises(RuntimeError), memory_db.write() as tx:
