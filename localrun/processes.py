@@ -1,8 +1,8 @@
 """Starting and stopping child processes without leaving orphans."""
 from __future__ import annotations
 
-import contextlib
 import ctypes
+import os
 import random
 import signal
 import socket
@@ -13,22 +13,44 @@ import urllib.request
 _PR_SET_PDEATHSIG = 1
 
 
+# Loaded here, in the parent: the child between fork and exec may only call what needs no lock
+# another thread could have held at the fork (the supervisor forks while threads migrate
+# databases), and loading a library takes the dynamic loader's lock.
+try:
+    _PRCTL = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+except OSError:  # not Linux: orderly shutdown still stops children
+    _PRCTL = None
+
+
 def die_with_parent() -> None:
     """In a child before exec: have the kernel send SIGTERM if the parent dies, even by SIGKILL."""
-    with contextlib.suppress(OSError):  # not Linux: orderly shutdown still stops children
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 # Ports for our own listeners come from below the kernel's ephemeral range (32768+ on Linux):
 # a port the kernel handed out (bind to 0) could be taken by an outgoing connection in the
 # moment between choosing it and the child process binding it.
+# Each pytest-xdist worker chooses from its own part of the range: the record of ports handed out
+# is per process, and two workers could otherwise hand out one port between choosing and binding.
 _LISTEN_PORTS = range(20_000, 32_000)
 _handed_out: set[int] = set()
 
 
+def _ports() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1" ... under pytest-xdist
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or count < 2:
+        return _LISTEN_PORTS
+    share = len(_LISTEN_PORTS) // count
+    start = _LISTEN_PORTS.start + int(worker[2:]) % count * share
+    return range(start, start + share)
+
+
 def free_port() -> int:
     """A loopback port nobody listens on now, not handed out before by this process."""
-    for port in random.sample(_LISTEN_PORTS, 200):
+    ports = _ports()
+    for port in random.sample(ports, min(200, len(ports))):
         if port in _handed_out:
             continue
         with socket.socket() as s:
@@ -38,7 +60,7 @@ def free_port() -> int:
                 continue
         _handed_out.add(port)
         return port
-    raise RuntimeError("no free port found in 20000-31999")
+    raise RuntimeError(f"no free port found in {ports.start}-{ports.stop - 1}")
 
 
 def wait_for_port(address: str, timeout_s: float, process: subprocess.Popen | None = None) -> None:

@@ -134,3 +134,15 @@ def test_make_run_says_which_port_is_taken_and_by_what_and_starts_nothing(tmp_pa
     assert f"port {port} (evaluation gRPC) is in use by {_this_process()}" in launcher.stderr, launcher.stderr
     assert f"stop it or set {VARIABLE}" in launcher.stderr
     assert not (tmp_path / "var" / "log" / "broker.log").exists()
+
+
+def test_each_test_worker_hands_out_ports_from_its_own_share(monkeypatch):
+    """Two pytest-xdist workers each keep their own record of ports handed out: their shares of
+    the range must not overlap, or both could hand out one port before either binds it."""
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    shares = []
+    for worker in ("gw0", "gw1"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        shares.append(set(processes._ports()))
+        assert processes.free_port() in shares[-1]
+    assert shares[0] and shares[1] and not shares[0] & shares[1]
