@@ -8,6 +8,9 @@ import os
 from pathlib import Path
 from typing import Literal
 
+import limits
+import limits.errors
+import limits.storage
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -155,6 +158,28 @@ class GatewaySettings(BaseModel):
     @classmethod
     def _is_address(cls, value: str) -> str:
         return _check_address(value)
+
+    @field_validator("public_rate", "sign_in_rate")
+    @classmethod
+    def _is_rate(cls, value: str) -> str:
+        # Checked here, at start: flask-limiter parses them only on the first request, and would
+        # answer every one with a 500.
+        try:
+            limits.parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is no rate limit like '120/minute' ({exc})") from None
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _is_storage(cls, value: str) -> str:
+        # Builds the storage without connecting: an unknown scheme, or one whose client library
+        # is not installed (redis:// needs the redis package), is refused now, not per request.
+        try:
+            limits.storage.storage_from_string(value)
+        except limits.errors.ConfigurationError as exc:
+            raise ValueError(f"{value!r}: {exc}") from None
+        return value
 
 
 def load_gateway_settings() -> GatewaySettings:

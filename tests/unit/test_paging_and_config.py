@@ -3,7 +3,7 @@ import pytest
 from pydantic import ValidationError
 
 from servicekit import paging
-from servicekit.config import RuntimeSettings, load_service_settings
+from servicekit.config import RuntimeSettings, load_gateway_settings, load_service_settings
 from servicekit.errors import InvalidArgument
 
 
@@ -52,3 +52,24 @@ def test_only_id_shaped_text_is_ever_looked_up():
     assert looks_like_id(new_id())
     for text in ("", "nb-1", new_id() + "x", new_id().upper(), new_id()[:-1] + "\x00"):
         assert not looks_like_id(text)
+
+
+@pytest.mark.parametrize("variable, value, problem", [
+    ("LIANYI_GATEWAY_PUBLIC_RATE", "120 per minuet", "no rate limit like"),
+    ("LIANYI_GATEWAY_SIGN_IN_RATE", "lots", "no rate limit like"),
+    ("LIANYI_GATEWAY_RATE_LIMIT_STORAGE", "memry", "unknown storage scheme"),
+])
+def test_a_rate_limit_the_gateway_could_not_apply_fails_at_start(monkeypatch, variable, value, problem):
+    """flask-limiter reads its limits at the first request: without this check every request
+    would get a 500 while /readyz said all is well."""
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError, match=problem):
+        load_gateway_settings()
+
+
+def test_the_gateways_rate_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LIANYI_GATEWAY_PUBLIC_RATE", "5/second")
+    monkeypatch.setenv("LIANYI_GATEWAY_SIGN_IN_RATE", "3 per hour")
+    settings = load_gateway_settings()
+    assert (settings.public_rate, settings.sign_in_rate, settings.rate_limit_storage) == (
+        "5/second", "3 per hour", "memory://")
