@@ -14,7 +14,7 @@ from services.intake import storage
 from services.intake.directory import storage as directory
 from services.intake.directory.domain import Entity
 
-# A change made elsewhere is seen within this long; one made in this process at once.
+# A change is seen within this long (a place created in this process at once: it is not cached yet).
 CACHE_TTL = timedelta(seconds=30)
 
 

@@ -21,7 +21,7 @@ FAST_KAFKA = {
     "LIANYI_KAFKA_SESSION_TIMEOUT_MS": "6000",
     "LIANYI_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
     "LIANYI_LOG_LEVEL": "INFO",
-    # Tests sign in as many accounts from one address; test_rate_limits checks the limits.
+    # Tests sign in as many accounts from one address; tests/gateway checks the limits.
     "LIANYI_GATEWAY_SIGN_IN_RATE": "10000/minute",
     "LIANYI_GATEWAY_PUBLIC_RATE": "10000/minute",
 }

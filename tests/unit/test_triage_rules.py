@@ -6,9 +6,8 @@ import pytest
 from servicekit.errors import InvalidArgument
 from services.intake.similarity import bigrams, most_similar, similarity
 from services.intake.timeline.domain import TimelineEntry, current_status, followed
-from services.intake.triage.domain import Rule, applicable, check_rule
+from services.intake.triage.domain import Rule, check_rule
 
-PATH = ("county", "township", "community", "nb")
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
@@ -16,30 +15,7 @@ def rule(scope, category, route, urgency=""):
     return Rule(f"{scope}/{category}/{urgency}", scope, category, urgency, route)
 
 
-def test_no_rule_leaves_triage_to_the_party_secretary():
-    assert applicable([rule("*", "noise", "direct")], PATH, "safety", "normal") is None
-
-
-def test_the_most_specific_place_wins():
-    rules = [rule("*", "noise", "direct"), rule("community", "noise", "deliberation"), rule("nb", "noise", "manual")]
-    assert applicable(rules, PATH, "noise", "normal").scope_id == "nb"
-    assert applicable(rules[:2], PATH, "noise", "normal").scope_id == "community"
-
-
-def test_a_rule_elsewhere_does_not_apply():
-    assert applicable([rule("other-nb", "noise", "direct")], PATH, "noise", "normal") is None
-
-
-def test_naming_the_category_beats_any_category_even_from_a_wider_place():
-    rules = [rule("*", "urgent_child_care", "direct"), rule("nb", "*", "deliberation")]
-    assert applicable(rules, PATH, "urgent_child_care", "normal").route == "direct"
-    assert applicable(rules, PATH, "noise", "normal").route == "deliberation"
-
-
-def test_at_one_place_a_rule_naming_the_urgency_beats_one_for_either():
-    rules = [rule("nb", "safety", "deliberation"), rule("nb", "safety", "direct", urgency="urgent")]
-    assert applicable(rules, PATH, "safety", "urgent").route == "direct"
-    assert applicable(rules, PATH, "safety", "normal").route == "deliberation"
+# Which rule decides is county settings' resolve with triage's precedence: test_county_settings_rules.
 
 
 @pytest.mark.parametrize("bad, problem", [

@@ -52,7 +52,6 @@ __all__ = [
     "ConcernTriaged",
     "ConcernsMerged",
     "Rule",
-    "applicable",
     "check_note",
     "check_route",
     "check_rule",
@@ -92,17 +91,6 @@ def precedence(rule_category: str, rule_urgency: str, depth: int, category: str,
     if rule_category not in (category, ANY_CATEGORY) or rule_urgency not in ("", urgency):
         return None
     return rule_category != ANY_CATEGORY, depth, rule_urgency != ""
-
-
-def applicable(rules: list[Rule], place_path: tuple[str, ...], category: str, urgency: str) -> Rule | None:
-    """The rule that decides a concern's route, among rules set at its neighbourhood, a place
-    above it, or everywhere (by `precedence`). A `manual` winner means no automatic triage, even
-    where a wider rule would have routed it."""
-    depth = {scope_id: index for index, scope_id in enumerate((EVERYWHERE, *place_path))}
-    ranked = [(rank, rule) for rule in rules if rule.scope_id in depth
-              for rank in [precedence(rule.category, rule.urgency, depth[rule.scope_id], category, urgency)]
-              if rank is not None]
-    return max(ranked, key=lambda pair: pair[0])[1] if ranked else None
 
 
 def timeline_note(route: str, note: str) -> str:
