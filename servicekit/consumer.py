@@ -1,7 +1,8 @@
 """Event consumer: applies events through the inbox, retries with backoff, dead-letters poison.
 
 Offsets are committed only for records whose transaction has committed (or that went to the
-DLQ), after each poll and once more before closing.
+DLQ), after each poll and once more before closing. A database outage is retried until it
+passes; anything else that fails an event counts towards its DLQ (servicekit.database.is_outage).
 """
 from __future__ import annotations
 
@@ -122,7 +123,7 @@ class EventConsumer:
     def __init__(self, *, group: str, units: UnitsOfWork, subscriptions: list[Subscription[Any]],
                  settings: RuntimeSettings, clock: Clock):
         self.group, self.units, self.settings, self.clock = group, units, settings, clock
-        self._by_type = {s.event_type: s for s in subscriptions}
+        self._subscribed = {(s.topic, s.event_type): s for s in subscriptions}
         self.topics = sorted({s.topic for s in subscriptions})
 
     def run(self, stop: threading.Event) -> None:
@@ -182,7 +183,7 @@ class EventConsumer:
         topic = record.topic
         try:
             envelope = envelopes.decode(record.value)
-            subscription = self._by_type.get(envelope.event_type)
+            subscription = self._subscribed.get((topic, envelope.event_type))
             if subscription is None:
                 metrics.events_consumed.labels(topic, envelope.event_type, "ignored").inc()
                 return None
