@@ -6,17 +6,14 @@ from datetime import UTC
 
 from lianyi.events.v1.progress_pb2 import CONCERN_STATUS_IN_DELIBERATION, ConcernProgressed
 from lianyi.intake.v1 import events_pb2
-from servicekit.errors import UndecodableEvent
 from servicekit.unit_of_work import Outgoing
+from services import readers
 from services.deliberation import domain
 
 
 def concern_routed(payload: events_pb2.ConcernReceived | events_pb2.ConcernTriaged) -> domain.ConcernRouted:
     """ConcernReceived (with a rule's triage, if any) or ConcernTriaged, as deliberation needs it."""
-    route = payload.triage.route
-    if route not in events_pb2.Route.values() or (route == events_pb2.ROUTE_UNSPECIFIED and
-                                                    isinstance(payload, events_pb2.ConcernTriaged)):
-        raise UndecodableEvent(f"unknown triage route {route}")
+    route = readers.triage_route(payload)
     concern = payload.concern
     return domain.ConcernRouted(
         concern_id=concern.concern_id, neighbourhood_id=concern.neighbourhood_id, category=concern.category,

@@ -8,6 +8,7 @@ from lianyi.events.v1.progress_pb2 import CONCERN_STATUS_IN_HANDLING, ConcernPro
 from lianyi.intake.v1 import events_pb2
 from servicekit.errors import UndecodableEvent
 from servicekit.unit_of_work import Outgoing
+from services import readers
 from services.dispatch import domain
 
 _URGENCIES = {events_pb2.URGENCY_UNSPECIFIED: "normal", events_pb2.URGENCY_NORMAL: "normal",
@@ -16,10 +17,7 @@ _URGENCIES = {events_pb2.URGENCY_UNSPECIFIED: "normal", events_pb2.URGENCY_NORMA
 
 def concern_routed(payload: events_pb2.ConcernReceived | events_pb2.ConcernTriaged) -> domain.ConcernRouted:
     """ConcernReceived (with a rule's triage, if any) or ConcernTriaged, as dispatch needs it."""
-    route = payload.triage.route
-    if route not in events_pb2.Route.values() or (route == events_pb2.ROUTE_UNSPECIFIED and
-                                                    isinstance(payload, events_pb2.ConcernTriaged)):
-        raise UndecodableEvent(f"unknown triage route {route}")
+    route = readers.triage_route(payload)
     concern = payload.concern
     if concern.urgency not in _URGENCIES:
         raise UndecodableEvent(f"unknown urgency {concern.urgency}")
