@@ -82,7 +82,6 @@ def test_open311s_service_request_refuses_a_caller_without_credentials_as_the_sp
     assert fake.calls == []
 
 
-@pytest.mark.xfail(strict=True, reason="the gateway leaves Open311's roles to intake, asking it for every role")
 def test_open311s_service_request_serves_exactly_those_who_may_submit_a_concern(client, fake):
     # The gateway's own headers: the spec's api_key form field is always an integration's key.
     outcomes = _who_was_served(fake, lambda headers: _open311_request(client, headers), reached=400)
