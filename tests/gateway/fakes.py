@@ -1,7 +1,7 @@
 """A stand-in for the services behind the gateway: the attributes of
-`services.gateway.clients.Upstreams`, with stubs that record every call and answer what the test
-set (a message, a function of the request, or a gRPC error), so the real Flask app runs in-process
-with nothing behind it."""
+`services.gateway.clients.Upstreams`, with stubs that record every call (made any way grpcio's
+are: blocking, `.with_call` or `.future`) and answer what the test set (a message, a function of
+the request, or a gRPC error), so the real Flask app runs in-process with nothing behind it."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -20,24 +20,11 @@ from lianyi.intake.v1 import intake_service_pb2
 from lianyi.settings.v1 import settings_pb2
 from servicekit.auth import Principal
 from services.gateway.clients import Upstreams
+from tests.gateway.fake_calls import FakeCall, FakeRpcError
 
 # Calls that change nothing; everything else is a write, which refused input must never reach.
 READ_PREFIXES = ("Get", "List", "Authenticate")
 AUDITED = ("intake", "deliberation", "dispatch", "evaluation")
-
-
-class FakeRpcError(grpc.RpcError):
-    """What a gRPC stub raises when the service answers with a status other than OK."""
-
-    def __init__(self, code: grpc.StatusCode, details: str = ""):
-        super().__init__(f"{code.name}: {details}")
-        self._code, self._details = code, details
-
-    def code(self) -> grpc.StatusCode:
-        return self._code
-
-    def details(self) -> str:
-        return self._details
 
 
 @dataclass(frozen=True)
@@ -74,7 +61,20 @@ class FakeMethod:
         self._answer = FakeRpcError(code, details)
         return self
 
-    def __call__(self, request: Message, timeout: float | None = None, metadata=None) -> Message:
+    # The three ways grpcio's stubs call a unary RPC, with the same parameters.
+    def __call__(self, request: Message, timeout: float | None = None, metadata=None, credentials=None,
+                 wait_for_ready: bool | None = None, compression=None) -> Message:
+        return self.future(request, timeout, metadata, credentials, wait_for_ready, compression).result()
+
+    def with_call(self, request: Message, timeout: float | None = None, metadata=None, credentials=None,
+                  wait_for_ready: bool | None = None, compression=None) -> tuple[Message, FakeCall]:
+        call = self.future(request, timeout, metadata, credentials, wait_for_ready, compression)
+        return call.result(), call
+
+    def future(self, request: Message, timeout: float | None = None, metadata=None, credentials=None,
+               wait_for_ready: bool | None = None, compression=None) -> FakeCall:
+        """The call, already answered: its result() is the answer, or raises the call with the
+        status the test set."""
         assert request.DESCRIPTOR.full_name == self._input, (
             f"{self.service}.{self.name} takes {self._input}, not {request.DESCRIPTOR.full_name}")
         call = Call(self.service, self.name, request, dict(metadata or ()), timeout)
@@ -84,11 +84,14 @@ class FakeMethod:
             self._unanswered.append(call)
             raise AssertionError(f"{self.service}.{self.name} was called, but the test gave it no answer")
         if isinstance(self._answer, grpc.RpcError):
-            raise self._answer
-        response = self._answer(request) if callable(self._answer) else self._answer
+            return FakeCall(error=self._answer)
+        try:
+            response = self._answer(request) if callable(self._answer) else self._answer
+        except grpc.RpcError as refusal:
+            return FakeCall(error=refusal)
         assert response.DESCRIPTOR.full_name == self._output, (
             f"{self.service}.{self.name} answers {self._output}, not {response.DESCRIPTOR.full_name}")
-        return response
+        return FakeCall(response)
 
 
 class FakeStub:

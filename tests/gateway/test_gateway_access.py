@@ -1,6 +1,7 @@
-"""Who gets past the gateway: no credentials is 401, a bad token is 401, a role the endpoint does
-not serve is 403, each before any service is asked; a role it serves reaches the service, which
-is told who is asking. (Scope is each service's to check: tests/e2e/test_access.py.)"""
+"""Who gets past the gateway: no credentials is 401 (403 at Open311, as its spec says), a bad token
+is 401, a role the endpoint does not serve is 403, each before any service is asked; a role it
+serves reaches the service, which is told who is asking. (Scope is each service's to check:
+tests/e2e/test_access.py. The endpoints and their roles: endpoints.py.)"""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -9,77 +10,16 @@ import grpc
 import pytest
 
 from servicekit import auth
-from services.contract import ROLES
-from tests.gateway.answers import problem_of
+from tests.gateway.answers import open311_errors, problem_of
 from tests.gateway.callers import SIGNING_KEY, bearer, token
-from tests.gateway.canned import N1, TALK
-
-ENDPOINTS = {
-    "submit concern": ("POST", "/api/v1/concerns", {"neighbourhood_id": N1, "channel": "online", "category": "noise",
-                                                   "description": "夜间噪音"}),
-    "read concern": ("GET", "/api/v1/concerns/concern-0001", None),
-    "read pool": ("GET", f"/api/v1/neighbourhoods/{N1}/pool", None),
-    "read entity": ("GET", f"/api/v1/directory/entities/{N1}", None),
-    "list entities": ("GET", f"/api/v1/directory/entities?within={N1}", None),
-    "create entity": ("POST", "/api/v1/directory/entities", {"kind": "venue", "name": "议事点", "parent_id": N1}),
-    "update entity": ("PATCH", f"/api/v1/directory/entities/{N1}", {"name": "幸福小区"}),
-    "import": ("POST", "/api/v1/directory/import", {"rows": [
-        {"kind": "venue", "external_id": "V-1", "parent_external_id": "N1", "name": "临时议事点"}]}),
-    "create account": ("POST", "/api/v1/accounts", {"username": "resident.x", "password": "a long enough password",
-                                                    "role": "resident", "scope_id": N1}),
-    "issue key": ("POST", "/api/v1/api-keys", {"name": "county platform", "scope_id": N1}),
-    "revoke key": ("DELETE", "/api/v1/api-keys/key-0001", None),
-    "read audit": ("GET", "/api/v1/audit", None),
-    "issue access code": ("POST", "/api/v1/access-codes", {"household_id": "household-0001"}),
-    "list categories": ("GET", "/api/v1/categories", None),
-    "online batch": ("POST", "/api/v1/concerns/online-batches", {"source": "wechat:业主群", "messages": [
-        {"source_message_id": "m-1", "neighbourhood_id": N1, "text": "垃圾分类点满了"}]}),
-    "record visit": ("POST", "/api/v1/visits", {"household_id": "household-0001", "visited_on": "2026-11-01"}),
-    "visit coverage": ("GET", f"/api/v1/neighbourhoods/{N1}/visit-coverage?from=2026-11-01&to=2026-11-30", None),
-    "record talk": ("POST", "/api/v1/talk-sessions", TALK),
-    "list talks": ("GET", f"/api/v1/neighbourhoods/{N1}/talk-sessions", None),
-    "triage concern": ("POST", "/api/v1/concerns/concern-0001/triage", {"route": "direct"}),
-    "merge concerns": ("POST", "/api/v1/concerns/concern-0001/merge", {"concern_ids": ["concern-0002"]}),
-    "similar concerns": ("GET", "/api/v1/concerns/concern-0001/similar", None),
-    "list concerns": ("GET", f"/api/v1/neighbourhoods/{N1}/concerns?status=received", None),
-    "list rules": ("GET", f"/api/v1/triage-rules?scope_id={N1}", None),
-    "set rule": ("PUT", "/api/v1/triage-rules", {"scope_id": N1, "category": "noise", "route": "direct"}),
-    "delete rule": ("DELETE", "/api/v1/triage-rules/rule-0001", None),
-}
-
-EVERYONE = frozenset(ROLES)
-STAFF = {"member", "building_leader", "party_secretary"}
-ADMINS = {"community_admin", "township_admin", "county_admin"}
-PARTNERS = {"owners_committee", "property_company"}
-# The roles each endpoint serves (those of the RPC it calls).
-SERVES = {
-    "submit concern": EVERYONE - PARTNERS - {"department"},
-    "read concern": EVERYONE - PARTNERS - {"department"},
-    "read pool": EVERYONE - {"department", "resident"},
-    "read entity": EVERYONE - {"resident"},
-    "list entities": EVERYONE - {"resident"},
-    "create entity": ADMINS,
-    "update entity": ADMINS,
-    "import": ADMINS | {"integration"},
-    "create account": ADMINS,
-    "issue key": {"county_admin"},
-    "revoke key": {"county_admin"},
-    "read audit": {"county_admin"},
-    "issue access code": ADMINS | {"building_leader", "party_secretary"},
-    "list categories": EVERYONE,
-    "online batch": ADMINS | {"party_secretary", "integration"},
-    "record visit": ADMINS | STAFF,
-    "visit coverage": EVERYONE - PARTNERS - {"department", "resident"},
-    "record talk": ADMINS | STAFF,
-    "list talks": ADMINS | STAFF,
-    "triage concern": ADMINS | {"party_secretary"},
-    "merge concerns": ADMINS | {"party_secretary"},
-    "similar concerns": EVERYONE - PARTNERS - {"department", "resident"},
-    "list concerns": EVERYONE - PARTNERS - {"department", "resident"},
-    "list rules": EVERYONE - PARTNERS - {"department", "resident"},
-    "set rule": ADMINS | {"party_secretary"},
-    "delete rule": ADMINS | {"party_secretary"},
-}
+from tests.gateway.endpoints import (
+    ENDPOINTS,
+    EVERYONE,
+    OPEN311_FORM_KEY,
+    OPEN311_REQUEST,
+    OPEN311_REQUEST_SERVES,
+    SERVES,
+)
 
 
 def _call(client, endpoint: str, headers: dict):
@@ -95,24 +35,64 @@ def test_every_endpoint_refuses_a_caller_without_credentials(client, fake, endpo
     assert fake.calls == []
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_every_endpoint_serves_exactly_its_roles_and_tells_the_service_who_asks(client, fake, endpoint):
-    # Whatever the service would make of it, answering 409 shows the request reached it.
+def _forwarded_role(call) -> str:
+    """The role a call told the service it was made for."""
+    if auth.PRINCIPAL_HEADER not in call.metadata:
+        return "nobody"
+    return auth.verify(call.metadata[auth.PRINCIPAL_HEADER], SIGNING_KEY, audience=auth.INTERNAL_AUDIENCE,
+                       now=datetime.now(UTC)).role
+
+
+def _who_was_served(fake, send, reached: int) -> dict[str, str]:
+    """Each role's request: refused (403, before any service is asked), or served (answered with
+    `reached`, the status of the fake's refusal, after asking services as that role)."""
+    # Whatever the service would make of it, failing every call shows the request reached it.
     fake.answer_everything(grpc.StatusCode.FAILED_PRECONDITION, "reached the service")
     outcomes = {}
     for role in sorted(EVERYONE):
         asked_before = len(fake.calls)
-        response = _call(client, endpoint, bearer(role))
+        response = send(bearer(role))
         asked = fake.calls[asked_before:]
+        forwarded = {_forwarded_role(call) for call in asked}
         if response.status_code == 403 and not asked:
             outcomes[role] = "refused"
-        elif response.status_code == 409 and len(asked) == 1:
-            forwarded = auth.verify(asked[0].metadata[auth.PRINCIPAL_HEADER], SIGNING_KEY,
-                                    audience=auth.INTERNAL_AUDIENCE, now=datetime.now(UTC))
-            outcomes[role] = "served" if forwarded.role == role else f"served as {forwarded.role}"
+        elif response.status_code == reached and asked:
+            # Every call (listing settings asks each service) carries the caller.
+            outcomes[role] = "served" if forwarded == {role} else f"served as {sorted(forwarded)}"
         else:
             outcomes[role] = f"{response.status_code} after {len(asked)} calls"
+    return outcomes
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_every_endpoint_serves_exactly_its_roles_and_tells_the_service_who_asks(client, fake, endpoint):
+    outcomes = _who_was_served(fake, lambda headers: _call(client, endpoint, headers), reached=409)
     assert outcomes == {role: "served" if role in SERVES[endpoint] else "refused" for role in sorted(EVERYONE)}
+
+
+def _open311_request(client, headers: dict, form: dict | None = None):
+    method, path, fields = OPEN311_REQUEST
+    return client.open(path, method=method, data={**fields, **(form or {})}, headers=headers)
+
+
+def test_open311s_service_request_refuses_a_caller_without_credentials_as_the_spec_says(client, fake):
+    response = _open311_request(client, {})
+    assert response.status_code == 403
+    assert open311_errors(response, "json") == [(403, "api_key is required to create a service request")]
+    assert fake.calls == []
+
+
+def test_open311s_service_request_serves_exactly_those_who_may_submit_a_concern(client, fake):
+    # The gateway's own headers: the spec's api_key form field is always an integration's key.
+    outcomes = _who_was_served(fake, lambda headers: _open311_request(client, headers), reached=400)
+    assert outcomes == {role: "served" if role in OPEN311_REQUEST_SERVES else "refused" for role in sorted(EVERYONE)}
+
+
+def test_open311s_service_request_takes_the_api_key_from_the_form(client, fake, platform):
+    fake.answer_everything(grpc.StatusCode.FAILED_PRECONDITION, "reached the service")
+    assert _open311_request(client, {}, OPEN311_FORM_KEY).status_code == 400
+    assert [(call.method, _forwarded_role(call)) for call in fake.calls] == [
+        ("AuthenticateApiKey", "nobody"), ("ListCategories", "integration")]
 
 
 def _tampered(signed: str) -> str:

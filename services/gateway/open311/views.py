@@ -5,6 +5,7 @@ import grpc
 from flask import Blueprint, Response, current_app, g, request
 
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
+from servicekit.auth import rpc_roles
 from services.gateway.auth import credentials
 from services.gateway.clients import upstreams
 from services.gateway.open311 import errors
@@ -18,6 +19,8 @@ errors.install(blueprint)
 FMT = "<any(json, xml):fmt>"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# A service request is a concern submitted: the same roles, refused here as REST refuses them.
+SUBMITTERS = rpc_roles("lianyi.intake.v1.IntakeService.SubmitConcern")
 
 
 
@@ -99,8 +102,11 @@ def _authenticate() -> None:
         raise Open311Error(403, "invalid api_key; the service request was not created")
     if error is not None:
         raise error
-    if g.get("principal") is None:
+    principal = g.get("principal")
+    if principal is None:
         raise Open311Error(403, "api_key is required to create a service request")
+    if principal.role not in SUBMITTERS:
+        raise Open311Error(403, f"a {principal.role} may not create a service request")
 
 
 @blueprint.get(f"/requests.{FMT}")

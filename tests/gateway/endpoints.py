@@ -1,0 +1,120 @@
+"""Every route the gateway registers, as a request that reaches it: the endpoints that need
+credentials (REST, and Open311's service request) with the roles each serves, the public ones with
+the RPC each asks first, and the few routes that are no endpoint, each with why
+(test_endpoint_table.py holds the app to this)."""
+from __future__ import annotations
+
+from services.contract import ROLES
+from tests.gateway.callers import PLATFORM_KEY
+from tests.gateway.canned import N1, TALK
+
+WINDOW = "intake.duplicates.window_days"  # a county setting intake owns
+
+# REST endpoints: (method, path, JSON body).
+ENDPOINTS = {
+    "submit concern": ("POST", "/api/v1/concerns", {"neighbourhood_id": N1, "channel": "online", "category": "noise",
+                                                   "description": "夜间噪音"}),
+    "read concern": ("GET", "/api/v1/concerns/concern-0001", None),
+    "read pool": ("GET", f"/api/v1/neighbourhoods/{N1}/pool", None),
+    "read entity": ("GET", f"/api/v1/directory/entities/{N1}", None),
+    "list entities": ("GET", f"/api/v1/directory/entities?within={N1}", None),
+    "create entity": ("POST", "/api/v1/directory/entities", {"kind": "venue", "name": "议事点", "parent_id": N1}),
+    "update entity": ("PATCH", f"/api/v1/directory/entities/{N1}", {"name": "幸福小区"}),
+    "import": ("POST", "/api/v1/directory/import", {"rows": [
+        {"kind": "venue", "external_id": "V-1", "parent_external_id": "N1", "name": "临时议事点"}]}),
+    "create account": ("POST", "/api/v1/accounts", {"username": "resident.x", "password": "a long enough password",
+                                                    "role": "resident", "scope_id": N1}),
+    "issue key": ("POST", "/api/v1/api-keys", {"name": "county platform", "scope_id": N1}),
+    "revoke key": ("DELETE", "/api/v1/api-keys/key-0001", None),
+    "read audit": ("GET", "/api/v1/audit", None),
+    "issue access code": ("POST", "/api/v1/access-codes", {"household_id": "household-0001"}),
+    "list categories": ("GET", "/api/v1/categories", None),
+    "online batch": ("POST", "/api/v1/concerns/online-batches", {"source": "wechat:业主群", "messages": [
+        {"source_message_id": "m-1", "neighbourhood_id": N1, "text": "垃圾分类点满了"}]}),
+    "record visit": ("POST", "/api/v1/visits", {"household_id": "household-0001", "visited_on": "2026-11-01"}),
+    "visit coverage": ("GET", f"/api/v1/neighbourhoods/{N1}/visit-coverage?from=2026-11-01&to=2026-11-30", None),
+    "record talk": ("POST", "/api/v1/talk-sessions", TALK),
+    "list talks": ("GET", f"/api/v1/neighbourhoods/{N1}/talk-sessions", None),
+    "triage concern": ("POST", "/api/v1/concerns/concern-0001/triage", {"route": "direct"}),
+    "merge concerns": ("POST", "/api/v1/concerns/concern-0001/merge", {"concern_ids": ["concern-0002"]}),
+    "similar concerns": ("GET", "/api/v1/concerns/concern-0001/similar", None),
+    "list concerns": ("GET", f"/api/v1/neighbourhoods/{N1}/concerns?status=received", None),
+    "list rules": ("GET", f"/api/v1/triage-rules?scope_id={N1}", None),
+    "set rule": ("PUT", "/api/v1/triage-rules", {"scope_id": N1, "category": "noise", "route": "direct"}),
+    "delete rule": ("DELETE", "/api/v1/triage-rules/rule-0001", None),
+    "list settings": ("GET", f"/api/v1/settings?scope_id={N1}", None),
+    "read setting": ("GET", f"/api/v1/settings/{WINDOW}?scope_id={N1}", None),
+    "set setting": ("PUT", f"/api/v1/settings/{WINDOW}", {"scope_id": N1, "value": 7}),
+    "clear setting": ("DELETE", f"/api/v1/settings/{WINDOW}?scope_id={N1}", None),
+}
+
+EVERYONE = frozenset(ROLES)
+STAFF = {"member", "building_leader", "party_secretary"}
+ADMINS = {"community_admin", "township_admin", "county_admin"}
+PARTNERS = {"owners_committee", "property_company"}
+# The roles each endpoint serves (those of the RPC it calls), written out rather than read from
+# the protos, so that an endpoint guarded by the wrong RPC's roles fails.
+SERVES = {
+    "submit concern": EVERYONE - PARTNERS - {"department"},
+    "read concern": EVERYONE - PARTNERS - {"department"},
+    "read pool": EVERYONE - {"department", "resident"},
+    "read entity": EVERYONE - {"resident"},
+    "list entities": EVERYONE - {"resident"},
+    "create entity": ADMINS,
+    "update entity": ADMINS,
+    "import": ADMINS | {"integration"},
+    "create account": ADMINS,
+    "issue key": {"county_admin"},
+    "revoke key": {"county_admin"},
+    "read audit": {"county_admin"},
+    "issue access code": ADMINS | {"building_leader", "party_secretary"},
+    "list categories": EVERYONE,
+    "online batch": ADMINS | {"party_secretary", "integration"},
+    "record visit": ADMINS | STAFF,
+    "visit coverage": EVERYONE - PARTNERS - {"department", "resident"},
+    "record talk": ADMINS | STAFF,
+    "list talks": ADMINS | STAFF,
+    "triage concern": ADMINS | {"party_secretary"},
+    "merge concerns": ADMINS | {"party_secretary"},
+    "similar concerns": EVERYONE - PARTNERS - {"department", "resident"},
+    "list concerns": EVERYONE - PARTNERS - {"department", "resident"},
+    "list rules": EVERYONE - PARTNERS - {"department", "resident"},
+    "set rule": ADMINS | {"party_secretary"},
+    "delete rule": ADMINS | {"party_secretary"},
+    # Neighbourhood staff, administrators and integrations read; who writes where is the services'.
+    "list settings": STAFF | ADMINS | {"integration"},
+    "read setting": STAFF | ADMINS | {"integration"},
+    "set setting": ADMINS | {"party_secretary"},
+    "clear setting": ADMINS | {"party_secretary"},
+}
+
+# Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.
+OPEN311_REQUEST = ("POST", "/open311/v2/requests.json",
+                   {"service_code": "noise", "description": "楼道里堆满杂物", "address_id": N1})
+OPEN311_REQUEST_SERVES = SERVES["submit concern"]
+OPEN311_FORM_KEY = {"api_key": PLATFORM_KEY}  # how the spec sends credentials
+
+# Endpoints anyone may call without credentials: (method, path, JSON body, the RPC asked first,
+# or None if the gateway answers by itself).
+PUBLIC = {
+    "sign in": ("POST", "/api/v1/auth/token", {"username": "n1.secretary", "password": "a long enough password"},
+                "Authenticate"),
+    "open311 discovery": ("GET", "/open311/v2/discovery.json", None, None),
+    "open311 services": ("GET", "/open311/v2/services.xml", None, "ListCategories"),
+    "open311 service definition": ("GET", "/open311/v2/services/noise.json", None, "ListCategories"),
+    "open311 service requests": ("GET", "/open311/v2/requests.xml", None, "ListCategories"),
+    "open311 service request": ("GET", "/open311/v2/requests/concern-0001.json", None, "ListPublicConcerns"),
+    "open311 token": ("GET", "/open311/v2/tokens/concern-0001.xml", None, "ListPublicConcerns"),
+}
+
+# Routes that are no endpoint of the API: none carries anyone's data or calls a service's API
+# (readiness asks only their gRPC health). Flask endpoint name: (a path it serves, why it is in no table).
+NOT_ENDPOINTS = {
+    "ops.healthz": ("/healthz", "the liveness probe: says only that the process runs"),
+    "ops.readyz": ("/readyz", "the readiness probe: asks the upstreams' gRPC health service, not the API"),
+    "ops.metrics": ("/metrics", "Prometheus' scrape: request counts and timings by route template"),
+    "ops.openapi": ("/openapi.json", "the API's own description, public by design (test_openapi_document.py)"),
+    "open311.unknown": ("/open311/v2/no/such/thing.json", "Open311's catch-all: 404 or 405 in the spec's "
+                                                          "format for what it does not serve (test_open311_edges.py)"),
+    "static": ("/static/anything.js", "Flask's own static route: the gateway has no static folder"),
+}
