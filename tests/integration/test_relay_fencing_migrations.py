@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from servicekit import migrations
 from servicekit.clock import FixedClock
@@ -16,16 +14,6 @@ from servicekit.messaging_schema import relay_lease
 from servicekit.relay import Lease
 
 FENCING = {"intake": "0016", "deliberation": "0005", "dispatch": "0007", "evaluation": "0005"}
-
-
-def _downgrade(db: Database, service: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", f"services.{service}:migrations")
-    with db.engine.connect() as conn:
-        conn.execution_options(lianyi_write=True)
-        config.attributes["connection"] = conn
-        command.downgrade(config, revision)
-        conn.commit()
 
 
 def _lease_columns(db: Database) -> dict[str, bool]:
@@ -41,7 +29,7 @@ def test_the_lease_generation_migration_round_trips(service, database_url):
         clock = FixedClock(datetime(2026, 11, 2, tzinfo=UTC))
         assert Lease(db, "relay-a", clock).hold() == 1
 
-        _downgrade(db, service, "-1")
+        migrations.downgrade(db, service, "-1")
         assert "generation" not in _lease_columns(db)
         with db.read() as conn:
             assert conn.execute(sa.text("SELECT holder FROM relay_lease WHERE name = 'outbox'")).scalar_one() == \
