@@ -1,7 +1,7 @@
 """County settings asked with input the gateway refuses by itself: a body or query string that
 breaks its schema, or a key no service owns, is a problem that names what is wrong, and no
 service is asked. (Values of the wrong type for their setting are the owning service's to refuse:
-test_county_settings.py.)"""
+test_settings_routes.py.)"""
 from __future__ import annotations
 
 import json
