@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from servicekit import auth
 from servicekit.audit import AuditLog
@@ -33,7 +34,7 @@ from servicekit.county_settings import (
     resolve,
 )
 from servicekit.database import UtcDateTime
-from servicekit.errors import Conflict, InvalidArgument, NotFound
+from servicekit.errors import InvalidArgument, NotFound
 from servicekit.events import Origin, Place
 from servicekit.ids import new_id
 from servicekit.settings_access import (
@@ -74,9 +75,25 @@ def _define_v1(metadata: sa.MetaData) -> sa.Table:
     )
 
 
-# The schema the running code uses: v1.
+def _define_v2(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
+    settings = _define_v1(metadata)
+    # The last version given to each place and qualifier of a setting, kept when its value is
+    # cleared: the next value goes on from it, so versions never go back. Every change takes its
+    # row's lock first, so two changes to one place and qualifier take turns.
+    versions = sa.Table(
+        "county_setting_versions",
+        metadata,
+        sa.Column("key", sa.String(KEY_MAX_CHARS), primary_key=True),
+        sa.Column("scope_id", sa.String(SCOPE_ID_MAX_CHARS), primary_key=True),
+        sa.Column("qualifier", sa.String(QUALIFIER_MAX_CHARS), primary_key=True),
+        sa.Column("version", sa.BigInteger, nullable=False),
+    )
+    return settings, versions
+
+
+# The schema the running code uses: v2.
 metadata = sa.MetaData()
-county_settings = _define_v1(metadata)
+county_settings, county_setting_versions = _define_v2(metadata)
 
 
 def create_v1(op: Any) -> None:
@@ -87,6 +104,20 @@ def create_v1(op: Any) -> None:
 def drop_v1(op: Any) -> None:
     """Drop what create_v1 created."""
     _define_v1(sa.MetaData()).drop(op.get_bind())
+
+
+def upgrade_to_v2(op: Any) -> None:
+    """Keep versions beside the values, each value's going on from its own."""
+    settings, versions = _define_v2(sa.MetaData())
+    versions.create(op.get_bind())
+    op.execute(versions.insert().from_select(
+        ["key", "scope_id", "qualifier", "version"],
+        sa.select(settings.c.key, settings.c.scope_id, settings.c.qualifier, settings.c.version)))
+
+
+def downgrade_to_v1(op: Any) -> None:
+    """Drop what upgrade_to_v2 added (the values keep their last versions)."""
+    _define_v2(sa.MetaData())[1].drop(op.get_bind())
 
 
 @dataclass(frozen=True)
@@ -200,13 +231,8 @@ class CountySettings:
         definition = self.definition(key)
         qualifier = definition.qualifier_of(qualifier)
         parsed = definition.parse(value)
-        try:
-            with self.units.start() as uow:
-                return self._set(uow, definition, scope_id, qualifier, parsed, wording)
-        except sa.exc.IntegrityError:
-            # The same place and qualifier set by someone else at this very moment (PostgreSQL;
-            # SQLite writes one at a time).
-            raise Conflict(f"this {wording.one} was being set by someone else at the same moment; try again") from None
+        with self.units.start() as uow:
+            return self._set(uow, definition, scope_id, qualifier, parsed, wording)
 
     def set_json(self, key: str, scope_id: str, qualifier: str, value_json: str) -> StoredValue[Any]:
         """`set` with the value given as JSON text."""
@@ -220,12 +246,10 @@ class CountySettings:
         with self.units.start() as uow:
             place = self._locate(uow.conn, scope_id)
             check_writer(auth.current.get(), self.writers, scope_id, place, definition.levels, key, wording)
-            row = uow.conn.execute(sa.select(county_settings).where(
-                county_settings.c.key == key, county_settings.c.scope_id == scope_id,
-                county_settings.c.qualifier == qualifier)).first()
-            if row is None:
+            removed = self._clear(uow, definition, scope_id, qualifier, place)
+            if removed is None:
                 raise NotFound(f"no value of {key} set at {scope_id}" + (f" for {qualifier}" if qualifier else ""))
-            return self._clear(uow, definition, row, place)
+            return removed
 
     def clear_by_id(self, setting_id: str, key: str, wording: Wording, missing: str) -> StoredValue[Any]:
         """`clear` a value of `key` named by its id; NotFound(`missing`) if there is none the
@@ -237,7 +261,10 @@ class CountySettings:
             if row is None or row.key != key or not sees(auth.current.get(), row.scope_id, place):
                 raise NotFound(missing)
             check_writer(auth.current.get(), self.writers, row.scope_id, place, definition.levels, key, wording)
-            return self._clear(uow, definition, row, place)
+            removed = self._clear(uow, definition, row.scope_id, row.qualifier, place, row.id)
+            if removed is None:  # cleared by someone else since we read it
+                raise NotFound(missing)
+            return removed
 
     def _set(self, uow: UnitOfWork, definition: Definition[Any], scope_id: str, qualifier: str, value: Any,
              wording: Wording) -> StoredValue[Any]:
@@ -245,31 +272,36 @@ class CountySettings:
         check_writer(auth.current.get(), self.writers, scope_id, place, definition.levels, definition.key, wording)
         if definition.check is not None:
             definition.check(uow.conn, qualifier, value)
-        table, now = county_settings, self.clock.now()
-        existing = uow.conn.execute(sa.select(table.c.id, table.c.version).where(
-            table.c.key == definition.key, table.c.scope_id == scope_id, table.c.qualifier == qualifier)).first()
-        stored = StoredValue(
-            setting_id=existing.id if existing else new_id(), key=definition.key, scope_id=scope_id,
-            qualifier=qualifier, value=value, value_json=definition.to_json(value),
-            version=existing.version + 1 if existing else 1, updated_at=now, updated_by=_actor())
-        row = {"value": stored.value_json, "version": stored.version, "updated_at": now,
-               "updated_by": stored.updated_by}
-        if existing:
-            uow.conn.execute(table.update().where(table.c.id == stored.setting_id).values(**row))
-        else:
-            uow.conn.execute(table.insert().values(id=stored.setting_id, key=definition.key, scope_id=scope_id,
+        version = _next_version(uow.conn, definition.key, scope_id, qualifier)
+        table, now, actor, value_json = county_settings, self.clock.now(), _actor(), definition.to_json(value)
+        row = {"value": value_json, "version": version, "updated_at": now, "updated_by": actor}
+        # Under the version's lock the value set before (if any) is the one we replace; no other
+        # change to this place and qualifier can insert or remove it until we commit.
+        setting_id = uow.conn.execute(table.update().where(*_at(definition.key, scope_id, qualifier))
+                                      .values(**row).returning(table.c.id)).scalar_one_or_none()
+        if setting_id is None:
+            setting_id = new_id()
+            uow.conn.execute(table.insert().values(id=setting_id, key=definition.key, scope_id=scope_id,
                                                    qualifier=qualifier, **row))
-        self._announce(uow, SettingChanged(definition.key, scope_id, qualifier, stored.value_json, stored.version),
-                       place)
-        self.audit.record(uow.tx, "setting.set", "setting", stored.setting_id,
-                          f"{_where(definition.key, scope_id, qualifier)} = {stored.value_json}")
-        return stored
+        self._announce(uow, SettingChanged(definition.key, scope_id, qualifier, value_json, version), place)
+        self.audit.record(uow.tx, "setting.set", "setting", setting_id,
+                          f"{_where(definition.key, scope_id, qualifier)} = {value_json}")
+        return StoredValue(setting_id=setting_id, key=definition.key, scope_id=scope_id, qualifier=qualifier,
+                           value=value, value_json=value_json, version=version, updated_at=now,
+                           updated_by=actor)
 
-    def _clear(self, uow: UnitOfWork, definition: Definition[Any], row: sa.Row[Any],
-               place: Whereabouts | None) -> StoredValue[Any]:
-        uow.conn.execute(county_settings.delete().where(county_settings.c.id == row.id))
-        self._announce(uow, SettingChanged(row.key, row.scope_id, row.qualifier, "", row.version + 1, cleared=True),
-                       place)
+    def _clear(self, uow: UnitOfWork, definition: Definition[Any], scope_id: str, qualifier: str,
+               place: Whereabouts | None, setting_id: str = "") -> StoredValue[Any] | None:
+        """Remove the value set at a place for a qualifier (only if it is `setting_id`, given
+        one); None if there is none to remove."""
+        version = _next_version(uow.conn, definition.key, scope_id, qualifier)
+        table = county_settings
+        which = (table.c.id == setting_id,) if setting_id else ()
+        row = uow.conn.execute(table.delete().where(*_at(definition.key, scope_id, qualifier), *which)
+                               .returning(*table.c)).first()
+        if row is None:
+            return None
+        self._announce(uow, SettingChanged(row.key, row.scope_id, row.qualifier, "", version, cleared=True), place)
         self.audit.record(uow.tx, "setting.cleared", "setting", row.id, _where(row.key, row.scope_id, row.qualifier))
         try:
             return self._stored(definition, row)
@@ -314,6 +346,23 @@ class CountySettings:
         return StoredValue(setting_id=row.id, key=row.key, scope_id=row.scope_id, qualifier=row.qualifier,
                            value=definition.parse_json(row.value), value_json=row.value, version=row.version,
                            updated_at=row.updated_at, updated_by=row.updated_by)
+
+
+def _next_version(conn: sa.Connection, key: str, scope_id: str, qualifier: str) -> int:
+    """The version of a change to a place and qualifier of a setting, one above the last however
+    long ago that was (a clear included); the version's row stays locked until the transaction
+    ends (PostgreSQL; SQLite has one writer at a time anyway), so a second change there waits for
+    this one and then reads what it did."""
+    table = county_setting_versions
+    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    bumped = insert.values(key=key, scope_id=scope_id, qualifier=qualifier, version=1).on_conflict_do_update(
+        index_elements=list(table.primary_key.columns), set_={"version": table.c.version + 1})
+    return int(conn.execute(bumped.returning(table.c.version)).scalar_one())
+
+
+def _at(key: str, scope_id: str, qualifier: str) -> tuple[sa.ColumnElement[bool], ...]:
+    table = county_settings
+    return table.c.key == key, table.c.scope_id == scope_id, table.c.qualifier == qualifier
 
 
 def _actor() -> str:
