@@ -322,7 +322,8 @@ class CountySettings:
 
     @staticmethod
     def _row(conn: sa.Connection, setting_id: str) -> sa.Row[Any] | None:
-        if not 0 < len(setting_id) <= 36:
+        # No id is longer, and none has a NUL (which PostgreSQL refuses in text).
+        if not 0 < len(setting_id) <= 36 or "\x00" in setting_id:
             return None
         return conn.execute(sa.select(county_settings).where(county_settings.c.id == setting_id)).first()
 
