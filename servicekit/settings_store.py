@@ -131,7 +131,7 @@ class SettingAt:
 
     @property
     def effective(self) -> Any:
-        return self.deciding.value if self.deciding is not None else self.definition.default
+        return self.definition.applying(self.deciding)
 
 
 class CountySettings:
@@ -193,8 +193,7 @@ class CountySettings:
 
     def value(self, conn: sa.Connection, key: str, path: tuple[str, ...], case: Case | None = None) -> Any:
         """What applies at the place with `path`: the deciding value, or the default."""
-        found = self.deciding(conn, key, path, case)
-        return found.value if found is not None else self.definition(key).default
+        return self.definition(key).applying(self.deciding(conn, key, path, case))
 
     def _note_generation(self, conn: sa.Connection) -> None:
         conn.info[self._began_in] = self._generation
