@@ -3,11 +3,11 @@ may override (the most specific place wins), each typed and validated by its def
 
 This module is the rules, with no I/O: what a setting is (`Definition`), a value set at a place
 (`StoredValue`), which value decides (`resolve`), and the event a change causes (`SettingChanged`)
-with its translator for the outbox (`outgoing`). Storage, the cache and writes are in
-servicekit.settings_store, who may write in servicekit.settings_access, the gRPC service in
-servicekit.settings_service, the listener that applies other replicas' changes in
-servicekit.settings_listener. A service declares its settings (keys starting with its name) and
-hands them to a `settings_store.CountySettings`.
+with its translator for the outbox (`outgoing`). The tables are in servicekit.settings_schema,
+the cache and writes in servicekit.settings_store, who may write in servicekit.settings_access,
+the gRPC service in servicekit.settings_service, the listener that applies other replicas'
+changes in servicekit.settings_listener. A service declares its settings (keys starting with its
+name) and hands them to a `settings_store.CountySettings`.
 """
 from __future__ import annotations
 

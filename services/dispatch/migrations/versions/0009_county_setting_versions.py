@@ -6,7 +6,7 @@ Revises: 0008
 """
 from alembic import op
 
-from servicekit import settings_store
+from servicekit import settings_schema
 
 revision = "0009"
 down_revision = "0008"
@@ -15,8 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    settings_store.upgrade_to_v2(op)
+    settings_schema.upgrade_to_v2(op)
 
 
 def downgrade() -> None:
-    settings_store.downgrade_to_v1(op)
+    settings_schema.downgrade_to_v1(op)
