@@ -6,9 +6,9 @@ paging, audit, directory_replica (other services' copy of the directory), events
 see of an event: place, origin, inbound, aggregates), unit_of_work (state and its events in one
 transaction), messaging_schema / outbox / inbox / relay / envelope / topics / kafka / consumer
 (reliable events, versioned payloads and their upcasters), timers / timer_runner (steps that
-happen because time passed), county_settings / settings_access / settings_store / settings_service /
-settings_listener (county settings: typed definitions, who may set them where, their table and
-cache, their gRPC service, and the thread that applies other replicas' changes), grpc_server,
-health_http, metrics, migrations, service (a service process and its command line). The local
-run (`make run`, the end-to-end tests) is not here but in `localrun/`.
+happen because time passed), county_settings / settings_access / settings_schema / settings_store /
+settings_service / settings_listener (county settings: typed definitions, who may set them where,
+their tables, their cache and writes, their gRPC service, and the thread that applies other
+replicas' changes), grpc_server, health_http, metrics, migrations, service (a service process and
+its command line). The local run (`make run`, the end-to-end tests) is not here but in `localrun/`.
 """

@@ -3,11 +3,11 @@ may override (the most specific place wins), each typed and validated by its def
 
 This module is the rules, with no I/O: what a setting is (`Definition`), a value set at a place
 (`StoredValue`), which value decides (`resolve`), and the event a change causes (`SettingChanged`)
-with its translator for the outbox (`outgoing`). Storage, the cache and writes are in
-servicekit.settings_store, who may write in servicekit.settings_access, the gRPC service in
-servicekit.settings_service, the listener that applies other replicas' changes in
-servicekit.settings_listener. A service declares its settings (keys starting with its name) and
-hands them to a `settings_store.CountySettings`.
+with its translator for the outbox (`outgoing`). The tables are in servicekit.settings_schema,
+the cache and writes in servicekit.settings_store, who may write in servicekit.settings_access,
+the gRPC service in servicekit.settings_service, the listener that applies other replicas'
+changes in servicekit.settings_listener. A service declares its settings (keys starting with its
+name) and hands them to a `settings_store.CountySettings`.
 """
 from __future__ import annotations
 
@@ -42,7 +42,6 @@ __all__ = [
     "SettingChanged",
     "StoredValue",
     "Whereabouts",
-    "changed",
     "effective",
     "outgoing",
     "resolve",
@@ -120,6 +119,11 @@ class Definition(Generic[T]):
         """The JSON Schema of its values, as text."""
         return json.dumps(self._adapter.json_schema(), ensure_ascii=False, sort_keys=True)
 
+    def applying(self, deciding: StoredValue[T] | None) -> T:
+        """What applies where `deciding` is the value that decides (see `resolve`): its value,
+        or the default where none does."""
+        return deciding.value if deciding is not None else self.default
+
     def qualifier_of(self, text: str) -> str:
         """The canonical qualifier; InvalidArgument unless the setting takes this one."""
         if self.qualifier is None:
@@ -182,8 +186,7 @@ def resolve(definition: Definition[T], values: Iterable[StoredValue[T]], place_p
 def effective(definition: Definition[T], values: Iterable[StoredValue[T]], place_path: tuple[str, ...],
               case: Case | None = None) -> T:
     """What applies at the place: the deciding value, or the setting's default."""
-    found = resolve(definition, values, place_path, case)
-    return found.value if found is not None else definition.default
+    return definition.applying(resolve(definition, values, place_path, case))
 
 
 @dataclass(frozen=True)
@@ -212,8 +215,3 @@ def outgoing(event: object) -> Outgoing | None:
                                                 cleared=event.cleared),
                     topic=topics.SETTINGS, key=event.message_key)
 
-
-def changed(payload: settings_pb2.SettingChanged) -> SettingChanged:
-    """A SettingChanged payload in the runtime's own words."""
-    return SettingChanged(payload.key, payload.scope_id, payload.qualifier, payload.value_json, payload.version,
-                          payload.cleared)

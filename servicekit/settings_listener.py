@@ -1,6 +1,7 @@
 """Every replica applies a settings change at once: a thread in each process reads the small
 topic lianyi.settings.v1 for itself (no consumer group: every replica must see every change) and
-drops the service's cached settings when a change to one of its settings arrives.
+drops the service's cached settings when a change to one of its settings arrives, or a record it
+cannot read (which may have been one).
 
 It reads from the beginning at start (the topic is small, and a change made while the process was
 away is then heard too), and commits nothing. If the broker is down it retries; the cache's
@@ -61,24 +62,29 @@ class SettingsListener:
                     consumer.close()
 
     def apply(self, batches: dict[Any, list[Any]]) -> bool:
-        """Drop the cached settings if these records announce a change to one of ours; True if so."""
-        ours = sum(self._is_ours(record.value) for records in batches.values() for record in records)
+        """Drop the cached settings if these records announce a change to one of ours, or might (a
+        record this listener cannot read); True if so."""
+        ours = sum(self._may_be_ours(record.value) for records in batches.values() for record in records)
         if ours:
             metrics.settings_changes_heard.inc(ours)
             self.settings.forget()
             log.info("%d change(s) to %s's settings heard; cached settings dropped", ours, self.settings.service)
         return bool(ours)
 
-    def _is_ours(self, raw: bytes | None) -> bool:
+    def _may_be_ours(self, raw: bytes | None) -> bool:
         try:
             sealed = envelope.decode(raw)
             if sealed.event_type != _SETTING_CHANGED:
-                return False
+                raise UndecodableEvent(f"{sealed.event_type} is not a {_SETTING_CHANGED}")
             payload = envelope.open_payload(sealed, SettingChanged)
             assert isinstance(payload, SettingChanged)
         except UndecodableEvent as exc:
-            log.warning("ignoring a record on %s: %s", topics.SETTINGS, exc)
-            return False
+            # Nothing but settings changes goes on this topic, so this may be a change to one of
+            # ours that we cannot read (a newer version of SettingChanged): keeping the cache
+            # would serve the old value until the safety TTL, minutes away.
+            log.warning("a record on %s this replica cannot read (%s); dropping cached settings in case it was "
+                        "a change to %s's", topics.SETTINGS, exc, self.settings.service)
+            return True
         return self.settings.owns(payload.key)
 
     @staticmethod

@@ -1,5 +1,6 @@
-"""County settings in a service's own database: the table, reads through a cache, and changes
-made in a unit of work with their audit entry and their SettingChanged event.
+"""County settings in a service's own database (its tables: servicekit.settings_schema): reads
+through a cache, and changes made in a unit of work with their audit entry and their
+SettingChanged event.
 
 Every replica of a service reads through its own cache. The replica that makes a change drops
 its cache when the change commits; the others drop theirs when the change arrives on
@@ -16,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from servicekit import auth
 from servicekit.audit import AuditLog
@@ -24,7 +26,6 @@ from servicekit.clock import Clock
 from servicekit.county_settings import (
     EVERYWHERE,
     KEY_MAX_CHARS,
-    QUALIFIER_MAX_CHARS,
     Case,
     Definition,
     SettingChanged,
@@ -32,8 +33,7 @@ from servicekit.county_settings import (
     outgoing,
     resolve,
 )
-from servicekit.database import UtcDateTime
-from servicekit.errors import Conflict, InvalidArgument, NotFound
+from servicekit.errors import InvalidArgument, NotFound
 from servicekit.events import Origin, Place
 from servicekit.ids import new_id
 from servicekit.settings_access import (
@@ -47,47 +47,13 @@ from servicekit.settings_access import (
     place_path,
     sees,
 )
+from servicekit.settings_schema import UPDATED_BY_MAX_CHARS, county_setting_versions, county_settings
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 
 log = logging.getLogger(__name__)
 
 # How long a replica may go on with a cached value when no change reaches it (the broker down).
 SAFETY_TTL = timedelta(minutes=5)
-UPDATED_BY_MAX_CHARS = 100
-
-
-def _define_v1(metadata: sa.MetaData) -> sa.Table:
-    return sa.Table(
-        "county_settings",
-        metadata,
-        sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("key", sa.String(KEY_MAX_CHARS), nullable=False),
-        # "*" for the whole deployment, or the directory id of a county, township, community or neighbourhood.
-        sa.Column("scope_id", sa.String(SCOPE_ID_MAX_CHARS), nullable=False),
-        sa.Column("qualifier", sa.String(QUALIFIER_MAX_CHARS), nullable=False, server_default=""),
-        sa.Column("value", sa.Text, nullable=False),  # JSON
-        sa.Column("version", sa.BigInteger, nullable=False),
-        sa.Column("updated_at", UtcDateTime, nullable=False),
-        sa.Column("updated_by", sa.String(UPDATED_BY_MAX_CHARS), nullable=False),
-        # Also the index every read uses: a key's values at the places on one path.
-        sa.UniqueConstraint("key", "scope_id", "qualifier", name="uq_county_settings_key_scope_qualifier"),
-    )
-
-
-# The schema the running code uses: v1.
-metadata = sa.MetaData()
-county_settings = _define_v1(metadata)
-
-
-def create_v1(op: Any) -> None:
-    """Create the v1 county_settings table from a service's Alembic migration."""
-    _define_v1(sa.MetaData()).create(op.get_bind())
-
-
-def drop_v1(op: Any) -> None:
-    """Drop what create_v1 created."""
-    _define_v1(sa.MetaData()).drop(op.get_bind())
-
 
 @dataclass(frozen=True)
 class SettingAt:
@@ -100,7 +66,7 @@ class SettingAt:
 
     @property
     def effective(self) -> Any:
-        return self.deciding.value if self.deciding is not None else self.definition.default
+        return self.definition.applying(self.deciding)
 
 
 class CountySettings:
@@ -162,8 +128,7 @@ class CountySettings:
 
     def value(self, conn: sa.Connection, key: str, path: tuple[str, ...], case: Case | None = None) -> Any:
         """What applies at the place with `path`: the deciding value, or the default."""
-        found = self.deciding(conn, key, path, case)
-        return found.value if found is not None else self.definition(key).default
+        return self.definition(key).applying(self.deciding(conn, key, path, case))
 
     def _note_generation(self, conn: sa.Connection) -> None:
         conn.info[self._began_in] = self._generation
@@ -200,13 +165,8 @@ class CountySettings:
         definition = self.definition(key)
         qualifier = definition.qualifier_of(qualifier)
         parsed = definition.parse(value)
-        try:
-            with self.units.start() as uow:
-                return self._set(uow, definition, scope_id, qualifier, parsed, wording)
-        except sa.exc.IntegrityError:
-            # The same place and qualifier set by someone else at this very moment (PostgreSQL;
-            # SQLite writes one at a time).
-            raise Conflict(f"this {wording.one} was being set by someone else at the same moment; try again") from None
+        with self.units.start() as uow:
+            return self._set(uow, definition, scope_id, qualifier, parsed, wording)
 
     def set_json(self, key: str, scope_id: str, qualifier: str, value_json: str) -> StoredValue[Any]:
         """`set` with the value given as JSON text."""
@@ -220,12 +180,10 @@ class CountySettings:
         with self.units.start() as uow:
             place = self._locate(uow.conn, scope_id)
             check_writer(auth.current.get(), self.writers, scope_id, place, definition.levels, key, wording)
-            row = uow.conn.execute(sa.select(county_settings).where(
-                county_settings.c.key == key, county_settings.c.scope_id == scope_id,
-                county_settings.c.qualifier == qualifier)).first()
-            if row is None:
+            removed = self._clear(uow, definition, scope_id, qualifier, place)
+            if removed is None:
                 raise NotFound(f"no value of {key} set at {scope_id}" + (f" for {qualifier}" if qualifier else ""))
-            return self._clear(uow, definition, row, place)
+            return removed
 
     def clear_by_id(self, setting_id: str, key: str, wording: Wording, missing: str) -> StoredValue[Any]:
         """`clear` a value of `key` named by its id; NotFound(`missing`) if there is none the
@@ -237,7 +195,10 @@ class CountySettings:
             if row is None or row.key != key or not sees(auth.current.get(), row.scope_id, place):
                 raise NotFound(missing)
             check_writer(auth.current.get(), self.writers, row.scope_id, place, definition.levels, key, wording)
-            return self._clear(uow, definition, row, place)
+            removed = self._clear(uow, definition, row.scope_id, row.qualifier, place, row.id)
+            if removed is None:  # cleared by someone else since we read it
+                raise NotFound(missing)
+            return removed
 
     def _set(self, uow: UnitOfWork, definition: Definition[Any], scope_id: str, qualifier: str, value: Any,
              wording: Wording) -> StoredValue[Any]:
@@ -245,31 +206,36 @@ class CountySettings:
         check_writer(auth.current.get(), self.writers, scope_id, place, definition.levels, definition.key, wording)
         if definition.check is not None:
             definition.check(uow.conn, qualifier, value)
-        table, now = county_settings, self.clock.now()
-        existing = uow.conn.execute(sa.select(table.c.id, table.c.version).where(
-            table.c.key == definition.key, table.c.scope_id == scope_id, table.c.qualifier == qualifier)).first()
-        stored = StoredValue(
-            setting_id=existing.id if existing else new_id(), key=definition.key, scope_id=scope_id,
-            qualifier=qualifier, value=value, value_json=definition.to_json(value),
-            version=existing.version + 1 if existing else 1, updated_at=now, updated_by=_actor())
-        row = {"value": stored.value_json, "version": stored.version, "updated_at": now,
-               "updated_by": stored.updated_by}
-        if existing:
-            uow.conn.execute(table.update().where(table.c.id == stored.setting_id).values(**row))
-        else:
-            uow.conn.execute(table.insert().values(id=stored.setting_id, key=definition.key, scope_id=scope_id,
+        version = _next_version(uow.conn, definition.key, scope_id, qualifier)
+        table, now, actor, value_json = county_settings, self.clock.now(), _actor(), definition.to_json(value)
+        row = {"value": value_json, "version": version, "updated_at": now, "updated_by": actor}
+        # Under the version's lock the value set before (if any) is the one we replace; no other
+        # change to this place and qualifier can insert or remove it until we commit.
+        setting_id = uow.conn.execute(table.update().where(*_at(definition.key, scope_id, qualifier))
+                                      .values(**row).returning(table.c.id)).scalar_one_or_none()
+        if setting_id is None:
+            setting_id = new_id()
+            uow.conn.execute(table.insert().values(id=setting_id, key=definition.key, scope_id=scope_id,
                                                    qualifier=qualifier, **row))
-        self._announce(uow, SettingChanged(definition.key, scope_id, qualifier, stored.value_json, stored.version),
-                       place)
-        self.audit.record(uow.tx, "setting.set", "setting", stored.setting_id,
-                          f"{_where(definition.key, scope_id, qualifier)} = {stored.value_json}")
-        return stored
+        self._announce(uow, SettingChanged(definition.key, scope_id, qualifier, value_json, version), place)
+        self.audit.record(uow.tx, "setting.set", "setting", setting_id,
+                          f"{_where(definition.key, scope_id, qualifier)} = {value_json}")
+        return StoredValue(setting_id=setting_id, key=definition.key, scope_id=scope_id, qualifier=qualifier,
+                           value=value, value_json=value_json, version=version, updated_at=now,
+                           updated_by=actor)
 
-    def _clear(self, uow: UnitOfWork, definition: Definition[Any], row: sa.Row[Any],
-               place: Whereabouts | None) -> StoredValue[Any]:
-        uow.conn.execute(county_settings.delete().where(county_settings.c.id == row.id))
-        self._announce(uow, SettingChanged(row.key, row.scope_id, row.qualifier, "", row.version + 1, cleared=True),
-                       place)
+    def _clear(self, uow: UnitOfWork, definition: Definition[Any], scope_id: str, qualifier: str,
+               place: Whereabouts | None, setting_id: str = "") -> StoredValue[Any] | None:
+        """Remove the value set at a place for a qualifier (only if it is `setting_id`, given
+        one); None if there is none to remove."""
+        version = _next_version(uow.conn, definition.key, scope_id, qualifier)
+        table = county_settings
+        which = (table.c.id == setting_id,) if setting_id else ()
+        row = uow.conn.execute(table.delete().where(*_at(definition.key, scope_id, qualifier), *which)
+                               .returning(*table.c)).first()
+        if row is None:
+            return None
+        self._announce(uow, SettingChanged(row.key, row.scope_id, row.qualifier, "", version, cleared=True), place)
         self.audit.record(uow.tx, "setting.cleared", "setting", row.id, _where(row.key, row.scope_id, row.qualifier))
         try:
             return self._stored(definition, row)
@@ -290,7 +256,8 @@ class CountySettings:
 
     @staticmethod
     def _row(conn: sa.Connection, setting_id: str) -> sa.Row[Any] | None:
-        if not 0 < len(setting_id) <= 36:
+        # No id is longer, and none has a NUL (which PostgreSQL refuses in text).
+        if not 0 < len(setting_id) <= 36 or "\x00" in setting_id:
             return None
         return conn.execute(sa.select(county_settings).where(county_settings.c.id == setting_id)).first()
 
@@ -314,6 +281,23 @@ class CountySettings:
         return StoredValue(setting_id=row.id, key=row.key, scope_id=row.scope_id, qualifier=row.qualifier,
                            value=definition.parse_json(row.value), value_json=row.value, version=row.version,
                            updated_at=row.updated_at, updated_by=row.updated_by)
+
+
+def _next_version(conn: sa.Connection, key: str, scope_id: str, qualifier: str) -> int:
+    """The version of a change to a place and qualifier of a setting, one above the last however
+    long ago that was (a clear included); the version's row stays locked until the transaction
+    ends (PostgreSQL; SQLite has one writer at a time anyway), so a second change there waits for
+    this one and then reads what it did."""
+    table = county_setting_versions
+    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    bumped = insert.values(key=key, scope_id=scope_id, qualifier=qualifier, version=1).on_conflict_do_update(
+        index_elements=list(table.primary_key.columns), set_={"version": table.c.version + 1})
+    return int(conn.execute(bumped.returning(table.c.version)).scalar_one())
+
+
+def _at(key: str, scope_id: str, qualifier: str) -> tuple[sa.ColumnElement[bool], ...]:
+    table = county_settings
+    return table.c.key == key, table.c.scope_id == scope_id, table.c.qualifier == qualifier
 
 
 def _actor() -> str:

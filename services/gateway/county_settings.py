@@ -148,7 +148,6 @@ def set_setting(key: str):
               schema: SettingValueOut
         403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        409: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(SettingIn)

@@ -18,6 +18,7 @@ from servicekit.errors import InvalidArgument, NotFound, PermissionDenied
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
 from servicekit.relay import OutboxRelay
+from servicekit.settings_access import SETTINGS
 from servicekit.settings_listener import SettingsListener
 from servicekit.topics import TopicSpec
 from services.deliberation import wiring as deliberation
@@ -144,6 +145,26 @@ def test_the_routing_table_and_the_setting_are_one(desk):
     desk.delete_rule(rule.rule_id)
     with pytest.raises(NotFound, match="no triage rule"):
         desk.delete_rule(rule.rule_id)
+
+
+def test_an_id_with_a_nul_is_not_found_like_any_unknown_id(desk):
+    """PostgreSQL refuses NUL in text: looking one up must not reach it (an internal error)."""
+    county, nb = desk.parts.settings.county, desk.ids["nb-1"]
+    with pytest.raises(NotFound, match="no triage rule"):
+        desk.delete_rule("rule\x00")
+    with pytest.raises(NotFound, match="no value"):
+        county.clear_by_id(f"{nb[:-1]}\x00", WINDOW, SETTINGS, missing="no value")
+    for nowhere in ("\x00", f"{nb[:-1]}\x00"):
+        with pytest.raises(NotFound, match="in your scope"):
+            county.set(WINDOW, nowhere, "", 7)
+        with pytest.raises(NotFound, match="in your scope"):
+            county.clear(WINDOW, nowhere, "")
+        with pytest.raises(NotFound, match="in your scope"):
+            county.at(nowhere)
+    with pytest.raises(NotFound, match="no setting"):
+        county.at(nb, f"{WINDOW}\x00")
+    with pytest.raises(InvalidArgument, match="qualifier"):
+        county.set(ROUTE, nb, "noise\x00", {"route": "direct"})
 
 
 def test_the_duplicate_window_is_a_setting_of_the_place(desk, clock):

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 def target_metadata() -> list[sa.MetaData]:
     """Every table dispatch's migrations build, as its code defines them: what autogenerate
     compares against, and what the drift test holds the migrations to."""
-    from servicekit import audit, directory_replica, messaging_schema, settings_store, timers
+    from servicekit import audit, directory_replica, messaging_schema, settings_schema, timers
     from services.dispatch import storage
 
     return [storage.metadata, messaging_schema.metadata, audit.metadata, directory_replica.metadata, timers.metadata,
-            settings_store.metadata]
+            settings_schema.metadata]

@@ -8,7 +8,7 @@ def target_metadata() -> list[sa.MetaData]:
     """Every table intake's migrations build, as its code defines them: what autogenerate compares
     against, and what the drift test holds the migrations to. Intake's areas each define their
     tables on intake's one metadata, so each is imported here."""
-    from servicekit import audit, messaging_schema, settings_store, timers
+    from servicekit import audit, messaging_schema, settings_schema, timers
     from services.intake import storage
     from services.intake.accounts import storage as accounts  # noqa: F401 (defines its tables)
     from services.intake.directory import storage as directory  # noqa: F401
@@ -17,4 +17,4 @@ def target_metadata() -> list[sa.MetaData]:
     from services.intake.visits import storage as visits  # noqa: F401
 
     return [storage.metadata, messaging_schema.metadata, audit.metadata, timers.metadata,
-            settings_store.metadata]
+            settings_schema.metadata]

@@ -1,4 +1,4 @@
-"""County settings: the county_settings table (servicekit.settings_store), for the settings
+"""County settings: the county_settings table (servicekit.settings_schema), for the settings
 evaluation declares.
 
 Revision ID: 0006
@@ -6,7 +6,7 @@ Revises: 0005
 """
 from alembic import op
 
-from servicekit import settings_store
+from servicekit import settings_schema
 
 revision = "0006"
 down_revision = "0005"
@@ -15,8 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    settings_store.create_v1(op)
+    settings_schema.create_v1(op)
 
 
 def downgrade() -> None:
-    settings_store.drop_v1(op)
+    settings_schema.drop_v1(op)

@@ -10,7 +10,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-from servicekit import settings_store
+from servicekit import settings_schema
 from servicekit.database import UtcDateTime
 
 revision = "0017"
@@ -30,7 +30,7 @@ county_settings = sa.table(
 
 
 def upgrade() -> None:
-    settings_store.create_v1(op)
+    settings_schema.create_v1(op)
     rules = op.get_bind().execute(sa.select(triage_rules)).all()
     if rules:
         op.bulk_insert(county_settings, [{
@@ -65,4 +65,4 @@ def downgrade() -> None:
                       "route": rule["route"], "note": rule.get("note", ""), "updated_at": value.updated_at})
     if rules:
         op.bulk_insert(triage_rules, rules)
-    settings_store.drop_v1(op)
+    settings_schema.drop_v1(op)
