@@ -15,7 +15,6 @@ from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import Message
 from kafka.structs import OffsetAndMetadata, TopicPartition
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from lianyi.events.v1.envelope_pb2 import Envelope
 from servicekit import envelope as envelopes
@@ -24,7 +23,7 @@ from servicekit.clock import Clock
 from servicekit.config import RuntimeSettings
 from servicekit.database import is_outage
 from servicekit.envelope import Upcaster
-from servicekit.errors import ChangedMeanwhile, DomainError, UndecodableEvent
+from servicekit.errors import DomainError, UndecodableEvent
 from servicekit.events import Inbound
 from servicekit.topics import dlq
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
@@ -211,32 +210,28 @@ class EventConsumer:
 
     def _apply(self, record: Any, event: Inbound[Any], subscription: Subscription[Any], dlq_producer: Any,
                stop: threading.Event) -> None:
-        topic, attempt, backoff = record.topic, 0, 0.05
+        topic, failures, backoff = record.topic, 0, 0.05
         while True:
-            attempt += 1
             try:
                 applied = apply_once(self.units, subscription, event, topic, self.clock)
-            except (OperationalError, InterfaceError, ChangedMeanwhile) as exc:
-                if not (isinstance(exc, ChangedMeanwhile) or is_outage(exc)):
-                    # The database refuses this event's statements (a missing column, a value too
-                    # large): that repeats however often it is tried, so count it as a failure.
-                    if self._failed(record, event, exc, attempt, dlq_producer, stop):
-                        return
-                else:
-                    # The database is unavailable or busy, or another consumer changed what we read:
-                    # not the event's fault, so never dead-letter it; keep retrying until it works
-                    # or we are stopped (then it is redelivered).
-                    metrics.consumer_errors.labels(topic, "database").inc()
-                    log.warning("database error applying %s (attempt %d): %s", event.event_id, attempt,
-                                type(exc).__name__)
             except DomainError as exc:
                 # The event breaks a domain rule: retrying cannot help.
                 metrics.consumer_errors.labels(topic, "rejected").inc()
                 self._dead_letter(record, f"rejected: {exc.detail}", dlq_producer, stop, event.event_id)
                 return
             except Exception as exc:
-                if self._failed(record, event, exc, attempt, dlq_producer, stop):
-                    return
+                if is_outage(exc):
+                    # The database is unavailable or busy: not the event's fault, so it neither
+                    # counts nor is ever dead-lettered; retried until it works or we are stopped
+                    # (then it is redelivered).
+                    metrics.consumer_errors.labels(topic, "database").inc()
+                    log.warning("database unavailable applying %s: %s", event.event_id, type(exc).__name__)
+                else:
+                    # A bug, a statement the database refuses, or what the handler read changed
+                    # meanwhile (ChangedMeanwhile: the next attempt reads afresh).
+                    failures += 1
+                    if self._failed(record, event, exc, failures, dlq_producer, stop):
+                        return
             else:
                 self._count(topic, subscription.event_type, event, applied)
                 return
@@ -244,15 +239,15 @@ class EventConsumer:
                 raise _Stopping()
             backoff = min(backoff * 2, _MAX_BACKOFF_S)
 
-    def _failed(self, record: Any, event: Inbound[Any], exc: Exception, attempt: int, dlq_producer: Any,
+    def _failed(self, record: Any, event: Inbound[Any], exc: Exception, failures: int, dlq_producer: Any,
                 stop: threading.Event) -> bool:
         """Count a failed attempt; after the last one the event goes to the DLQ (True: done with it)."""
         metrics.consumer_errors.labels(record.topic, "handler").inc()
-        log.warning("handler failed on %s (attempt %d/%d)", event.event_id, attempt,
+        log.warning("handler failed on %s (attempt %d/%d)", event.event_id, failures,
                     self.settings.consumer_max_attempts, exc_info=True)
-        if attempt < self.settings.consumer_max_attempts:
+        if failures < self.settings.consumer_max_attempts:
             return False
-        self._dead_letter(record, f"handler failed {attempt} times: {type(exc).__name__}: {exc}",
+        self._dead_letter(record, f"handler failed {failures} times: {type(exc).__name__}: {exc}",
                           dlq_producer, stop, event.event_id)
         return True
 

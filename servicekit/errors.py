@@ -41,9 +41,9 @@ class PermissionDenied(DomainError):
 
 
 class ChangedMeanwhile(Exception):
-    """What a handler read was changed by another transaction before it could write: not the
-    event's fault and not a refusal, so a consumer applies the event again (never dead-letters it),
-    reading afresh."""
+    """What a handler read was changed by another transaction before it could write. Not a refusal:
+    the attempt fails and the next reads afresh (it counts as one, so a handler that raises it
+    every time still ends in the DLQ rather than blocking its partition)."""
 
 
 GRPC_STATUS: dict[type[DomainError], grpc.StatusCode] = {

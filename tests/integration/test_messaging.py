@@ -186,12 +186,16 @@ def test_poison_goes_to_the_dlq_with_its_reason_and_the_rest_keeps_flowing(datab
 
 def test_a_database_outage_is_retried_past_the_attempt_limit_and_never_dead_lettered(
         database_url, migrated_db, clock, runtime_settings, topic):
+    """Nor does it use up the attempts: after the outage, a failure is the event's first."""
     deliberation = _deliberation(migrated_db("deliberation", database_url), clock)
-    outages = iter(range(runtime_settings.consumer_max_attempts + 2))
+    outages = iter(range(runtime_settings.consumer_max_attempts + 1))
+    failures = iter(range(runtime_settings.consumer_max_attempts - 1))
 
     def database_down_for_a_while(uow, events):
         if next(outages, None) is not None:
             raise OperationalError("INSERT ...", {}, Exception("could not connect to server"))
+        if next(failures, None) is not None:
+            raise RuntimeError("a passing fault of the handler's own")
         deliberation.subscription.handle(uow, events)
 
     produce(runtime_settings.broker, topic, [(b"nb-1", _event("nb-1", 1).SerializeToString())])
