@@ -130,33 +130,35 @@ def _insert_or_ignore_statement(table: sa.Table, dialect: str, returning: str | 
 
 
 # PostgreSQL's SQLSTATE classes of errors that pass: connection lost (08), transaction rolled back
-# by a deadlock or serialisation failure (40), out of resources (53), lock not available (55P03),
-# server shutting down or starting (57P01-57P03).
-_PASSING_CLASSES = ("08", "40", "53")
-_PASSING_STATES = ("55P03", "57P01", "57P02", "57P03")
-# SQLite's messages for the same: another writer, or the file briefly out of reach.
-_PASSING_SQLITE = ("database is locked", "database table is locked", "disk i/o error", "unable to open database file")
+# by a deadlock or serialisation failure (40), out of resources such as disk or connections (53),
+# system errors such as I/O (58), lock not available (55P03), server shutting down or starting
+# (57P01-57P03), and a read-only transaction (25006: a standby, just after a failover). A statement
+# timeout (57014) is not among them: a statement that always times out would be retried forever.
+_PASSING_CLASSES = ("08", "40", "53", "58")
+_PASSING_STATES = ("25006", "55P03", "57P01", "57P02", "57P03")
+# SQLite's messages for the same: another writer, a full disk, or the file briefly out of reach.
+_PASSING_SQLITE = ("database is locked", "database table is locked", "database or disk is full", "disk i/o error",
+                   "unable to open database file")
 
 
 def is_outage(exc: BaseException) -> bool:
     """True if the database failed for a reason that passes (retry: it is nobody's fault), False
     for one that repeats however often it is tried (a missing table, a value too large: a bug or a
-    poison, to be counted and given up on)."""
-    if isinstance(exc, sa.exc.InterfaceError):
+    poison, to be counted and given up on) and for anything that is no database error."""
+    if isinstance(exc, sa.exc.InterfaceError | sa.exc.TimeoutError):  # TimeoutError: no pooled connection free
         return True
     if not isinstance(exc, sa.exc.DBAPIError):
         return False
     if exc.connection_invalidated:
         return True
-    if not isinstance(exc, sa.exc.OperationalError):
-        return False
     state = getattr(exc.orig, "sqlstate", None)
     if state:  # PostgreSQL
         return state[:2] in _PASSING_CLASSES or state in _PASSING_STATES
-    message = str(exc.orig).lower()
     if isinstance(exc.orig, sqlite3.Error):
+        message = str(exc.orig).lower()
         return any(text in message for text in _PASSING_SQLITE)
-    return True  # a driver error with no state: the connection itself failed
+    # A driver error with no state: the connection itself failed (refused, reset, unknown host).
+    return isinstance(exc, sa.exc.OperationalError)
 
 
 def prepare(engine: Engine) -> None:

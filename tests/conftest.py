@@ -63,6 +63,12 @@ def database_url(request, tmp_path: Path):
     yield from _fresh_postgres_database()
 
 
+@pytest.fixture
+def postgres_url():
+    """A fresh PostgreSQL database, dropped afterwards, for what only PostgreSQL has."""
+    yield from _fresh_postgres_database()
+
+
 def _fresh_postgres_database():
     if POSTGRES_URL is None:
         reason = "PostgreSQL not available: set LIANYI_TEST_POSTGRES_URL or run one on 127.0.0.1:5432"

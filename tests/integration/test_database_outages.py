@@ -52,3 +52,36 @@ def test_a_server_that_cannot_be_reached_is_an_outage():
 
 def test_anything_that_is_not_a_database_error_is_no_outage():
     assert not is_outage(ValueError("a bug"))
+
+
+def test_a_full_disk_is_an_outage(database_url, tmp_path):
+    """SQLite says so when a file may not grow (max_page_count stands in for the disk here);
+    PostgreSQL's disk-full is class 53, as a read-only standby after a failover is 25006."""
+    db = Database(database_url)
+    try:
+        if db.backend == "sqlite":
+            with pytest.raises(sa.exc.DBAPIError) as caught, db.write() as tx:
+                tx.conn.execute(sa.text("CREATE TABLE filler (text TEXT)"))
+                tx.conn.exec_driver_sql("PRAGMA max_page_count = 8")
+                for _ in range(100):
+                    tx.conn.execute(sa.text("INSERT INTO filler VALUES (:text)"), {"text": "x" * 4000})
+        else:
+            with pytest.raises(sa.exc.DBAPIError) as caught, db.engine.connect() as conn:
+                conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                conn.exec_driver_sql("CREATE TABLE filler (text TEXT)")
+        assert is_outage(caught.value), caught.value
+    finally:
+        db.dispose()
+
+
+@pytest.mark.postgres
+def test_a_statement_that_times_out_is_no_outage_it_would_time_out_again(postgres_url):
+    """PostgreSQL's statement timeout (SQLite has none)."""
+    db = Database(postgres_url)
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as caught, db.engine.connect() as conn:
+            conn.exec_driver_sql("SET statement_timeout = 1")
+            conn.exec_driver_sql("SELECT pg_sleep(1)")
+        assert not is_outage(caught.value), caught.value
+    finally:
+        db.dispose()
