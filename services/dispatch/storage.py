@@ -49,7 +49,9 @@ def tasks_to_change(conn: sa.Connection, concern_ids: list[str]) -> dict[str, Ta
     (PostgreSQL; SQLite has one writer at a time anyway): two consumers changing one task during a
     rebalance take turns, and the second sees what the first did. Locked in id order, so two
     batches cannot deadlock."""
-    ids = sorted(concern_id for concern_id in concern_ids if looks_like_id(concern_id))
+    # Every id, as add_tasks keeps every task: one kept but not found here would look like a task
+    # created meanwhile, every time.
+    ids = sorted(set(concern_ids))
     if not ids:
         return {}
     query = sa.select(tasks).where(tasks.c.concern_id.in_(ids)).order_by(tasks.c.concern_id).with_for_update()

@@ -184,6 +184,19 @@ def test_two_consumers_creating_one_opened_task_at_once_report_it_once(database_
     assert retried == ([ChangedMeanwhile] if database_url.startswith("postgresql") else [])
 
 
+def test_a_task_whose_concern_id_is_not_id_shaped_still_opens_once(database_url, migrated_db, clock, intake):
+    """Events are not user input: whatever id a task was kept under, it is found again to open."""
+    db = migrated_db("dispatch", database_url)
+    concern = replace(_submit(intake), concern_id="LEGACY-1")
+    units, subscription = _consumer(dispatch_wiring.build, db, clock)
+    for route in ("deliberation", "direct", "direct"):
+        apply_once(units, subscription, subscription.inbound(_event_for(concern, route=route)), TOPIC, clock)
+    with db.read() as conn:
+        opened = conn.execute(sa.select(sa.func.count()).select_from(outbox_table)
+                              .where(outbox_table.c.event_type.like("%ConcernProgressed"))).scalar_one()
+    assert opened == 1
+
+
 def _opened_once_by_two_at_once(db, units, subscription, first, second, clock) -> list[type]:
     """`first` applied in a transaction held open while `second` is applied beside it (again if
     told it changed meanwhile); asserts one in-handling report, returns what made the second retry."""
