@@ -200,7 +200,8 @@ class OutboxRelay:
                 self._not_holding()
             return 0
         try:
-            self._send(producer, rows, deadline=time.monotonic() + left.total_seconds())
+            self._send(producer, rows, deadline=time.monotonic() + left.total_seconds(),
+                       longest_block_s=self.send_margin.total_seconds())
         except KafkaTimeoutError:
             self.lease.release(generation)
             self._not_holding()
@@ -226,12 +227,13 @@ class OutboxRelay:
                               max_block_ms=int(self.send_margin.total_seconds() * 1000))
 
     @staticmethod
-    def _send(producer: KafkaProducer, rows: Sequence[Any], deadline: float) -> None:
+    def _send(producer: KafkaProducer, rows: Sequence[Any], deadline: float, longest_block_s: float) -> None:
         """Send the rows in order and wait for the broker's acknowledgements until `deadline`
-        (monotonic); KafkaTimeoutError when it passes first."""
+        (monotonic); KafkaTimeoutError when it passes first. A send may block up to
+        `longest_block_s` (the producer's max_block_ms), so none starts with less time left."""
         futures = []
         for row in rows:
-            if time.monotonic() >= deadline:
+            if deadline - time.monotonic() < longest_block_s:
                 raise KafkaTimeoutError("the lease ran out while sending")
             futures.append(producer.send(
                 row.topic,
