@@ -35,9 +35,9 @@ from services.evaluation import wiring as evaluation
 from services.evaluation.handlers import Evaluation
 from services.intake import wiring as intake
 from tests.event_helpers import written_at
-from tests.integration.test_messaging import Running
 from tests.integration.test_triage_storage import submit
 from tests.kafka_helpers import produce, read_topic, wait_for
+from tests.running import Running
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 NB, OTHER = "0193b3c2-0000-7000-9000-000000000001", "0193b3c2-0000-7000-9000-000000000002"

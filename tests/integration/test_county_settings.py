@@ -4,7 +4,6 @@ table and the duplicate window as settings, the migration that moved the routing
 change reaching another replica through the real broker."""
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 
 import pytest
@@ -26,6 +25,7 @@ from services.intake.domain import SubmitConcern
 from services.intake.triage.domain import Rule
 from tests.integration.conftest import intake_parts
 from tests.kafka_helpers import wait_for
+from tests.running import Running
 
 WINDOW = "intake.duplicates.window_days"
 ROUTE = "intake.triage.route"
@@ -216,20 +216,6 @@ def test_the_migration_moves_the_routing_table_into_settings_and_back(database_u
     assert "county_settings" not in tables
     db.dispose()
 
-
-class Running:
-    def __init__(self, target):
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=target, args=(self.stop,))
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(30)
-        assert not self.thread.is_alive(), "did not stop within 30s"
 
 
 def test_a_change_through_one_replica_reaches_the_other_through_the_broker(database_url, migrated_db, places, clock,

@@ -1,7 +1,6 @@
 """Relay and consumer against the real broker: in order, exactly once in effect, poison parked."""
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from servicekit.topics import TopicSpec, dlq
 from services.deliberation import wiring
 from services.deliberation.handlers import Deliberation
 from tests.kafka_helpers import produce, read_topic, uncommitted, wait_for
+from tests.running import Running
 
 
 @pytest.fixture
@@ -38,22 +38,6 @@ def _event(neighbourhood: str, n: int, description: str = "路灯坏了") -> env
     return envelope.seal(ConcernReceived(concern=concern, triage=TriageDecision(route=ROUTE_DELIBERATION)),
                          producer="intake", place=envelope.Place(neighbourhood), occurred_at=datetime.now(UTC))
 
-
-class Running:
-    """A relay or consumer on its own thread, stopped (and joined) on exit."""
-
-    def __init__(self, target):
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=target, args=(self.stop,))
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(30)
-        assert not self.thread.is_alive(), "did not stop within 30s"
 
 
 def test_relay_publishes_in_order_per_neighbourhood_and_marks_rows(database_url, migrated_db, clock,

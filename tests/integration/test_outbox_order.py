@@ -21,8 +21,8 @@ from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import KEY_BUCKETS, Outbox
 from servicekit.relay import OutboxRelay
 from servicekit.topics import TopicSpec
-from tests.integration.test_messaging import Running
 from tests.kafka_helpers import read_topic, wait_for
+from tests.running import Running
 
 ON_POSTGRES = pytest.mark.parametrize(
     "database_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True)

@@ -5,7 +5,6 @@ import select
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from servicekit.errors import FailedPrecondition
 from servicekit.messaging_schema import outbox
 from servicekit.timers import timers as timer_table
 from tests.integration.timer_child import KIND, effects, effects_metadata, remind, runner, units_of
+from tests.running import Running
 
 SERVICE = "deliberation"  # every service has the same table; this one migrates fastest
 REPO = Path(__file__).resolve().parents[2]
@@ -41,22 +41,6 @@ class AlwaysHeld:
     def release(self) -> None:
         pass
 
-
-class Running:
-    """A runner's run() on its own thread, stopped (and joined) on exit."""
-
-    def __init__(self, target):
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=target, args=(self.stop,))
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(5)
-        assert not self.thread.is_alive(), "the runner did not stop within 5s"
 
 
 def schedule(db, subject: str, due, payload=None, kind: str = KIND) -> None:
@@ -250,7 +234,7 @@ def test_two_racing_runners_fire_each_of_many_timers_exactly_once(database_url, 
     try:
         runners = [runner(db, clock, {KIND: slow_remind}, holder=f"r{i}", lease=AlwaysHeld(), timer_poll_s=0.05)
                    for i, db in enumerate((first, second))]
-        with Running(runners[0].run), Running(runners[1].run):
+        with Running(runners[0].run, stop_within_s=5), Running(runners[1].run, stop_within_s=5):
             wait_for(lambda: len(effect_rows(first)) >= count)
             time.sleep(0.1)  # room for a late second firing to show up
     finally:
@@ -299,7 +283,7 @@ def test_a_runner_killed_before_commit_leaves_the_timer_due_and_the_next_fires_i
 def test_a_sleeping_runner_wakes_when_a_timer_is_scheduled_and_stops_promptly(db, clock):
     fired = []
     run = runner(db, clock, {KIND: lambda uow, timer: fired.append(timer.subject_id)}, timer_poll_s=60)
-    with Running(run.run) as running:
+    with Running(run.run, stop_within_s=5) as running:
         wait_for(lambda: run.alarm.wake_at is not None)  # asleep for a minute unless woken
         schedule(db, "now", clock.now())
         wait_for(lambda: fired == ["now"], seconds=2)
@@ -317,7 +301,7 @@ def test_a_running_runner_notices_the_clock_moved_forward_within_its_poll_interv
     fired = []
     run = runner(db, clock, {KIND: lambda uow, timer: fired.append(timer.subject_id)}, timer_poll_s=0.2)
     schedule(db, "in-an-hour", clock.now() + timedelta(hours=1))
-    with Running(run.run):
+    with Running(run.run, stop_within_s=5):
         wait_for(lambda: run.alarm.wake_at is not None)
         time.sleep(0.25)  # it has looked again at least once, and found nothing due
         assert fired == []
