@@ -19,7 +19,7 @@ import jwt.types
 from google.protobuf import descriptor_pool
 
 from lianyi.access.v1 import access_pb2
-from servicekit.errors import NotFound, PermissionDenied, Unauthenticated
+from servicekit.errors import PermissionDenied, Unauthenticated
 
 PRINCIPAL_HEADER = "x-lianyi-principal"
 INTERNAL_AUDIENCE = "lianyi-internal"
@@ -119,12 +119,6 @@ def in_scope(scope_path: Iterable[str]) -> bool:
     caller (set-up, tests) is trusted."""
     principal = current.get()
     return principal is None or principal.covers(scope_path)
-
-
-def require_in_scope(scope_path: Iterable[str], what: str) -> None:
-    """Refuse, as NotFound, anything outside the caller's scope: its existence stays hidden."""
-    if not in_scope(scope_path):
-        raise NotFound(f"no {what}")
 
 
 def check_role(allowed: frozenset[str], principal: Principal | None) -> None:
