@@ -57,7 +57,10 @@ def test_an_outgoing_connection_holds_its_local_port_and_is_named_with_where_it_
     with socket.create_connection(listener.getsockname()) as outgoing:
         port = outgoing.getsockname()[1]
         [problem] = ports.conflicts([_evaluation_grpc(port)])
-    assert problem.startswith(f"port {port} (evaluation gRPC) is in use by {_this_process()}"), problem
+    # Other connections (of other processes, to other places) may share a kernel-chosen local port:
+    # ours must be among the holders named, wherever in the list.
+    assert problem.startswith(f"port {port} (evaluation gRPC) is in use by "), problem
+    assert _this_process() in problem, problem
     assert f"its connection to 127.0.0.1:{listener.getsockname()[1]}, ESTABLISHED)" in problem
     # The kernel chose that port, so it lies in the range where our defaults must not be.
     assert "ephemeral range" in problem
@@ -75,10 +78,12 @@ def test_a_connection_closed_a_moment_ago_still_holds_its_port_though_no_process
         assert time.monotonic() < deadline, ports.holders(LOOPBACK, port)
         time.sleep(0.01)
     [problem] = ports.conflicts([_evaluation_grpc(port)])
-    assert problem.startswith(
-        f"port {port} (evaluation gRPC) is in use by a closed connection from 127.0.0.1:{port} to "
-        f"127.0.0.1:{listener.getsockname()[1]} in TIME-WAIT"), problem
-    assert f"(no process holds it); wait a minute or set {VARIABLE}" in problem
+    # As above, other connections may hold the same local port too: ours is among them.
+    assert problem.startswith(f"port {port} (evaluation gRPC) is in use by "), problem
+    assert (f"a closed connection from 127.0.0.1:{port} to 127.0.0.1:{listener.getsockname()[1]} in TIME-WAIT, "
+            "which the kernel keeps for about a minute (no process holds it)") in problem, problem
+    if "pid " not in problem:  # only closed connections hold it: waiting is the advice
+        assert f"; wait a minute or set {VARIABLE}" in problem, problem
 
 
 def test_one_port_wanted_twice_is_reported():
