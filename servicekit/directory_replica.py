@@ -6,6 +6,7 @@ newer one: changes are applied last-write-wins by the entity's version.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -54,6 +55,21 @@ def create_v1(op: Operations) -> None:
     _define_v1(sa.MetaData()).create(op.get_bind())
 
 
+@dataclass(frozen=True)
+class Known:
+    """An entity as a service's replica knows it, for its rules (a member's kind, a name)."""
+
+    entity_id: str
+    kind: str
+    name: str
+    attributes: dict[str, Any]
+
+
+def _path_text(path: tuple[str, ...]) -> str:
+    """A place's path as the replica keeps it: "/county/.../place/"; its subtree's paths start so."""
+    return "/" + "".join(f"{part}/" for part in path)
+
+
 def _changed_row(changed: Message) -> dict[str, Any]:
     assert isinstance(changed, EntityChanged)
     return _row(changed.entity)
@@ -65,7 +81,7 @@ def _row(entity: Entity) -> dict[str, Any]:
         "kind": entity.kind,
         "external_id": entity.external_id or None,
         "parent_id": entity.parent_id or None,
-        "scope_path": "/" + "".join(f"{i}/" for i in (*entity.ancestor_ids, entity.entity_id)),
+        "scope_path": _path_text((*entity.ancestor_ids, entity.entity_id)),
         "name": entity.name,
         "attributes": json.dumps(json_format.MessageToDict(entity.attributes), ensure_ascii=False, sort_keys=True),
         "version": entity.version,
@@ -108,6 +124,28 @@ class DirectoryReplica:
         row = conn.execute(sa.select(directory_replica.c.kind, directory_replica.c.scope_path)
                            .where(directory_replica.c.entity_id == entity_id)).first()
         return Whereabouts(row.kind, tuple(part for part in row.scope_path.split("/") if part)) if row else None
+
+    def within(self, conn: sa.Connection, ancestor_path: tuple[str, ...], kind: str) -> list[Known]:
+        """Every entity of `kind` below the place with this path (a neighbourhood's members)."""
+        rows = conn.execute(sa.select(directory_replica.c.entity_id, directory_replica.c.kind,
+                                      directory_replica.c.name, directory_replica.c.attributes)
+                            .where(directory_replica.c.kind == kind,
+                                   directory_replica.c.scope_path.startswith(_path_text(ancestor_path), autoescape=True))).all()
+        return [Known(row.entity_id, row.kind, row.name, json.loads(row.attributes)) for row in rows]
+
+    def count_within(self, conn: sa.Connection, ancestor_path: tuple[str, ...], kind: str) -> int:
+        """How many entities of `kind` are below the place with this path (its households)."""
+        return conn.execute(sa.select(sa.func.count()).select_from(directory_replica).where(
+            directory_replica.c.kind == kind,
+            directory_replica.c.scope_path.startswith(_path_text(ancestor_path), autoescape=True))).scalar_one()
+
+    def known(self, conn: sa.Connection, entity_ids: list[str]) -> dict[str, Known]:
+        """What this replica knows of these entities (those it lacks are left out)."""
+        ids = [entity_id for entity_id in entity_ids if looks_like_id(entity_id)]
+        rows = conn.execute(sa.select(directory_replica.c.entity_id, directory_replica.c.kind,
+                                      directory_replica.c.name, directory_replica.c.attributes)
+                            .where(directory_replica.c.entity_id.in_(ids))).all() if ids else []
+        return {row.entity_id: Known(row.entity_id, row.kind, row.name, json.loads(row.attributes)) for row in rows}
 
     def require_visible(self, entity_id: str, what: str) -> None:
         """For a caller, refuse (as NotFound) an entity this replica lacks or that lies outside

@@ -8,7 +8,8 @@ from services.deliberation.domain import PoolEntry
 
 metadata = sa.MetaData()
 
-# The neighbourhood's pool: concerns waiting to be drafted into a monthly topic.
+# The neighbourhood's pool: concerns waiting to be drafted into a monthly topic. A concern a topic
+# holds keeps its entry, with the topic's id, so it belongs to at most one open topic at a time.
 pool_entries = sa.Table(
     "pool_entries",
     metadata,
@@ -19,7 +20,9 @@ pool_entries = sa.Table(
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("pooled_at", UtcDateTime, nullable=False),
+    sa.Column("topic_id", sa.String(36), nullable=True),
     sa.Index("ix_pool_entries_neighbourhood_seq", "neighbourhood_id", "seq"),
+    sa.Index("ix_pool_entries_topic", "topic_id"),
 )
 
 
@@ -34,11 +37,12 @@ def add_entries(conn: sa.Connection, entries: list[PoolEntry]) -> set[str]:
 def list_entries(conn: sa.Connection, neighbourhood_id: str, after_seq: int, limit: int) -> list[PoolEntry]:
     rows = conn.execute(
         sa.select(pool_entries)
-        .where(pool_entries.c.neighbourhood_id == neighbourhood_id, pool_entries.c.seq > after_seq)
+        .where(pool_entries.c.neighbourhood_id == neighbourhood_id, pool_entries.c.seq > after_seq,
+               pool_entries.c.topic_id.is_(None))
         .order_by(pool_entries.c.seq)
         .limit(limit)
     ).all()
-    return [PoolEntry(**row._mapping) for row in rows]
+    return [PoolEntry(**{k: v for k, v in row._mapping.items() if k != "topic_id"}) for row in rows]
 
 
 def remove_entries(conn: sa.Connection, concern_ids: list[str]) -> None:

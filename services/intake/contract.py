@@ -38,11 +38,12 @@ def channel_value(name: str) -> int:
 # -- where a concern is (the same words as lianyi.events.v1.ConcernStatus) ----------------------
 RECEIVED, TRIAGED, MERGED = "received", "triaged", "merged"
 # What deliberation, dispatch and evaluation report, in the order a matter usually goes.
+# "closed": a rejected topic's concern the party secretary closed without handling.
 DOWNSTREAM_STATUSES = ("in_deliberation", "decided", "in_handling", "escalated", "resolved", "rated", "reopened",
-                       "archived")
+                       "archived", "closed")
 STATUSES = (RECEIVED, TRIAGED, MERGED, *DOWNSTREAM_STATUSES)
 # Open311 and the public see open or closed; a reopened matter is open again.
-CLOSED_STATUSES = frozenset(("resolved", "rated", "archived"))
+CLOSED_STATUSES = frozenset(("resolved", "rated", "archived", "closed"))
 TIMELINE_NOTE_MAX_CHARS = 500
 
 # -- triage -------------------------------------------------------------------------------------

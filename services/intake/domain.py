@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from servicekit.errors import InvalidArgument
+from servicekit.text import has_control_characters
 from services.intake.contract import (
     ADDRESS_MAX_CHARS,
     CHANNELS,
@@ -114,14 +115,6 @@ class SimilarConcern:
     similarity: float
     status: str
     received_at: datetime
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def has_control_characters(text: str) -> bool:
-    """Text people type never holds these; databases refuse some (NUL) with an error."""
-    return bool(_CONTROL.search(text))
 
 
 def receive(cmd: SubmitConcern, *, concern_id: str, received_at: datetime,

@@ -16,6 +16,7 @@ STATUS_LABELS = {
     "received": "已收到", "triaged": "已分解流转", "merged": "已与同一事项合并", "in_deliberation": "议事中",
     "decided": "已形成决议", "in_handling": "办理中", "escalated": "已提级联办", "resolved": "已办结",
     "rated": "已评价", "reopened": "整改中", "archived": "已归档",
+    "closed": "未上会, 已关闭",
 }
 
 

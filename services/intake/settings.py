@@ -12,10 +12,10 @@ from servicekit.county_settings import Case, Definition, Qualifier, StoredValue
 from servicekit.errors import InvalidArgument
 from servicekit.settings_access import Wording
 from servicekit.settings_store import CountySettings
+from servicekit.text import has_control_characters
 from services.intake import similarity, storage
 from services.intake.contract import RULE_ROUTES, TRIAGE_NOTE_MAX_CHARS, URGENCIES
 from services.intake.directory.domain import Entity
-from services.intake.domain import has_control_characters
 from services.intake.triage.domain import ANY_CATEGORY, Rule, precedence
 
 CATEGORY_MAX_CHARS = 50

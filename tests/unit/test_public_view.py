@@ -43,7 +43,7 @@ def test_the_status_reads_in_words_with_its_code_and_a_merged_one_says_where_it_
 
 
 @pytest.mark.parametrize("states, statuses", [
-    ([], None), (["open", "closed"], None), (["closed"], ["archived", "rated", "resolved"]),
+    ([], None), (["open", "closed"], None), (["closed"], ["archived", "closed", "rated", "resolved"]),
 ])
 def test_open_and_closed_stand_for_the_statuses_behind_them(states, statuses):
     assert statuses_of(states) == statuses

@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from servicekit.errors import InvalidArgument
+from servicekit.text import has_control_characters
 from services.intake.contract import ATTRIBUTES, EXTERNAL_ID_MAX_CHARS, KINDS, NAME_MAX_CHARS, PARENT_KIND
-from services.intake.domain import has_control_characters
 
 # Attributes holding personal contact details: masked for callers whose role does not need them.
 CONTACT_FIELDS = ("phone", "contact_phone")

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from servicekit.errors import InvalidArgument
+from servicekit.text import has_control_characters
 from services.intake.contract import DESCRIPTION_MAX_CHARS, TALK_ATTENDANCE_MAX, TALK_ENTRIES_MAX, TALK_HOSTS_MAX
-from services.intake.domain import has_control_characters
 from services.intake.visits.domain import parse_day
 
 HOST_KINDS = ("member", "volunteer")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from servicekit.errors import InvalidArgument
+from servicekit.text import has_control_characters
 from services.intake.contract import MANUAL, ROUTES, RULE_ROUTES, URGENCIES
 from services.intake.contract import TRIAGE_NOTE_MAX_CHARS as NOTE_MAX_CHARS
-from services.intake.domain import Concern, has_control_characters
+from services.intake.domain import Concern
 
 # The routing table's whole-deployment level, beneath every more specific place.
 EVERYWHERE = "*"

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from servicekit.errors import InvalidArgument
+from servicekit.text import has_control_characters
 from services.intake.contract import CONCERNS_PER_VISIT_MAX, VISIT_NOTES_MAX_CHARS
-from services.intake.domain import has_control_characters
 
 # Roles that record their own visits; others (the secretary, administrators) name the member.
 VISITING_ROLES = ("member", "building_leader")

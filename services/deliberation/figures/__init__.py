@@ -1,0 +1,1 @@
+"""Deliberation in figures: per place and month or year."""
