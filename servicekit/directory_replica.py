@@ -48,6 +48,8 @@ def _define_v1(metadata: sa.MetaData) -> sa.Table:
 
 metadata = sa.MetaData()
 directory_replica = _define_v1(metadata)
+_KNOWN = (directory_replica.c.entity_id, directory_replica.c.kind, directory_replica.c.name,
+          directory_replica.c.attributes, directory_replica.c.scope_path)
 
 
 def create_v1(op: Operations) -> None:
@@ -63,6 +65,12 @@ class Known:
     kind: str
     name: str
     attributes: dict[str, Any]
+    scope_path: tuple[str, ...]
+
+
+def _known(row: sa.Row[Any, Any, Any, Any, Any]) -> Known:
+    return Known(row.entity_id, row.kind, row.name, json.loads(row.attributes),
+                 tuple(part for part in row.scope_path.split("/") if part))
 
 
 def _path_text(path: tuple[str, ...]) -> str:
@@ -127,11 +135,10 @@ class DirectoryReplica:
 
     def within(self, conn: sa.Connection, ancestor_path: tuple[str, ...], kind: str) -> list[Known]:
         """Every entity of `kind` below the place with this path (a neighbourhood's members)."""
-        rows = conn.execute(sa.select(directory_replica.c.entity_id, directory_replica.c.kind,
-                                      directory_replica.c.name, directory_replica.c.attributes)
+        rows = conn.execute(sa.select(*_KNOWN)
                             .where(directory_replica.c.kind == kind,
                                    directory_replica.c.scope_path.startswith(_path_text(ancestor_path), autoescape=True))).all()
-        return [Known(row.entity_id, row.kind, row.name, json.loads(row.attributes)) for row in rows]
+        return [_known(row) for row in rows]
 
     def count_within(self, conn: sa.Connection, ancestor_path: tuple[str, ...], kind: str) -> int:
         """How many entities of `kind` are below the place with this path (its households)."""
@@ -142,10 +149,8 @@ class DirectoryReplica:
     def known(self, conn: sa.Connection, entity_ids: list[str]) -> dict[str, Known]:
         """What this replica knows of these entities (those it lacks are left out)."""
         ids = [entity_id for entity_id in entity_ids if looks_like_id(entity_id)]
-        rows = conn.execute(sa.select(directory_replica.c.entity_id, directory_replica.c.kind,
-                                      directory_replica.c.name, directory_replica.c.attributes)
-                            .where(directory_replica.c.entity_id.in_(ids))).all() if ids else []
-        return {row.entity_id: Known(row.entity_id, row.kind, row.name, json.loads(row.attributes)) for row in rows}
+        rows = conn.execute(sa.select(*_KNOWN).where(directory_replica.c.entity_id.in_(ids))).all() if ids else []
+        return {row.entity_id: _known(row) for row in rows}
 
     def require_visible(self, entity_id: str, what: str) -> None:
         """For a caller, refuse (as NotFound) an entity this replica lacks or that lies outside

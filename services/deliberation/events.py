@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from lianyi.events.v1.progress_pb2 import CONCERN_STATUS_IN_DELIBERATION, ConcernProgressed
+from google.protobuf.message import Message
+
+from lianyi.deliberation.v1 import events_pb2 as pb
+from lianyi.events.v1.progress_pb2 import ConcernProgressed, ConcernStatus
 from lianyi.intake.v1 import events_pb2
+from servicekit import enum_words
 from servicekit.unit_of_work import Outgoing
 from services import readers
 from services.deliberation import domain
+from services.deliberation.topics import domain as topics
 
 
 def concern_routed(payload: events_pb2.ConcernReceived | events_pb2.ConcernTriaged) -> domain.ConcernRouted:
@@ -26,9 +31,57 @@ def concerns_merged(payload: events_pb2.ConcernsMerged) -> domain.ConcernsMerged
     return domain.ConcernsMerged(payload.survivor_id, tuple(payload.merged_ids))
 
 
+def decided_action(action: topics.Action) -> pb.DecidedAction:
+    return pb.DecidedAction(action_id=action.action_id, description=action.description,
+                            tier=enum_words.number(pb.HandlingTier, "HANDLING_TIER", action.tier), owner_id=action.owner_id,
+                            owner_name=action.owner_name, deadline=action.deadline.isoformat())
+
+
+def _payload(event: object) -> Message | None:
+    match event:
+        case domain.ConcernPooled():
+            return ConcernProgressed(concern_id=event.concern_id, status=ConcernStatus.CONCERN_STATUS_IN_DELIBERATION,
+                                     note="in the neighbourhood's deliberation pool")
+        case topics.ConcernMoved():
+            return ConcernProgressed(concern_id=event.concern_id, note=event.note,
+                                     status=enum_words.number(ConcernStatus, "CONCERN_STATUS", event.status))
+        case topics.TopicDrafted():
+            return pb.TopicDrafted(topic_id=event.topic_id, neighbourhood_id=event.neighbourhood_id, title=event.title,
+                                   concern_ids=event.concern_ids,
+                                   meeting_on=event.meeting_on.isoformat() if event.meeting_on else "")
+        case topics.TopicWithdrawn():
+            return pb.TopicWithdrawn(topic_id=event.topic_id, concern_ids=event.concern_ids)
+        case topics.TopicPublished():
+            published = pb.TopicPublished(topic_id=event.topic_id, title=event.title)
+            published.vote_closes_at.FromDatetime(event.vote_closes_at)
+            return published
+        case topics.VoteClosed():
+            return pb.VoteClosed(
+                topic_id=event.topic_id, accepted=event.outcome.accepted,
+                rejection_reason=enum_words.number(pb.RejectionReason, "REJECTION_REASON", event.outcome.rejection_reason),
+                yes_votes=event.count.yes, no_votes=event.count.no, households=event.count.households,
+                closed_early=event.closed_early, concerns=event.concerns)
+        case topics.ConcernsReleased():
+            return pb.ConcernsReleased(topic_id=event.topic_id, concern_ids=event.concern_ids, reason=event.reason,
+                                       fate=enum_words.number(pb.ConcernsFate, "CONCERNS_FATE", event.fate))
+        case topics.PanelConfirmed():
+            return pb.PanelConfirmed(topic_id=event.topic_id, member_ids=event.member_ids)
+        case topics.OpinionGiven():
+            return pb.OpinionGiven(topic_id=event.topic_id, opinion_id=event.opinion_id, member_id=event.member_id)
+        case topics.ConsensusRecorded():
+            return pb.ConsensusRecorded(topic_id=event.topic_id, consensus=event.consensus)
+        case topics.DecisionMade():
+            made = pb.DecisionMade(decision_id=event.decision.decision_id, topic_id=event.topic_id,
+                                   neighbourhood_id=event.neighbourhood_id, title=event.title,
+                                   resolution=event.decision.resolution,
+                                   actions=[decided_action(a) for a in event.decision.actions],
+                                   concern_ids=event.concern_ids)
+            made.decided_at.FromDatetime(event.decision.decided_at)
+            return made
+    return None
+
+
 def outgoing(event: object) -> Outgoing | None:
     """Deliberation's domain events as they leave, on its own topic keyed by neighbourhood."""
-    if isinstance(event, domain.ConcernPooled):
-        return Outgoing(ConcernProgressed(concern_id=event.concern_id, status=CONCERN_STATUS_IN_DELIBERATION,
-                                          note="in the neighbourhood's deliberation pool"))
-    return None
+    payload = _payload(event)
+    return Outgoing(payload) if payload is not None else None

@@ -14,20 +14,30 @@ from servicekit.settings_store import CountySettings
 from servicekit.unit_of_work import UnitsOfWork
 from services import upcasters
 from services.contract import SETTINGS_WRITERS
-from services.deliberation import events, grpc_api
+from services.deliberation import events, grpc_api, settings
+from services.deliberation.figures.handlers import FiguresReport
 from services.deliberation.handlers import Deliberation
+from services.deliberation.panels.handlers import Panels
+from services.deliberation.topics.handlers import VOTE_CLOSES, Topics
+from services.deliberation.votes.handlers import Votes
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     replica = DirectoryReplica(db)
     deliberation = Deliberation(db, clock, replica)
     units = UnitsOfWork(db, outbox, "deliberation", events.outgoing, county_settings.outgoing)
-    # No settings of its own yet: the stage issues declare them here.
-    settings = CountySettings("deliberation", (), units, clock, AuditLog(db, clock), replica, SETTINGS_WRITERS)
+    audit = AuditLog(db, clock)
+    county = CountySettings("deliberation", settings.DEFINITIONS, units, clock, audit, replica, SETTINGS_WRITERS)
+    rules = settings.DeliberationSettings(county)
+    topics_ = Topics(db, units, replica, rules, clock, audit)
+    votes = Votes(db, units, replica, rules, clock, topics_)
+    servicer = grpc_api.DeliberationServicer(deliberation, topics_, votes, Panels(db, units, replica, clock, topics_),
+                                             FiguresReport(db, replica))
     return Wiring(
-        registrations=[grpc_api.registration(deliberation), replica.registration()],
+        registrations=[grpc_api.registration(servicer), replica.registration()],
         units=units,
-        settings=settings,
+        settings=county,
+        timers={VOTE_CLOSES: votes.close_due},
         subscriptions=[
             Subscription(topics.INTAKE, ConcernReceived, events.concern_routed, deliberation.pool_routed,
                          upcasters.CONCERN_RECEIVED),

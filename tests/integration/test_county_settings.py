@@ -20,7 +20,7 @@ from servicekit.relay import OutboxRelay
 from servicekit.settings_access import SETTINGS
 from servicekit.settings_listener import SettingsListener
 from servicekit.topics import TopicSpec
-from services.deliberation import wiring as deliberation
+from services.evaluation import wiring as evaluation
 from services.intake.domain import SubmitConcern
 from services.intake.triage.domain import Rule
 from tests.integration.conftest import intake_parts
@@ -183,11 +183,11 @@ def test_the_duplicate_window_is_a_setting_of_the_place(desk, clock):
 
 
 def test_a_service_without_settings_lists_none(database_url, migrated_db, clock):
-    db = migrated_db("deliberation", database_url)
-    settings = deliberation.build(db, Outbox(topics.DELIBERATION), clock).settings
+    db = migrated_db("evaluation", database_url)
+    settings = evaluation.build(db, Outbox(topics.EVALUATION), clock).settings
     assert settings.at("*") == [] and settings.at("anywhere") == []
     with pytest.raises(NotFound, match="no setting"):
-        settings.set("deliberation.vote.quorum", "*", "", 3)
+        settings.set("evaluation.rating.weights", "*", "", 3)
 
 
 def test_the_migration_moves_the_routing_table_into_settings_and_back(database_url, clock):

@@ -67,9 +67,8 @@ def check_panel(member_ids: Sequence[str], members: dict[str, Candidate],
     if not PANEL_MIN <= len(unique) <= PANEL_MAX:
         problems.append(f"a panel has {PANEL_MIN} to {PANEL_MAX} members, not {len(unique)}")
     strangers = [member_id for member_id in unique if member_id not in members]
-    other_members = [f"{elsewhere[m][1]} ({m})" for m in strangers if elsewhere.get(m, ("", ""))[0] == "member"]
-    non_members = [f"{elsewhere[m][1]} ({m})" if m in elsewhere else m[:64]
-                   for m in strangers if elsewhere.get(m, ("", ""))[0] != "member"]
+    other_members = [_named(m, elsewhere) for m in strangers if elsewhere.get(m, ("", ""))[0] == "member"]
+    non_members = [_named(m, elsewhere) for m in strangers if elsewhere.get(m, ("", ""))[0] != "member"]
     if other_members:
         problems.append(f"a member of another neighbourhood: {', '.join(other_members)}")
     if non_members:
@@ -77,3 +76,8 @@ def check_panel(member_ids: Sequence[str], members: dict[str, Candidate],
     if problems:
         raise InvalidArgument("; ".join(problems))
     return [members[member_id] for member_id in unique]
+
+
+def _named(entity_id: str, known: dict[str, tuple[str, str]]) -> str:
+    name = known.get(entity_id, ("", ""))[1]
+    return f"{name} ({entity_id})" if name else entity_id[:64]

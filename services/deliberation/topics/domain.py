@@ -15,7 +15,7 @@ where the step concerns them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from servicekit.errors import FailedPrecondition, InvalidArgument, PermissionDenied
@@ -33,7 +33,7 @@ from services.deliberation.contract import (
     WITHDRAWN,
 )
 from services.deliberation.panels.domain import Candidate
-from services.deliberation.votes.domain import Count, Outcome, VoteRule, outcome
+from services.deliberation.votes.domain import Count, Outcome, Tally, VoteRule, outcome
 
 # Timeline statuses the topic's steps report (lianyi.events.v1.ConcernStatus's words).
 IN_DELIBERATION, DECIDED_STATUS, CLOSED = "in_deliberation", "decided", "closed"
@@ -276,16 +276,21 @@ class Topic(Aggregate):
     def panellist(self, member_id: str) -> Candidate | None:
         return next((member for member in self.panel if member.member_id == member_id), None)
 
-    def give_opinion(self, opinion: Opinion, origin: Origin) -> None:
+    def give_opinion(self, opinion_id: str, member_id: str, text: str, at: datetime, recorded_by: str,
+                     origin: Origin) -> Opinion:
+        """A panellist's opinion; `recorded_by` names the party secretary who recorded it for them."""
+        text = text.strip()
+        check_text("text", text, contract.OPINION_MAX_CHARS)
         self._require(DELIBERATING, "opinions are given while the panel deliberates")
-        member = self.panellist(opinion.member_id)
+        member = self.panellist(member_id)
         if member is None:
-            raise PermissionDenied(f"{opinion.member_id[:64]} is not on topic {self.topic_id}'s panel")
-        check_text("text", opinion.text, contract.OPINION_MAX_CHARS)
+            raise PermissionDenied(f"{member_id[:64] or 'you'} is not on topic {self.topic_id}'s panel")
+        opinion = Opinion(opinion_id, member_id, member.name, text, at, recorded_by)
         self.new_opinions.append(opinion)
-        self.opinion_givers = self.opinion_givers | {opinion.member_id}
-        self._step("opinion_given", opinion.given_at, opinion.recorded_by or member.name, member.name)
-        self.record(OpinionGiven(self.topic_id, opinion.opinion_id, opinion.member_id), origin, opinion.given_at)
+        self.opinion_givers = self.opinion_givers | {member_id}
+        self._step("opinion_given", at, recorded_by or member.name, member.name)
+        self.record(OpinionGiven(self.topic_id, opinion_id, member_id), origin, at)
+        return opinion
 
     def record_consensus(self, consensus: str, at: datetime, actor: str, origin: Origin) -> None:
         consensus = consensus.strip()
@@ -311,6 +316,15 @@ class Topic(Aggregate):
 
     # -- the bookkeeping ----------------------------------------------------------------------------
 
+    def require_published(self) -> None:
+        """FailedPrecondition unless the topic was put to the residents' vote."""
+        if self.published_at is None:
+            raise FailedPrecondition(f"topic {self.topic_id} is {self.state}: it has no vote until it is published")
+
+    def require(self, state: str, why: str) -> None:
+        """FailedPrecondition naming where the topic is, unless it is in `state`."""
+        self._require(state, why)
+
     def _require(self, state: str, why: str) -> None:
         if self.state != state:
             raise FailedPrecondition(f"topic {self.topic_id} is {self.state.replace('_', ' ')}: {why}")
@@ -321,6 +335,30 @@ class Topic(Aggregate):
     def _move_concerns(self, status: str, note: str, origin: Origin, at: datetime) -> None:
         for concern_id in self.concern_ids:
             self.record(ConcernMoved(concern_id, status, note), origin, at)
+
+
+# -- what people see ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TopicView:
+    """A topic as a reader sees it: with its history, opinions, tally and (for a resident) their
+    own household's vote."""
+
+    topic: Topic
+    history: tuple[HistoryEntry, ...] = ()
+    opinions: tuple[Opinion, ...] = ()
+    tally: Tally | None = None
+    your_vote: str = ""
+
+    def for_residents(self) -> TopicView:
+        """What residents see: no concern ids (they lead to whoever raised them), no resident's
+        name among the meeting's attendees, and no staff names on the history's steps."""
+        topic = replace(self.topic, concern_ids=())
+        if topic.decision is not None:
+            attendees = tuple(replace(a, name="") if a.body == "resident" else a for a in topic.decision.attendees)
+            topic = replace(topic, decision=replace(topic.decision, attendees=attendees))
+        return replace(self, topic=topic, history=tuple(replace(h, actor="") for h in self.history),
+                       opinions=tuple(replace(o, recorded_by="") for o in self.opinions))
 
 
 # -- the rules of each step's input ---------------------------------------------------------------
@@ -383,7 +421,7 @@ def check_decision(decision: Decision) -> None:
                   (f"actions[{i}].owner_name", action.owner_name, contract.NAME_MAX_CHARS, False)]
         if action.tier and action.tier not in contract.HANDLING_TIERS:
             problems.append(f"actions[{i}].tier must be one of {', '.join(contract.HANDLING_TIERS)}, or left out")
-        if action.deadline < decision.decided_at.date():
+        if action.deadline < decision.decided_at.astimezone(contract.COUNTY_TIME).date():
             problems.append(f"actions[{i}].deadline is before the meeting")
     for name, text, limit, required in texts:
         try:

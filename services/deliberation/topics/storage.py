@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from services.deliberation.votes.domain import Count, VoteRule
 
 metadata = sa.MetaData()
 _ID = 36
+Grouped = dict[str, list[Any]]
 
 topics = sa.Table(
     "topics",
@@ -227,13 +229,21 @@ def get(conn: sa.Connection, topic_id: str, *, lock: bool = False, share: bool =
     return _loaded(conn, [row])[0] if row else None
 
 
+def get_head(conn: sa.Connection, topic_id: str, *, share: bool = False) -> Topic | None:
+    """A topic's own row only, for checks on the hot path (a vote): its concerns, panel and
+    decision are left out, so it must never be saved."""
+    query = sa.select(topics).where(topics.c.topic_id == topic_id)
+    row = conn.execute(query.with_for_update(read=True) if share else query).first()
+    return _topic(row, {}, {}, {}, {}, {}) if row else None
+
+
 def many(conn: sa.Connection, where: Iterable[sa.ColumnElement[bool]], order_by: Sequence[sa.ColumnElement[object]],
          limit: int) -> list[Topic]:
     rows = conn.execute(sa.select(topics).where(*where).order_by(*order_by).limit(limit)).all()
     return _loaded(conn, rows)
 
 
-def _loaded(conn: sa.Connection, rows: Sequence[sa.Row[object]]) -> list[Topic]:
+def _loaded(conn: sa.Connection, rows: Sequence[Any]) -> list[Topic]:
     ids = [row.topic_id for row in rows]
     concerns = _grouped(conn, sa.select(topic_concerns.c.topic_id, topic_concerns.c.concern_id)
                         .where(topic_concerns.c.topic_id.in_(ids)).order_by(topic_concerns.c.position))
@@ -243,35 +253,37 @@ def _loaded(conn: sa.Connection, rows: Sequence[sa.Row[object]]) -> list[Topic]:
     actions = _grouped(conn, sa.select(decision_actions, decisions.c.topic_id)
                        .join(decisions, decisions.c.decision_id == decision_actions.c.decision_id)
                        .where(decisions.c.topic_id.in_(ids)).order_by(decision_actions.c.position))
-    out = []
-    for row in rows:
-        count = Count(row.yes_votes, row.no_votes, row.households) if row.yes_votes is not None else None
-        decision = None
-        if row.topic_id in decided:
-            d = decided[row.topic_id]
-            decision = Decision(d.decision_id, tuple(Attendee(**a) for a in json.loads(d.attendees)), d.minutes,
-                                d.resolution, tuple(Action(a.action_id, a.description, a.deadline, a.tier, a.owner_id,
-                                                           a.owner_name) for a in actions.get(row.topic_id, [])),
-                                d.decided_at)
-        out.append(Topic(
-            topic_id=row.topic_id,
-            place=Place(row.neighbourhood_id, row.community_id, row.township_id, row.county_id),
-            title=row.title, summary=row.summary,
-            concern_ids=tuple(r.concern_id for r in concerns.get(row.topic_id, [])),
-            meeting_on=row.meeting_on, state=row.state, drafted_at=row.drafted_at, published_at=row.published_at,
-            vote_closes_at=row.vote_closes_at, vote_closed_at=row.vote_closed_at, closed_early=row.closed_early,
-            count=count, rule=VoteRule(float(row.quorum), float(row.threshold)) if row.quorum else None,
-            rejection_reason=row.rejection_reason, concerns_fate=row.concerns_fate,
-            panel=tuple(Candidate(p.member_id, p.name, p.member_kind) for p in panel.get(row.topic_id, [])),
-            panel_confirmed_at=row.panel_confirmed_at,
-            opinion_givers=frozenset(r.member_id for r in givers.get(row.topic_id, [])),
-            consensus=row.consensus, consensus_at=row.consensus_at, decision=decision,
-        ))
-    return out
+    return [_topic(row, concerns, panel, givers, decided, actions) for row in rows]
 
 
-def _grouped(conn: sa.Connection, query: sa.Select[object]) -> dict[str, list[sa.Row[object]]]:
-    grouped: dict[str, list[sa.Row[object]]] = {}
+def _topic(row: Any, concerns: Grouped, panel: Grouped, givers: Grouped, decided: dict[str, Any],
+           actions: Grouped) -> Topic:
+    count = Count(row.yes_votes, row.no_votes, row.households) if row.yes_votes is not None else None
+    decision = None
+    if row.topic_id in decided:
+        d = decided[row.topic_id]
+        decision = Decision(d.decision_id, tuple(Attendee(**a) for a in json.loads(d.attendees)), d.minutes,
+                            d.resolution, tuple(Action(a.action_id, a.description, a.deadline, a.tier, a.owner_id,
+                                                       a.owner_name) for a in actions.get(row.topic_id, [])),
+                            d.decided_at)
+    return Topic(
+        topic_id=row.topic_id,
+        place=Place(row.neighbourhood_id, row.community_id, row.township_id, row.county_id),
+        title=row.title, summary=row.summary,
+        concern_ids=tuple(r.concern_id for r in concerns.get(row.topic_id, [])),
+        meeting_on=row.meeting_on, state=row.state, drafted_at=row.drafted_at, published_at=row.published_at,
+        vote_closes_at=row.vote_closes_at, vote_closed_at=row.vote_closed_at, closed_early=row.closed_early,
+        count=count, rule=VoteRule(float(row.quorum), float(row.threshold)) if row.quorum else None,
+        rejection_reason=row.rejection_reason, concerns_fate=row.concerns_fate,
+        panel=tuple(Candidate(p.member_id, p.name, p.member_kind) for p in panel.get(row.topic_id, [])),
+        panel_confirmed_at=row.panel_confirmed_at,
+        opinion_givers=frozenset(r.member_id for r in givers.get(row.topic_id, [])),
+        consensus=row.consensus, consensus_at=row.consensus_at, decision=decision,
+    )
+
+
+def _grouped(conn: sa.Connection, query: Any) -> Grouped:
+    grouped: Grouped = {}
     for row in conn.execute(query):
         grouped.setdefault(row.topic_id, []).append(row)
     return grouped

@@ -8,6 +8,7 @@ the county set), so 0.3 of 10 households is 3 votes, not 2.9999.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 
 from servicekit.errors import InvalidArgument
@@ -71,6 +72,25 @@ def outcome(count: Count, rule: VoteRule) -> Outcome:
     if not threshold_met(count, rule):
         return Outcome(False, THRESHOLD_MISSED)
     return Outcome(True)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The vote as it stands (open: the households in the directory now, the county's shares
+    now) or as it closed."""
+
+    count: Count
+    rule: VoteRule
+    closed: bool
+    closes_at: datetime | None
+
+    @property
+    def quorum_met(self) -> bool:
+        return quorum_met(self.count, self.rule)
+
+    @property
+    def threshold_met(self) -> bool:
+        return threshold_met(self.count, self.rule)
 
 
 def check_choice(choice: str) -> None:
