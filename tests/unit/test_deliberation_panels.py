@@ -130,13 +130,14 @@ def test_a_member_named_twice_is_refused():
     with pytest.raises(InvalidArgument) as refused:
         check_panel(["m1", "m2", "m3", "m4", "m5", "m1"], NEIGHBOURHOOD, {})
     # Five different members: the size is right, only the repetition is wrong.
-    assert refused.value.detail == "each member sits on the panel once"
+    assert refused.value.detail == "each member sits on the panel once, not twice: 成员1 (m1)"
 
 
 def test_repetitions_do_not_make_up_the_size():
     with pytest.raises(InvalidArgument) as refused:
         check_panel(["m1", "m2", "m3", "m4", "m4"], NEIGHBOURHOOD, {})
-    assert refused.value.detail == "each member sits on the panel once; a panel has 5 to 10 members, not 4"
+    assert refused.value.detail == ("each member sits on the panel once, not twice: 成员4 (m4); "
+                                    "a panel has 5 to 10 members, not 4")
 
 
 def test_a_member_of_another_neighbourhood_is_named_as_such():
@@ -166,7 +167,7 @@ def test_every_problem_with_a_named_panel_is_reported_at_once():
         check_panel(["m1", "x1", "x1", "v1", "x2", "ghost"], NEIGHBOURHOOD, elsewhere)
     # Five different people are named, so the size is right; everything else is wrong.
     assert refused.value.detail.split("; ") == [
-        "each member sits on the panel once",
+        "each member sits on the panel once, not twice: 外甲 (x1)",
         "a member of another neighbourhood: 外甲 (x1), 外乙 (x2)",
         "not a party member: 志愿者 (v1), ghost",
     ]

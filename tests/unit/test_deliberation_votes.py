@@ -194,8 +194,6 @@ def test_a_share_is_shown_as_its_decimal(value, text):
     assert decimal_text(value) == text
 
 
-@pytest.mark.xfail(strict=True, reason="decimal_text is repr(): shares below 0.0001 come out in exponent form "
-                                       "('1e-05'), though the Tally proto promises decimal text such as \"0.5\"")
 def test_a_very_small_share_is_still_shown_as_a_decimal():
     assert decimal_text(0.00001) == "0.00001"
 

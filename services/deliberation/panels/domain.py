@@ -62,8 +62,10 @@ def check_panel(member_ids: Sequence[str], members: dict[str, Candidate],
     else named: (kind, name), so a member of another neighbourhood is told from a non-member."""
     unique = list(dict.fromkeys(member_ids))
     problems = []
-    if len(unique) != len(member_ids):
-        problems.append("each member sits on the panel once")
+    twice = [m for m in unique if member_ids.count(m) > 1]
+    if twice:
+        known = {**_names(members), **elsewhere}
+        problems.append(f"each member sits on the panel once, not twice: {', '.join(_named(m, known) for m in twice)}")
     if not PANEL_MIN <= len(unique) <= PANEL_MAX:
         problems.append(f"a panel has {PANEL_MIN} to {PANEL_MAX} members, not {len(unique)}")
     strangers = [member_id for member_id in unique if member_id not in members]
@@ -81,3 +83,7 @@ def check_panel(member_ids: Sequence[str], members: dict[str, Candidate],
 def _named(entity_id: str, known: dict[str, tuple[str, str]]) -> str:
     name = known.get(entity_id, ("", ""))[1]
     return f"{name} ({entity_id})" if name else entity_id[:64]
+
+
+def _names(members: dict[str, Candidate]) -> dict[str, tuple[str, str]]:
+    return {member_id: ("member", member.name) for member_id, member in members.items()}

@@ -32,7 +32,7 @@ from services.deliberation.contract import (
     REJECTED,
     WITHDRAWN,
 )
-from services.deliberation.panels.domain import Candidate
+from services.deliberation.panels.domain import Candidate, check_size
 from services.deliberation.votes.domain import Count, Outcome, Tally, VoteRule, outcome
 
 # Timeline statuses the topic's steps report (lianyi.events.v1.ConcernStatus's words).
@@ -258,17 +258,19 @@ class Topic(Aggregate):
             raise FailedPrecondition(f"topic {self.topic_id}'s concerns were already released "
                                      f"({'back to the pool' if self.concerns_fate == 'pool' else 'closed'})")
         self.concerns_fate = fate
-        why = f"topic {_quoted(self.title)} was rejected" + (f": {reason}" if reason else "")
-        self._step("concerns_released", at, actor, ("back to the pool" if fate == "pool" else "closed")
-                   + (f": {reason}" if reason else ""))
+        back = "back to the pool" if fate == "pool" else "closed"
+        self._step("concerns_released", at, actor, f"{back}: {reason}" if reason else back)
         self.record(ConcernsReleased(self.topic_id, fate, self.concern_ids, reason), origin, at)
+        # The whole reason reaches the timeline: its prefix is short and the reason bounded.
+        why = reason or f"topic {_quoted(self.title)} was rejected"
         if fate == "pool":
             self._move_concerns(IN_DELIBERATION, f"back in the pool: {why}", origin, at)
         else:
-            self._move_concerns(CLOSED, why, origin, at)
+            self._move_concerns(CLOSED, f"topic rejected: {why}", origin, at)
 
     def confirm_panel(self, panel: Sequence[Candidate], at: datetime, actor: str, origin: Origin) -> None:
         self._require(ACCEPTED, "only an accepted topic gets a panel")
+        check_size(len({member.member_id for member in panel}))
         self.state, self.panel, self.panel_confirmed_at = DELIBERATING, tuple(panel), at
         self._step("panel_confirmed", at, actor, "、".join(member.name for member in panel))
         self.record(PanelConfirmed(self.topic_id, tuple(member.member_id for member in panel)), origin, at)
@@ -377,7 +379,7 @@ def check_text(name: str, text: str, max_chars: int, *, required: bool = True) -
 
 
 def check_draft(title: str, summary: str, concern_ids: Sequence[str]) -> None:
-    problems = []
+    problems = ["title must be one line"] if "\n" in title or "\r" in title else []
     for name, text, limit, required in (("title", title, contract.TITLE_MAX_CHARS, True),
                                         ("summary", summary, contract.SUMMARY_MAX_CHARS, False)):
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from fractions import Fraction
 
 from servicekit.errors import InvalidArgument
@@ -99,5 +100,5 @@ def check_choice(choice: str) -> None:
 
 
 def decimal_text(value: float) -> str:
-    """A share as people read it: 0.5, not 0.50000001."""
-    return repr(value)
+    """A share as people read it: 0.5, not 0.50000001, and 0.00001, not 1e-05."""
+    return format(Decimal(repr(value)), "f")
