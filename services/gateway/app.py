@@ -28,6 +28,7 @@ from services.gateway import (
     problems,
     sessions,
     talks,
+    topics,
     triage,
     visits,
 )
@@ -80,7 +81,8 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     limits.install(app, settings)
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
-                      ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint):
+                      ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint,
+                      topics.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -9,6 +9,7 @@ from tests.gateway.callers import PLATFORM_KEY
 from tests.gateway.canned import N1, TALK
 
 WINDOW = "intake.duplicates.window_days"  # a county setting intake owns
+TOPIC = "/api/v1/topics/topic-0001"
 
 # REST endpoints: (method, path, JSON body).
 ENDPOINTS = {
@@ -46,6 +47,13 @@ ENDPOINTS = {
     "read setting": ("GET", f"/api/v1/settings/{WINDOW}?scope_id={N1}", None),
     "set setting": ("PUT", f"/api/v1/settings/{WINDOW}", {"scope_id": N1, "value": 7}),
     "clear setting": ("DELETE", f"/api/v1/settings/{WINDOW}?scope_id={N1}", None),
+    "draft topic": ("POST", f"/api/v1/neighbourhoods/{N1}/topics", {"title": "楼道堆物清理",
+                                                                   "concern_ids": ["concern-0001"]}),
+    "list topics": ("GET", f"/api/v1/neighbourhoods/{N1}/topics?state=published", None),
+    "read agenda": ("GET", f"/api/v1/neighbourhoods/{N1}/agenda?month=2026-11", None),
+    "read topic": ("GET", TOPIC, None),
+    "withdraw topic": ("POST", f"{TOPIC}/withdraw", None),
+    "publish topic": ("POST", f"{TOPIC}/publish", None),
 }
 
 EVERYONE = frozenset(ROLES)
@@ -86,6 +94,14 @@ SERVES = {
     "read setting": STAFF | ADMINS | {"integration"},
     "set setting": ADMINS | {"party_secretary"},
     "clear setting": ADMINS | {"party_secretary"},
+    # Deliberation: the party secretary takes every step of a topic; residents read published topics
+    # and vote; members of the panel give opinions; departments take no part.
+    "draft topic": {"party_secretary"},
+    "list topics": EVERYONE - {"department"},
+    "read agenda": EVERYONE - {"department"},
+    "read topic": EVERYONE - {"department"},
+    "withdraw topic": {"party_secretary"},
+    "publish topic": {"party_secretary"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.

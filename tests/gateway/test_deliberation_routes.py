@@ -1,0 +1,139 @@
+"""Deliberation's routes as the gateway serves them: each sends its RPC what the caller asked, in the
+proto's enums, and answers with the service's reply as JSON, its enums as words and what proto3
+leaves empty as null. (The rules of the cycle are the service's: tests/unit, tests/integration.)"""
+from __future__ import annotations
+
+import pytest
+
+from lianyi.deliberation.v1 import deliberation_service_pb2 as pb
+from lianyi.deliberation.v1 import events_pb2
+from tests.gateway.callers import bearer
+from tests.gateway.canned import N1
+from tests.gateway.canned_topics import PANEL, T1, decided, draft, rejected
+
+SECRETARY = bearer("party_secretary")
+RESIDENT = bearer("resident")
+TOPIC = f"/api/v1/topics/{T1}"
+
+DRAFT_JSON = {
+    "topic_id": T1, "neighbourhood_id": N1, "title": "楼道堆物清理", "summary": "",
+    "concern_ids": ["concern-0001", "concern-0002"], "state": "drafted", "meeting_on": None,
+    "drafted_at": "2026-11-03T09:00:00Z", "published_at": None, "tally": None, "rejection_reason": None,
+    "concerns_fate": None, "panel": [], "opinions": [], "consensus": None, "decision": None,
+    "history": [{"step": "drafted", "at": "2026-11-03T09:00:00Z", "note": "from 2 concern(s)", "actor": "王书记"}],
+    "your_vote": None,
+}
+TALLY_JSON = {"topic_id": T1, "yes_votes": 61, "no_votes": 12, "households": 120, "quorum": "0.5",
+              "threshold": "0.6", "quorum_met": True, "threshold_met": True, "closed": True,
+              "closes_at": "2026-11-11T09:00:00Z"}
+PANEL_JSON = [{"member_id": p.member_id, "name": p.name, "member_kind": p.member_kind,
+               "recent_panels": p.recent_panels} for p in PANEL]
+
+
+def _ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.headers["Content-Type"] == "application/json"
+    return response.get_json()
+
+
+# -- topics ---------------------------------------------------------------------------------------
+
+def test_drafting_sends_the_draft_and_answers_201_with_where_the_topic_is(client, fake):
+    fake.deliberation.DraftTopic.returns(draft())
+    response = client.post(f"/api/v1/neighbourhoods/{N1}/topics", headers=SECRETARY, json={
+        "title": "楼道堆物清理", "summary": "3号楼", "concern_ids": ["concern-0001", "concern-0002"],
+        "meeting_on": "2026-11-20"})
+    assert _ok(response, 201) == DRAFT_JSON
+    assert response.headers["Location"] == TOPIC
+    (call,) = fake.calls
+    assert call.request == pb.DraftTopicRequest(neighbourhood_id=N1, title="楼道堆物清理", summary="3号楼",
+                                                concern_ids=["concern-0001", "concern-0002"], meeting_on="2026-11-20")
+
+
+def test_a_draft_without_summary_or_meeting_day_sends_them_empty(client, fake):
+    fake.deliberation.DraftTopic.returns(draft())
+    _ok(client.post(f"/api/v1/neighbourhoods/{N1}/topics", headers=SECRETARY,
+                    json={"title": "楼道堆物清理", "concern_ids": ["concern-0001"]}), 201)
+    (call,) = fake.calls
+    assert (call.request.summary, call.request.meeting_on) == ("", "")
+
+
+def test_a_decided_topic_shows_every_step_with_its_enums_as_words(client, fake):
+    fake.deliberation.GetTopic.returns(decided())
+    shown = _ok(client.get(TOPIC, headers=RESIDENT))
+    assert shown == {
+        **DRAFT_JSON, "summary": "3号楼楼道堆满杂物，影响消防通道", "state": "decided", "meeting_on": "2026-11-20",
+        "published_at": "2026-11-04T09:00:00Z", "tally": TALLY_JSON, "panel": PANEL_JSON,
+        "opinions": [{"opinion_id": "opinion-0001", "member_id": "member-0001", "member_name": "党员1",
+                      "text": "先通知再清理", "given_at": "2026-11-20T19:30:00Z", "recorded_by": "王书记"}],
+        "consensus": "一周内清理，物业设置临时存放点",
+        "decision": {
+            "decision_id": "decision-0001", "minutes": None, "resolution": "清理楼道，设置临时存放点",
+            "decided_at": "2026-11-20T19:30:00Z",
+            "attendees": [{"body": "party_org", "name": "王书记"}, {"body": "owners_committee", "name": None},
+                          {"body": "property_company", "name": "李经理"}],
+            "actions": [{"action_id": "action-0001", "description": "清理3号楼楼道", "tier": "joint",
+                         "owner_id": "property-0001", "owner_name": None, "deadline": "2026-11-27"},
+                        {"action_id": "action-0002", "description": "张贴通知", "tier": None, "owner_id": None,
+                         "owner_name": "张楼长", "deadline": "2026-11-22"}]},
+        "history": [*DRAFT_JSON["history"], {"step": "vote_closed", "at": "2026-11-11T09:00:00Z",
+                                             "note": "accepted: 61 yes, 12 no of 120", "actor": None}],
+        "your_vote": "yes",
+    }
+    (call,) = fake.calls
+    assert call.request == pb.GetTopicRequest(topic_id=T1)
+
+
+@pytest.mark.parametrize("reason, fate, words", [
+    (events_pb2.REJECTION_REASON_QUORUM_MISSED, events_pb2.CONCERNS_FATE_UNSPECIFIED, ("quorum_missed", None)),
+    (events_pb2.REJECTION_REASON_THRESHOLD_MISSED, events_pb2.CONCERNS_FATE_POOL, ("threshold_missed", "pool")),
+    (events_pb2.REJECTION_REASON_QUORUM_MISSED, events_pb2.CONCERNS_FATE_CLOSED, ("quorum_missed", "closed")),
+], ids=["not yet released", "back to the pool", "closed"])
+def test_a_rejected_topic_says_why_and_what_became_of_its_concerns(client, fake, reason, fate, words):
+    fake.deliberation.GetTopic.returns(rejected(reason, fate))
+    shown = _ok(client.get(TOPIC, headers=SECRETARY))
+    assert (shown["state"], shown["rejection_reason"], shown["concerns_fate"]) == ("rejected", *words)
+
+
+def test_topics_are_listed_by_every_state_asked_for_a_page_at_a_time(client, fake):
+    fake.deliberation.ListTopics.returns(pb.ListTopicsResponse(topics=[draft(), decided()], next_page_token="p2"))
+    listed = _ok(client.get(f"/api/v1/neighbourhoods/{N1}/topics?state=drafted&state=consensus_reached"
+                            "&page_size=2&page_token=p1", headers=SECRETARY))
+    assert [(t["topic_id"], t["state"]) for t in listed["topics"]] == [(T1, "drafted"), (T1, "decided")]
+    assert listed["next_page_token"] == "p2"
+    (call,) = fake.calls
+    assert call.request == pb.ListTopicsRequest(
+        neighbourhood_id=N1, states=[pb.TOPIC_STATE_DRAFTED, pb.TOPIC_STATE_CONSENSUS_REACHED], page_size=2,
+        page_token="p1")
+
+
+def test_topics_listed_without_a_state_are_all_of_them_from_the_first_page(client, fake):
+    fake.deliberation.ListTopics.returns(pb.ListTopicsResponse())
+    assert _ok(client.get(f"/api/v1/neighbourhoods/{N1}/topics", headers=RESIDENT)) == {
+        "topics": [], "next_page_token": None}
+    (call,) = fake.calls
+    assert call.request == pb.ListTopicsRequest(neighbourhood_id=N1, page_size=100)
+
+
+def test_the_agenda_is_the_months_topics(client, fake):
+    fake.deliberation.GetAgenda.returns(pb.Agenda(neighbourhood_id=N1, month="2026-11", topics=[decided()]))
+    agenda = _ok(client.get(f"/api/v1/neighbourhoods/{N1}/agenda?month=2026-11", headers=RESIDENT))
+    assert (agenda["neighbourhood_id"], agenda["month"]) == (N1, "2026-11")
+    assert [(t["topic_id"], t["meeting_on"]) for t in agenda["topics"]] == [(T1, "2026-11-20")]
+    (call,) = fake.calls
+    assert call.request == pb.GetAgendaRequest(neighbourhood_id=N1, month="2026-11")
+
+
+STEPS = [
+    # (path after the topic, the RPC, its request)
+    ("withdraw", "WithdrawTopic", pb.WithdrawTopicRequest),
+    ("publish", "PublishTopic", pb.PublishTopicRequest),
+]
+
+
+@pytest.mark.parametrize("step, rpc, request_type", STEPS, ids=[s[0] for s in STEPS])
+def test_a_step_without_a_body_names_the_topic_and_answers_with_it(client, fake, step, rpc, request_type):
+    getattr(fake.deliberation, rpc).returns(draft())
+    assert _ok(client.post(f"{TOPIC}/{step}", headers=SECRETARY)) == DRAFT_JSON
+    (call,) = fake.calls
+    assert (call.method, call.request) == (rpc, request_type(topic_id=T1))
