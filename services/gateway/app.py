@@ -20,6 +20,7 @@ from services.gateway import (
     concerns,
     county_settings,
     directory,
+    drafting,
     limits,
     neighbourhoods,
     open311,
@@ -82,7 +83,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
                       ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint,
-                      topics.blueprint):
+                      topics.blueprint, drafting.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -52,6 +52,7 @@ ENDPOINTS = {
     "list topics": ("GET", f"/api/v1/neighbourhoods/{N1}/topics?state=published", None),
     "read agenda": ("GET", f"/api/v1/neighbourhoods/{N1}/agenda?month=2026-11", None),
     "read topic": ("GET", TOPIC, None),
+    "read topic's concerns": ("GET", f"{TOPIC}/concerns", None),
     "withdraw topic": ("POST", f"{TOPIC}/withdraw", None),
     "publish topic": ("POST", f"{TOPIC}/publish", None),
 }
@@ -100,6 +101,8 @@ SERVES = {
     "list topics": EVERYONE - {"department"},
     "read agenda": EVERYONE - {"department"},
     "read topic": EVERYONE - {"department"},
+    # GetTopic's roles but residents', who never see concern ids.
+    "read topic's concerns": EVERYONE - {"department", "resident"},
     "withdraw topic": {"party_secretary"},
     "publish topic": {"party_secretary"},
 }
