@@ -32,6 +32,7 @@ from services.gateway import (
     topics,
     triage,
     visits,
+    votes,
 )
 from services.gateway.clients import Upstreams
 
@@ -83,7 +84,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
                       ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint,
-                      topics.blueprint, drafting.blueprint):
+                      topics.blueprint, drafting.blueprint, votes.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -55,6 +55,10 @@ ENDPOINTS = {
     "read topic's concerns": ("GET", f"{TOPIC}/concerns", None),
     "withdraw topic": ("POST", f"{TOPIC}/withdraw", None),
     "publish topic": ("POST", f"{TOPIC}/publish", None),
+    "vote": ("PUT", f"{TOPIC}/vote", {"choice": "yes"}),
+    "read tally": ("GET", f"{TOPIC}/tally", None),
+    "close vote": ("POST", f"{TOPIC}/close-vote", None),
+    "release concerns": ("POST", f"{TOPIC}/release", {"fate": "pool"}),
 }
 
 EVERYONE = frozenset(ROLES)
@@ -105,6 +109,10 @@ SERVES = {
     "read topic's concerns": EVERYONE - {"department", "resident"},
     "withdraw topic": {"party_secretary"},
     "publish topic": {"party_secretary"},
+    "vote": {"resident"},
+    "read tally": EVERYONE - {"department"},
+    "close vote": {"party_secretary"},
+    "release concerns": {"party_secretary"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.

@@ -9,7 +9,7 @@ from lianyi.deliberation.v1 import deliberation_service_pb2 as pb
 from lianyi.deliberation.v1 import events_pb2
 from tests.gateway.callers import bearer
 from tests.gateway.canned import N1
-from tests.gateway.canned_topics import PANEL, T1, decided, draft, rejected
+from tests.gateway.canned_topics import CLOSES_AT, DECIDED_AT, PANEL, T1, at, decided, draft, rejected, tally
 
 SECRETARY = bearer("party_secretary")
 RESIDENT = bearer("resident")
@@ -137,3 +137,42 @@ def test_a_step_without_a_body_names_the_topic_and_answers_with_it(client, fake,
     assert _ok(client.post(f"{TOPIC}/{step}", headers=SECRETARY)) == DRAFT_JSON
     (call,) = fake.calls
     assert (call.method, call.request) == (rpc, request_type(topic_id=T1))
+
+
+# -- the residents' vote --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("choice, value", [("yes", pb.VOTE_CHOICE_YES), ("no", pb.VOTE_CHOICE_NO)])
+def test_a_households_vote_goes_as_the_protos_choice_and_comes_back_as_its_word(client, fake, choice, value):
+    fake.deliberation.CastVote.returns(lambda r: pb.Vote(topic_id=r.topic_id, choice=r.choice,
+                                                         cast_at=at(DECIDED_AT), closes_at=at(CLOSES_AT)))
+    vote = _ok(client.put(f"{TOPIC}/vote", headers=RESIDENT, json={"choice": choice}))
+    assert vote == {"topic_id": T1, "choice": choice, "cast_at": "2026-11-20T19:30:00Z",
+                    "closes_at": "2026-11-11T09:00:00Z"}
+    (call,) = fake.calls
+    assert call.request == pb.CastVoteRequest(topic_id=T1, choice=value)
+
+
+def test_the_tally_keeps_its_shares_as_decimal_text(client, fake):
+    fake.deliberation.GetTally.returns(tally(closed=False))
+    assert _ok(client.get(f"{TOPIC}/tally", headers=RESIDENT)) == {**TALLY_JSON, "closed": False}
+    (call,) = fake.calls
+    assert call.request == pb.GetTallyRequest(topic_id=T1)
+
+
+def test_closing_the_vote_early_answers_with_the_topic_accepted_or_rejected(client, fake):
+    fake.deliberation.CloseVote.returns(rejected())
+    closed = _ok(client.post(f"{TOPIC}/close-vote", headers=SECRETARY))
+    assert (closed["state"], closed["rejection_reason"], closed["tally"]["closed"]) == ("rejected", "quorum_missed", True)
+    (call,) = fake.calls
+    assert call.request == pb.CloseVoteRequest(topic_id=T1)
+
+
+@pytest.mark.parametrize("body, fate, reason", [
+    ({"fate": "pool"}, events_pb2.CONCERNS_FATE_POOL, ""),
+    ({"fate": "closed", "reason": "不属于小区公共事务"}, events_pb2.CONCERNS_FATE_CLOSED, "不属于小区公共事务"),
+], ids=["pool", "closed"])
+def test_releasing_concerns_sends_their_fate(client, fake, body, fate, reason):
+    fake.deliberation.ReleaseConcerns.returns(rejected(fate=fate))
+    assert _ok(client.post(f"{TOPIC}/release", headers=SECRETARY, json=body))["concerns_fate"] == body["fate"]
+    (call,) = fake.calls
+    assert call.request == pb.ReleaseConcernsRequest(topic_id=T1, fate=fate, reason=reason)
