@@ -19,6 +19,7 @@ from services.gateway import (
     auth,
     concerns,
     county_settings,
+    decisions,
     directory,
     drafting,
     limits,
@@ -26,6 +27,7 @@ from services.gateway import (
     open311,
     openapi,
     ops,
+    panels,
     problems,
     sessions,
     talks,
@@ -84,7 +86,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
                       ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint,
-                      topics.blueprint, drafting.blueprint, votes.blueprint):
+                      topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

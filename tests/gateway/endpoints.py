@@ -59,6 +59,13 @@ ENDPOINTS = {
     "read tally": ("GET", f"{TOPIC}/tally", None),
     "close vote": ("POST", f"{TOPIC}/close-vote", None),
     "release concerns": ("POST", f"{TOPIC}/release", {"fate": "pool"}),
+    "propose panel": ("GET", f"{TOPIC}/panel-proposal?size=6", None),
+    "confirm panel": ("PUT", f"{TOPIC}/panel", {"member_ids": [f"member-000{i}" for i in range(1, 6)]}),
+    "give opinion": ("POST", f"{TOPIC}/opinions", {"text": "先通知再清理"}),
+    "record consensus": ("POST", f"{TOPIC}/consensus", {"consensus": "一周内清理"}),
+    "record decision": ("POST", f"{TOPIC}/decision", {
+        "attendees": [{"body": "party_org"}, {"body": "owners_committee"}, {"body": "property_company"}],
+        "resolution": "清理楼道", "actions": [{"description": "清理3号楼楼道", "deadline": "2026-11-27"}]}),
 }
 
 EVERYONE = frozenset(ROLES)
@@ -113,6 +120,11 @@ SERVES = {
     "read tally": EVERYONE - {"department"},
     "close vote": {"party_secretary"},
     "release concerns": {"party_secretary"},
+    "propose panel": {"party_secretary"},
+    "confirm panel": {"party_secretary"},
+    "give opinion": STAFF,
+    "record consensus": {"party_secretary"},
+    "record decision": {"party_secretary"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.

@@ -176,3 +176,66 @@ def test_releasing_concerns_sends_their_fate(client, fake, body, fate, reason):
     assert _ok(client.post(f"{TOPIC}/release", headers=SECRETARY, json=body))["concerns_fate"] == body["fate"]
     (call,) = fake.calls
     assert call.request == pb.ReleaseConcernsRequest(topic_id=T1, fate=fate, reason=reason)
+
+
+# -- the panel ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, size", [("", 5), ("?size=7", 7)], ids=["default size", "size 7"])
+def test_a_panel_proposal_asks_for_its_size(client, fake, query, size):
+    fake.deliberation.ProposePanel.returns(pb.PanelProposal(topic_id=T1, panellists=PANEL, candidates=PANEL[:2]))
+    proposal = _ok(client.get(f"{TOPIC}/panel-proposal{query}", headers=SECRETARY))
+    assert proposal == {"topic_id": T1, "panellists": PANEL_JSON, "candidates": PANEL_JSON[:2]}
+    (call,) = fake.calls
+    assert call.request == pb.ProposePanelRequest(topic_id=T1, size=size)
+
+
+def test_confirming_the_panel_sends_its_members(client, fake):
+    fake.deliberation.ConfirmPanel.returns(decided())
+    members = [p.member_id for p in PANEL]
+    assert _ok(client.put(f"{TOPIC}/panel", headers=SECRETARY, json={"member_ids": members}))["panel"] == PANEL_JSON
+    (call,) = fake.calls
+    assert call.request == pb.ConfirmPanelRequest(topic_id=T1, member_ids=members)
+
+
+@pytest.mark.parametrize("who, body, member_id", [
+    ("member", {"text": "先通知再清理"}, ""),
+    ("party_secretary", {"text": "先通知再清理", "member_id": "member-0002"}, "member-0002"),
+], ids=["a panellist's own", "recorded for a panellist"])
+def test_an_opinion_is_given_for_its_panellist(client, fake, who, body, member_id):
+    fake.deliberation.AddOpinion.returns(lambda r: pb.Opinion(
+        opinion_id="opinion-0001", member_id=r.member_id or "member-0001", member_name="党员", text=r.text,
+        given_at=at(DECIDED_AT), recorded_by="王书记" if r.member_id else ""))
+    given = _ok(client.post(f"{TOPIC}/opinions", headers=bearer(who), json=body), 201)
+    assert given == {"opinion_id": "opinion-0001", "member_id": member_id or "member-0001", "member_name": "党员",
+                     "text": "先通知再清理", "given_at": "2026-11-20T19:30:00Z",
+                     "recorded_by": "王书记" if member_id else None}
+    (call,) = fake.calls
+    assert call.request == pb.AddOpinionRequest(topic_id=T1, text="先通知再清理", member_id=member_id)
+
+
+def test_the_consensus_is_recorded(client, fake):
+    fake.deliberation.RecordConsensus.returns(decided())
+    assert _ok(client.post(f"{TOPIC}/consensus", headers=SECRETARY, json={"consensus": "一周内清理"}))["topic_id"] == T1
+    (call,) = fake.calls
+    assert call.request == pb.RecordConsensusRequest(topic_id=T1, consensus="一周内清理")
+
+
+def test_the_joint_meetings_decision_goes_with_its_plan_and_answers_201(client, fake):
+    fake.deliberation.RecordDecision.returns(decided())
+    response = client.post(f"{TOPIC}/decision", headers=SECRETARY, json={
+        "attendees": [{"body": "party_org", "name": "王书记"}, {"body": "owners_committee"},
+                      {"body": "property_company"}],
+        "minutes": "会议记录", "resolution": "清理楼道",
+        "actions": [{"description": "清理3号楼楼道", "tier": "escalated", "owner_id": "township-0001",
+                     "deadline": "2026-11-27"},
+                    {"description": "张贴通知", "owner_name": "张楼长", "deadline": "2026-11-22"}]})
+    assert _ok(response, 201)["state"] == "decided"
+    (call,) = fake.calls
+    assert call.request == pb.RecordDecisionRequest(
+        topic_id=T1, minutes="会议记录", resolution="清理楼道",
+        attendees=[pb.Attendee(body="party_org", name="王书记"), pb.Attendee(body="owners_committee"),
+                   pb.Attendee(body="property_company")],
+        actions=[pb.ActionInput(description="清理3号楼楼道", tier=events_pb2.HANDLING_TIER_ESCALATED,
+                                owner_id="township-0001", deadline="2026-11-27"),
+                 pb.ActionInput(description="张贴通知", tier=events_pb2.HANDLING_TIER_UNSPECIFIED,
+                                owner_name="张楼长", deadline="2026-11-22")])
