@@ -22,6 +22,7 @@ from services.gateway import (
     decisions,
     directory,
     drafting,
+    figures,
     limits,
     neighbourhoods,
     open311,
@@ -86,7 +87,8 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
                       ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint,
-                      topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint):
+                      topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint,
+                      figures.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -66,6 +66,7 @@ ENDPOINTS = {
     "record decision": ("POST", f"{TOPIC}/decision", {
         "attendees": [{"body": "party_org"}, {"body": "owners_committee"}, {"body": "property_company"}],
         "resolution": "清理楼道", "actions": [{"description": "清理3号楼楼道", "deadline": "2026-11-27"}]}),
+    "read deliberation figures": ("GET", f"/api/v1/deliberation-figures?place_id={N1}&period=2026-11", None),
 }
 
 EVERYONE = frozenset(ROLES)
@@ -125,6 +126,7 @@ SERVES = {
     "give opinion": STAFF,
     "record consensus": {"party_secretary"},
     "record decision": {"party_secretary"},
+    "read deliberation figures": EVERYONE - {"department", "resident"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.

@@ -8,7 +8,7 @@ import pytest
 from lianyi.deliberation.v1 import deliberation_service_pb2 as pb
 from lianyi.deliberation.v1 import events_pb2
 from tests.gateway.callers import bearer
-from tests.gateway.canned import N1
+from tests.gateway.canned import COUNTY, N1
 from tests.gateway.canned_topics import CLOSES_AT, DECIDED_AT, PANEL, T1, at, decided, draft, rejected, tally
 
 SECRETARY = bearer("party_secretary")
@@ -239,3 +239,30 @@ def test_the_joint_meetings_decision_goes_with_its_plan_and_answers_201(client, 
                                 owner_id="township-0001", deadline="2026-11-27"),
                  pb.ActionInput(description="张贴通知", tier=events_pb2.HANDLING_TIER_UNSPECIFIED,
                                 owner_name="张楼长", deadline="2026-11-22")])
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+def _figures(**fields) -> pb.Figures:
+    return pb.Figures(**{"place_id": COUNTY, "period": "2026", "drafted": 9, "published": 8, "accepted": 5,
+                         "rejected": 3, "votes": 400, "households": 640, "turnout": "0.6250", "panels": 4,
+                         "opinions": 31, "decisions": 2, "proposals_adopted": 5, **fields})
+
+
+def test_figures_count_rejections_by_reason_every_reason_named(client, fake):
+    fake.deliberation.GetFigures.returns(_figures(rejected_by_reason=[
+        pb.RejectedCount(reason=events_pb2.REJECTION_REASON_THRESHOLD_MISSED, topics=3)]))
+    figures = _ok(client.get(f"/api/v1/deliberation-figures?place_id={COUNTY}&period=2026",
+                             headers=bearer("county_admin", (COUNTY,))))
+    assert figures == {"place_id": COUNTY, "period": "2026", "drafted": 9, "published": 8, "accepted": 5,
+                       "rejected": 3, "rejected_by_reason": {"quorum_missed": 0, "threshold_missed": 3},
+                       "votes": 400, "households": 640, "turnout": "0.6250", "panels": 4, "opinions": 31,
+                       "decisions": 2, "proposals_adopted": 5}
+    (call,) = fake.calls
+    assert call.request == pb.GetFiguresRequest(place_id=COUNTY, period="2026")
+
+
+def test_figures_of_a_month_without_a_closed_vote_have_no_turnout(client, fake):
+    fake.deliberation.GetFigures.returns(_figures(period="2026-11", votes=0, households=0, turnout=""))
+    figures = _ok(client.get(f"/api/v1/deliberation-figures?place_id={N1}&period=2026-11", headers=SECRETARY))
+    assert (figures["turnout"], figures["rejected_by_reason"]) == (None, {"quorum_missed": 0, "threshold_missed": 0})

@@ -23,7 +23,7 @@ def test_openapi_document_is_valid_and_describes_every_api_route(client, fake):
         "/api/v1/topics/{topic_id}/close-vote", "/api/v1/topics/{topic_id}/release",
         "/api/v1/topics/{topic_id}/panel-proposal", "/api/v1/topics/{topic_id}/panel",
         "/api/v1/topics/{topic_id}/opinions", "/api/v1/topics/{topic_id}/consensus",
-        "/api/v1/topics/{topic_id}/decision"}
+        "/api/v1/topics/{topic_id}/decision", "/api/v1/deliberation-figures"}
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False
     assert fake.calls == []
