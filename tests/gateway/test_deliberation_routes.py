@@ -3,10 +3,12 @@ proto's enums, and answers with the service's reply as JSON, its enums as words 
 leaves empty as null. (The rules of the cycle are the service's: tests/unit, tests/integration.)"""
 from __future__ import annotations
 
+import grpc
 import pytest
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as pb
 from lianyi.deliberation.v1 import events_pb2
+from tests.gateway.answers import problem_of
 from tests.gateway.callers import bearer
 from tests.gateway.canned import COUNTY, N1
 from tests.gateway.canned_topics import CLOSES_AT, DECIDED_AT, PANEL, T1, at, decided, draft, rejected, tally
@@ -266,3 +268,41 @@ def test_figures_of_a_month_without_a_closed_vote_have_no_turnout(client, fake):
     fake.deliberation.GetFigures.returns(_figures(period="2026-11", votes=0, households=0, turnout=""))
     figures = _ok(client.get(f"/api/v1/deliberation-figures?place_id={N1}&period=2026-11", headers=SECRETARY))
     assert (figures["turnout"], figures["rejected_by_reason"]) == (None, {"quorum_missed": 0, "threshold_missed": 0})
+
+
+# -- refusals -------------------------------------------------------------------------------------
+
+WRITES = [
+    # (the RPC, method, path, body)
+    ("DraftTopic", "POST", f"/api/v1/neighbourhoods/{N1}/topics", {"title": "t", "concern_ids": ["concern-0001"]}),
+    ("WithdrawTopic", "POST", f"{TOPIC}/withdraw", None),
+    ("PublishTopic", "POST", f"{TOPIC}/publish", None),
+    ("CloseVote", "POST", f"{TOPIC}/close-vote", None),
+    ("ReleaseConcerns", "POST", f"{TOPIC}/release", {"fate": "pool"}),
+    ("ConfirmPanel", "PUT", f"{TOPIC}/panel", {"member_ids": [f"member-000{i}" for i in range(5)]}),
+    ("AddOpinion", "POST", f"{TOPIC}/opinions", {"text": "同意"}),
+    ("RecordConsensus", "POST", f"{TOPIC}/consensus", {"consensus": "同意"}),
+    ("RecordDecision", "POST", f"{TOPIC}/decision", {"attendees": [], "resolution": "r", "actions": [
+        {"description": "d", "deadline": "2026-11-27"}]}),
+]
+
+
+@pytest.mark.parametrize("rpc, method, path, body", WRITES, ids=[w[0] for w in WRITES])
+def test_a_step_out_of_order_is_a_409_with_the_services_reason(client, fake, rpc, method, path, body):
+    reason = f"topic {T1} is decided: only a draft can be published (the service's own words)"
+    getattr(fake.deliberation, rpc).fails(grpc.StatusCode.FAILED_PRECONDITION, reason)
+    assert problem_of(client.open(path, method=method, json=body, headers=SECRETARY), 409)["detail"] == reason
+    assert [c.method for c in fake.calls] == [rpc]
+
+
+def test_a_vote_after_the_window_is_a_409_with_the_services_reason(client, fake):
+    reason = f"topic {T1}'s vote closed at 2026-11-11T09:00:00+00:00"
+    fake.deliberation.CastVote.fails(grpc.StatusCode.FAILED_PRECONDITION, reason)
+    assert problem_of(client.put(f"{TOPIC}/vote", json={"choice": "yes"}, headers=RESIDENT), 409)["detail"] == reason
+
+
+def test_an_opinion_from_someone_off_the_panel_is_a_403_with_the_services_reason(client, fake):
+    reason = f"member-0009 is not on topic {T1}'s panel"
+    fake.deliberation.AddOpinion.fails(grpc.StatusCode.PERMISSION_DENIED, reason)
+    response = client.post(f"{TOPIC}/opinions", json={"text": "同意"}, headers=bearer("member"))
+    assert problem_of(response, 403)["detail"] == reason
