@@ -19,17 +19,23 @@ from services.gateway import (
     auth,
     concerns,
     county_settings,
+    decisions,
     directory,
+    drafting,
+    figures,
     limits,
     neighbourhoods,
     open311,
     openapi,
     ops,
+    panels,
     problems,
     sessions,
     talks,
+    topics,
     triage,
     visits,
+    votes,
 )
 from services.gateway.clients import Upstreams
 
@@ -80,7 +86,9 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     limits.install(app, settings)
     for blueprint in (sessions.blueprint, concerns.blueprint, concerns.categories_blueprint, directory.blueprint,
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
-                      ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint):
+                      ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint,
+                      topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint,
+                      figures.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -106,13 +106,14 @@ def bearer_token(principal: Principal) -> str:
                      ttl=known.token_ttl)
 
 
-def serves(rpc: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def serves(rpc: str, *, excluding: Iterable[str] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """An endpoint serves the roles its RPC declares in its proto (one declaration, read by the
     service and here): 401 without credentials, 403 for other roles. An RPC open to the public
     still needs credentials here; public views have endpoints of their own (Open311). Scope is
     the service's to check. `rpc` is the RPC's full name, e.g.
-    "lianyi.intake.v1.IntakeService.SubmitConcern"."""
-    allowed = auth.rpc_roles(rpc)
+    "lianyi.intake.v1.IntakeService.SubmitConcern"; `excluding` names roles the RPC serves that
+    this endpoint does not (it would show them what they may not see)."""
+    allowed = auth.rpc_roles(rpc) - frozenset(excluding)
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)

@@ -38,13 +38,15 @@ def json_body(model: type[M]) -> M:
 
 def query(model: type[M]) -> M:
     """Query parameters, with integers and timestamps given as text converted before strict
-    validation."""
+    validation; a list field takes every value of its repeated parameter (?state=a&state=b)."""
     data: dict[str, object] = {}
     aliases = {f.alias: name for name, f in model.model_fields.items() if f.alias}
     for key, value in request.args.items(multi=False):
         field = model.model_fields.get(aliases.get(key, key))
         types = {field.annotation, *typing.get_args(field.annotation)} if field is not None else set()
-        if int in types:
+        if field is not None and typing.get_origin(field.annotation) is list:
+            data[key] = request.args.getlist(key)
+        elif int in types:
             if not _INTEGER.match(value):
                 raise ProblemError(422, f"{key} must be an integer")
             data[key] = int(value)

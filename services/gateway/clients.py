@@ -28,7 +28,11 @@ _SERVICE_CONFIG = json.dumps({
             {"service": "lianyi.intake.v1.IntakeService", "method": "GetConcern"},
             {"service": "lianyi.directory.v1.DirectoryService", "method": "GetEntity"},
             {"service": "lianyi.directory.v1.DirectoryService", "method": "ListEntities"},
-            {"service": "lianyi.deliberation.v1.DeliberationService"},
+            # Deliberation's reads only: a write retried after its answer was lost would be done twice, or
+            # refused as a step out of order (the topic has moved on), though it was done.
+            *({"service": "lianyi.deliberation.v1.DeliberationService", "method": method}
+              for method in ("ListPool", "GetTopic", "ListTopics", "GetAgenda", "GetTally", "ProposePanel",
+                             "GetFigures")),
             {"service": "lianyi.dispatch.v1.DispatchService"},
             {"service": "lianyi.evaluation.v1.EvaluationService"},
             {"service": "lianyi.audit.v1.AuditService"},

@@ -9,6 +9,7 @@ from tests.gateway.callers import PLATFORM_KEY
 from tests.gateway.canned import N1, TALK
 
 WINDOW = "intake.duplicates.window_days"  # a county setting intake owns
+TOPIC = "/api/v1/topics/topic-0001"
 
 # REST endpoints: (method, path, JSON body).
 ENDPOINTS = {
@@ -46,6 +47,26 @@ ENDPOINTS = {
     "read setting": ("GET", f"/api/v1/settings/{WINDOW}?scope_id={N1}", None),
     "set setting": ("PUT", f"/api/v1/settings/{WINDOW}", {"scope_id": N1, "value": 7}),
     "clear setting": ("DELETE", f"/api/v1/settings/{WINDOW}?scope_id={N1}", None),
+    "draft topic": ("POST", f"/api/v1/neighbourhoods/{N1}/topics", {"title": "楼道堆物清理",
+                                                                   "concern_ids": ["concern-0001"]}),
+    "list topics": ("GET", f"/api/v1/neighbourhoods/{N1}/topics?state=published", None),
+    "read agenda": ("GET", f"/api/v1/neighbourhoods/{N1}/agenda?month=2026-11", None),
+    "read topic": ("GET", TOPIC, None),
+    "read topic's concerns": ("GET", f"{TOPIC}/concerns", None),
+    "withdraw topic": ("POST", f"{TOPIC}/withdraw", None),
+    "publish topic": ("POST", f"{TOPIC}/publish", None),
+    "vote": ("PUT", f"{TOPIC}/vote", {"choice": "yes"}),
+    "read tally": ("GET", f"{TOPIC}/tally", None),
+    "close vote": ("POST", f"{TOPIC}/close-vote", None),
+    "release concerns": ("POST", f"{TOPIC}/release", {"fate": "pool"}),
+    "propose panel": ("GET", f"{TOPIC}/panel-proposal?size=6", None),
+    "confirm panel": ("PUT", f"{TOPIC}/panel", {"member_ids": [f"member-000{i}" for i in range(1, 6)]}),
+    "give opinion": ("POST", f"{TOPIC}/opinions", {"text": "先通知再清理"}),
+    "record consensus": ("POST", f"{TOPIC}/consensus", {"consensus": "一周内清理"}),
+    "record decision": ("POST", f"{TOPIC}/decision", {
+        "attendees": [{"body": "party_org"}, {"body": "owners_committee"}, {"body": "property_company"}],
+        "resolution": "清理楼道", "actions": [{"description": "清理3号楼楼道", "deadline": "2026-11-27"}]}),
+    "read deliberation figures": ("GET", f"/api/v1/deliberation-figures?place_id={N1}&period=2026-11", None),
 }
 
 EVERYONE = frozenset(ROLES)
@@ -86,6 +107,26 @@ SERVES = {
     "read setting": STAFF | ADMINS | {"integration"},
     "set setting": ADMINS | {"party_secretary"},
     "clear setting": ADMINS | {"party_secretary"},
+    # Deliberation: the party secretary takes every step of a topic; residents read published topics
+    # and vote; members of the panel give opinions; departments take no part.
+    "draft topic": {"party_secretary"},
+    "list topics": EVERYONE - {"department"},
+    "read agenda": EVERYONE - {"department"},
+    "read topic": EVERYONE - {"department"},
+    # GetTopic's roles but residents', who never see concern ids.
+    "read topic's concerns": EVERYONE - {"department", "resident"},
+    "withdraw topic": {"party_secretary"},
+    "publish topic": {"party_secretary"},
+    "vote": {"resident"},
+    "read tally": EVERYONE - {"department"},
+    "close vote": {"party_secretary"},
+    "release concerns": {"party_secretary"},
+    "propose panel": {"party_secretary"},
+    "confirm panel": {"party_secretary"},
+    "give opinion": STAFF,
+    "record consensus": {"party_secretary"},
+    "record decision": {"party_secretary"},
+    "read deliberation figures": EVERYONE - {"department", "resident"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.

@@ -16,7 +16,14 @@ def test_openapi_document_is_valid_and_describes_every_api_route(client, fake):
         "/api/v1/talk-sessions", "/api/v1/neighbourhoods/{neighbourhood_id}/talk-sessions",
         "/api/v1/concerns/{concern_id}/triage", "/api/v1/concerns/{concern_id}/merge",
         "/api/v1/concerns/{concern_id}/similar", "/api/v1/neighbourhoods/{neighbourhood_id}/concerns",
-        "/api/v1/triage-rules", "/api/v1/triage-rules/{rule_id}", "/api/v1/settings", "/api/v1/settings/{key}"}
+        "/api/v1/triage-rules", "/api/v1/triage-rules/{rule_id}", "/api/v1/settings", "/api/v1/settings/{key}",
+        "/api/v1/neighbourhoods/{neighbourhood_id}/topics", "/api/v1/neighbourhoods/{neighbourhood_id}/agenda",
+        "/api/v1/topics/{topic_id}", "/api/v1/topics/{topic_id}/withdraw", "/api/v1/topics/{topic_id}/publish",
+        "/api/v1/topics/{topic_id}/concerns", "/api/v1/topics/{topic_id}/vote", "/api/v1/topics/{topic_id}/tally",
+        "/api/v1/topics/{topic_id}/close-vote", "/api/v1/topics/{topic_id}/release",
+        "/api/v1/topics/{topic_id}/panel-proposal", "/api/v1/topics/{topic_id}/panel",
+        "/api/v1/topics/{topic_id}/opinions", "/api/v1/topics/{topic_id}/consensus",
+        "/api/v1/topics/{topic_id}/decision", "/api/v1/deliberation-figures"}
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False
     assert fake.calls == []

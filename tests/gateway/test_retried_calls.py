@@ -1,0 +1,32 @@
+"""The gateway's channels retry a call a service was briefly unavailable for only if the call changes
+nothing: a write whose answer was lost may have been done, and doing it again would repeat it."""
+from __future__ import annotations
+
+import json
+
+from google.protobuf import descriptor_pool
+
+from services.gateway import clients
+
+# Reads by their names, and ProposePanel: a suggestion, nothing kept until the panel is confirmed.
+READS = ("Get", "List", "ProposePanel")
+
+
+def _retried() -> list[str]:
+    """Every RPC the service config retries, service-wide entries expanded to their methods."""
+    pool = descriptor_pool.Default()
+    found = []
+    for config in json.loads(clients._SERVICE_CONFIG)["methodConfig"]:
+        if "retryPolicy" not in config:
+            continue
+        for name in config["name"]:
+            service = pool.FindServiceByName(name["service"])
+            methods = [name["method"]] if "method" in name else [m.name for m in service.methods]
+            found += [f"{service.name}.{method}" for method in methods]
+    return found
+
+
+def test_only_calls_that_change_nothing_are_retried():
+    retried = _retried()
+    assert "DeliberationService.GetTopic" in retried
+    assert [rpc for rpc in retried if not rpc.split(".")[1].startswith(READS)] == []
