@@ -143,7 +143,7 @@ class DeliberationServicer(pb_grpc.DeliberationServiceServicer):
         return _topic(self.topics.release(request.topic_id, word(events_pb.ConcernsFate, FATE, request.fate),
                                           request.reason))
 
-    def ProposePanel(self, request, context):
+    def GetPanelProposal(self, request, context):
         panellists, candidates = self.panels.propose(request.topic_id, request.size)
         return pb.PanelProposal(topic_id=request.topic_id, panellists=[_panellist(m) for m in panellists],
                                 candidates=[_panellist(m) for m in candidates])

@@ -31,7 +31,7 @@ _SERVICE_CONFIG = json.dumps({
             # Deliberation's reads only: a write retried after its answer was lost would be done twice, or
             # refused as a step out of order (the topic has moved on), though it was done.
             *({"service": "lianyi.deliberation.v1.DeliberationService", "method": method}
-              for method in ("ListPool", "GetTopic", "ListTopics", "GetAgenda", "GetTally", "ProposePanel",
+              for method in ("ListPool", "GetTopic", "ListTopics", "GetAgenda", "GetTally", "GetPanelProposal",
                              "GetFigures")),
             {"service": "lianyi.dispatch.v1.DispatchService"},
             {"service": "lianyi.evaluation.v1.EvaluationService"},

@@ -7,7 +7,7 @@ from flask import Blueprint
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as pb
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
-from services.contract import RESIDENT
+from services.contract import OWNERS_COMMITTEE, PROPERTY_COMPANY, RESIDENT
 from services.gateway.auth import serves
 from services.gateway.clients import upstreams
 from services.gateway.concerns import concern_out
@@ -15,9 +15,11 @@ from services.gateway.concerns import concern_out
 blueprint = Blueprint("drafting", __name__, url_prefix="/api/v1")
 
 
-# Residents read published topics but never their concerns' ids, let alone the concerns.
+# Residents read published topics but never their concerns' ids, let alone the concerns; the owners'
+# committee and the property company read topics but not concerns (intake's GetConcern serves
+# neither), so they are refused here rather than after a call to deliberation.
 @blueprint.get("/topics/<topic_id>/concerns")
-@serves("lianyi.deliberation.v1.DeliberationService.GetTopic", excluding=(RESIDENT,))
+@serves("lianyi.deliberation.v1.DeliberationService.GetTopic", excluding=(RESIDENT, OWNERS_COMMITTEE, PROPERTY_COMPANY))
 def topic_concerns(topic_id: str):
     """A topic's concerns.
     ---

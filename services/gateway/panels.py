@@ -21,7 +21,7 @@ blueprint = Blueprint("panels", __name__, url_prefix="/api/v1/topics")
 
 
 @blueprint.get("/<topic_id>/panel-proposal")
-@serves("lianyi.deliberation.v1.DeliberationService.ProposePanel")
+@serves("lianyi.deliberation.v1.DeliberationService.GetPanelProposal")
 def propose_panel(topic_id: str):
     """Propose a panel.
     ---
@@ -43,7 +43,7 @@ def propose_panel(topic_id: str):
     """
     params = query(PanelProposalQuery)
     stubs = upstreams()
-    found = stubs.deliberation.ProposePanel(pb.ProposePanelRequest(topic_id=topic_id, size=params.size),
+    found = stubs.deliberation.GetPanelProposal(pb.GetPanelProposalRequest(topic_id=topic_id, size=params.size),
                                             **stubs.call_options())
     return PanelProposalOut(topic_id=found.topic_id, panellists=panellists_out(found.panellists),
                             candidates=panellists_out(found.candidates)).model_dump(mode="json")

@@ -114,7 +114,7 @@ SERVES = {
     "read agenda": EVERYONE - {"department"},
     "read topic": EVERYONE - {"department"},
     # GetTopic's roles but residents', who never see concern ids.
-    "read topic's concerns": EVERYONE - {"department", "resident"},
+    "read topic's concerns": EVERYONE - PARTNERS - {"department", "resident"},
     "withdraw topic": {"party_secretary"},
     "publish topic": {"party_secretary"},
     "vote": {"resident"},

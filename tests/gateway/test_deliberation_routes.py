@@ -184,11 +184,11 @@ def test_releasing_concerns_sends_their_fate(client, fake, body, fate, reason):
 
 @pytest.mark.parametrize("query, size", [("", 5), ("?size=7", 7)], ids=["default size", "size 7"])
 def test_a_panel_proposal_asks_for_its_size(client, fake, query, size):
-    fake.deliberation.ProposePanel.returns(pb.PanelProposal(topic_id=T1, panellists=PANEL, candidates=PANEL[:2]))
+    fake.deliberation.GetPanelProposal.returns(pb.PanelProposal(topic_id=T1, panellists=PANEL, candidates=PANEL[:2]))
     proposal = _ok(client.get(f"{TOPIC}/panel-proposal{query}", headers=SECRETARY))
     assert proposal == {"topic_id": T1, "panellists": PANEL_JSON, "candidates": PANEL_JSON[:2]}
     (call,) = fake.calls
-    assert call.request == pb.ProposePanelRequest(topic_id=T1, size=size)
+    assert call.request == pb.GetPanelProposalRequest(topic_id=T1, size=size)
 
 
 def test_confirming_the_panel_sends_its_members(client, fake):

@@ -74,8 +74,9 @@ def test_a_topic_without_concerns_asks_intake_nothing(client, fake):
     assert [c.method for c in fake.calls] == ["GetTopic"]
 
 
-def test_a_resident_is_refused_before_anything_is_asked(client, fake):
-    assert problem_of(client.get(VIEW, headers=bearer("resident")), 403)["detail"] == "a resident may not do this"
+@pytest.mark.parametrize("role", ["resident", "owners_committee", "property_company"])
+def test_who_reads_no_concerns_is_refused_before_anything_is_asked(client, fake, role):
+    assert problem_of(client.get(VIEW, headers=bearer(role)), 403)["detail"] == f"a {role} may not do this"
     assert fake.calls == []
 
 
@@ -84,7 +85,7 @@ def test_a_resident_is_refused_before_anything_is_asked(client, fake):
 def test_a_concern_intake_refuses_answers_for_the_view_with_intakes_reason(client, fake, code, status):
     fake.deliberation.GetTopic.returns(draft())
     _intake_knows_every_concern(fake, refusing=CONCERN_IDS[1], code=code)
-    response = client.get(VIEW, headers=bearer("owners_committee"))
+    response = client.get(VIEW, headers=bearer("community_admin"))
     assert problem_of(response, status)["detail"] == f"concern {CONCERN_IDS[1]} (intake's own words)"
 
 

@@ -8,8 +8,8 @@ from google.protobuf import descriptor_pool
 
 from services.gateway import clients
 
-# Reads by their names, and ProposePanel: a suggestion, nothing kept until the panel is confirmed.
-READS = ("Get", "List", "ProposePanel")
+# Reads by their names.
+READS = ("Get", "List")
 
 
 def _retried() -> list[str]:

@@ -216,7 +216,7 @@ class Topic(Aggregate):
 
     def withdraw(self, at: datetime, actor: str, origin: Origin) -> None:
         self._require(DRAFTED, "only a draft can be withdrawn")
-        self.state = WITHDRAWN
+        self.state, self.concerns_fate = WITHDRAWN, "pool"
         self._step("withdrawn", at, actor, "its concerns are back in the pool")
         self.record(TopicWithdrawn(self.topic_id, self.concern_ids), origin, at)
         self._move_concerns(IN_DELIBERATION, "back in the pool: the draft was withdrawn", origin, at)
