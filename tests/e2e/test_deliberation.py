@@ -1,0 +1,221 @@
+"""Deliberation (议事) over the wire, through the gateway, by the roles that take each step: a
+topic drafted from pooled concerns, published and voted on by the households, deliberated by a
+panel of members and decided by the joint meeting, the concerns' timelines following it; a
+rejected topic's concerns back in the pool or closed; and each rule refused with its reason."""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from tests.e2e import deliberating
+from tests.e2e.conftest import post_concerns, submission, wait_for_pool
+from tests.kafka_helpers import wait_for
+
+MEETING = [{"body": "party_org", "name": "党支部"}, {"body": "owners_committee", "name": "业委会"},
+           {"body": "property_company", "name": "物业服务中心"}, {"body": "resident", "name": "王阿姨"}]
+
+
+@pytest.fixture
+def place(gateway, credentials, sign_in) -> deliberating.Neighbourhood:
+    community = next(a["scope_id"] for a in credentials["accounts"] if a["username"] == "nanmen.admin")
+    return deliberating.build(gateway, sign_in("county.admin"), sign_in("nanmen.admin"), community)
+
+
+def _ok(response: requests.Response, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def _refused(response: requests.Response, status: int, says: str) -> None:
+    """A problem+json refusal whose detail (or, for a body that does not fit the schema, one of
+    its fields' errors) says so."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+    problem = response.json()
+    said = [problem["detail"], *(f"{e['field']}: {e['message']}" for e in problem.get("errors") or [])]
+    assert any(says in text for text in said), said
+
+
+def _pooled(place, gateway, platform, n: int) -> list[str]:
+    ids = post_concerns(gateway, [submission(place.neighbourhood_id, i, category="blocked_hallway",
+                                             description=f"楼道堆满杂物 {i}") for i in range(n)], platform)
+    wait_for_pool(gateway, place.neighbourhood_id, set(ids), platform)
+    return ids
+
+
+def _topic(place, topic_id, headers) -> dict:
+    return _ok(place.call("GET", f"/topics/{topic_id}", headers))
+
+
+def _concern(gateway, concern_id, headers) -> dict:
+    return _ok(requests.get(f"{gateway}/api/v1/concerns/{concern_id}", headers=headers, timeout=10))
+
+
+def _published(place, gateway, platform, concerns: int = 2) -> tuple[str, list[str]]:
+    ids = _pooled(place, gateway, platform, concerns)
+    topic = _ok(place.call("POST", f"/neighbourhoods/{place.neighbourhood_id}/topics", place.secretary, json={
+        "title": "3号楼楼道堆物整治", "summary": "楼道堆满鞋柜和杂物, 消防通道不通", "concern_ids": ids,
+        "meeting_on": "2026-12-20"}), 201)
+    _ok(place.call("POST", f"/topics/{topic['topic_id']}/publish", place.secretary))
+    # Every household has reached deliberation's replica when the tally counts them all.
+    wait_for(lambda: _ok(place.call("GET", f"/topics/{topic['topic_id']}/tally", place.secretary))["households"]
+             == len(place.households), timeout_s=30, message="the households in deliberation's replica")
+    return topic["topic_id"], ids
+
+
+def _vote(place, i: int, topic_id: str, choice: str) -> requests.Response:
+    return place.call("PUT", f"/topics/{topic_id}/vote", place.resident(i), json={"choice": choice})
+
+
+def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gateway, platform, sign_in):
+    concerns = _pooled(place, gateway, platform, 2)
+    draft = _ok(place.call("POST", f"/neighbourhoods/{place.neighbourhood_id}/topics", place.secretary, json={
+        "title": "3号楼楼道堆物整治", "summary": "楼道堆满鞋柜和杂物", "concern_ids": concerns,
+        "meeting_on": "2026-12-20"}), 201)
+    topic_id = draft["topic_id"]
+    assert (draft["state"], draft["concern_ids"], draft["tally"]) == ("drafted", concerns, None)
+    # The drafting view: each concern as intake shows it to the secretary.
+    shown = _ok(place.call("GET", f"/topics/{topic_id}/concerns", place.secretary))["concerns"]
+    assert [(c["concern_id"], c["description"]) for c in shown] == [(c, f"楼道堆满杂物 {i}")
+                                                                     for i, c in enumerate(concerns)]
+    agenda = _ok(place.call("GET", f"/neighbourhoods/{place.neighbourhood_id}/agenda", place.secretary,
+                            params={"month": "2026-12"}))
+    assert [t["topic_id"] for t in agenda["topics"]] == [topic_id]
+    assert place.call("GET", f"/neighbourhoods/{place.neighbourhood_id}/pool", place.secretary).json()["entries"] == []
+
+    # Not yet put to the residents: they do not see it, and their vote says why it is refused.
+    _refused(place.call("GET", f"/topics/{topic_id}", place.resident(0)), 404, "no topic")
+    _refused(_vote(place, 0, topic_id, "yes"), 409, "is drafted: only a published topic takes votes")
+    _ok(place.call("POST", f"/topics/{topic_id}/publish", place.secretary))
+    wait_for(lambda: _ok(place.call("GET", f"/topics/{topic_id}/tally", place.secretary))["households"] == 10,
+             timeout_s=30, message="the households in deliberation's replica")
+
+    # Six households of ten vote yes; one changes its mind; two votes of one household at once count once.
+    assert _ok(_vote(place, 0, topic_id, "no"))["choice"] == "no"
+    for i in range(6):
+        _ok(_vote(place, i, topic_id, "yes"))
+    _ok(_vote(place, 6, topic_id, "no"))
+    start = threading.Barrier(2)
+    place.resident(7)  # signed in before: a second access code would replace the first
+
+    def at_once(choice):
+        start.wait()
+        return _vote(place, 7, topic_id, choice).status_code
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sorted(pool.map(at_once, ["no", "no"])) == [200, 200]
+    tally = _ok(place.call("GET", f"/topics/{topic_id}/tally", place.resident(3)))
+    assert (tally["yes_votes"], tally["no_votes"], tally["households"]) == (6, 2, 10)
+    assert (tally["quorum"], tally["threshold"], tally["quorum_met"], tally["closed"]) == ("0.5", "0.5", True, False)
+    seen = _topic(place, topic_id, place.resident(0))
+    assert (seen["your_vote"], seen["concern_ids"]) == ("yes", [])
+    assert all(step["actor"] is None for step in seen["history"])
+
+    closed = _ok(place.call("POST", f"/topics/{topic_id}/close-vote", place.secretary))
+    assert (closed["state"], closed["tally"]["closed"], closed["rejection_reason"]) == ("accepted", True, None)
+    _refused(_vote(place, 9, topic_id, "yes"), 409, "is accepted: only a published topic takes votes")
+
+    # The panel: proposed mixed and light, confirmed by the secretary.
+    wait_for(lambda: len(_ok(place.call("GET", f"/topics/{topic_id}/panel-proposal", place.secretary))["candidates"])
+             == 7, timeout_s=30, message="the members in deliberation's replica")
+    proposal = _ok(place.call("GET", f"/topics/{topic_id}/panel-proposal", place.secretary))
+    assert len({m["member_kind"] for m in proposal["panellists"]}) == 4
+    panel = [place.members[i] for i in range(5)]
+    _refused(place.call("PUT", f"/topics/{topic_id}/panel", place.member, json={"member_ids": panel}), 403,
+             "a member may not do this")
+    _ok(place.call("PUT", f"/topics/{topic_id}/panel", place.secretary, json={"member_ids": panel}))
+
+    # Opinions: a panellist's own, the rest recorded by the secretary; consensus waits for all.
+    given = _ok(place.call("POST", f"/topics/{topic_id}/opinions", place.member, json={"text": "先清理, 再立公约"}), 201)
+    assert (given["member_id"], given["recorded_by"]) == (place.members[1], None)
+    _refused(place.call("POST", f"/topics/{topic_id}/consensus", place.secretary, json={"consensus": "限期清理"}),
+             409, "not yet: 党员0")
+    for i in (0, 2, 3, 4):
+        _ok(place.call("POST", f"/topics/{topic_id}/opinions", place.secretary,
+                       json={"text": "同意", "member_id": place.members[i]}), 201)
+    _refused(place.call("POST", f"/topics/{topic_id}/decision", place.secretary, json={
+        "attendees": MEETING, "resolution": "限期清理", "actions": [{"description": "清理", "deadline": "2026-12-31"}]}),
+        409, "is deliberating: the joint meeting decides once the panel has reached consensus")
+    _ok(place.call("POST", f"/topics/{topic_id}/consensus", place.secretary, json={"consensus": "一周内清理, 物业负责"}))
+
+    # The joint meeting: the three bodies present, a plan of actions.
+    _refused(place.call("POST", f"/topics/{topic_id}/decision", place.secretary, json={
+        "attendees": MEETING[:1], "resolution": "限期清理", "actions": [{"description": "清理", "deadline": "2026-12-31"}]}),
+        422, "needs owners_committee, property_company present")
+    decided = _ok(place.call("POST", f"/topics/{topic_id}/decision", place.secretary, json={
+        "attendees": MEETING, "minutes": "三方到会, 一致同意", "resolution": "限期清理楼道堆物",
+        "actions": [{"description": "清理楼道杂物", "tier": "joint", "deadline": "2026-12-31"},
+                    {"description": "张贴楼道公约", "owner_id": place.members[1], "owner_name": "党员1",
+                     "deadline": "2027-01-10"}]}), 201)
+    assert decided["state"] == "decided" and [a["tier"] for a in decided["decision"]["actions"]] == ["joint", None]
+    for concern_id in concerns:
+        moved = wait_for(lambda c=concern_id: (found := _concern(gateway, c, platform))["status"] == "decided" and found,
+                         timeout_s=30, message=f"{concern_id} decided")
+        assert [s["status"] for s in moved["timeline"]][-1] == "decided"
+        assert moved["timeline"][-1]["note"].startswith("decided by the joint meeting: 限期清理楼道堆物")
+
+    # Residents see the decision, without the concerns or any resident's name.
+    public = _topic(place, topic_id, place.resident(4))
+    assert public["decision"]["resolution"] == "限期清理楼道堆物" and public["concern_ids"] == []
+    assert [a["name"] for a in public["decision"]["attendees"] if a["body"] == "resident"] == [None]
+    history = _topic(place, topic_id, place.secretary)["history"]
+    assert [h["step"] for h in history] == ["drafted", "published", "vote_closed", "panel_confirmed",
+                                            *["opinion_given"] * 5, "consensus_recorded", "decided"]
+
+    figures = _ok(place.call("GET", "/deliberation-figures", sign_in("nanmen.admin"),
+                             params={"place_id": place.neighbourhood_id, "period": closed["drafted_at"][:7]}))
+    assert {k: figures[k] for k in ("drafted", "published", "accepted", "rejected", "panels", "opinions", "decisions",
+                                    "proposals_adopted", "votes", "households", "turnout")} == {
+        "drafted": 1, "published": 1, "accepted": 1, "rejected": 0, "panels": 1, "opinions": 5, "decisions": 1,
+        "proposals_adopted": 1, "votes": 8, "households": 10, "turnout": "0.8000"}
+
+
+def test_a_rejected_topics_concerns_go_back_to_the_pool_or_are_closed_on_their_timelines(
+        place, gateway, platform):
+    topic_id, concerns = _published(place, gateway, platform, 1)
+    for i in range(2):  # two of ten households: no quorum
+        _ok(_vote(place, i, topic_id, "yes"))
+    rejected = _ok(place.call("POST", f"/topics/{topic_id}/close-vote", place.secretary))
+    assert (rejected["state"], rejected["rejection_reason"]) == ("rejected", "quorum_missed")
+    _refused(place.call("GET", f"/topics/{topic_id}/panel-proposal", place.secretary), 409,
+             "is rejected: only an accepted topic gets a panel")
+    _ok(place.call("POST", f"/topics/{topic_id}/release", place.secretary, json={"fate": "pool"}))
+    assert [e["concern_id"] for e in place.call("GET", f"/neighbourhoods/{place.neighbourhood_id}/pool",
+                                                place.secretary).json()["entries"]] == concerns
+    wait_for(lambda: "back in the pool" in _concern(gateway, concerns[0], platform)["timeline"][-1]["note"],
+             timeout_s=30, message="the concern back in the pool on its timeline")
+
+    second = _ok(place.call("POST", f"/neighbourhoods/{place.neighbourhood_id}/topics", place.secretary,
+                            json={"title": "再议楼道堆物", "concern_ids": concerns}), 201)["topic_id"]
+    _ok(place.call("POST", f"/topics/{second}/publish", place.secretary))
+    for i in range(6):  # enough voted, too few yes
+        _ok(_vote(place, i, second, "no" if i < 4 else "yes"))
+    assert _ok(place.call("POST", f"/topics/{second}/close-vote", place.secretary))["rejection_reason"] == \
+        "threshold_missed"
+    _refused(place.call("POST", f"/topics/{second}/release", place.secretary, json={"fate": "closed"}), 422,
+             "reason must not be empty")
+    _ok(place.call("POST", f"/topics/{second}/release", place.secretary,
+                   json={"fate": "closed", "reason": "居民多数不同意上会, 由物业自行处理"}))
+    closed = wait_for(lambda: (found := _concern(gateway, concerns[0], platform))["status"] == "closed" and found,
+                      timeout_s=30, message="the concern closed")
+    assert closed["timeline"][-1]["note"] == "topic rejected: 居民多数不同意上会, 由物业自行处理"
+
+
+def test_who_may_take_a_step_where(place, gateway, platform, sign_in):
+    topic_id, _ = _published(place, gateway, platform, 1)
+    # Another neighbourhood's secretary sees nothing of it; a community administrator reads but may not act.
+    _refused(place.call("POST", f"/topics/{topic_id}/close-vote", sign_in("n1.secretary")), 404, "no topic")
+    _refused(place.call("POST", f"/topics/{topic_id}/close-vote", sign_in("nanmen.admin")), 403,
+             "a community_admin may not do this")
+    assert _topic(place, topic_id, sign_in("nanmen.admin"))["state"] == "published"
+    _refused(place.call("GET", f"/topics/{topic_id}", sign_in("n1.resident")), 404, "no topic")
+    _refused(place.call("PUT", f"/topics/{topic_id}/vote", sign_in("n1.resident"), json={"choice": "yes"}), 404,
+             "no topic")
+    _refused(place.call("PUT", f"/topics/{topic_id}/vote", place.secretary, json={"choice": "yes"}), 403,
+             "a party_secretary may not do this")
+    _refused(_vote(place, 0, topic_id, "maybe"), 422, "choice")
+    _refused(place.call("GET", "/deliberation-figures", place.secretary,
+                        params={"place_id": place.neighbourhood_id, "period": "2026-13"}), 422, "period")
