@@ -1,17 +1,22 @@
 """Dispatch's domain (办事), in the glossary's words. No I/O here.
 
 Today dispatch keeps a task for every concern intake receives, and opens it when the concern is
-triaged to direct handling. Tiers (individual, joint, escalated), assignment, claiming,
-whistles and report-ins will join this module.
+triaged to direct handling; and it keeps every action of a joint meeting's decision (决议), to hand
+out as tasks. Tiers (individual, joint, escalated), assignment, claiming, whistles and report-ins
+will join this module.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from servicekit.events import Aggregate, Origin
 
 DIRECT = "direct"
+# The tiers of handling (分流承办, 集体合办, 提级联办); a decided action may suggest one, or leave it
+# to dispatch ("").
+INDIVIDUAL, JOINT, ESCALATED = "individual", "joint", "escalated"
+TIERS = (INDIVIDUAL, JOINT, ESCALATED)
 
 
 # -- what dispatch hears ------------------------------------------------------------------------
@@ -34,6 +39,33 @@ class ConcernRouted:
 class ConcernsMerged:
     survivor_id: str
     merged_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    """One action of a decision's plan, as the joint meeting decided it."""
+
+    action_id: str
+    description: str
+    tier: str  # one of TIERS, or "" where the meeting suggested none
+    owner_id: str
+    owner_name: str
+    deadline: date
+
+
+@dataclass(frozen=True)
+class DecisionMade:
+    """The joint meeting (大物业联席会) decided a topic: its resolution, and a plan of actions for
+    dispatch to hand out."""
+
+    decision_id: str
+    topic_id: str
+    neighbourhood_id: str
+    title: str
+    resolution: str
+    concern_ids: tuple[str, ...]
+    actions: tuple[PlannedAction, ...]
+    decided_at: datetime
 
 
 # -- what dispatch says -------------------------------------------------------------------------
@@ -76,3 +108,31 @@ class Task(Aggregate):
         self.route, self.opened_at = DIRECT, at
         self.record(TaskOpened(self.concern_id, at), origin, at)
         return True
+
+
+# -- decided actions ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DecidedAction:
+    """An action of a decision's plan as dispatch keeps it, until it is handed out as a task."""
+
+    action_id: str
+    decision_id: str
+    topic_id: str
+    neighbourhood_id: str
+    position: int  # its place in the decision's plan, from 0
+    description: str
+    tier: str
+    owner_id: str
+    owner_name: str
+    deadline: date
+    received_at: datetime
+
+
+def actions_of(decision: DecisionMade, received_at: datetime) -> list[DecidedAction]:
+    """Every action of the decision's plan, in the plan's order, as dispatch keeps them."""
+    return [DecidedAction(action_id=action.action_id, decision_id=decision.decision_id, topic_id=decision.topic_id,
+                          neighbourhood_id=decision.neighbourhood_id, position=position,
+                          description=action.description, tier=action.tier, owner_id=action.owner_id,
+                          owner_name=action.owner_name, deadline=action.deadline, received_at=received_at)
+            for position, action in enumerate(decision.actions)]

@@ -40,6 +40,29 @@ class Dispatch:
         for merge in merges:
             storage.mark_merged(uow.conn, merge.event.survivor_id, list(merge.event.merged_ids))
 
+    def take_decision(self, uow: UnitOfWork, decisions: list[Inbound[domain.DecisionMade]]) -> None:
+        """Keep every action of each decision's plan, in its order, to hand out as tasks. An
+        action kept before stays as it was: a decision delivered again changes nothing."""
+        now = self.clock.now()
+        storage.add_decided_actions(uow.conn, [action for decision in decisions
+                                               for action in domain.actions_of(decision.event, now)])
+
+    def list_decided_actions(self, decision_id: str) -> list[domain.DecidedAction]:
+        """A decision's actions in its plan's order; NotFound for a decision dispatch has not heard
+        of, or whose neighbourhood lies outside the caller's scope (alike, so neither says it exists)."""
+        if not decision_id:
+            raise InvalidArgument("decision_id is required")
+        unknown = NotFound(f"dispatch has no decision {decision_id[:64]}")
+        with self.db.read() as conn:
+            actions = storage.decided_actions_of(conn, decision_id)
+        if not actions:
+            raise unknown
+        try:
+            self.replica.require_visible(actions[0].neighbourhood_id, "decision in neighbourhood")
+        except NotFound:
+            raise unknown from None  # the refusal names no neighbourhood
+        return actions
+
     def get_task(self, concern_id: str) -> domain.Task:
         if not concern_id:
             raise InvalidArgument("concern_id is required")

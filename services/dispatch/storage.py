@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore_many
 from servicekit.ids import looks_like_id
-from services.dispatch.domain import Task
+from services.dispatch.domain import DecidedAction, Task
 
 metadata = sa.MetaData()
 
@@ -26,6 +26,26 @@ tasks = sa.Table(
     sa.Column("building_id", sa.String(64), nullable=False, server_default=""),
     sa.Column("urgency", sa.String(10), nullable=False, server_default="normal"),
 )
+
+# Every action of a joint meeting's decision, kept as it arrived, for dispatch to hand out as tasks.
+decided_actions = sa.Table(
+    "decided_actions",
+    metadata,
+    sa.Column("action_id", sa.String(36), primary_key=True),
+    sa.Column("decision_id", sa.String(36), nullable=False),
+    sa.Column("topic_id", sa.String(36), nullable=False),
+    sa.Column("neighbourhood_id", sa.String(64), nullable=False),
+    # Its place in the decision's plan: the plan is read back in the order it was decided.
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("tier", sa.String(20), nullable=False),  # individual, joint, escalated, or "" if none suggested
+    sa.Column("owner_id", sa.String(64), nullable=False),
+    sa.Column("owner_name", sa.String(200), nullable=False),
+    sa.Column("deadline", sa.Date, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Index("ix_decided_actions_decision", "decision_id", "position"),
+)
+_ACTION_COLUMNS = tuple(column.name for column in decided_actions.columns)
 
 _COLUMNS = ("concern_id", "neighbourhood_id", "household_id", "category", "received_at", "building_id", "urgency",
             "route", "opened_at", "merged_into")
@@ -78,3 +98,19 @@ def mark_merged(conn: sa.Connection, survivor_id: str, concern_ids: list[str]) -
         conn.execute(tasks.update().where(sa.or_(
             tasks.c.concern_id.in_(concern_ids), tasks.c.merged_into.in_(concern_ids),
         )).values(merged_into=survivor_id))
+
+
+def add_decided_actions(conn: sa.Connection, actions: Iterable[DecidedAction]) -> set[str]:
+    """Keep decided actions in one statement (an action dispatch already has stays as it was kept:
+    a redelivered decision changes nothing); returns the ids of the actions that were new."""
+    return insert_or_ignore_many(conn, decided_actions,
+                                 [{name: getattr(action, name) for name in _ACTION_COLUMNS} for action in actions])
+
+
+def decided_actions_of(conn: sa.Connection, decision_id: str) -> list[DecidedAction]:
+    """A decision's actions in its plan's order; none if dispatch has not heard of the decision."""
+    if not looks_like_id(decision_id):
+        return []
+    rows = conn.execute(sa.select(decided_actions).where(decided_actions.c.decision_id == decision_id)
+                        .order_by(decided_actions.c.position, decided_actions.c.action_id))
+    return [DecidedAction(**{name: row._mapping[name] for name in _ACTION_COLUMNS}) for row in rows]

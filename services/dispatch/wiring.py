@@ -1,6 +1,7 @@
 """The one place dispatch's parts are connected."""
 from __future__ import annotations
 
+from lianyi.deliberation.v1.events_pb2 import DecisionMade
 from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged, ConcernTriaged
 from servicekit import county_settings, topics
 from servicekit.audit import AuditLog
@@ -34,6 +35,7 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
             Subscription(topics.INTAKE, ConcernTriaged, events.concern_routed, dispatch.take_routed,
                          upcasters.CONCERN_TRIAGED),
             Subscription(topics.INTAKE, ConcernsMerged, events.concerns_merged, dispatch.follow_merges),
+            Subscription(topics.DELIBERATION, DecisionMade, events.decision_made, dispatch.take_decision),
             replica.subscription(),
         ],
     )

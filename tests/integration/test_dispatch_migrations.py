@@ -1,5 +1,6 @@
-"""Dispatch's handling candidates becoming tasks (migration 0005) on SQLite and PostgreSQL: the
-rows stay, they get their household's building, and the table looks as one built new would."""
+"""Dispatch's migrations on SQLite and PostgreSQL: handling candidates becoming tasks (0005) keep
+their rows, get their household's building, and the table looks as one built new would; decided
+actions (0010) come and go without touching the tasks."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -49,5 +50,21 @@ def test_candidates_become_tasks_with_their_households_building_and_back(databas
             None if unnamed else "handling_candidates_pkey")
         migrations.upgrade(db, "dispatch")
         assert set(_tasks(db)) == {"c-with-household", "c-without", "c-unknown"}
+    finally:
+        db.dispose()
+
+
+def test_decided_actions_come_and_go_beside_the_tasks(database_url):
+    db = Database(database_url)
+    try:
+        migrations.upgrade(db, "dispatch", "0009")
+        with db.write() as tx:
+            tx.conn.execute(sa.text("INSERT INTO tasks (concern_id, neighbourhood_id, household_id, category, "
+                                    "received_at) VALUES ('c-1', 'nb-1', '', 'noise', :at)"), {"at": AT})
+        migrations.upgrade(db, "dispatch")
+        assert "decided_actions" in sa.inspect(db.engine).get_table_names()
+        migrations.downgrade(db, "dispatch", "0009")
+        assert "decided_actions" not in sa.inspect(db.engine).get_table_names()
+        assert set(_tasks(db)) == {"c-1"}
     finally:
         db.dispose()
