@@ -127,6 +127,7 @@ class DecidedAction:
     owner_name: str
     deadline: date
     received_at: datetime
+    concern_ids: tuple[str, ...] = ()  # the decision's: what its tasks will move on
 
 
 def actions_of(decision: DecisionMade, received_at: datetime) -> list[DecidedAction]:
@@ -134,5 +135,6 @@ def actions_of(decision: DecisionMade, received_at: datetime) -> list[DecidedAct
     return [DecidedAction(action_id=action.action_id, decision_id=decision.decision_id, topic_id=decision.topic_id,
                           neighbourhood_id=decision.neighbourhood_id, position=position,
                           description=action.description, tier=action.tier, owner_id=action.owner_id,
-                          owner_name=action.owner_name, deadline=action.deadline, received_at=received_at)
+                          owner_name=action.owner_name, deadline=action.deadline, received_at=received_at,
+                          concern_ids=decision.concern_ids)
             for position, action in enumerate(decision.actions)]

@@ -1,6 +1,7 @@
 """Dispatch's tables and queries."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -43,9 +44,12 @@ decided_actions = sa.Table(
     sa.Column("owner_name", sa.String(200), nullable=False),
     sa.Column("deadline", sa.Date, nullable=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
+    # The concerns the decision answers (its topic's), as a JSON list: a task handed out from the
+    # action moves their timelines.
+    sa.Column("concern_ids", sa.Text, nullable=False, server_default="[]"),
     sa.Index("ix_decided_actions_decision", "decision_id", "position"),
 )
-_ACTION_COLUMNS = tuple(column.name for column in decided_actions.columns)
+_ACTION_COLUMNS = tuple(column.name for column in decided_actions.columns if column.name != "concern_ids")
 
 _COLUMNS = ("concern_id", "neighbourhood_id", "household_id", "category", "received_at", "building_id", "urgency",
             "route", "opened_at", "merged_into")
@@ -103,8 +107,9 @@ def mark_merged(conn: sa.Connection, survivor_id: str, concern_ids: list[str]) -
 def add_decided_actions(conn: sa.Connection, actions: Iterable[DecidedAction]) -> set[str]:
     """Keep decided actions in one statement (an action dispatch already has stays as it was kept:
     a redelivered decision changes nothing); returns the ids of the actions that were new."""
-    return insert_or_ignore_many(conn, decided_actions,
-                                 [{name: getattr(action, name) for name in _ACTION_COLUMNS} for action in actions])
+    return insert_or_ignore_many(conn, decided_actions, [
+        {**{name: getattr(action, name) for name in _ACTION_COLUMNS}, "concern_ids": json.dumps(action.concern_ids)}
+        for action in actions])
 
 
 def decided_actions_of(conn: sa.Connection, decision_id: str) -> list[DecidedAction]:
@@ -113,4 +118,5 @@ def decided_actions_of(conn: sa.Connection, decision_id: str) -> list[DecidedAct
         return []
     rows = conn.execute(sa.select(decided_actions).where(decided_actions.c.decision_id == decision_id)
                         .order_by(decided_actions.c.position, decided_actions.c.action_id))
-    return [DecidedAction(**{name: row._mapping[name] for name in _ACTION_COLUMNS}) for row in rows]
+    return [DecidedAction(**{name: row._mapping[name] for name in _ACTION_COLUMNS},
+                          concern_ids=tuple(json.loads(row.concern_ids))) for row in rows]

@@ -7,11 +7,15 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import grpc
 import pytest
 import requests
 
+from lianyi.dispatch.v1 import dispatch_service_pb2 as dispatch_pb
+from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
 from tests.e2e import deliberating
 from tests.e2e.conftest import post_concerns, submission, wait_for_pool
+from tests.e2e.principals import county_admin
 from tests.kafka_helpers import wait_for
 
 MEETING = [{"body": "party_org", "name": "党支部"}, {"body": "owners_committee", "name": "业委会"},
@@ -70,7 +74,8 @@ def _vote(place, i: int, topic_id: str, choice: str) -> requests.Response:
     return place.call("PUT", f"/topics/{topic_id}/vote", place.resident(i), json={"choice": choice})
 
 
-def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gateway, platform, sign_in):
+def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gateway, platform, sign_in, system,
+                                                                      grpc_channel):
     concerns = _pooled(place, gateway, platform, 2)
     draft = _ok(place.call("POST", f"/neighbourhoods/{place.neighbourhood_id}/topics", place.secretary, json={
         "title": "3号楼楼道堆物整治", "summary": "楼道堆满鞋柜和杂物", "concern_ids": concerns,
@@ -151,6 +156,20 @@ def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gat
                     {"description": "张贴楼道公约", "owner_id": place.members[1], "owner_name": "党员1",
                      "deadline": "2027-01-10"}]}), 201)
     assert decided["state"] == "decided" and [a["tier"] for a in decided["decision"]["actions"]] == ["joint", None]
+    # The plan reaches dispatch, which keeps its actions to hand out as tasks.
+    stub = DispatchServiceStub(grpc_channel("dispatch"))
+
+    def in_dispatch():
+        try:
+            return stub.ListDecidedActions(dispatch_pb.ListDecidedActionsRequest(
+                decision_id=decided["decision"]["decision_id"]), metadata=county_admin(system)).actions
+        except grpc.RpcError as exc:
+            assert exc.code() == grpc.StatusCode.NOT_FOUND, exc  # not there yet
+            return None
+
+    kept = wait_for(in_dispatch, timeout_s=30, message="the decision's actions in dispatch")
+    assert [(a.description, a.tier, a.deadline) for a in kept] == [("清理楼道杂物", "joint", "2026-12-31"),
+                                                                   ("张贴楼道公约", "", "2027-01-10")]
     for concern_id in concerns:
         moved = wait_for(lambda c=concern_id: (found := _concern(gateway, c, platform))["status"] == "decided" and found,
                          timeout_s=30, message=f"{concern_id} decided")

@@ -108,12 +108,14 @@ def test_a_decisions_actions_are_kept_in_the_plans_order(service, clock):
     assert service.deliver(decision(nb), other) == [True, True]
 
     kept = service.dispatch.list_decided_actions(DECISION)
+    concerns = (action_id(50),)  # the decision's, on each action: its tasks will move them
     assert kept == [
         DecidedAction(action_id(3), DECISION, TOPIC, nb, 0, "通知住户一周内自行搬离楼道鞋柜", "individual", action_id(90),
-                      "李楼长", date(2026, 11, 9), clock.now()),
+                      "李楼长", date(2026, 11, 9), clock.now(), concerns),
         DecidedAction(action_id(1), DECISION, TOPIC, nb, 1, "物业清运逾期未搬的杂物", "joint", "", "物业公司",
-                      date(2026, 11, 16), clock.now()),
-        DecidedAction(action_id(2), DECISION, TOPIC, nb, 2, "每月巡查一次", "", "", "", date(2026, 12, 31), clock.now()),
+                      date(2026, 11, 16), clock.now(), concerns),
+        DecidedAction(action_id(2), DECISION, TOPIC, nb, 2, "每月巡查一次", "", "", "", date(2026, 12, 31), clock.now(),
+                      concerns),
     ]
     assert [a.action_id for a in service.dispatch.list_decided_actions(OTHER_DECISION)] == [action_id(7)]
 

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("owner_name", sa.String(200), nullable=False),
         sa.Column("deadline", sa.Date, nullable=False),
         sa.Column("received_at", UtcDateTime, nullable=False),
+        sa.Column("concern_ids", sa.Text, nullable=False, server_default="[]"),
     )
     op.create_index("ix_decided_actions_decision", "decided_actions", ["decision_id", "position"])
 
