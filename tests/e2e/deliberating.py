@@ -24,7 +24,8 @@ class Neighbourhood:
     members: list[str] = field(default_factory=list)
     secretary: dict = field(default_factory=dict)  # headers
     member: dict = field(default_factory=dict)  # headers of members[1]
-    _residents: dict[str, dict] = field(default_factory=dict)
+    _residents: dict[int, dict] = field(default_factory=dict)
+    _usernames: dict[str, str] = field(default_factory=dict)  # role: username
 
     def call(self, method: str, path: str, headers: dict, **kwargs) -> requests.Response:
         return requests.request(method, f"{self.gateway}/api/v1{path}", headers=headers, timeout=30, **kwargs)
@@ -46,10 +47,21 @@ class Neighbourhood:
             "username": username, "password": PASSWORD, "role": role, "scope_id": self.neighbourhood_id,
             "entity_id": entity_id, "display_name": f"{role} of the test"})
         assert created.status_code == 201, created.text
+        self._usernames[role] = username
+        return self._signed_in(username)
+
+    def _signed_in(self, username: str) -> dict:
         signed = requests.post(f"{self.gateway}/api/v1/auth/token", timeout=30,
                                json={"username": username, "password": PASSWORD})
         assert signed.status_code == 200, signed.text
         return {"Authorization": f"Bearer {signed.json()['access_token']}"}
+
+    def sign_in_again(self, admin: dict) -> None:
+        """Fresh tokens for everyone (after the clock moved past their expiry)."""
+        self.admin = admin
+        self.secretary = self._signed_in(self._usernames["party_secretary"])
+        self.member = self._signed_in(self._usernames["member"])
+        self._residents.clear()
 
 
 def build(gateway: str, admin: dict, community_admin: dict, community_id: str, households: int = 10
