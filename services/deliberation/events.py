@@ -7,12 +7,16 @@ from datetime import UTC
 from google.protobuf.message import Message
 
 from lianyi.deliberation.v1 import events_pb2 as pb
+from lianyi.dispatch.v1 import events_pb2 as dispatch_pb
+from lianyi.evaluation.v1 import events_pb2 as evaluation_pb
 from lianyi.events.v1.progress_pb2 import ConcernProgressed, ConcernStatus
 from lianyi.intake.v1 import events_pb2
 from servicekit import enum_words
+from servicekit.errors import UndecodableEvent
 from servicekit.unit_of_work import Outgoing
 from services import readers
 from services.deliberation import domain
+from services.deliberation.progress import domain as progress
 from services.deliberation.topics import domain as topics
 
 
@@ -29,6 +33,24 @@ def concern_routed(payload: events_pb2.ConcernReceived | events_pb2.ConcernTriag
 
 def concerns_merged(payload: events_pb2.ConcernsMerged) -> domain.ConcernsMerged:
     return domain.ConcernsMerged(payload.survivor_id, tuple(payload.merged_ids))
+
+
+def action_resolved(payload: dispatch_pb.TaskResolved) -> progress.ActionResolved:
+    return progress.ActionResolved(payload.decision_id, payload.action_id,
+                                   payload.resolved_at.ToDatetime(tzinfo=UTC), payload.on_time)
+
+
+def action_reopened(payload: dispatch_pb.TaskReopened) -> progress.ActionReopened:
+    return progress.ActionReopened(payload.decision_id, payload.action_id, payload.round)
+
+
+def action_rated(payload: evaluation_pb.MatterRated) -> progress.ActionRated:
+    """A rating this code does not know is not guessed at: the event waits in the DLQ."""
+    rating = enum_words.word(evaluation_pb.Rating, "RATING", payload.rating)
+    if rating not in progress.RATINGS:
+        raise UndecodableEvent(f"unknown rating {payload.rating}")
+    return progress.ActionRated(payload.decision_id, payload.action_id, rating,
+                                payload.rated_at.ToDatetime(tzinfo=UTC))
 
 
 def decided_action(action: topics.Action) -> pb.DecidedAction:

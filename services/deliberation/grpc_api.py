@@ -16,6 +16,7 @@ from services.deliberation.figures.handlers import FiguresReport
 from services.deliberation.handlers import Deliberation
 from services.deliberation.panels.domain import Candidate
 from services.deliberation.panels.handlers import Panels
+from services.deliberation.progress.domain import ActionProgress
 from services.deliberation.topics import domain
 from services.deliberation.topics.handlers import ActionInput, Topics
 from services.deliberation.votes.domain import Tally, decimal_text
@@ -56,14 +57,23 @@ def _opinion(opinion: domain.Opinion) -> pb.Opinion:
                       text=opinion.text, given_at=_at(opinion.given_at), recorded_by=opinion.recorded_by)
 
 
-def _decision(decision: domain.Decision) -> pb.Decision:
+def _action(action: domain.Action, progress: ActionProgress) -> pb.Action:
+    return pb.Action(action_id=action.action_id, description=action.description,
+                     tier=number(events_pb.HandlingTier, TIER, action.tier), owner_id=action.owner_id,
+                     owner_name=action.owner_name, deadline=action.deadline.isoformat(),
+                     resolved_at=_at(progress.resolved_at), on_time=progress.on_time,
+                     rework_rounds=progress.rework_rounds, rating=progress.rating)
+
+
+def _decision(decision: domain.Decision, view: domain.TopicView) -> pb.Decision:
+    summary = view.decision_progress
+    assert summary is not None
     return pb.Decision(
         decision_id=decision.decision_id, minutes=decision.minutes, resolution=decision.resolution,
         attendees=[pb.Attendee(body=a.body, name=a.name) for a in decision.attendees],
-        actions=[pb.Action(action_id=a.action_id, description=a.description,
-                           tier=number(events_pb.HandlingTier, TIER, a.tier), owner_id=a.owner_id,
-                           owner_name=a.owner_name, deadline=a.deadline.isoformat()) for a in decision.actions],
-        decided_at=_at(decision.decided_at))
+        actions=[_action(a, view.progress.get(a.action_id, ActionProgress(a.action_id))) for a in decision.actions],
+        decided_at=_at(decision.decided_at),
+        progress=pb.DecisionProgress(actions=summary.actions, resolved=summary.resolved, **summary.ratings))
 
 
 def _topic(view: domain.TopicView) -> pb.Topic:
@@ -77,7 +87,7 @@ def _topic(view: domain.TopicView) -> pb.Topic:
         rejection_reason=number(events_pb.RejectionReason, REASON, topic.rejection_reason),
         concerns_fate=number(events_pb.ConcernsFate, FATE, topic.concerns_fate),
         panel=[_panellist(member) for member in topic.panel], opinions=[_opinion(o) for o in view.opinions],
-        consensus=topic.consensus, decision=_decision(topic.decision) if topic.decision else None,
+        consensus=topic.consensus, decision=_decision(topic.decision, view) if topic.decision else None,
         history=[pb.HistoryEntry(step=h.step, at=_at(h.at), note=h.note, actor=h.actor) for h in view.history],
         your_vote=number(pb.VoteChoice, CHOICE, view.your_vote),
     )

@@ -9,6 +9,7 @@ from services.gateway.deliberation_schemas import (
     ActionOut,
     AttendeeOut,
     DecisionOut,
+    DecisionProgressOut,
     HistoryEntryOut,
     OpinionOut,
     PanellistOut,
@@ -51,9 +52,17 @@ def _decision_out(decision) -> DecisionOut:
         minutes=decision.minutes or None,
         resolution=decision.resolution,
         actions=[ActionOut(action_id=a.action_id, description=a.description, tier=words.TIERS.word(a.tier),
-                           owner_id=a.owner_id or None, owner_name=a.owner_name or None, deadline=a.deadline)
+                           owner_id=a.owner_id or None, owner_name=a.owner_name or None, deadline=a.deadline,
+                           resolved_at=_at(a.resolved_at) if a.HasField("resolved_at") else None,
+                           on_time=a.on_time if a.HasField("resolved_at") else None,
+                           rework_rounds=a.rework_rounds, rating=a.rating or None)
                  for a in decision.actions],
         decided_at=_at(decision.decided_at),
+        progress=DecisionProgressOut(
+            actions=decision.progress.actions, resolved=decision.progress.resolved,
+            ratings={"satisfied": decision.progress.satisfied,
+                     "basically_satisfied": decision.progress.basically_satisfied,
+                     "unsatisfied": decision.progress.unsatisfied}),
     )
 
 

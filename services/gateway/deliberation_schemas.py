@@ -193,6 +193,21 @@ class ActionOut(BaseModel):
     owner_id: str | None
     owner_name: str | None
     deadline: str = Field(description="YYYY-MM-DD")
+    resolved_at: datetime | None = Field(description="When dispatch resolved it; null until then, and while it is "
+                                                     "reopened for rework")
+    on_time: bool | None = Field(description="Resolved by its deadline; null until resolved")
+    rework_rounds: int = Field(description="Times it was sent back for rework after an unsatisfied rating")
+    rating: Literal["satisfied", "basically_satisfied", "unsatisfied"] | None = Field(
+        description="The residents' latest rating; null until rated")
+
+
+class DecisionProgressOut(BaseModel):
+    """How far a decision's plan has come (议定事项落实), from dispatch's and evaluation's reports."""
+
+    actions: int
+    resolved: int
+    ratings: dict[str, int] = Field(description="Ratings given, by value: satisfied, basically_satisfied, "
+                                                "unsatisfied")
 
 
 class DecisionOut(BaseModel):
@@ -202,6 +217,7 @@ class DecisionOut(BaseModel):
     resolution: str
     actions: list[ActionOut]
     decided_at: datetime
+    progress: DecisionProgressOut
 
 
 class HistoryEntryOut(BaseModel):

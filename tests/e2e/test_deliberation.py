@@ -13,10 +13,13 @@ import requests
 
 from lianyi.dispatch.v1 import dispatch_service_pb2 as dispatch_pb
 from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
+from lianyi.dispatch.v1.events_pb2 import TaskResolved
+from lianyi.evaluation.v1.events_pb2 import RATING_BASICALLY_SATISFIED, MatterRated
+from servicekit import envelope, topics
 from tests.e2e import deliberating
 from tests.e2e.conftest import post_concerns, submission, wait_for_pool
 from tests.e2e.principals import county_admin
-from tests.kafka_helpers import wait_for
+from tests.kafka_helpers import produce, wait_for
 
 MEETING = [{"body": "party_org", "name": "党支部"}, {"body": "owners_committee", "name": "业委会"},
            {"body": "property_company", "name": "物业服务中心"}, {"body": "resident", "name": "王阿姨"}]
@@ -181,6 +184,25 @@ def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gat
     public = _topic(place, topic_id, place.resident(4))
     assert public["decision"]["resolution"] == "限期清理楼道堆物" and public["concern_ids"] == []
     assert [a["name"] for a in public["decision"]["attendees"] if a["body"] == "resident"] == [None]
+    # Its progress (议定事项落实), as dispatch and evaluation report it on their topics.
+    decision_id, actions = decided["decision"]["decision_id"], decided["decision"]["actions"]
+    where = envelope.Place(place.neighbourhood_id)
+    resolved = TaskResolved(task_id=actions[0]["action_id"], neighbourhood_id=place.neighbourhood_id,
+                            decision_id=decision_id, action_id=actions[0]["action_id"], concern_ids=concerns,
+                            result="楼道已清空", on_time=True)
+    resolved.resolved_at.GetCurrentTime()
+    rated = MatterRated(rating_id=actions[0]["action_id"], neighbourhood_id=place.neighbourhood_id,
+                        task_id=actions[0]["action_id"], decision_id=decision_id, action_id=actions[0]["action_id"],
+                        rating=RATING_BASICALLY_SATISFIED)
+    rated.rated_at.GetCurrentTime()
+    for topic, payload, producer in ((topics.DISPATCH, resolved, "dispatch"), (topics.EVALUATION, rated, "evaluation")):
+        sealed = envelope.seal(payload, producer=producer, place=where, occurred_at=system.now())
+        produce(system.addresses.broker, topic, [(place.neighbourhood_id.encode(), sealed.SerializeToString())])
+    progress = wait_for(lambda: (shown := _topic(place, topic_id, place.resident(4))["decision"])["progress"]
+                        ["resolved"] == 1 and shown["progress"]["ratings"]["basically_satisfied"] == 1 and shown,
+                        timeout_s=30, message="the decision's progress")
+    assert [(a["rating"], a["on_time"]) for a in progress["actions"]] == [("basically_satisfied", True), (None, None)]
+
     history = _topic(place, topic_id, place.secretary)["history"]
     assert [h["step"] for h in history] == ["drafted", "published", "vote_closed", "panel_confirmed",
                                             *["opinion_given"] * 5, "consensus_recorded", "decided"]

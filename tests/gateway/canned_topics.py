@@ -55,9 +55,11 @@ def decided() -> pb.Topic:
             attendees=[pb.Attendee(body="party_org", name="王书记"), pb.Attendee(body="owners_committee"),
                        pb.Attendee(body="property_company", name="李经理")],
             actions=[pb.Action(action_id="action-0001", description="清理3号楼楼道",
-                               tier=events_pb2.HANDLING_TIER_JOINT, owner_id="property-0001", deadline="2026-11-27"),
+                               tier=events_pb2.HANDLING_TIER_JOINT, owner_id="property-0001", deadline="2026-11-27",
+                               resolved_at=at(DECIDED_AT), on_time=True, rework_rounds=1, rating="satisfied"),
                      pb.Action(action_id="action-0002", description="张贴通知", owner_name="张楼长",
-                               deadline="2026-11-22")]),
+                               deadline="2026-11-22")],
+            progress=pb.DecisionProgress(actions=2, resolved=1, satisfied=1)),
         history=[pb.HistoryEntry(step="vote_closed", at=at(CLOSES_AT), note="accepted: 61 yes, 12 no of 120")],
         your_vote=pb.VOTE_CHOICE_YES))
     return topic

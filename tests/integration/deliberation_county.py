@@ -16,6 +16,7 @@ from servicekit.events import Inbound, Place
 from servicekit.ids import new_id
 from servicekit.outbox import Outbox
 from services.deliberation import domain, wiring
+from services.deliberation.progress.handlers import Progress
 
 KINDS = ("serving", "retired_cadre", "floating", "resident", "serving", "retired_cadre", "floating")
 
@@ -32,6 +33,7 @@ class County:
         servicer = self.wiring.registrations[0].servicer
         self.pool, self.topics, self.votes = servicer.deliberation, servicer.topics, servicer.votes
         self.panels, self.figures = servicer.panels, servicer.figures
+        self.progress = Progress()  # stateless: what the wiring subscribes to dispatch and evaluation
 
     def add(self, name: str, kind: str, parent: str | None, **attributes: object) -> str:
         entity_id = new_id()

@@ -9,8 +9,9 @@ def target_metadata() -> list[sa.MetaData]:
     compares against, and what the drift test holds the migrations to."""
     from servicekit import audit, directory_replica, messaging_schema, settings_schema, timers
     from services.deliberation import storage
+    from services.deliberation.progress import storage as progress
     from services.deliberation.topics import storage as topics
     from services.deliberation.votes import storage as votes
 
-    return [storage.metadata, topics.metadata, votes.metadata, messaging_schema.metadata, audit.metadata,
+    return [storage.metadata, topics.metadata, votes.metadata, progress.metadata, messaging_schema.metadata, audit.metadata,
             directory_replica.metadata, timers.metadata, settings_schema.metadata]

@@ -33,6 +33,7 @@ from services.deliberation.contract import (
     WITHDRAWN,
 )
 from services.deliberation.panels.domain import Candidate, check_size
+from services.deliberation.progress.domain import ActionProgress, DecisionProgress
 from services.deliberation.votes.domain import Count, Outcome, Tally, VoteRule, outcome
 
 # Timeline statuses the topic's steps report (lianyi.events.v1.ConcernStatus's words).
@@ -351,6 +352,15 @@ class TopicView:
     opinions: tuple[Opinion, ...] = ()
     tally: Tally | None = None
     your_vote: str = ""
+    # A decision's actions' progress, by action id.
+    progress: dict[str, ActionProgress] = field(default_factory=dict)
+
+    @property
+    def decision_progress(self) -> DecisionProgress | None:
+        decision = self.topic.decision
+        if decision is None:
+            return None
+        return DecisionProgress.of((a.action_id for a in decision.actions), self.progress)
 
     def for_residents(self) -> TopicView:
         """What residents see: no concern ids (they lead to whoever raised them), no resident's

@@ -23,6 +23,7 @@ from servicekit.ids import looks_like_id, new_id
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 from services.contract import PARTY_SECRETARY, RESIDENT
 from services.deliberation import contract
+from services.deliberation.progress import storage as progress
 from services.deliberation.settings import DeliberationSettings
 from services.deliberation.topics import domain, storage
 from services.deliberation.topics.domain import Topic, TopicView
@@ -123,9 +124,10 @@ class Topics:
         if resident and principal is not None and topic.state != contract.DRAFTED:
             cast = votes.household_vote(conn, topic.topic_id, principal.entity_id)
             your_vote = cast[0] if cast else ""
+        actions = [action.action_id for action in topic.decision.actions] if topic.decision else []
         view = TopicView(topic, tuple(storage.history(conn, topic.topic_id)) if whole else (),
                          tuple(storage.opinions_of(conn, topic.topic_id)) if whole else (),
-                         self.tally_of(conn, topic), your_vote)
+                         self.tally_of(conn, topic), your_vote, progress.of(conn, actions))
         return view.for_residents() if resident else view
 
     def tally_of(self, conn: sa.Connection, topic: Topic) -> Tally | None:
