@@ -66,9 +66,13 @@ class Dispatch:
     def get_task(self, concern_id: str) -> domain.Task:
         if not concern_id:
             raise InvalidArgument("concern_id is required")
+        unknown = NotFound(f"dispatch has no concern {concern_id[:64]}")
         with self.db.read() as conn:
             task = storage.get_task(conn, concern_id)
         if task is None:
-            raise NotFound(f"dispatch has no concern {concern_id}")
-        self.replica.require_visible(task.neighbourhood_id, "concern in neighbourhood")
+            raise unknown
+        try:
+            self.replica.require_visible(task.neighbourhood_id, "concern in neighbourhood")
+        except NotFound:
+            raise unknown from None  # alike, so the refusal neither confirms it nor names its neighbourhood
         return task
