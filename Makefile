@@ -66,6 +66,7 @@ test-e2e: install
 bench: install
 	$(PY) -m bench.pipeline $(BENCH_ARGS)
 	$(PY) -m bench.coverage
+	$(PY) -m bench.votes $(BENCH_VOTES_ARGS)
 
 # Render the Kubernetes base and check it (schemas, security context, probes).
 k8s: install
