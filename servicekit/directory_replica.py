@@ -73,6 +73,18 @@ def _known(row: sa.Row[Any, Any, Any, Any, Any]) -> Known:
                  tuple(part for part in row.scope_path.split("/") if part))
 
 
+def _below(conn: sa.Connection, path: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """Entities below the place with this path, as a range the scope_path index serves (LIKE
+    'prefix%' is a scan of the whole county: SQLite will not use an index for it with ESCAPE).
+    Paths hold ids and "/", so every path below "/a/b/" sorts from it to "/a/b0", exclusive,
+    compared byte by byte (C collation on PostgreSQL, whatever the database's)."""
+    prefix = _path_text(path)
+    column: sa.ColumnElement[str] = directory_replica.c.scope_path
+    if conn.dialect.name == "postgresql":
+        column = column.collate("C")
+    return sa.and_(column >= prefix, column < prefix[:-1] + "0")
+
+
 def _path_text(path: tuple[str, ...]) -> str:
     """A place's path as the replica keeps it: "/county/.../place/"; its subtree's paths start so."""
     return "/" + "".join(f"{part}/" for part in path)
@@ -135,16 +147,14 @@ class DirectoryReplica:
 
     def within(self, conn: sa.Connection, ancestor_path: tuple[str, ...], kind: str) -> list[Known]:
         """Every entity of `kind` below the place with this path (a neighbourhood's members)."""
-        rows = conn.execute(sa.select(*_KNOWN)
-                            .where(directory_replica.c.kind == kind,
-                                   directory_replica.c.scope_path.startswith(_path_text(ancestor_path), autoescape=True))).all()
+        rows = conn.execute(sa.select(*_KNOWN).where(directory_replica.c.kind == kind,
+                                                     _below(conn, ancestor_path))).all()
         return [_known(row) for row in rows]
 
     def count_within(self, conn: sa.Connection, ancestor_path: tuple[str, ...], kind: str) -> int:
         """How many entities of `kind` are below the place with this path (its households)."""
         return conn.execute(sa.select(sa.func.count()).select_from(directory_replica).where(
-            directory_replica.c.kind == kind,
-            directory_replica.c.scope_path.startswith(_path_text(ancestor_path), autoescape=True))).scalar_one()
+            directory_replica.c.kind == kind, _below(conn, ancestor_path))).scalar_one()
 
     def known(self, conn: sa.Connection, entity_ids: list[str]) -> dict[str, Known]:
         """What this replica knows of these entities (those it lacks are left out)."""
