@@ -48,6 +48,10 @@ def _define_v1(metadata: sa.MetaData) -> sa.Table:
 
 metadata = sa.MetaData()
 directory_replica = _define_v1(metadata)
+# v2: what lies below a place, of one kind (a neighbourhood's households, its members), read from
+# the index alone: the tally of a neighbourhood's vote counts its households on every read.
+KIND_PATH_INDEX = "ix_directory_replica_kind_scope_path"
+sa.Index(KIND_PATH_INDEX, directory_replica.c.kind, directory_replica.c.scope_path)
 _KNOWN = (directory_replica.c.entity_id, directory_replica.c.kind, directory_replica.c.name,
           directory_replica.c.attributes, directory_replica.c.scope_path)
 
@@ -88,6 +92,15 @@ def _below(conn: sa.Connection, path: tuple[str, ...]) -> sa.ColumnElement[bool]
 def _path_text(path: tuple[str, ...]) -> str:
     """A place's path as the replica keeps it: "/county/.../place/"; its subtree's paths start so."""
     return "/" + "".join(f"{part}/" for part in path)
+
+
+def upgrade_to_v2(op: Operations) -> None:
+    """Add v2's index (from a service's Alembic migration)."""
+    op.create_index(KIND_PATH_INDEX, "directory_replica", ["kind", "scope_path"])
+
+
+def downgrade_to_v1(op: Operations) -> None:
+    op.drop_index(KIND_PATH_INDEX, table_name="directory_replica")
 
 
 def _changed_row(changed: Message) -> dict[str, Any]:
