@@ -51,7 +51,10 @@ directory_replica = _define_v1(metadata)
 # v2: what lies below a place, of one kind (a neighbourhood's households, its members), read from
 # the index alone: the tally of a neighbourhood's vote counts its households on every read.
 KIND_PATH_INDEX = "ix_directory_replica_kind_scope_path"
-sa.Index(KIND_PATH_INDEX, directory_replica.c.kind, directory_replica.c.scope_path)
+# On PostgreSQL the paths are indexed in the C collation, the one _below compares them in: an index
+# in the database's own collation would not serve that range.
+_BYTEWISE = {"scope_path": 'COLLATE "C"'}
+sa.Index(KIND_PATH_INDEX, directory_replica.c.kind, directory_replica.c.scope_path, postgresql_ops=_BYTEWISE)
 _KNOWN = (directory_replica.c.entity_id, directory_replica.c.kind, directory_replica.c.name,
           directory_replica.c.attributes, directory_replica.c.scope_path)
 
@@ -96,7 +99,7 @@ def _path_text(path: tuple[str, ...]) -> str:
 
 def upgrade_to_v2(op: Operations) -> None:
     """Add v2's index (from a service's Alembic migration)."""
-    op.create_index(KIND_PATH_INDEX, "directory_replica", ["kind", "scope_path"])
+    op.create_index(KIND_PATH_INDEX, "directory_replica", ["kind", "scope_path"], postgresql_ops=_BYTEWISE)
 
 
 def downgrade_to_v1(op: Operations) -> None:

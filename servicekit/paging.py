@@ -6,10 +6,12 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from servicekit.errors import InvalidArgument
+from servicekit.text import has_control_characters
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 _MAX_POSITION = 2**63 - 1  # the largest a BIGINT column holds
+_MAX_KEY_CHARS = 100
 R = TypeVar("R")
 
 
@@ -50,7 +52,9 @@ def decode_key_token(token: str) -> str:
         prefix, value = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().split(":", 1)
     except (ValueError, UnicodeDecodeError):
         prefix, value = "", ""
-    if prefix != "key" or not value:
+    # Keys are ids and dates: one holding control characters (NUL, which PostgreSQL refuses
+    # outright) or longer than any of them is no token of ours.
+    if prefix != "key" or not value or len(value) > _MAX_KEY_CHARS or has_control_characters(value):
         raise InvalidArgument("page_token is not one this service issued")
     return value
 

@@ -30,6 +30,9 @@ HANDLING_TIERS = ("individual", "joint", "escalated")
 # The joint meeting (大物业联席会): who must be present, and who else may take part.
 REQUIRED_BODIES = ("party_org", "owners_committee", "property_company")
 ATTENDEE_BODIES = (*REQUIRED_BODIES, "resident", "other")
+# Who may own an action of the plan (directory kinds): people who serve and bodies, never a
+# household or a resident (a decision is published to every resident).
+OWNER_KINDS = ("member", "volunteer", *REQUIRED_BODIES, "community_party_committee", "department")
 
 # -- limits ---------------------------------------------------------------------------------------
 TITLE_MAX_CHARS = 100

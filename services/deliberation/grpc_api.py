@@ -44,7 +44,8 @@ def _tally(topic_id: str, tally: Tally) -> pb.Tally:
     return pb.Tally(topic_id=topic_id, yes_votes=tally.count.yes, no_votes=tally.count.no,
                     households=tally.count.households, quorum=decimal_text(tally.rule.quorum),
                     threshold=decimal_text(tally.rule.threshold), quorum_met=tally.quorum_met,
-                    threshold_met=tally.threshold_met, closed=tally.closed, closes_at=_at(tally.closes_at))
+                    threshold_met=tally.threshold_met, closed=tally.closed, closes_at=_at(tally.closes_at),
+                    closed_at=_at(tally.closed_at), closed_early=tally.closed_early)
 
 
 def _panellist(member: Candidate) -> pb.Panellist:

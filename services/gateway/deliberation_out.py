@@ -27,7 +27,9 @@ def tally_out(tally) -> TallyOut:
     return TallyOut(topic_id=tally.topic_id, yes_votes=tally.yes_votes, no_votes=tally.no_votes,
                     households=tally.households, quorum=tally.quorum, threshold=tally.threshold,
                     quorum_met=tally.quorum_met, threshold_met=tally.threshold_met, closed=tally.closed,
-                    closes_at=_at(tally.closes_at))
+                    closes_at=_at(tally.closes_at),
+                    closed_at=_at(tally.closed_at) if tally.HasField("closed_at") else None,
+                    closed_early=tally.closed_early)
 
 
 def vote_out(vote) -> VoteOut:

@@ -152,7 +152,10 @@ class TallyOut(BaseModel):
     quorum_met: bool
     threshold_met: bool
     closed: bool
-    closes_at: datetime
+    closes_at: datetime = Field(description="When the window ends (ended)")
+    closed_at: datetime | None = Field(description="When the vote closed: the window's end, or earlier if the "
+                                                   "party secretary closed it early; null while open")
+    closed_early: bool
 
 
 class VoteOut(BaseModel):

@@ -30,7 +30,7 @@ def tally(**fields) -> pb.Tally:
     """A closed vote that accepted the topic, unless `fields` say otherwise."""
     return pb.Tally(**{"topic_id": T1, "yes_votes": 61, "no_votes": 12, "households": 120, "quorum": "0.5",
                        "threshold": "0.6", "quorum_met": True, "threshold_met": True, "closed": True,
-                       "closes_at": at(CLOSES_AT), **fields})
+                       "closes_at": at(CLOSES_AT), "closed_at": at(CLOSES_AT), **fields})
 
 
 def draft(topic_id: str = T1) -> pb.Topic:

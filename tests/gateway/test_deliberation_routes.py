@@ -27,7 +27,7 @@ DRAFT_JSON = {
 }
 TALLY_JSON = {"topic_id": T1, "yes_votes": 61, "no_votes": 12, "households": 120, "quorum": "0.5",
               "threshold": "0.6", "quorum_met": True, "threshold_met": True, "closed": True,
-              "closes_at": "2026-11-11T09:00:00Z"}
+              "closes_at": "2026-11-11T09:00:00Z", "closed_at": "2026-11-11T09:00:00Z", "closed_early": False}
 PANEL_JSON = [{"member_id": p.member_id, "name": p.name, "member_kind": p.member_kind,
                "recent_panels": p.recent_panels} for p in PANEL]
 

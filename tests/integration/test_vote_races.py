@@ -4,6 +4,7 @@ lands after the vote closed, so the closed tally is every vote kept."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -61,8 +62,15 @@ def test_no_vote_lands_after_the_vote_closed(county):
 
     def close():
         start.wait()
+        while kept_now() < 5:  # some votes in, the rest still arriving
+            time.sleep(0.001)
         with secretary(county):
             return county.votes.close_early(topic_id).topic
+
+    def kept_now():
+        with county.db.read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(votes)
+                                .where(votes.c.topic_id == topic_id)).scalar()
 
     with ThreadPoolExecutor(41) as pool:
         outcomes = [pool.submit(vote, h) for h in range(40)]
@@ -70,4 +78,4 @@ def test_no_vote_lands_after_the_vote_closed(county):
     cast_ok = sum(1 for o in outcomes if o.result() == "cast")
     with county.db.read() as conn:
         kept = conn.execute(sa.select(sa.func.count()).select_from(votes).where(votes.c.topic_id == topic_id)).scalar()
-    assert closed.count.yes == kept == cast_ok
+    assert closed.count.yes == kept == cast_ok >= 5

@@ -286,13 +286,25 @@ def test_a_household_may_vote_until_the_instant_the_vote_closes_but_not_at_it():
 
 def test_an_accepted_vote_keeps_its_tally_and_rule_and_tells_the_concerns():
     topic = published()
-    topic.close_vote(ACCEPTING, RULE, at(200), False, "", ORIGIN)
+    topic.close_vote(ACCEPTING, RULE, at(169), False, "", ORIGIN)
     assert (topic.state, topic.rejection_reason, topic.count, topic.rule) == (ACCEPTED, "", ACCEPTING, RULE)
-    assert (topic.vote_closed_at, topic.closed_early) == (at(200), False)
+    assert (topic.vote_closed_at, topic.closed_early) == (at(169), False)
     note = "residents' vote accepted"
     assert events(topic) == [VoteClosed("t1", Outcome(True), ACCEPTING, False, 2),
                              ConcernMoved("c1", "in_deliberation", note), ConcernMoved("c2", "in_deliberation", note)]
-    assert topic.new_history == [HistoryEntry("vote_closed", at(200), "accepted: 6 yes, 1 no of 10 households", "")]
+    assert topic.new_history == [HistoryEntry("vote_closed", at(169), "accepted: 6 yes, 1 no of 10 households", "")]
+
+
+def test_a_vote_closes_at_its_windows_end_however_late_the_timer_and_early_only_before_it():
+    late = published()
+    late.close_vote(ACCEPTING, RULE, at(200), False, "", ORIGIN)  # the timer ran 31 hours late
+    assert (late.vote_closed_at, late.closed_early, late.events[0].occurred_at) == (at(169), False, at(169))
+    asked_late = published()
+    asked_late.close_vote(ACCEPTING, RULE, at(170), True, SECRETARY, ORIGIN)  # after the end, before the timer
+    assert (asked_late.vote_closed_at, asked_late.closed_early) == (at(169), False)
+    early = published()
+    early.close_vote(ACCEPTING, RULE, at(100), True, SECRETARY, ORIGIN)
+    assert (early.vote_closed_at, early.closed_early) == (at(100), True)
 
 
 @pytest.mark.parametrize("count, reason, words", [

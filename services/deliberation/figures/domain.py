@@ -1,29 +1,11 @@
-"""Deliberation in figures: what a period is, and what is counted. No I/O here."""
+"""Deliberation in figures: what is counted at a place in a period (services/deliberation/calendar.py
+says what a period is). No I/O here."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from servicekit.errors import InvalidArgument
-from services.deliberation.contract import COUNTY_TIME
-
-_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 # The places figures are kept for, and the column of a topic that names each.
 PLACE_KINDS = ("neighbourhood", "community", "township", "county")
-
-
-def period_bounds(period: str) -> tuple[datetime, datetime]:
-    """"2026" or "2026-11" as [start, end) in the county's time."""
-    match = _PERIOD.match(period)
-    month = int(match.group(2)) if match and match.group(2) else 0
-    if match is None or not 1 <= int(match.group(1)) <= 9998 or (match.group(2) and not 1 <= month <= 12):
-        raise InvalidArgument("period must be a year (YYYY) or a month (YYYY-MM)")
-    year = int(match.group(1))
-    if not month:
-        return datetime(year, 1, 1, tzinfo=COUNTY_TIME), datetime(year + 1, 1, 1, tzinfo=COUNTY_TIME)
-    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=COUNTY_TIME)
-    return datetime(year, month, 1, tzinfo=COUNTY_TIME), end
 
 
 @dataclass(frozen=True)

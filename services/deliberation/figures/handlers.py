@@ -5,6 +5,7 @@ from servicekit import auth
 from servicekit.database import Database
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument, NotFound
+from services.deliberation import calendar
 from services.deliberation.figures import domain, storage
 
 
@@ -15,7 +16,7 @@ class FiguresReport:
     def figures(self, place_id: str, period: str) -> domain.Figures:
         if not place_id:
             raise InvalidArgument("place_id is required")
-        start, end = domain.period_bounds(period)
+        start, end = calendar.period_bounds(period)
         with self.db.read() as conn:
             place = self.replica.locate(conn, place_id)
             if place is None or place.kind not in domain.PLACE_KINDS or not auth.in_scope(place.path):

@@ -6,6 +6,7 @@ the fewest recent panels come first; the party secretary confirms it or names ot
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -55,6 +56,13 @@ def check_size(size: int) -> None:
         raise InvalidArgument(f"a panel has {PANEL_MIN} to {PANEL_MAX} members")
 
 
+def check_bounded(member_ids: Sequence[str]) -> None:
+    """Refuse a list far longer than any panel outright (naming each problem in it would mean
+    reading the directory for every name)."""
+    if len(member_ids) > 2 * PANEL_MAX:
+        raise InvalidArgument(f"a panel has {PANEL_MIN} to {PANEL_MAX} members, not {len(member_ids)}")
+
+
 def check_panel(member_ids: Sequence[str], members: dict[str, Candidate],
                 elsewhere: dict[str, tuple[str, str]]) -> list[Candidate]:
     """The panel the secretary named, or InvalidArgument naming every one who may not sit on it.
@@ -62,7 +70,8 @@ def check_panel(member_ids: Sequence[str], members: dict[str, Candidate],
     else named: (kind, name), so a member of another neighbourhood is told from a non-member."""
     unique = list(dict.fromkeys(member_ids))
     problems = []
-    twice = [m for m in unique if member_ids.count(m) > 1]
+    named = Counter(member_ids)
+    twice = [m for m in unique if named[m] > 1]
     if twice:
         known = {**_names(members), **elsewhere}
         problems.append(f"each member sits on the panel once, not twice: {', '.join(_named(m, known) for m in twice)}")

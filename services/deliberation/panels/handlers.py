@@ -34,6 +34,7 @@ class Panels:
         return domain.propose(candidates, size), domain.by_load(candidates)
 
     def confirm(self, topic_id: str, member_ids: Sequence[str]) -> TopicView:
+        domain.check_bounded(member_ids)  # before any lock: the names are read for every one
         with self.units.start() as uow:
             topic = self.topics.find(uow.conn, topic_id, lock=True)
             topic.require(ACCEPTED, "only an accepted topic gets a panel")

@@ -192,7 +192,6 @@ class Topic(Aggregate):
     consensus: str = ""
     consensus_at: datetime | None = None
     decision: Decision | None = None
-    version: int = 1
     new_history: list[HistoryEntry] = field(default_factory=list, compare=False)
     new_opinions: list[Opinion] = field(default_factory=list, compare=False)
 
@@ -238,9 +237,13 @@ class Topic(Aggregate):
 
     def close_vote(self, count: Count, rule: VoteRule, at: datetime, early: bool, actor: str,
                    origin: Origin) -> None:
-        """Close the vote: accepted or rejected by the county's rule, and why."""
+        """Close the vote: accepted or rejected by the county's rule, and why. It closes when its
+        window ends, however late the timer comes, and early only if asked before then."""
         self._require(PUBLISHED, "only a published topic's vote can close")
+        assert self.vote_closes_at is not None
         result = outcome(count, rule)
+        early = early and at < self.vote_closes_at
+        at = min(at, self.vote_closes_at)
         self.state = ACCEPTED if result.accepted else REJECTED
         self.vote_closed_at, self.closed_early, self.count, self.rule = at, early, count, rule
         self.rejection_reason = result.rejection_reason

@@ -22,7 +22,7 @@ from servicekit.events import Origin, Place
 from servicekit.ids import looks_like_id, new_id
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 from services.contract import PARTY_SECRETARY, RESIDENT
-from services.deliberation import contract
+from services.deliberation import calendar, contract
 from services.deliberation.progress import storage as progress
 from services.deliberation.settings import DeliberationSettings
 from services.deliberation.topics import domain, storage
@@ -32,20 +32,6 @@ from services.deliberation.votes.domain import Count, Tally
 
 # The timer that closes a published topic's vote when its window ends.
 VOTE_CLOSES = "deliberation.vote_closes"
-
-
-def parse_date(text: str, name: str) -> date | None:
-    """A YYYY-MM-DD field; None when empty."""
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text) if len(text) == 10 else _bad_date(name)
-    except ValueError:
-        return _bad_date(name)
-
-
-def _bad_date(name: str) -> date:
-    raise InvalidArgument(f"{name} must be a date, YYYY-MM-DD")
 
 
 def actor() -> str:
@@ -109,7 +95,7 @@ class Topics:
 
     def agenda(self, neighbourhood_id: str, month: str) -> list[TopicView]:
         """The month's topics (议事日) by meeting date, then as drafted."""
-        first, after_last = month_bounds(month)
+        first, after_last = calendar.month_days(month)
         with self.db.read() as conn:
             place = self.neighbourhood(conn, neighbourhood_id)
             found = storage.agenda(conn, place.neighbourhood_id, first, after_last, _visible_states(()),
@@ -133,7 +119,7 @@ class Topics:
     def tally_of(self, conn: sa.Connection, topic: Topic) -> Tally | None:
         """The vote as it stands (published) or as it closed; None before publication."""
         if topic.count is not None and topic.rule is not None:
-            return Tally(topic.count, topic.rule, True, topic.vote_closes_at)
+            return Tally(topic.count, topic.rule, True, topic.vote_closes_at, topic.vote_closed_at, topic.closed_early)
         if topic.state != contract.PUBLISHED:
             return None
         path = path_of(topic.place)
@@ -146,7 +132,7 @@ class Topics:
     def draft(self, neighbourhood_id: str, title: str, summary: str, concern_ids: Sequence[str],
               meeting_on: str) -> TopicView:
         """A topic from pooled concerns of the neighbourhood; it holds them from now on."""
-        meeting_date = parse_date(meeting_on, "meeting_on")
+        meeting_date = calendar.parse_date(meeting_on, "meeting_on")
         with self.units.start() as uow:
             place = self.neighbourhood(uow.conn, neighbourhood_id)
             now = self.clock.now()
@@ -205,6 +191,8 @@ class Topics:
         recorded_by = actor() if member_id and member_id != own else ""
         with self.units.start() as uow:
             topic = self.find(uow.conn, topic_id, lock=True)
+            if recorded_by and topic.state == contract.DELIBERATING and topic.panellist(member_id) is None:
+                raise InvalidArgument(f"member_id: {member_id[:64]} is not on topic {topic.topic_id}'s panel")
             opinion = topic.give_opinion(new_id(), member_id or own, text, self.clock.now(), recorded_by,
                                          self.origin(topic))
             storage.save(uow.conn, topic)
@@ -224,11 +212,12 @@ class Topics:
         with self.units.start() as uow:
             topic = self.find(uow.conn, topic_id, lock=True)
             self._check_owners(uow.conn, actions)
+            deadlines = _deadlines(actions)
             decision = domain.Decision(
                 new_id(), tuple(domain.Attendee(a.body, a.name.strip()) for a in attendees), minutes.strip(),
                 resolution.strip(),
-                tuple(domain.Action(new_id(), a.description.strip(), _deadline(a.deadline, i), a.tier, a.owner_id,
-                                    a.owner_name.strip()) for i, a in enumerate(actions)),
+                tuple(domain.Action(new_id(), a.description.strip(), deadline, a.tier, a.owner_id, a.owner_name.strip())
+                      for a, deadline in zip(actions, deadlines, strict=True)),
                 self.clock.now())
             topic.decide(decision, actor(), self.origin(topic))
             storage.save(uow.conn, topic)
@@ -236,15 +225,19 @@ class Topics:
             return self._done(uow, topic, "topic.decided", f"{len(decision.actions)} action(s)")
 
     def _check_owners(self, conn: sa.Connection, actions: Sequence[ActionInput]) -> None:
-        named = [a.owner_id for a in actions if a.owner_id]
-        known = self.replica.known(conn, named)
-        # A department sits above every neighbourhood (the county's); anyone else must be in the caller's scope.
-        strangers = [f"actions[{i}].owner_id" for i, a in enumerate(actions)
-                     if a.owner_id and (a.owner_id not in known
-                                        or (known[a.owner_id].kind != "department"
-                                            and not auth.in_scope(known[a.owner_id].scope_path)))]
+        """An owner is a member, volunteer, body or department the directory knows (a department
+        sits above every neighbourhood, the county's; anyone else must be in the caller's scope)."""
+        known = self.replica.known(conn, [a.owner_id for a in actions if a.owner_id])
+
+        def may_own(owner_id: str) -> bool:
+            found = known.get(owner_id)
+            return found is not None and found.kind in contract.OWNER_KINDS and (
+                found.kind == "department" or auth.in_scope(found.scope_path))
+
+        strangers = [f"actions[{i}].owner_id" for i, a in enumerate(actions) if a.owner_id and not may_own(a.owner_id)]
         if strangers:
-            raise InvalidArgument(f"{', '.join(strangers)}: no such person or body in the directory")
+            raise InvalidArgument(f"{', '.join(strangers)}: no member, volunteer, body or department of that id "
+                                  "in the directory")
 
     def _done(self, uow: UnitOfWork, topic: Topic, action: str, detail: str = "") -> TopicView:
         uow.collect(topic)
@@ -263,10 +256,21 @@ class ActionInput:
     owner_name: str = ""
 
 
-def _deadline(text: str, i: int) -> date:
-    found = parse_date(text, f"actions[{i}].deadline")
-    if found is None:
-        raise InvalidArgument(f"actions[{i}].deadline is required (YYYY-MM-DD)")
+def _deadlines(actions: Sequence[ActionInput]) -> list[date]:
+    """Each action's deadline, or InvalidArgument naming every one missing or no date."""
+    found, problems = [], []
+    for i, action in enumerate(actions):
+        try:
+            deadline = calendar.parse_date(action.deadline, f"actions[{i}].deadline")
+        except InvalidArgument as exc:
+            problems.append(exc.detail)
+            continue
+        if deadline is None:
+            problems.append(f"actions[{i}].deadline is required (YYYY-MM-DD)")
+        else:
+            found.append(deadline)
+    if problems:
+        raise InvalidArgument("; ".join(problems))
     return found
 
 
@@ -287,14 +291,3 @@ def _visible_states(asked: Sequence[str]) -> list[str]:
     if principal is not None and principal.role == RESIDENT:
         return [state for state in states if state in contract.PUBLIC_STATES]
     return states
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    """"2026-12" -> (2026-12-01, 2027-01-01)."""
-    try:
-        first = date.fromisoformat(f"{month}-01") if len(month) == 7 else None
-    except ValueError:
-        first = None
-    if first is None:
-        raise InvalidArgument("month must be YYYY-MM")
-    return first, date(first.year + first.month // 12, first.month % 12 + 1, 1)

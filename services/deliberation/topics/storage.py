@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime
 from servicekit.events import Place
+from servicekit.ids import looks_like_id
 from services.deliberation import storage as pool
 from services.deliberation.panels.domain import Candidate
 from services.deliberation.topics.domain import Action, Attendee, Decision, HistoryEntry, Opinion, Topic
@@ -132,9 +133,9 @@ decision_actions = sa.Table(
 def holders(conn: sa.Connection, neighbourhood_id: str, concern_ids: Sequence[str]) -> dict[str, str | None]:
     """Which of these concerns are in the neighbourhood's pool: concern id -> the topic holding
     it, or None if it waits for one. Concerns not in this pool are left out."""
+    ids = [concern_id for concern_id in concern_ids if looks_like_id(concern_id)]  # no other is in any pool
     rows = conn.execute(sa.select(pool.pool_entries.c.concern_id, pool.pool_entries.c.topic_id).where(
-        pool.pool_entries.c.neighbourhood_id == neighbourhood_id,
-        pool.pool_entries.c.concern_id.in_(list(concern_ids)))).all()
+        pool.pool_entries.c.neighbourhood_id == neighbourhood_id, pool.pool_entries.c.concern_id.in_(ids))).all()
     return {row.concern_id: row.topic_id for row in rows}
 
 

@@ -84,6 +84,8 @@ class Tally:
     rule: VoteRule
     closed: bool
     closes_at: datetime | None
+    closed_at: datetime | None = None  # the window's end, or earlier if the secretary closed it
+    closed_early: bool = False
 
     @property
     def quorum_met(self) -> bool:

@@ -1,0 +1,48 @@
+"""Deliberation's calendar, in the county's time (UTC+8): what a date, a month and a year people
+write mean. One rule for the agenda, the figures, meeting days and deadlines. No I/O here."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from servicekit.errors import InvalidArgument
+from services.deliberation.contract import COUNTY_TIME
+
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")
+# Years people plan and count in; outside them a period's bounds would not fit a timestamp.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def parse_date(text: str, name: str) -> date | None:
+    """A YYYY-MM-DD field (a real day, ASCII digits); None when empty."""
+    if not text:
+        return None
+    match = _DATE.fullmatch(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise InvalidArgument(f"{name} must be a date, YYYY-MM-DD") from None
+
+
+def period_bounds(period: str, name: str = "period", *, months_only: bool = False) -> tuple[datetime, datetime]:
+    """"2026" (a year) or "2026-11" (a month) as [start, end) in the county's time."""
+    match = _PERIOD.fullmatch(period)
+    year = int(match[1]) if match else 0
+    month = int(match[2]) if match and match[2] else 0
+    wanted = "a month (YYYY-MM)" if months_only else "a year (YYYY) or a month (YYYY-MM)"
+    if match is None or not FIRST_YEAR <= year <= LAST_YEAR or (match[2] and not 1 <= month <= 12) or \
+            (months_only and not month):
+        raise InvalidArgument(f"{name} must be {wanted}, years {FIRST_YEAR}-{LAST_YEAR}")
+    if not month:
+        return datetime(year, 1, 1, tzinfo=COUNTY_TIME), datetime(year + 1, 1, 1, tzinfo=COUNTY_TIME)
+    return (datetime(year, month, 1, tzinfo=COUNTY_TIME),
+            datetime(year + month // 12, month % 12 + 1, 1, tzinfo=COUNTY_TIME))
+
+
+def month_days(month: str) -> tuple[date, date]:
+    """"2026-12" -> (2026-12-01, 2027-01-01): the month's first day and the next month's."""
+    start, end = period_bounds(month, "month", months_only=True)
+    return start.date(), end.date()
