@@ -272,3 +272,17 @@ def test_who_may_take_a_step_where(place, gateway, platform, sign_in):
     _refused(_vote(place, 0, topic_id, "maybe"), 422, "choice")
     _refused(place.call("GET", "/deliberation-figures", place.secretary,
                         params={"place_id": place.neighbourhood_id, "period": "2026-13"}), 422, "period")
+
+
+def test_a_neighbourhood_sets_its_own_quorum_and_its_vote_is_judged_by_it(place, gateway, platform):
+    # The county's default asks half the households to vote; this neighbourhood asks a fifth.
+    setting = place.call("PUT", "/settings/deliberation.vote.quorum", place.secretary,
+                         json={"scope_id": place.neighbourhood_id, "value": 0.2})
+    assert setting.status_code == 200, setting.text
+    topic_id, _ = _published(place, gateway, platform, 1)
+    for i in range(2):
+        _ok(_vote(place, i, topic_id, "yes"))
+    live = _ok(place.call("GET", f"/topics/{topic_id}/tally", place.secretary))
+    assert (live["quorum"], live["quorum_met"]) == ("0.2", True)
+    closed = _ok(place.call("POST", f"/topics/{topic_id}/close-vote", place.secretary))
+    assert (closed["state"], closed["tally"]["quorum"], closed["tally"]["closed_early"]) == ("accepted", "0.2", True)

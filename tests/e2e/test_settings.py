@@ -28,7 +28,10 @@ def test_a_setting_is_listed_set_read_and_cleared_at_a_place(gateway, neighbourh
     listed = _settings(gateway, admin, neighbourhood)
     assert listed.status_code == 200, listed.text
     by_key = {s["key"]: s for s in listed.json()["settings"]}
-    assert set(by_key) == {ROUTE, WINDOW}, "deliberation, dispatch and evaluation declare none yet"
+    vote = {"deliberation.vote.window_days", "deliberation.vote.quorum", "deliberation.vote.threshold"}
+    assert set(by_key) == {ROUTE, WINDOW, *vote}, "dispatch and evaluation declare none yet"
+    assert {(by_key[k]["service"], by_key[k]["effective"]) for k in vote} == {
+        ("deliberation", 7), ("deliberation", 0.5)}
     window = by_key[WINDOW]
     assert (window["service"], window["default"], window["effective"], window["effective_from"]) == (
         "intake", 30, 30, None)
