@@ -20,11 +20,11 @@ def parse_date(text: str, name: str) -> date | None:
         return None
     match = _DATE.fullmatch(text)
     try:
-        if match is None:
+        if match is None or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
             raise ValueError(text)
         return date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise InvalidArgument(f"{name} must be a date, YYYY-MM-DD") from None
+        raise InvalidArgument(f"{name} must be a date, YYYY-MM-DD, years {FIRST_YEAR}-{LAST_YEAR}") from None
 
 
 def period_bounds(period: str, name: str = "period", *, months_only: bool = False) -> tuple[datetime, datetime]:

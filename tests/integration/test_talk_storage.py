@@ -1,4 +1,5 @@
 """Sit-down talk sessions on a real database (SQLite, and PostgreSQL where present)."""
+import base64
 from datetime import timedelta
 
 import pytest
@@ -25,3 +26,8 @@ def test_talk_sessions_list_in_the_order_they_were_held_across_pages(database_ur
     assert [s.held_on for s in listed] == sorted(held)
     with pytest.raises(InvalidArgument, match="page_token"):
         talks.list(ids["nb-1"], 2, "Zm9yZ2Vk")
+    # Forged keys the database would choke on (a position past a BIGINT, a day in another form).
+    for key in ("2026-01-01/99999999999999999999", "20260101/1", "2026-W01-1/1", "2026-01-01/-1"):
+        forged = base64.urlsafe_b64encode(f"key:{key}".encode()).decode().rstrip("=")
+        with pytest.raises(InvalidArgument, match="page_token"):
+            talks.list(ids["nb-1"], 2, forged)

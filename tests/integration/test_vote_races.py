@@ -62,7 +62,9 @@ def test_no_vote_lands_after_the_vote_closed(county):
 
     def close():
         start.wait()
+        deadline = time.monotonic() + 10
         while kept_now() < 5:  # some votes in, the rest still arriving
+            assert time.monotonic() < deadline, "no votes landed"
             time.sleep(0.001)
         with secretary(county):
             return county.votes.close_early(topic_id).topic

@@ -305,6 +305,9 @@ def test_a_vote_closes_at_its_windows_end_however_late_the_timer_and_early_only_
     early = published()
     early.close_vote(ACCEPTING, RULE, at(100), True, SECRETARY, ORIGIN)
     assert (early.vote_closed_at, early.closed_early) == (at(100), True)
+    on_the_end = published()
+    on_the_end.close_vote(ACCEPTING, RULE, at(169), True, SECRETARY, ORIGIN)
+    assert (on_the_end.vote_closed_at, on_the_end.closed_early) == (at(169), False)
 
 
 @pytest.mark.parametrize("count, reason, words", [

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -21,6 +22,8 @@ from services.intake.reception import Reception
 from services.intake.storage import open_categories
 from services.intake.talks import storage
 from services.intake.talks.domain import HOST_KINDS, LogEntry, TalkSession, TalkSessionReported, check_session
+
+_TOKEN = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})/([0-9]{1,18})")
 
 
 class Talks:
@@ -105,8 +108,12 @@ def _position(page_token: str) -> tuple[date, int] | None:
     key = paging.decode_key_token(page_token)
     if not key:
         return None
-    day, _, seq = key.partition("/")
+    # Exactly what _page writes: a day YYYY-MM-DD and a position a BIGINT holds; anything else
+    # (a position past it would fail inside the database) is no token of ours.
+    match = _TOKEN.fullmatch(key)
     try:
-        return date.fromisoformat(day), int(seq)
+        if match is None:
+            raise ValueError(key)
+        return date.fromisoformat(match[1]), int(match[2])
     except ValueError:
         raise InvalidArgument("page_token is not one this service issued") from None
