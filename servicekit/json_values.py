@@ -15,17 +15,18 @@ VALUES_MAX = 1000
 EXACT_INTEGER_MAX = 2**53
 
 
-def problem_with(value: object) -> str | None:
-    """What makes `value` (as json.loads gives it) unfit to carry, naming where in it ("a.0.b: ..."),
-    or None if it is fit. Walks the value without recursion, so any depth is safe to ask about."""
-    pending: list[tuple[object, tuple[str, ...]]] = [(value, ())]
+def problem_with(value: object, name: str = "") -> str | None:
+    """What makes `value` (as json.loads gives it) unfit to carry, saying where in it the value
+    called `name` it is ("attributes.a.0: ..."), or None if it is fit. Walks the value without
+    recursion, so any depth is safe to ask about."""
+    pending: list[tuple[object, tuple[str, ...]]] = [(value, (name,) if name else ())]
     seen = 0
     while pending:
         item, path = pending.pop()
         seen += 1
         if seen > VALUES_MAX:
-            return f"at most {VALUES_MAX} values in all"
-        problem = _problem_with_one(item, len(path))
+            return f"{name}: at most {VALUES_MAX} values in all" if name else f"at most {VALUES_MAX} values in all"
+        problem = _problem_with_one(item, len(path) - bool(name))
         if problem:
             return f"{'.'.join(path)}: {problem}" if path else problem
         if isinstance(item, dict):
