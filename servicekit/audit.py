@@ -3,7 +3,7 @@ change (who, in which role, what, when, under which correlation id), and served 
 administrators. Summaries carry no personal data."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic.operations import Operations
 
 from lianyi.audit.v1 import audit_service_pb2 as pb
 from lianyi.audit.v1 import audit_service_pb2_grpc as pb_grpc
-from servicekit import auth, logs, paging
+from servicekit import auth, logs, moments, paging
 from servicekit.clock import Clock
 from servicekit.database import Database, Transaction, UtcDateTime
 from servicekit.grpc_server import Registration
@@ -87,11 +87,9 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
         self.log = log
 
     def ListAuditEntries(self, request: pb.ListAuditEntriesRequest, context: object) -> pb.ListAuditEntriesResponse:
-        def when(field: str) -> datetime | None:
-            return getattr(request, field).ToDatetime(tzinfo=UTC) if request.HasField(field) else None
-
-        rows, token = self.log.entries(actor=request.actor, action=request.action, since=when("since"),
-                                       until=when("until"), page_size=request.page_size,
+        rows, token = self.log.entries(actor=request.actor, action=request.action,
+                                       since=moments.requested(request, "since"),
+                                       until=moments.requested(request, "until"), page_size=request.page_size,
                                        page_token=request.page_token)
         response = pb.ListAuditEntriesResponse(next_page_token=token)
         for row in rows:

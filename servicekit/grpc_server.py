@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 from google.protobuf import descriptor_pool
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from servicekit import auth, logs, metrics
 from servicekit.caching import TtlCache
 from servicekit.clock import Clock, SystemClock
-from servicekit.errors import DomainError, PermissionDenied, grpc_status_for
+from servicekit.errors import DomainError, InvalidArgument, PermissionDenied, grpc_status_for
 from servicekit.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,13 @@ def declared_roles(registrations: list[Registration]) -> dict[str, frozenset[str
         for method in service.methods:
             allowed[f"/{service.full_name}/{method.name}"] = auth.rpc_roles(method.full_name)
     return allowed
+
+
+@dataclass(frozen=True)
+class _Undecodable:
+    """A request whose bytes are not its message: refused once the caller is known."""
+
+    reason: str
 
 
 class DomainErrorInterceptor(grpc.ServerInterceptor):
@@ -92,6 +100,15 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
             return handler  # streaming health/reflection calls pass through untouched
         method = handler_call_details.method
         inner = handler.unary_unary
+        decode = handler.request_deserializer
+
+        def deserialize(data: bytes) -> Any:
+            # grpcio answers INTERNAL for bytes it cannot decode (e.g. a Struct nested deeper than
+            # protobuf's 100 levels); that is the caller's request, so it is theirs to hear about.
+            try:
+                return decode(data) if decode is not None else data
+            except DecodeError as exc:
+                return _Undecodable(str(exc))
 
         def unary_unary(request: Any, context: grpc.ServicerContext) -> Any:
             started = time.perf_counter()
@@ -100,6 +117,8 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
             principal_token = auth.current.set(None)
             try:
                 auth.current.set(self._authorise(method, context))
+                if isinstance(request, _Undecodable):
+                    raise InvalidArgument(f"the request cannot be decoded: {request.reason[:200]}")
                 return inner(request, context)
             except DomainError as exc:
                 code = grpc_status_for(exc)
@@ -115,7 +134,7 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
 
         return grpc.unary_unary_rpc_method_handler(
             unary_unary,
-            request_deserializer=handler.request_deserializer,
+            request_deserializer=deserialize,
             response_serializer=handler.response_serializer,
         )
 

@@ -6,12 +6,11 @@ import re
 from datetime import date, datetime
 
 from servicekit.errors import InvalidArgument
+from servicekit.moments import FIRST_YEAR, LAST_YEAR
 from services.deliberation.contract import COUNTY_TIME
 
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")
-# Years people plan and count in; outside them a period's bounds would not fit a timestamp.
-FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 
 def parse_date(text: str, name: str) -> date | None:

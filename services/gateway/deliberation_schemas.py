@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from services.deliberation.contract import (
     ACTION_MAX_CHARS,
@@ -32,6 +32,7 @@ from services.deliberation.contract import (
     TOPIC_STATES,
     VOTE_CHOICES,
 )
+from services.gateway.bounds import StrictBody as _Strict
 from services.gateway.schemas import ConcernOut
 from services.intake.contract import ID_MAX_CHARS
 
@@ -55,11 +56,6 @@ Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), Field(description="YYYY-MM")]
 Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$"),
                    Field(description="YYYY (a year) or YYYY-MM (a month), in the county's time (UTC+8)")]
-
-
-class _Strict(BaseModel):
-    # Unknown fields and type coercion are refused, as for every other body.
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # -- what callers send ------------------------------------------------------------------------

@@ -32,6 +32,19 @@ HTTP_STATUS_OF_GRPC = {
 }
 
 
+# Only an outage may tell a client to try again: for anything else (a service's bug, answered as
+# INTERNAL or UNKNOWN) the same request would fail the same way, and a client told to retry would
+# retry it forever.
+OUTAGES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+def upstream_failure(code: grpc.StatusCode) -> str:
+    """What a caller is told when a service behind the gateway failed with `code` (a 5xx)."""
+    if code in OUTAGES:
+        return "a service behind the gateway is unavailable; try again shortly"
+    return "a service behind the gateway failed; quote the correlation id when reporting it"
+
+
 class ProblemError(Exception):
     """Raise from a view to answer with a problem."""
 
@@ -85,7 +98,7 @@ def install(app: Flask) -> None:
         status = HTTP_STATUS_OF_GRPC.get(code, 502)
         if status >= 500:
             log.warning("upstream call failed: %s %s", code.name, exc.details())
-            detail = "a service behind the gateway is unavailable; try again shortly"
+            detail = upstream_failure(code)
         else:
             detail = exc.details() or HTTPStatus(status).phrase
         return problem(status, detail)

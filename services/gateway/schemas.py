@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from services.contract import ROLES
 from services.deliberation.contract import POOL_PAGE_SIZE_DEFAULT, POOL_PAGE_SIZE_MAX
+from services.gateway.bounds import FreeJsonObject, Int64, Moment
+from services.gateway.bounds import StrictBody as _Strict
 from services.intake.contract import (
     ADDRESS_MAX_CHARS,
     CHANNELS,
@@ -28,11 +30,6 @@ from services.intake.contract import (
 )
 
 Channel = Literal[CHANNELS]
-
-
-class _Strict(BaseModel):
-    # Unknown fields and type coercion ("5" for 5) are refused, not silently accepted.
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ReporterContactIn(_Strict):
@@ -216,13 +213,13 @@ class EntityCreate(_Strict):
     name: str = Field(min_length=1, max_length=NAME_MAX_CHARS)
     parent_id: str | None = Field(None, min_length=1, max_length=64)
     external_id: str | None = Field(None, min_length=1, max_length=EXTERNAL_ID_MAX_CHARS)
-    attributes: dict = Field(default_factory=dict)
+    attributes: FreeJsonObject = Field(default_factory=dict)
 
 
 class EntityUpdate(_Strict):
     name: str | None = Field(None, min_length=1, max_length=NAME_MAX_CHARS)
-    attributes: dict | None = None
-    expected_version: int | None = Field(None, ge=1)
+    attributes: FreeJsonObject | None = None
+    expected_version: Int64 | None = Field(None, ge=1)
 
 
 class EntityOut(BaseModel):
@@ -254,7 +251,7 @@ class ImportRowIn(_Strict):
     external_id: str = Field("", max_length=EXTERNAL_ID_MAX_CHARS)
     parent_external_id: str = Field("", max_length=EXTERNAL_ID_MAX_CHARS)
     name: str = Field("", max_length=NAME_MAX_CHARS)
-    attributes: dict = Field(default_factory=dict)
+    attributes: FreeJsonObject = Field(default_factory=dict)
 
 
 class ImportRequest(_Strict):
@@ -314,8 +311,8 @@ class AuditQuery(_Strict):
     service: Literal["intake", "deliberation", "dispatch", "evaluation"] = "intake"
     actor: str = Field("", max_length=100)
     action: str = Field("", max_length=60)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     page_size: int = Field(100, ge=1, le=500)
     page_token: str = Field("", max_length=200)
 

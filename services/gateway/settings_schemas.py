@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, Field, JsonValue
+
+from services.gateway.bounds import FreeJson
+from services.gateway.bounds import StrictBody as _Strict
 
 SCOPE_ID = Field(min_length=1, max_length=64, description="A county, township, community or neighbourhood id, "
                                                           "or * for the whole deployment")
 QUALIFIER = Field("", max_length=100, description="For a setting that has a qualifier (see "
                                                   "qualifier in SettingOut), which of its values; else empty")
-
-
-class _Strict(BaseModel):
-    # Unknown fields and type coercion are refused, as for every other body.
-    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class SettingQuery(_Strict):
@@ -29,7 +27,7 @@ class SettingClearQuery(_Strict):
 class SettingIn(_Strict):
     scope_id: str = SCOPE_ID
     qualifier: str = QUALIFIER
-    value: JsonValue = Field(description="The value, as the setting's value_schema describes it")
+    value: FreeJson = Field(description="The value, as the setting's value_schema describes it")
 
 
 class SettingValueOut(BaseModel):

@@ -2,12 +2,10 @@
 each RPC is declared in its proto)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from lianyi.intake.v1 import concern_pb2
 from lianyi.intake.v1 import intake_service_pb2 as pb
 from lianyi.intake.v1 import intake_service_pb2_grpc as pb_grpc
-from servicekit import auth, logs
+from servicekit import auth, logs, moments
 from servicekit.grpc_server import Registration
 from services.contract import sees_contacts
 from services.intake.contract import channel_name
@@ -95,12 +93,10 @@ class IntakeServicer(pb_grpc.IntakeServiceServicer):
 
     def ListPublicConcerns(self, request: pb.ListPublicConcernsRequest,
                            context: object) -> pb.ListPublicConcernsResponse:
-        def moment(field: str) -> datetime | None:
-            return getattr(request, field).ToDatetime(tzinfo=UTC) if request.HasField(field) else None
-
         shown = self.concerns.list_public(
             concern_ids=list(request.concern_ids), categories=list(request.categories),
-            received_from=moment("received_from"), received_to=moment("received_to"), states=list(request.states),
+            received_from=moments.requested(request, "received_from"),
+            received_to=moments.requested(request, "received_to"), states=list(request.states),
             neighbourhood_id=request.neighbourhood_id, limit=request.limit)
         return pb.ListPublicConcernsResponse(concerns=[public_to_proto(c) for c in shown])
 

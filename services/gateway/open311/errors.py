@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from servicekit.errors import DomainError, grpc_status_for
 from services.gateway.open311.formats import Open311Error, errors_body, format_of, render
-from services.gateway.problems import ProblemError
+from services.gateway.problems import ProblemError, upstream_failure
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def install(blueprint: Blueprint) -> None:
         status = status_of_grpc(exc.code())
         if status >= 500:
             log.warning("upstream call failed: %s %s", exc.code().name, exc.details())
-            return error_response(status, "a service behind the gateway is unavailable; try again shortly")
+            return error_response(status, upstream_failure(exc.code()))
         return error_response(status, exc.details() or "the request cannot be fulfilled")
 
     # Flask prefers any handler for the exact code, even the app's, to a blueprint's handler for a

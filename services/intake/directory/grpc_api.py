@@ -37,8 +37,8 @@ class DirectoryServicer(pb_grpc.DirectoryServiceServicer):
     def ImportEntities(self, request, context):
         outcomes = self.directory.import_rows([
             ImportRow(kind=r.kind, external_id=r.external_id, parent_external_id=r.parent_external_id,
-                      name=r.name, attributes=attributes_from(r.attributes))
-            for r in request.rows
+                      name=r.name, attributes=attributes_from(r.attributes, f"rows[{number}].attributes"))
+            for number, r in enumerate(request.rows, 1)
         ])
         return pb.ImportEntitiesResponse(outcomes=[
             pb.ImportOutcome(row=o.row, outcome=o.outcome, entity_id=o.entity_id, reason=o.reason)

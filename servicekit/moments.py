@@ -1,0 +1,45 @@
+"""Moments a caller may name (audit and public-listing bounds): aware, and within the years every
+service can hold, count in and convert without overflow. One range for the gateway's checks and
+the services' own, so neither lets through what the other cannot carry."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from servicekit.errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from google.protobuf import timestamp_pb2
+
+# Years people plan and count in; a year's or a month's bounds in any time zone stay inside
+# protobuf's Timestamp (years 1-9999 in UTC) and Python's datetime.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def problem_with(moment: datetime) -> str | None:
+    """Why `moment` is not one a caller may name, or None."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return "needs a time zone offset"
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        year = 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return f"must fall within the years {FIRST_YEAR}-{LAST_YEAR} (in UTC)"
+    return None
+
+
+def requested(message: object, field: str) -> datetime | None:
+    """A request's Timestamp field as an aware UTC datetime, None if unset; InvalidArgument naming
+    the field if it is not a moment a caller may name."""
+    if not message.HasField(field):  # type: ignore[attr-defined]
+        return None
+    stamp: timestamp_pb2.Timestamp = getattr(message, field)
+    try:
+        moment = stamp.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError):  # seconds or nanos outside what a Timestamp may hold
+        raise InvalidArgument(f"{field}: not a valid timestamp") from None
+    problem = problem_with(moment)
+    if problem:
+        raise InvalidArgument(f"{field}: {problem}")
+    return moment
