@@ -11,6 +11,7 @@ import math
 DEPTH_MAX = 10
 # Objects, arrays, texts, numbers, booleans and nulls in one value, counted together.
 VALUES_MAX = 1000
+KEY_SHOWN_CHARS = 40
 # A Struct's numbers are doubles: a larger integer would arrive as a different one.
 EXACT_INTEGER_MAX = 2**53
 
@@ -30,7 +31,8 @@ def problem_with(value: object, name: str = "") -> str | None:
         if problem:
             return f"{'.'.join(path)}: {problem}" if path else problem
         if isinstance(item, dict):
-            pending.extend((child, (*path, str(key))) for key, child in item.items())
+            # A key is named as far as it reads: a caller's key may be long, or hold what it should not.
+            pending.extend((child, (*path, str(key)[:KEY_SHOWN_CHARS])) for key, child in item.items())
         elif isinstance(item, list):
             pending.extend((child, (*path, str(index))) for index, child in enumerate(item))
     return None

@@ -170,6 +170,11 @@ def import_entities():
     ---
     post:
       summary: Bulk, idempotent upsert keyed by the county platform's external ids (JSON or CSV)
+      description: >-
+        Each row is reported created, updated, unchanged or rejected (with why) by the directory's
+        rules. A row no service can carry at all (attributes holding NaN, Infinity, an integer past
+        2^53, more than 10 levels or 1000 values) refuses the whole request with 422 naming it, and
+        nothing is imported.
       requestBody:
         required: true
         content:

@@ -85,3 +85,19 @@ def test_an_audit_bound_within_the_years_reaches_the_audit_log(client, fake):
     assert response.status_code == 200, response.get_data(as_text=True)
     (call,) = fake.audit["intake"].ListAuditEntries.calls
     assert call.request.since.ToJsonString() == "1900-01-01T00:00:00Z"
+
+
+def test_a_body_refuses_numbers_that_are_not_finite_even_where_no_bound_would():
+    """StrictBody's own rule, on a field with no range (every float field today has one, so the
+    rule guards the next)."""
+    import pydantic
+
+    from services.gateway.bounds import StrictBody
+
+    class Reading(StrictBody):
+        value: float
+
+    assert Reading.model_validate({"value": 1.5}).value == 1.5
+    for unfit in (float("nan"), float("inf"), float("-inf")):
+        with pytest.raises(pydantic.ValidationError, match="finite"):
+            Reading.model_validate({"value": unfit})

@@ -161,8 +161,10 @@ def test_service_request_ids_override_every_other_filter():
     ({"end_date": "2026-01-01"}, "end_date must be"),
     ({"service_request_id": ",".join(str(i) for i in range(1001))}, "at most 1000"),
     # Once a datetime overflow when filling in the 90-day window or converting to UTC: a 500.
-    ({"end_date": "0001-01-01T00:00:00Z"}, "end_date must fall between 1970 and 9998"),
-    ({"start_date": "9999-12-31T00:00:00Z"}, "start_date must fall between 1970 and 9998"),
+    ({"end_date": "0001-01-01T00:00:00Z"}, "end_date must fall between 1970-01-01 and 9998-10-03"),
+    ({"start_date": "9999-12-31T00:00:00Z"}, "start_date must fall between 1970-01-01 and 9998-10-03"),
+    # The latest start leaves room for the 90 days filled in after it, within the services' years.
+    ({"start_date": "9998-12-15T00:00:00Z"}, "start_date must fall between"),
     ({"start_date": "0001-01-01T00:00:00+01:00"}, "start_date must fall between"),
     ({"start_date": "9999-12-31T23:00:00-05:00", "end_date": "9999-12-31T23:30:00-05:00"}, "end_date must fall"),
 ])

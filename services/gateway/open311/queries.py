@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from servicekit.moments import LAST_YEAR
 from services.gateway.open311.formats import Open311Error, parse_w3c_datetime
 
 # "Default query limit is a span of 90 days or first 1000 requests returned, whichever is smallest."
@@ -12,9 +13,10 @@ MAX_REQUESTS = 1000
 STATES = ("open", "closed")
 # Dates a client may name. Without a bound, 0001-01-01 or 9999-12-31 overflow Python's datetime
 # when the 90-day window is filled in (or protobuf's Timestamp after converting to UTC) and the
-# answer was a 500; no concern predates 1970.
+# answer was a 500; no concern predates 1970. The latest leaves room for the window filled in
+# after it, within the years every service takes (servicekit/moments.py).
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC) - WINDOW
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,6 @@ def _moment(text: str | None, name: str, problems: list[str]) -> datetime | None
     except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
         moment = None
     if moment is None or not EARLIEST <= moment < LATEST:
-        problems.append(f"{name} must fall between {EARLIEST.year} and {LATEST.year - 1}")
+        problems.append(f"{name} must fall between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
         return None
     return moment
