@@ -1,9 +1,11 @@
-"""Moments a caller may name (audit and public-listing bounds): aware, and within the years every
-service can hold, count in and convert without overflow. One range for the gateway's checks and
-the services' own, so neither lets through what the other cannot carry."""
+"""Moments and days a caller may name (audit and public-listing bounds, a visit's or a meeting's
+day): aware, and within the years every service can hold, count in and convert without overflow.
+One range for the gateway's checks and the services' own, so neither lets through what the other
+cannot carry."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from servicekit.errors import InvalidArgument
@@ -14,6 +16,19 @@ if TYPE_CHECKING:
 # Years people plan and count in; a year's or a month's bounds in any time zone stay inside
 # protobuf's Timestamp (years 1-9999 in UTC) and Python's datetime.
 FIRST_YEAR, LAST_YEAR = 1900, 9998
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def day(text: str, name: str) -> date:
+    """A YYYY-MM-DD field: a real day, in ASCII digits, within the years; InvalidArgument naming
+    the field otherwise (0001-01-01, 2026-02-30, 20260101 and 2026-W01-1 among them)."""
+    match = _DAY.fullmatch(text) if isinstance(text, str) else None
+    try:
+        if match is None or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+            raise ValueError(text)
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise InvalidArgument(f"{name} must be a date, YYYY-MM-DD, years {FIRST_YEAR}-{LAST_YEAR}") from None
 
 
 def problem_with(moment: datetime) -> str | None:

@@ -24,6 +24,8 @@ ROLES = (
     RESIDENT, MEMBER, BUILDING_LEADER, PARTY_SECRETARY, OWNERS_COMMITTEE, PROPERTY_COMPANY,
     COMMUNITY_ADMIN, TOWNSHIP_ADMIN, DEPARTMENT, COUNTY_ADMIN, INTEGRATION,
 )
+# The roles a person signing in with a password may hold: an integration signs in with its API key.
+ACCOUNT_ROLES = tuple(role for role in ROLES if role != INTEGRATION)
 # Groups many rules share.
 NEIGHBOURHOOD_STAFF = (MEMBER, BUILDING_LEADER, PARTY_SECRETARY)
 PARTNERS = (OWNERS_COMMITTEE, PROPERTY_COMPANY)
@@ -40,6 +42,7 @@ SETTINGS_WRITERS = Writers(everywhere=frozenset((COUNTY_ADMIN,)), in_scope=froze
                            own_neighbourhood=frozenset((PARTY_SECRETARY,)))
 
 __all__ = [
+    "ACCOUNT_ROLES",
     "ADMINS",
     "CONTACT_ROLES",
     "NEIGHBOURHOOD_STAFF",

@@ -5,25 +5,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from servicekit import moments
 from servicekit.errors import InvalidArgument
 from servicekit.moments import FIRST_YEAR, LAST_YEAR
 from services.deliberation.contract import COUNTY_TIME
 
-_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?")
 
 
 def parse_date(text: str, name: str) -> date | None:
     """A YYYY-MM-DD field (a real day, ASCII digits); None when empty."""
-    if not text:
-        return None
-    match = _DATE.fullmatch(text)
-    try:
-        if match is None or not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
-            raise ValueError(text)
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        raise InvalidArgument(f"{name} must be a date, YYYY-MM-DD, years {FIRST_YEAR}-{LAST_YEAR}") from None
+    return moments.day(text, name) if text else None
 
 
 def period_bounds(period: str, name: str = "period", *, months_only: bool = False) -> tuple[datetime, datetime]:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from services.contract import ROLES
+from services.contract import ACCOUNT_ROLES
 from services.deliberation.contract import POOL_PAGE_SIZE_DEFAULT, POOL_PAGE_SIZE_MAX
 from services.gateway.bounds import FreeJsonObject, Int64, Moment
 from services.gateway.bounds import StrictBody as _Strict
@@ -343,7 +343,8 @@ DOCUMENTED += [AuditPage]
 class AccountCreate(_Strict):
     username: str = Field(min_length=3, max_length=50)
     password: str = Field(min_length=1, max_length=200)
-    role: Literal[ROLES]
+    role: Literal[ACCOUNT_ROLES] = Field(description="An integration signs in with an API key "
+                                                     "(POST /api/v1/api-keys), not an account")
     scope_id: str = Field(min_length=1, max_length=64, description="The place whose subtree the account may see")
     entity_id: str = Field("", max_length=64, description="The person's own entity: member, household, department")
     display_name: str = Field("", max_length=100)

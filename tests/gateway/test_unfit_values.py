@@ -101,3 +101,11 @@ def test_a_body_refuses_numbers_that_are_not_finite_even_where_no_bound_would():
     for unfit in (float("nan"), float("inf"), float("-inf")):
         with pytest.raises(pydantic.ValidationError, match="finite"):
             Reading.model_validate({"value": unfit})
+
+
+def test_an_account_for_the_integration_role_is_refused_before_any_service_is_asked(client, fake):
+    """An integration signs in with an API key: an account with its role could never sign in."""
+    response = client.post("/api/v1/accounts", headers=ADMIN, json={
+        "username": "platform.x", "password": "a long enough password", "role": "integration", "scope_id": N1})
+    assert [e["field"] for e in problem_of(response, 422)["errors"]] == ["role"]
+    assert fake.calls == []

@@ -18,6 +18,8 @@ def test_passwords_are_hashed_slowly_and_checked_whether_or_not_the_account_exis
     ("Ab", "long enough password", "member", "username"),
     ("ok.name", "short", "member", "password"),
     ("ok.name", "long enough password", "mayor", "role"),
+    # An integration signs in with an API key; an account holding its role could never sign in.
+    ("ok.name", "long enough password", "integration", "an integration signs in with an API key"),
 ])
 def test_bad_accounts_are_refused(username, password, role, problem):
     with pytest.raises(InvalidArgument, match=problem):

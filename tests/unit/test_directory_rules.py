@@ -51,3 +51,9 @@ def test_member_attributes_need_a_known_member_kind():
 def test_bad_fields_are_refused_with_the_reason(kind, name, attributes, message):
     with pytest.raises(InvalidArgument, match=message):
         check_fields(kind, name, None, attributes)
+
+
+@pytest.mark.parametrize("external_id", ["", "x" * 101, "B1\x00", "B1\n2"])
+def test_an_external_id_is_short_plain_text(external_id):
+    with pytest.raises(InvalidArgument, match="external_id must be 1-100 characters of plain text"):
+        check_fields("building", "1号楼", external_id, {})

@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from servicekit.errors import InvalidArgument
 from servicekit.ids import looks_like_id
-from services.contract import ROLES
+from services.contract import ACCOUNT_ROLES
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")
 PASSWORD_MIN_CHARS = 10
@@ -58,8 +58,8 @@ def check_new_account(username: str, password: str, role: str) -> None:
         problems.append("username must be 3-50 lower-case letters, digits or _.-")
     if len(password) < PASSWORD_MIN_CHARS:
         problems.append(f"password must be at least {PASSWORD_MIN_CHARS} characters")
-    if role not in ROLES:
-        problems.append(f"role must be one of {', '.join(ROLES)}")
+    if role not in ACCOUNT_ROLES:
+        problems.append(f"role must be one of {', '.join(ACCOUNT_ROLES)} (an integration signs in with an API key)")
     if problems:
         raise InvalidArgument("; ".join(problems))
 

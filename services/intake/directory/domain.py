@@ -79,8 +79,9 @@ def check_fields(kind: str, name: str, external_id: str | None, attributes: dict
         problems.append("name must not be empty")
     elif len(name) > NAME_MAX_CHARS:
         problems.append(f"name is longer than {NAME_MAX_CHARS} characters")
-    if external_id is not None and not 0 < len(external_id) <= EXTERNAL_ID_MAX_CHARS:
-        problems.append(f"external_id must be 1-{EXTERNAL_ID_MAX_CHARS} characters")
+    if external_id is not None and (not 0 < len(external_id) <= EXTERNAL_ID_MAX_CHARS
+                                    or has_control_characters(external_id) or not external_id.isprintable()):
+        problems.append(f"external_id must be 1-{EXTERNAL_ID_MAX_CHARS} characters of plain text")
     try:
         canonical = ATTRIBUTES[kind].model_validate(attributes).model_dump(exclude_defaults=True)
     except ValidationError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from servicekit import moments
 from servicekit.errors import InvalidArgument
 from servicekit.text import has_control_characters
 from services.intake.contract import CONCERNS_PER_VISIT_MAX, VISIT_NOTES_MAX_CHARS
@@ -59,10 +60,8 @@ class Coverage:
 
 
 def parse_day(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"{what} must be a date, YYYY-MM-DD") from None
+    """A day people name (servicekit.moments.day: a real one, within the years services hold)."""
+    return moments.day(text, what)
 
 
 def check_visit(visited_on: str, notes: str, concerns: list[RaisedConcern], today: date) -> date:
