@@ -206,10 +206,16 @@ def test_where_is_my_matter_one_call_for_resident_member_and_platform(system, ga
                               producer=producer, place=envelope.Place(n1), occurred_at=envelope_now())
         produce(system.addresses.broker, topic, [(n1.encode(), event.SerializeToString())])
         produce(system.addresses.broker, topic, [(n1.encode(), event.SerializeToString())])  # redelivered
-    seen = [_status_becomes(gateway, concern_id, headers, "rated")
+    # The two topics are consumed independently: wait for every step, not only the last status.
+    def every_step(headers) -> dict | None:
+        found = _concern(gateway, concern_id, headers)
+        steps = [step["status"] for step in found["timeline"]]
+        return found if steps == ["received", "in_handling", "resolved", "rated"] else None
+
+    seen = [wait_for(lambda h=headers: every_step(h), timeout_s=30, message=f"{concern_id}'s four steps")
             for headers in (resident, sign_in("n1.member"), platform)]
     assert seen[0]["timeline"] == seen[1]["timeline"] == seen[2]["timeline"]
-    assert [s["status"] for s in seen[0]["timeline"]] == ["received", "in_handling", "resolved", "rated"]
+    assert seen[0]["status"] == "rated"
 
 
 def test_a_progress_report_with_an_unknown_status_is_dead_lettered(system, gateway, credentials, platform):
