@@ -13,6 +13,9 @@ from services.intake.timeline import domain as statuses
 from services.intake.timeline import storage as timeline
 
 
+MERGED_FOR_RESIDENTS = "handled together with the same matter raised by other households"
+
+
 def followed(conn: sa.Connection, concern: domain.Concern) -> domain.Concern:
     """The concern with its timeline; a merged one follows its survivor's status."""
     own = timeline.entries(conn, concern.concern_id)
@@ -21,11 +24,19 @@ def followed(conn: sa.Connection, concern: domain.Concern) -> domain.Concern:
         return replace(concern, timeline=tuple(own))
     merged_at = next((e.at for e in reversed(own) if e.status == contract.MERGED), concern.updated_at)
     survivor_steps = timeline.entries(conn, survivor.concern_id)
+    merged_into: str | None = survivor.concern_id
     if survivor.household_id != concern.household_id:
         # The survivor may be another household's matter: its notes are not for this reader.
         survivor_steps = [replace(step, note="") for step in survivor_steps]
+        principal = auth.current.get()
+        if principal is not None and principal.role == "resident":
+            # Nor, for a resident, the secretary's merge note or the survivor's id (which they
+            # could not read): they see their matter followed as one with others'.
+            own = [replace(step, note=MERGED_FOR_RESIDENTS) if step.status == contract.MERGED else step
+                   for step in own]
+            merged_into = None
     steps = statuses.followed(own, survivor_steps, merged_at or concern.received_at)
-    return replace(concern, status=survivor.status, timeline=tuple(steps))
+    return replace(concern, status=survivor.status, timeline=tuple(steps), merged_into=merged_into)
 
 
 def suggesting(conn: sa.Connection, concern: domain.Concern, window: timedelta) -> domain.Concern:

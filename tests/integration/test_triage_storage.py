@@ -175,3 +175,27 @@ def test_a_merged_concern_shows_another_households_survivor_without_its_notes(de
     assert (seen.status, seen.timeline[-1].status, seen.timeline[-1].note) == ("triaged", "triaged", "")
     assert desk.intake.get_concern(survivor.concern_id).timeline[-1].note == "direct: 10号户老人需要帮忙搬运"
 
+
+
+def test_a_resident_sees_their_merged_concern_followed_without_the_staff_note_or_the_survivors_id(desk, clock):
+    from servicekit import auth
+
+    survivor = submit(desk, household_id=desk.ids["h-0"])
+    follower = submit(desk, household_id=desk.ids["h-1"], description="三楼楼道里堆满了鞋柜")
+    desk.merge(survivor.concern_id, [follower.concern_id], "与10号户同一事项, 由书记合并")
+    clock.advance(minutes=1)
+    desk.triage(survivor.concern_id, "direct", "")
+    scope = desk.intake.get_concern(follower.concern_id)  # staff: everything
+    assert scope.merged_into == survivor.concern_id and "书记" in scope.timeline[1].note
+    principal = auth.Principal(subject="r", role="resident", scope=(desk.ids["county"], desk.ids["township"],
+                                                                  desk.ids["community"], desk.ids["nb-1"]),
+                               entity_id=desk.ids["h-1"])
+    token = auth.current.set(principal)
+    try:
+        seen = desk.intake.get_concern(follower.concern_id)
+    finally:
+        auth.current.reset(token)
+    assert (seen.status, seen.merged_into) == ("triaged", None)
+    assert [(s.status, s.note) for s in seen.timeline[:2]] == [
+        ("received", ""), ("merged", "handled together with the same matter raised by other households")]
+    assert all(survivor.concern_id not in s.note and "书记" not in s.note for s in seen.timeline)
