@@ -12,7 +12,6 @@ from services.intake import contract, domain, similarity, storage
 from services.intake.timeline import domain as statuses
 from services.intake.timeline import storage as timeline
 
-
 MERGED_FOR_RESIDENTS = "handled together with the same matter raised by other households"
 
 
