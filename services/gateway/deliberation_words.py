@@ -4,28 +4,31 @@ from __future__ import annotations
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as pb
 from lianyi.deliberation.v1 import events_pb2
+from servicekit import enum_words
 from services.deliberation import contract
 
 
 class Words:
-    """One enum's words. Made from the contract's words, so a word the proto lacks fails at import."""
+    """One enum's words (servicekit.enum_words spells them), limited to the contract's: a word the
+    proto lacks fails at import."""
 
     def __init__(self, enum, prefix: str, words: tuple[str, ...]):
-        self.enum = enum
-        self._values = {word: int(enum.Value(prefix + word.upper())) for word in words}
-        self._words = {value: word for word, value in self._values.items()}
+        self.enum, self.prefix, self.words = enum, prefix, frozenset(words)
+        for word in words:
+            enum_words.number(enum, prefix, word)  # raises ValueError for a word the proto lacks
 
     def word(self, value: int) -> str | None:
         """The word for a value; None for unspecified (or a value newer than this gateway)."""
-        return self._words.get(value)
+        word = enum_words.word(self.enum, self.prefix, value)
+        return word if word in self.words else None
 
     def value(self, word: str | None) -> int:
         """The value for a word; None is unspecified (proto3's 0)."""
-        return 0 if word is None else self._values[word]
+        return enum_words.number(self.enum, self.prefix, word or "")
 
 
-STATES = Words(pb.TopicState, "TOPIC_STATE_", contract.TOPIC_STATES)
-CHOICES = Words(pb.VoteChoice, "VOTE_CHOICE_", contract.VOTE_CHOICES)
-REJECTION_REASONS = Words(events_pb2.RejectionReason, "REJECTION_REASON_", contract.REJECTION_REASONS)
-FATES = Words(events_pb2.ConcernsFate, "CONCERNS_FATE_", contract.CONCERNS_FATES)
-TIERS = Words(events_pb2.HandlingTier, "HANDLING_TIER_", contract.HANDLING_TIERS)
+STATES = Words(pb.TopicState, "TOPIC_STATE", contract.TOPIC_STATES)
+CHOICES = Words(pb.VoteChoice, "VOTE_CHOICE", contract.VOTE_CHOICES)
+REJECTION_REASONS = Words(events_pb2.RejectionReason, "REJECTION_REASON", contract.REJECTION_REASONS)
+FATES = Words(events_pb2.ConcernsFate, "CONCERNS_FATE", contract.CONCERNS_FATES)
+TIERS = Words(events_pb2.HandlingTier, "HANDLING_TIER", contract.HANDLING_TIERS)

@@ -6,7 +6,6 @@ import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from servicekit import auth, topics
 from servicekit.clock import Clock
@@ -91,6 +90,3 @@ def build_county(db: Database, clock: Clock, households: int = 10) -> County:
     county.add("v-1", "volunteer", "nb-1")
     return county
 
-
-def moved(clock: Clock, at: datetime) -> None:
-    clock._now = at  # type: ignore[attr-defined]  # a FixedClock
