@@ -4,9 +4,15 @@ contract module: it imports nothing of any service, so the gateway may read it. 
 call each RPC is declared in its proto.)"""
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
 from servicekit.auth import PUBLIC, Principal
 from servicekit.config import SERVICES
 from servicekit.settings_access import Writers
+
+# The county's own time (Fujian: China Standard Time, UTC+8 all year): what a day, a month, a
+# meeting's date and a deadline's day mean.
+COUNTY_TIME = timezone(timedelta(hours=8), "UTC+8")
 
 RESIDENT = "resident"
 MEMBER = "member"
@@ -44,6 +50,7 @@ SETTINGS_WRITERS = Writers(everywhere=frozenset((COUNTY_ADMIN,)), in_scope=froze
 __all__ = [
     "ACCOUNT_ROLES",
     "ADMINS",
+    "COUNTY_TIME",
     "CONTACT_ROLES",
     "NEIGHBOURHOOD_STAFF",
     "PARTNERS",

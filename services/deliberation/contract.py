@@ -3,13 +3,8 @@ RPC): the words and limits its inputs keep. Imports nothing of deliberation, so 
 read it."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
-
 from servicekit.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-
-# The county's own time (Fujian: China Standard Time, UTC+8 all year): what a month, a year and a
-# meeting's date mean.
-COUNTY_TIME = timezone(timedelta(hours=8), "UTC+8")
+from services.contract import COUNTY_TIME as COUNTY_TIME  # where deliberation's calendar reads it
 
 # A page of the pool, or of a neighbourhood's topics.
 POOL_PAGE_SIZE_DEFAULT = DEFAULT_PAGE_SIZE

@@ -1,22 +1,15 @@
-"""Dispatch's domain (办事), in the glossary's words. No I/O here.
+"""What dispatch hears and keeps before there is work to do, in the glossary's words. No I/O here.
 
-Today dispatch keeps a task for every concern intake receives, and opens it when the concern is
-triaged to direct handling; and it keeps every action of a joint meeting's decision (决议), to hand
-out as tasks. Tiers (individual, joint, escalated), assignment, claiming, whistles and report-ins
-will join this module.
+Dispatch keeps every concern intake receives, and hands one out as a task (services/dispatch/tasks)
+when it is triaged to direct handling; and it keeps every action of a joint meeting's decision
+(决议), each handed out as a task as it arrives.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from servicekit.events import Aggregate, Origin
-
 DIRECT = "direct"
-# The tiers of handling (分流承办, 集体合办, 提级联办); a decided action may suggest one, or leave it
-# to dispatch ("").
-INDIVIDUAL, JOINT, ESCALATED = "individual", "joint", "escalated"
-TIERS = (INDIVIDUAL, JOINT, ESCALATED)
 
 
 # -- what dispatch hears ------------------------------------------------------------------------
@@ -47,7 +40,7 @@ class PlannedAction:
 
     action_id: str
     description: str
-    tier: str  # one of TIERS, or "" where the meeting suggested none
+    tier: str  # one of contract.TIERS, or "" where the meeting suggested none (dispatch's routing decides)
     owner_id: str
     owner_name: str
     deadline: date
@@ -68,21 +61,30 @@ class DecisionMade:
     decided_at: datetime
 
 
-# -- what dispatch says -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReworkAsked:
+    """Evaluation sends a resolved task back for rework (督促整改) under a named supervisor."""
+
+    task_id: str
+    supervisor_id: str
+    supervisor_name: str
+    reason: str
+
 
 @dataclass(frozen=True)
-class TaskOpened:
-    """A concern's task opened for handling: the concern is now in handling."""
+class Rated:
+    """A resident rated a resolved task (评诺): satisfied, basically_satisfied or unsatisfied."""
 
-    concern_id: str
-    opened_at: datetime
+    task_id: str
+    rating: str
+    rated_at: datetime
 
 
-# -- tasks --------------------------------------------------------------------------------------
+# -- concerns ------------------------------------------------------------------------------------
 
 @dataclass
-class Task(Aggregate):
-    """A unit of handling work (任务), today one per concern."""
+class Concern:
+    """A concern as dispatch keeps it: where it is from, and whether it was routed direct."""
 
     concern_id: str
     neighbourhood_id: str
@@ -96,17 +98,17 @@ class Task(Aggregate):
     merged_into: str | None = None
 
     @classmethod
-    def for_concern(cls, concern: ConcernRouted) -> Task:
+    def of(cls, concern: ConcernRouted) -> Concern:
         return cls(concern_id=concern.concern_id, neighbourhood_id=concern.neighbourhood_id,
                    household_id=concern.household_id, category=concern.category, received_at=concern.received_at,
                    building_id=concern.building_id, urgency=concern.urgency)
 
-    def open_for_handling(self, at: datetime, origin: Origin) -> bool:
-        """Open the task for direct handling, once: a second request changes nothing."""
+    def route_direct(self, at: datetime) -> bool:
+        """Routed to direct handling, once: a second request changes nothing (False). Its task
+        is opened by the caller."""
         if self.opened_at is not None:
             return False
         self.route, self.opened_at = DIRECT, at
-        self.record(TaskOpened(self.concern_id, at), origin, at)
         return True
 
 

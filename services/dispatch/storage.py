@@ -1,4 +1,5 @@
-"""Dispatch's tables and queries."""
+"""Dispatch's tables and queries for what it hears: concerns and decided actions (tasks' own
+tables are in services/dispatch/tasks/storage.py)."""
 from __future__ import annotations
 
 import json
@@ -8,13 +9,13 @@ import sqlalchemy as sa
 
 from servicekit.database import UtcDateTime, insert_or_ignore_many
 from servicekit.ids import looks_like_id
-from services.dispatch.domain import DecidedAction, Task
+from services.dispatch.domain import Concern, DecidedAction
 
 metadata = sa.MetaData()
 
-# A task for every received concern, so handling can start the moment it is triaged direct.
-tasks = sa.Table(
-    "tasks",
+# Every received concern, so handling can start the moment it is triaged direct.
+concerns = sa.Table(
+    "concerns",
     metadata,
     sa.Column("concern_id", sa.String(36), primary_key=True),
     sa.Column("neighbourhood_id", sa.String(64), nullable=False, index=True),
@@ -28,7 +29,7 @@ tasks = sa.Table(
     sa.Column("urgency", sa.String(10), nullable=False, server_default="normal"),
 )
 
-# Every action of a joint meeting's decision, kept as it arrived, for dispatch to hand out as tasks.
+# Every action of a joint meeting's decision, kept as it arrived, for dispatch to hand out as concerns.
 decided_actions = sa.Table(
     "decided_actions",
     metadata,
@@ -53,44 +54,45 @@ _ACTION_COLUMNS = tuple(column.name for column in decided_actions.columns if col
 
 _COLUMNS = ("concern_id", "neighbourhood_id", "household_id", "category", "received_at", "building_id", "urgency",
             "route", "opened_at", "merged_into")
-_OPEN = tasks.update().where(tasks.c.concern_id == sa.bindparam("id"), tasks.c.opened_at.is_(None)).values(
+_OPEN = concerns.update().where(concerns.c.concern_id == sa.bindparam("id"), concerns.c.opened_at.is_(None)).values(
     route=sa.bindparam("route"), opened_at=sa.bindparam("opened_at"))
 
 
-def _task(row: sa.Row) -> Task:
-    return Task(**{name: row._mapping[name] for name in _COLUMNS})
+def _concern(row: sa.Row) -> Concern:
+    return Concern(**{name: row._mapping[name] for name in _COLUMNS})
 
 
-def get_task(conn: sa.Connection, concern_id: str) -> Task | None:
+def get_concern(conn: sa.Connection, concern_id: str) -> Concern | None:
     if not looks_like_id(concern_id):
         return None
-    row = conn.execute(sa.select(tasks).where(tasks.c.concern_id == concern_id)).first()
-    return _task(row) if row else None
+    row = conn.execute(sa.select(concerns).where(concerns.c.concern_id == concern_id)).first()
+    return _concern(row) if row else None
 
 
-def tasks_to_change(conn: sa.Connection, concern_ids: list[str]) -> dict[str, Task]:
-    """The tasks of these concerns that exist, by concern id, locked until the transaction ends
-    (PostgreSQL; SQLite has one writer at a time anyway): two consumers changing one task during a
-    rebalance take turns, and the second sees what the first did. Locked in id order, so two
-    batches cannot deadlock."""
-    # Every id, as add_tasks keeps every task: one kept but not found here would look like a task
-    # created meanwhile, every time.
+def concerns_to_change(conn: sa.Connection, concern_ids: list[str]) -> dict[str, Concern]:
+    """These concerns as kept, by id, locked until the transaction ends (PostgreSQL; SQLite has
+    one writer at a time anyway): two consumers routing one concern during a rebalance take turns,
+    and the second sees what the first did. Locked in id order, so two batches cannot deadlock."""
+    # Every id, as add_concerns keeps every concern: one kept but not found here would look like
+    # a concern created meanwhile, every time.
     ids = sorted(set(concern_ids))
     if not ids:
         return {}
-    query = sa.select(tasks).where(tasks.c.concern_id.in_(ids)).order_by(tasks.c.concern_id).with_for_update()
-    return {row.concern_id: _task(row) for row in conn.execute(query)}
+    query = sa.select(concerns).where(concerns.c.concern_id.in_(ids)).order_by(concerns.c.concern_id) \
+        .with_for_update()
+    return {row.concern_id: _concern(row) for row in conn.execute(query)}
 
 
-def add_tasks(conn: sa.Connection, new: Iterable[Task]) -> set[str]:
-    """Keep new tasks in one statement (a concern dispatch already has keeps its task); returns
-    the concern ids whose task was new."""
-    return insert_or_ignore_many(conn, tasks, [{name: getattr(task, name) for name in _COLUMNS} for task in new])
+def add_concerns(conn: sa.Connection, new: Iterable[Concern]) -> set[str]:
+    """Keep new concerns in one statement (one dispatch already has stays as kept); returns the
+    ids of those that were new."""
+    return insert_or_ignore_many(conn, concerns, [{name: getattr(concern, name) for name in _COLUMNS}
+                                                  for concern in new])
 
 
-def save_opened(conn: sa.Connection, opened: Iterable[Task]) -> None:
-    """Record that these existing tasks opened (each once: an open task stays as it opened)."""
-    rows = [{"id": task.concern_id, "route": task.route, "opened_at": task.opened_at} for task in opened]
+def save_routed(conn: sa.Connection, routed: Iterable[Concern]) -> None:
+    """Record that these existing concerns were routed direct (each once)."""
+    rows = [{"id": concern.concern_id, "route": concern.route, "opened_at": concern.opened_at} for concern in routed]
     if rows:
         conn.execute(_OPEN, rows)
 
@@ -99,8 +101,8 @@ def mark_merged(conn: sa.Connection, survivor_id: str, concern_ids: list[str]) -
     """The concerns, and any merged into them before, now follow the survivor (as intake has it:
     ConcernsMerged names only the concerns merged this time)."""
     if concern_ids:
-        conn.execute(tasks.update().where(sa.or_(
-            tasks.c.concern_id.in_(concern_ids), tasks.c.merged_into.in_(concern_ids),
+        conn.execute(concerns.update().where(sa.or_(
+            concerns.c.concern_id.in_(concern_ids), concerns.c.merged_into.in_(concern_ids),
         )).values(merged_into=survivor_id))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from lianyi.deliberation.v1.events_pb2 import DecisionMade
+from lianyi.evaluation.v1.events_pb2 import MatterRated, ReworkRequested
 from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged, ConcernTriaged
 from servicekit import county_settings, topics
 from servicekit.audit import AuditLog
@@ -15,20 +16,28 @@ from servicekit.settings_store import CountySettings
 from servicekit.unit_of_work import UnitsOfWork
 from services import upcasters
 from services.contract import SETTINGS_WRITERS
-from services.dispatch import events, grpc_api
+from services.dispatch import events, grpc_api, settings
+from services.dispatch.figures import Reports
 from services.dispatch.handlers import Dispatch
+from services.dispatch.platform.listing import Deliveries
+from services.dispatch.tasks.handlers import OVERDUE, REMINDER, Tasks
+from services.dispatch.tasks.queries import TaskLists
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     replica = DirectoryReplica(db)
-    dispatch = Dispatch(db, replica, clock)
     units = UnitsOfWork(db, outbox, "dispatch", events.outgoing, county_settings.outgoing)
-    # No settings of its own yet: the stage issues declare them here.
-    settings = CountySettings("dispatch", (), units, clock, AuditLog(db, clock), replica, SETTINGS_WRITERS)
+    county = CountySettings("dispatch", settings.DEFINITIONS, units, clock, AuditLog(db, clock), replica,
+                            SETTINGS_WRITERS)
+    tasks = Tasks(db, units, replica, settings.DispatchSettings(county), clock)
+    dispatch = Dispatch(db, replica, clock, tasks)
+    servicer = grpc_api.DispatchServicer(dispatch, tasks, TaskLists(db, replica), Reports(db, replica),
+                                         Deliveries(db, replica))
     return Wiring(
-        registrations=[grpc_api.registration(dispatch), replica.registration()],
+        registrations=[grpc_api.registration(servicer), replica.registration()],
         units=units,
-        settings=settings,
+        settings=county,
+        timers={REMINDER: tasks.remind_due, OVERDUE: tasks.overdue_due},
         subscriptions=[
             Subscription(topics.INTAKE, ConcernReceived, events.concern_routed, dispatch.take_routed,
                          upcasters.CONCERN_RECEIVED),
@@ -36,6 +45,9 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
                          upcasters.CONCERN_TRIAGED),
             Subscription(topics.INTAKE, ConcernsMerged, events.concerns_merged, dispatch.follow_merges),
             Subscription(topics.DELIBERATION, DecisionMade, events.decision_made, dispatch.take_decision),
+            # Rework after an unsatisfied rating (督促整改), and ratings for members' ledgers (评诺).
+            Subscription(topics.EVALUATION, ReworkRequested, events.rework_requested, tasks.rework),
+            Subscription(topics.EVALUATION, MatterRated, events.matter_rated, tasks.rated),
             replica.subscription(),
         ],
     )

@@ -8,7 +8,8 @@ def target_metadata() -> list[sa.MetaData]:
     """Every table dispatch's migrations build, as its code defines them: what autogenerate
     compares against, and what the drift test holds the migrations to."""
     from servicekit import audit, directory_replica, messaging_schema, settings_schema, timers
-    from services.dispatch import storage
+    from services.dispatch import ledger, storage
+    from services.dispatch.tasks import storage as tasks
 
-    return [storage.metadata, messaging_schema.metadata, audit.metadata, directory_replica.metadata, timers.metadata,
+    return [storage.metadata, tasks.metadata, ledger.metadata, messaging_schema.metadata, audit.metadata, directory_replica.metadata, timers.metadata,
             settings_schema.metadata]
