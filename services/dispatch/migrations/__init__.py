@@ -9,6 +9,7 @@ def target_metadata() -> list[sa.MetaData]:
     compares against, and what the drift test holds the migrations to."""
     from servicekit import audit, directory_replica, messaging_schema, settings_schema, timers
     from services.dispatch import storage
+    from services.dispatch.platform import storage as platform_storage
 
     return [storage.metadata, messaging_schema.metadata, audit.metadata, directory_replica.metadata, timers.metadata,
-            settings_schema.metadata]
+            settings_schema.metadata, platform_storage.metadata]
