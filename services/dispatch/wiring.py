@@ -17,6 +17,8 @@ from services import upcasters
 from services.contract import SETTINGS_WRITERS
 from services.dispatch import events, grpc_api
 from services.dispatch.handlers import Dispatch
+from services.dispatch.platform.config import load_platform_settings
+from services.dispatch.platform.deliverer import PlatformDeliverer
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
@@ -38,4 +40,5 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
             Subscription(topics.DELIBERATION, DecisionMade, events.decision_made, dispatch.take_decision),
             replica.subscription(),
         ],
+        workers={"platform": PlatformDeliverer(db, load_platform_settings(), clock).run},
     )

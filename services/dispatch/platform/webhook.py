@@ -80,5 +80,6 @@ def backoff(attempt: int, rng: random.Random) -> timedelta:
     """How long to wait after failed attempt number `attempt` (1, 2, ...): exponential with full
     jitter (uniform between zero and base·2^(attempt-1), capped), so deliverers that failed
     together do not all come back together."""
-    ceiling = min(BACKOFF_BASE * 2 ** min(max(attempt, 1) - 1, 30), BACKOFF_CAP)
+    doublings = min(max(attempt, 1) - 1, 30)
+    ceiling: timedelta = min(BACKOFF_BASE * (1 << doublings), BACKOFF_CAP)
     return ceiling * rng.random()
