@@ -124,6 +124,14 @@ class Lease:
         marked: int = conn.execute(_MARK_PUBLISHED, {**self._held(generation), "ids": ids, "at": at}).rowcount
         return marked
 
+    def holds(self, generation: int) -> sa.Exists:
+        """A condition for a write that may happen only while this holder holds `generation`
+        (fencing another kind of work than the outbox's). Like `mark_published`, it locks the
+        lease row on PostgreSQL, so a takeover in flight is waited for and then seen."""
+        return sa.select(relay_lease.c.name).where(
+            relay_lease.c.name == self.name, relay_lease.c.holder == self.holder,
+            relay_lease.c.generation == generation).with_for_update(read=True).exists()
+
     def forget(self) -> None:
         """Stop trusting the local belief: the next `hold` asks the database."""
         self._generation = self._held_until = None

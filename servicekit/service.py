@@ -1,7 +1,8 @@
 """A domain service process: its parts, their start and orderly stop, and its command line.
 
 One process runs the gRPC server, the Kafka consumer, the outbox relay, the timer runner, the
-settings listener and the health/metrics HTTP port, each on its own thread. If any part dies,
+settings listener, the service's own workers and the health/metrics HTTP port, each on its own
+thread. If any part dies,
 the whole process exits non-zero so the supervisor (Kubernetes, or `make run`) notices.
 """
 from __future__ import annotations
@@ -39,14 +40,17 @@ log = logging.getLogger(__name__)
 @dataclass
 class Wiring:
     """What a service contributes: its RPCs, the events it consumes, the handlers of its timers
-    by kind, the units of work its handlers (its consumer, its timers) change state in, and its
-    county settings (served over SettingsService, kept fresh by the settings listener)."""
+    by kind, the units of work its handlers (its consumer, its timers) change state in, its
+    county settings (served over SettingsService, kept fresh by the settings listener), and any
+    loops of its own (workers) that run beside them."""
 
     registrations: list[Registration]
     units: UnitsOfWork
     subscriptions: list[Subscription[Any]] = field(default_factory=list)
     timers: dict[str, TimerHandler] = field(default_factory=dict)
     settings: CountySettings | None = None
+    # Loops of the service's own (name -> loop), each on its own thread until the stop event is set.
+    workers: dict[str, Callable[[threading.Event], None]] = field(default_factory=dict)
 
 
 # Given the database, the service's outbox and the clock, a service builds its wiring.
@@ -78,6 +82,7 @@ class ServiceProcess:
                           settings=settings.runtime, clock=self.clock)
             if wiring.subscriptions else None
         )
+        self.workers = dict(wiring.workers)
         self.health = HealthServer(settings.http_addr, {"database": self.db.ping})
         self.stop_event = threading.Event()
         self.failed = threading.Event()
@@ -108,6 +113,8 @@ class ServiceProcess:
             self._spawn("consumer", self.consumer.run)
         if self.settings_listener:
             self._spawn("settings", self.settings_listener.run)
+        for name, worker in self.workers.items():
+            self._spawn(name, worker)
         log.info("%s serving gRPC on %s, health on %s", self.settings.name,
                  self.settings.grpc_addr, self.settings.http_addr)
         self.stop_event.wait()

@@ -117,7 +117,7 @@ def _delivery(delivery: deliveries.Delivery) -> pb.Delivery:
         next_attempt_at=None if delivery.delivered_at else _at(delivery.next_attempt_at),
         attempts=[pb.DeliveryAttempt(number=attempt.number, at=_at(attempt.at), status=attempt.status,
                                      error=attempt.error, duration_ms=attempt.duration_ms)
-                  for attempt in delivery.attempts])
+                  for attempt in delivery.history])
 
 
 class DispatchServicer(pb_grpc.DispatchServiceServicer):

@@ -22,6 +22,8 @@ from services.dispatch.handlers import Dispatch
 from services.dispatch.platform.listing import Deliveries
 from services.dispatch.tasks.handlers import OVERDUE, REMINDER, Tasks
 from services.dispatch.tasks.queries import TaskLists
+from services.dispatch.platform.config import load_platform_settings
+from services.dispatch.platform.deliverer import PlatformDeliverer
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
@@ -50,4 +52,5 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
             Subscription(topics.EVALUATION, MatterRated, events.matter_rated, tasks.rated),
             replica.subscription(),
         ],
+        workers={"platform": PlatformDeliverer(db, load_platform_settings(), clock).run},
     )

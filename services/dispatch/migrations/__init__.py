@@ -9,7 +9,8 @@ def target_metadata() -> list[sa.MetaData]:
     compares against, and what the drift test holds the migrations to."""
     from servicekit import audit, directory_replica, messaging_schema, settings_schema, timers
     from services.dispatch import ledger, storage
+    from services.dispatch.platform import storage as platform
     from services.dispatch.tasks import storage as tasks
 
-    return [storage.metadata, tasks.metadata, ledger.metadata, messaging_schema.metadata, audit.metadata, directory_replica.metadata, timers.metadata,
-            settings_schema.metadata]
+    return [storage.metadata, tasks.metadata, ledger.metadata, platform.metadata, messaging_schema.metadata,
+            audit.metadata, directory_replica.metadata, timers.metadata, settings_schema.metadata]
