@@ -37,6 +37,9 @@ DELIVERY_STATES = ("pending", "delivered")
 # or to someone else before they resolved it).
 COMMITMENT_STATES = ("open", "fulfilled", "released")
 
+# A note, a part, a result or a reason: plain text people type.
 NOTE_MAX_CHARS = 2000
+# The county platform's id of a callback, kept to tell a repeated callback from a new one.
 CALLBACK_ID_MAX_CHARS = 100
+# Departments one whistle (吹哨) calls.
 DEPARTMENTS_MAX = 20

@@ -20,9 +20,12 @@ from services.gateway import (
     concerns,
     county_settings,
     decisions,
+    department_calls,
     directory,
+    dispatch_reports,
     drafting,
     figures,
+    ledgers,
     limits,
     neighbourhoods,
     open311,
@@ -32,6 +35,9 @@ from services.gateway import (
     problems,
     sessions,
     talks,
+    task_handling,
+    task_outcomes,
+    tasks,
     topics,
     triage,
     visits,
@@ -88,7 +94,8 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
                       neighbourhoods.blueprint, visits.blueprint, talks.blueprint, accounts.blueprint, audit.blueprint,
                       ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint,
                       topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint,
-                      figures.blueprint):
+                      figures.blueprint, tasks.blueprint, task_handling.blueprint, task_outcomes.blueprint,
+                      department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

@@ -33,7 +33,11 @@ _SERVICE_CONFIG = json.dumps({
             *({"service": "lianyi.deliberation.v1.DeliberationService", "method": method}
               for method in ("ListPool", "GetTopic", "ListTopics", "GetAgenda", "GetTally", "GetPanelProposal",
                              "GetFigures")),
-            {"service": "lianyi.dispatch.v1.DispatchService"},
+            # Dispatch's too: claiming, resolving or escalating twice is refused as done already, though the
+            # caller's first attempt did it.
+            *({"service": "lianyi.dispatch.v1.DispatchService", "method": method}
+              for method in ("GetTask", "ListDecidedActions", "ListTasks", "GetLedger", "ListDeliveries",
+                             "GetDispatchFigures")),
             {"service": "lianyi.evaluation.v1.EvaluationService"},
             {"service": "lianyi.audit.v1.AuditService"},
             {"service": "lianyi.settings.v1.SettingsService", "method": "ListSettings"},

@@ -10,6 +10,7 @@ from tests.gateway.canned import N1, TALK
 
 WINDOW = "intake.duplicates.window_days"  # a county setting intake owns
 TOPIC = "/api/v1/topics/topic-0001"
+TASK = "/api/v1/tasks/task-0001"
 
 # REST endpoints: (method, path, JSON body).
 ENDPOINTS = {
@@ -67,6 +68,23 @@ ENDPOINTS = {
         "attendees": [{"body": "party_org"}, {"body": "owners_committee"}, {"body": "property_company"}],
         "resolution": "清理楼道", "actions": [{"description": "清理3号楼楼道", "deadline": "2026-11-27"}]}),
     "read deliberation figures": ("GET", f"/api/v1/deliberation-figures?place_id={N1}&period=2026-11", None),
+    "list tasks": ("GET", "/api/v1/tasks?list=pool&state=open", None),
+    "read task": ("GET", TASK, None),
+    "read concern's task": ("GET", "/api/v1/concerns/concern-0001/task", None),
+    "read decided actions": ("GET", "/api/v1/decisions/decision-0001/actions", None),
+    "claim task": ("POST", f"{TASK}/claim", None),
+    "assign task": ("POST", f"{TASK}/assignment", {"member_id": "member-0001"}),
+    "add helper": ("POST", f"{TASK}/helpers", {"helper_id": "volunteer-0001"}),
+    "note progress": ("POST", f"{TASK}/notes", {"note": "已联系物业"}),
+    "record part": ("POST", f"{TASK}/parts", {"part": "清理楼道", "result": "已清理"}),
+    "resolve task": ("POST", f"{TASK}/resolution", {"result": "已清理完毕"}),
+    "escalate task": ("POST", f"{TASK}/escalation", {"reason": "需要城管执法"}),
+    "whistle": ("POST", f"{TASK}/whistle", {"department_ids": ["department-0001"]}),
+    "report for department": ("POST", f"{TASK}/department-reports", {"kind": "report_in", "callback_id": "cb-1"}),
+    "read own ledger": ("GET", "/api/v1/ledger?from=2026-10-01&to=2026-12-31", None),
+    "read member's ledger": ("GET", "/api/v1/members/member-0001/ledger", None),
+    "list deliveries": ("GET", "/api/v1/platform/deliveries?state=pending", None),
+    "read dispatch figures": ("GET", f"/api/v1/dispatch-figures?place_id={N1}&from=2026-11-01&to=2026-11-30", None),
 }
 
 EVERYONE = frozenset(ROLES)
@@ -127,6 +145,25 @@ SERVES = {
     "record consensus": {"party_secretary"},
     "record decision": {"party_secretary"},
     "read deliberation figures": EVERYONE - {"department", "resident"},
+    # Dispatch: everyone who handles or oversees work reads tasks (residents follow their concern at
+    # intake); each step is for those who take it; departments and the county platform report in.
+    "list tasks": EVERYONE - {"resident"},
+    "read task": EVERYONE - {"resident"},
+    "read concern's task": EVERYONE - {"resident"},
+    "read decided actions": STAFF | ADMINS,
+    "claim task": STAFF,
+    "assign task": {"party_secretary"},
+    "add helper": STAFF,
+    "note progress": STAFF | PARTNERS | {"community_admin", "township_admin"},
+    "record part": PARTNERS | {"party_secretary", "community_admin"},
+    "resolve task": STAFF | {"community_admin", "township_admin"},
+    "escalate task": STAFF | {"community_admin"},
+    "whistle": {"township_admin"},
+    "report for department": {"department", "integration"},
+    "read own ledger": STAFF | ADMINS,
+    "read member's ledger": STAFF | ADMINS,
+    "list deliveries": {"township_admin", "county_admin"},
+    "read dispatch figures": ADMINS | {"party_secretary"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.

@@ -23,7 +23,13 @@ def test_openapi_document_is_valid_and_describes_every_api_route(client, fake):
         "/api/v1/topics/{topic_id}/close-vote", "/api/v1/topics/{topic_id}/release",
         "/api/v1/topics/{topic_id}/panel-proposal", "/api/v1/topics/{topic_id}/panel",
         "/api/v1/topics/{topic_id}/opinions", "/api/v1/topics/{topic_id}/consensus",
-        "/api/v1/topics/{topic_id}/decision", "/api/v1/deliberation-figures"}
+        "/api/v1/topics/{topic_id}/decision", "/api/v1/deliberation-figures",
+        "/api/v1/tasks", "/api/v1/tasks/{task_id}", "/api/v1/concerns/{concern_id}/task",
+        "/api/v1/decisions/{decision_id}/actions", "/api/v1/tasks/{task_id}/claim", "/api/v1/tasks/{task_id}/assignment",
+        "/api/v1/tasks/{task_id}/helpers", "/api/v1/tasks/{task_id}/notes", "/api/v1/tasks/{task_id}/parts",
+        "/api/v1/tasks/{task_id}/resolution", "/api/v1/tasks/{task_id}/escalation", "/api/v1/tasks/{task_id}/whistle",
+        "/api/v1/tasks/{task_id}/department-reports", "/api/v1/ledger", "/api/v1/members/{member_id}/ledger",
+        "/api/v1/platform/deliveries", "/api/v1/dispatch-figures"}
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False
     assert fake.calls == []

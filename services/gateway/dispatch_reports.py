@@ -1,0 +1,77 @@
+"""What administrators read of dispatch as a whole: its deliveries to the county platform, and its
+figures for a place and a period."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from lianyi.dispatch.v1 import dispatch_service_pb2 as pb
+from services.gateway.auth import serves
+from services.gateway.bodies import query
+from services.gateway.clients import upstreams
+from services.gateway.dispatch_out import delivery_out, figures_out
+from services.gateway.dispatch_schemas import DeliveryPage, DeliveryQuery, DispatchFiguresQuery
+
+blueprint = Blueprint("dispatch_reports", __name__, url_prefix="/api/v1")
+
+
+@blueprint.get("/platform/deliveries")
+@serves("lianyi.dispatch.v1.DispatchService.ListDeliveries")
+def list_deliveries():
+    """Deliveries to the county platform.
+    ---
+    get:
+      summary: Every event for the county platform and each attempt to deliver it, newest first
+      parameters:
+        - {name: task_id, in: query, schema: {type: string}, description: "Only this task's; left out, all"}
+        - {name: state, in: query, schema: {type: string, enum: [pending, delivered]},
+           description: "Left out, both"}
+        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
+        - {name: page_token, in: query, schema: {type: string}}
+      responses:
+        200:
+          description: One page of deliveries
+          content:
+            application/json:
+              schema: DeliveryPage
+        403: {$ref: "#/components/responses/Problem"}
+        422: {$ref: "#/components/responses/Problem"}
+    """
+    params = query(DeliveryQuery)
+    stubs = upstreams()
+    page = stubs.dispatch.ListDeliveries(pb.ListDeliveriesRequest(
+        task_id=params.task_id or "", state=params.state or "", page_size=params.page_size,
+        page_token=params.page_token), **stubs.call_options())
+    return DeliveryPage(deliveries=[delivery_out(d) for d in page.deliveries],
+                        next_page_token=page.next_page_token or None).model_dump(mode="json")
+
+
+@blueprint.get("/dispatch-figures")
+@serves("lianyi.dispatch.v1.DispatchService.GetDispatchFigures")
+def figures():
+    """Dispatch's figures.
+    ---
+    get:
+      summary: >-
+        For a neighbourhood, community, township or the county, over the tasks opened in a period of days:
+        tasks by tier, resolved on time, overdue, gone up a tier, reworked; departments' report-in times
+      parameters:
+        - {name: place_id, in: query, required: true, schema: {type: string}}
+        - {name: from, in: query, required: true, schema: {type: string, format: date},
+           description: "The first day, YYYY-MM-DD (county time)"}
+        - {name: to, in: query, required: true, schema: {type: string, format: date},
+           description: "The last day, included"}
+      responses:
+        200:
+          description: The figures
+          content:
+            application/json:
+              schema: DispatchFiguresOut
+        403: {$ref: "#/components/responses/Problem"}
+        404: {$ref: "#/components/responses/Problem"}
+        422: {$ref: "#/components/responses/Problem"}
+    """
+    params = query(DispatchFiguresQuery)
+    stubs = upstreams()
+    found = stubs.dispatch.GetDispatchFigures(pb.GetDispatchFiguresRequest(
+        place_id=params.place_id, from_day=params.from_, to_day=params.to), **stubs.call_options())
+    return figures_out(found).model_dump(mode="json", by_alias=True)
