@@ -50,8 +50,8 @@ SETTINGS_WRITERS = Writers(everywhere=frozenset((COUNTY_ADMIN,)), in_scope=froze
 __all__ = [
     "ACCOUNT_ROLES",
     "ADMINS",
-    "COUNTY_TIME",
     "CONTACT_ROLES",
+    "COUNTY_TIME",
     "NEIGHBOURHOOD_STAFF",
     "PARTNERS",
     "PUBLIC",

@@ -19,11 +19,11 @@ from services.contract import SETTINGS_WRITERS
 from services.dispatch import events, grpc_api, settings
 from services.dispatch.figures import Reports
 from services.dispatch.handlers import Dispatch
+from services.dispatch.platform.config import load_platform_settings
+from services.dispatch.platform.deliverer import PlatformDeliverer
 from services.dispatch.platform.listing import Deliveries
 from services.dispatch.tasks.handlers import OVERDUE, REMINDER, Tasks
 from services.dispatch.tasks.queries import TaskLists
-from services.dispatch.platform.config import load_platform_settings
-from services.dispatch.platform.deliverer import PlatformDeliverer
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:

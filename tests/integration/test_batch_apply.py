@@ -53,7 +53,7 @@ def received(neighbourhood: str, n: int, route: str = "deliberation", minutes: i
                            description=f"第{n}件事")
     concern.received_at.FromDatetime(T0 + timedelta(minutes=minutes))
     return envelope.seal(ConcernReceived(concern=concern, triage=TriageDecision(route=ROUTES[route])),
-                         producer="intake", place=envelope.Place(neighbourhood), occurred_at=T0)
+                         producer="intake", place=envelope.Place(neighbourhood, "community-1", "township-1", "county-1"), occurred_at=T0)
 
 
 def items(subscription: Subscription, envelopes: list) -> list:
@@ -116,7 +116,7 @@ def test_deliberation_pools_a_batch_in_order_and_reports_each_new_entry_once(dat
     first = received(NB, 0)
     apply_batch(wiring.units, items(subscription, [first]), clock)
     again = envelope.seal(envelope.open_payload(first, ConcernReceived), producer="intake",
-                          place=envelope.Place(NB), occurred_at=T0)  # the same concern, another event
+                          place=envelope.Place(NB, "community-1", "township-1", "county-1"), occurred_at=T0)  # the same concern, another event
     batch = [received(NB, 1), received(NB, 2, route="direct"), again, received(OTHER, 3), received(NB, 4)]
 
     apply_batch(wiring.units, items(subscription, batch), clock)
@@ -130,7 +130,7 @@ def test_deliberation_pools_a_batch_in_order_and_reports_each_new_entry_once(dat
     assert {r.status for r in reports} == {CONCERN_STATUS_IN_DELIBERATION}
 
 
-def test_dispatch_keeps_a_task_for_every_concern_of_a_batch_and_opens_the_direct_ones(database_url, migrated_db,
+def test_dispatch_keeps_every_concern_of_a_batch_and_opens_a_task_for_the_direct_ones(database_url, migrated_db,
                                                                                        clock):
     db = migrated_db("dispatch", database_url)
     wiring = dispatch.build(db, Outbox(topics.DISPATCH), clock)
@@ -138,9 +138,10 @@ def test_dispatch_keeps_a_task_for_every_concern_of_a_batch_and_opens_the_direct
     batch = [received(NB, 0), received(NB, 1, route="direct"), received(NB, 2), received(NB, 1, route="direct")]
     apply_batch(wiring.units, items(subscription, batch), clock)
     with db.read() as conn:
-        kept = {n: tasks.get_task(conn, concern_id(n)) for n in range(3)}
-        reports = [envelope.open_payload(envelope.decode(p), ConcernProgressed)
-                   for p in conn.execute(sa.select(outbox_table.c.payload)).scalars()]
+        kept = {n: tasks.get_concern(conn, concern_id(n)) for n in range(3)}
+        sealed = [envelope.decode(p) for p in conn.execute(sa.select(outbox_table.c.payload)).scalars()]
+        reports = [envelope.open_payload(e, ConcernProgressed) for e in sealed
+                   if e.event_type == ConcernProgressed.DESCRIPTOR.full_name]
     assert all(kept.values())
     assert [kept[n].opened_at is not None for n in range(3)] == [False, True, False]
     assert [(r.concern_id, r.status) for r in reports] == [(concern_id(1), CONCERN_STATUS_IN_HANDLING)], \
@@ -247,7 +248,7 @@ def test_a_concern_received_written_at_version_1_is_pooled_and_reported_as_today
     old.received_at.FromDatetime(T0)
     old.triage.route = "deliberation"
     written = written_at(1, ConcernReceivedV1(concern=old), "lianyi.intake.v1.ConcernReceived",
-                         place=envelope.Place(NB), occurred_at=T0)
+                         place=envelope.Place(NB, "community-1", "township-1", "county-1"), occurred_at=T0)
     today = received(NB, 8)
 
     assert apply_batch(wiring.units, items(subscription_to(wiring, ConcernReceived), [written, today]), clock) == \

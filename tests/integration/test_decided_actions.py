@@ -28,6 +28,8 @@ from servicekit.service import Wiring
 from services.dispatch import storage
 from services.dispatch import wiring as dispatch
 from services.dispatch.domain import DecidedAction
+from services.dispatch.settings import DispatchSettings
+from services.dispatch.tasks.handlers import Tasks
 from services.dispatch.handlers import Dispatch
 from tests.integration.conftest import intake_parts
 from tests.integration.test_batch_apply import items, subscription_to
@@ -80,7 +82,9 @@ def service(database_url, migrated_db, places, clock) -> Service:
             sa.select(outbox_table.c.payload).where(outbox_table.c.topic == topics.DIRECTORY)
             .order_by(outbox_table.c.id)).scalars()]
     apply_batch(wiring.units, items(subscription_to(wiring, EntityChanged, topics.DIRECTORY), changes), clock)
-    return Service(wiring, Dispatch(db, DirectoryReplica(db), clock), db, ids, clock)
+    replica = DirectoryReplica(db)
+    tasks = Tasks(db, wiring.units, replica, DispatchSettings(wiring.settings), clock)
+    return Service(wiring, Dispatch(db, replica, clock, tasks), db, ids, clock)
 
 
 def decision(neighbourhood_id: str, actions=PLAN, decision_id: str = DECISION) -> envelope.Envelope:

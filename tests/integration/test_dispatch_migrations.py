@@ -39,7 +39,7 @@ def test_candidates_become_tasks_with_their_households_building_and_back(databas
             for concern, household in (("c-with-household", "h-1"), ("c-without", ""), ("c-unknown", "h-9")):
                 tx.conn.execute(sa.text(CANDIDATE), {"id": concern, "household": household, "at": AT})
 
-        migrations.upgrade(db, "dispatch")
+        migrations.upgrade(db, "dispatch", "0011")
         assert _tasks(db) == {"c-with-household": ("b-1", "normal"), "c-without": ("", "normal"),
                               "c-unknown": ("", "normal")}
         unnamed = db.engine.dialect.name == "sqlite"  # SQLite's keys have no name
@@ -48,7 +48,7 @@ def test_candidates_become_tasks_with_their_households_building_and_back(databas
         migrations.downgrade(db, "dispatch", "0004")
         assert sa.inspect(db.engine).get_pk_constraint("handling_candidates")["name"] == (
             None if unnamed else "handling_candidates_pkey")
-        migrations.upgrade(db, "dispatch")
+        migrations.upgrade(db, "dispatch", "0011")
         assert set(_tasks(db)) == {"c-with-household", "c-without", "c-unknown"}
     finally:
         db.dispose()
@@ -61,10 +61,37 @@ def test_decided_actions_come_and_go_beside_the_tasks(database_url):
         with db.write() as tx:
             tx.conn.execute(sa.text("INSERT INTO tasks (concern_id, neighbourhood_id, household_id, category, "
                                     "received_at) VALUES ('c-1', 'nb-1', '', 'noise', :at)"), {"at": AT})
-        migrations.upgrade(db, "dispatch")
+        migrations.upgrade(db, "dispatch", "0011")
         assert "decided_actions" in sa.inspect(db.engine).get_table_names()
         migrations.downgrade(db, "dispatch", "0009")
         assert "decided_actions" not in sa.inspect(db.engine).get_table_names()
         assert set(_tasks(db)) == {"c-1"}
+    finally:
+        db.dispose()
+
+
+def test_concerns_opened_before_handling_become_pool_tasks_and_back(database_url):
+    """0012: the table of concerns is renamed, and each concern opened for handling before becomes
+    an individual task in its neighbourhood's pool, due a week after it opened."""
+    db = Database(database_url)
+    try:
+        migrations.upgrade(db, "dispatch", "0011")
+        with db.write() as tx:
+            tx.conn.execute(sa.text(ENTITY), {"id": "nb-1", "kind": "neighbourhood", "parent": "cm-1",
+                                              "path": "/ct-1/tw-1/cm-1/nb-1/", "at": AT})
+            for concern in ("c-opened", "c-waiting"):
+                tx.conn.execute(sa.text(CANDIDATE.replace("handling_candidates", "tasks")),
+                                {"id": concern, "household": "", "at": AT})
+            tx.conn.execute(sa.text("UPDATE tasks SET route = 'direct', opened_at = :at WHERE concern_id = 'c-opened'"),
+                            {"at": AT})
+        migrations.upgrade(db, "dispatch", "0012")
+        with db.read() as conn:
+            concerns = conn.execute(sa.text("SELECT concern_id FROM concerns ORDER BY concern_id")).scalars().all()
+            tasks = conn.execute(sa.text("SELECT task_id, place_path, tier, state, concern_ids FROM tasks")).all()
+        assert concerns == ["c-opened", "c-waiting"]
+        assert [tuple(row) for row in tasks] == [("c-opened", "/ct-1/tw-1/cm-1/nb-1/", "individual", "open",
+                                                   '["c-opened"]')]
+        migrations.downgrade(db, "dispatch", "0011")
+        assert set(_tasks(db)) == {"c-opened", "c-waiting"}
     finally:
         db.dispose()

@@ -54,7 +54,8 @@ def _event_for(concern, route: str = "deliberation") -> envelope.Envelope:
     `route` on arrival."""
     triaged = replace(concern, triage=domain.Triage(route, "", "rule-1", concern.received_at))
     return envelope.seal(intake_events.outgoing(domain.ConcernReceived(triaged)).payload, producer="intake",
-                         place=envelope.Place(concern.neighbourhood_id), occurred_at=concern.received_at)
+                         place=envelope.Place(concern.neighbourhood_id, "community-1", "township-1", "county-1"),
+                         occurred_at=concern.received_at)
 
 
 @pytest.mark.parametrize("service", ["intake", "deliberation", "dispatch", "evaluation"])
@@ -150,15 +151,15 @@ def _deliver_twice(build, db, concerns, clock) -> None:
         apply_once(units, subscription, event, TOPIC, clock)  # a redelivery
 
 
-def test_dispatch_keeps_each_concern_once_as_a_task(database_url, migrated_db, clock, intake):
+def test_dispatch_keeps_each_concern_once(database_url, migrated_db, clock, intake):
     db = migrated_db("dispatch", database_url)
     concerns = [_submit(intake, household_id=f"h-{n}") for n in range(3)]
     _deliver_twice(dispatch_wiring.build, db, concerns, clock)
-    dispatch = Dispatch(db, DirectoryReplica(db), clock)
-    task = dispatch.get_task(concerns[1].concern_id)
-    assert (task.household_id, task.building_id) == (intake.ids["h-1"], intake.ids["b-1"])
+    dispatch = Dispatch(db, DirectoryReplica(db), clock, tasks=None)  # type: ignore[arg-type]  # reads only
+    concern = dispatch.concern(concerns[1].concern_id)
+    assert (concern.household_id, concern.building_id) == (intake.ids["h-1"], intake.ids["b-1"])
     with pytest.raises(NotFound):
-        dispatch.get_task("no-such-concern")
+        dispatch.concern("no-such-concern")
 
 
 def test_two_consumers_opening_one_task_at_once_report_it_in_handling_once(database_url, migrated_db, clock, intake):

@@ -65,13 +65,13 @@ def test_a_downstream_report_outranks_intakes_own_steps_even_from_a_clock_runnin
 def test_dispatch_moves_earlier_merged_tasks_to_the_new_survivor_too(memory_db):
     from servicekit.ids import new_id
     from services.dispatch import storage as dispatch
-    from services.dispatch.domain import Task
+    from services.dispatch.domain import Concern
 
     dispatch.metadata.create_all(memory_db.engine)
     a, b, c = new_id(), new_id(), new_id()
     with memory_db.write() as tx:
-        dispatch.add_tasks(tx.conn, [Task(concern_id, "nb", "", "noise", T0) for concern_id in (a, b, c)])
+        dispatch.add_concerns(tx.conn, [Concern(concern_id, "nb", "", "noise", T0) for concern_id in (a, b, c)])
         dispatch.mark_merged(tx.conn, b, [c])  # c into b
         dispatch.mark_merged(tx.conn, a, [b])  # then b into a: intake points c at a as well
     with memory_db.read() as conn:
-        assert [dispatch.get_task(conn, i).merged_into for i in (a, b, c)] == [None, a, a]
+        assert [dispatch.get_concern(conn, i).merged_into for i in (a, b, c)] == [None, a, a]

@@ -114,7 +114,7 @@ task_history = sa.Table(
     sa.Index("ix_task_history_task", "task_id", "id"),
 )
 
-_SCALARS = ("task_id", "neighbourhood_id", "decision_id", "action_id", "description", "category", "urgency",
+_SCALARS = ("task_id", "decision_id", "action_id", "description", "category", "urgency",
             "building_id", "household_id", "tier", "state", "mode", "opened_at", "deadline", "reminded_at",
             "overdue_at", "resolved_at", "result", "on_time", "rework_round", "whistled_at")
 
@@ -137,7 +137,7 @@ def place_range(conn: sa.Connection, path: Sequence[str]) -> sa.ColumnElement[bo
 def _row(task: Task) -> dict[str, Any]:
     place = task.place
     row = {name: getattr(task, name) for name in _SCALARS}
-    row.update(place_path=path_text((place.county_id, place.township_id, place.community_id, place.neighbourhood_id)),
+    row.update(neighbourhood_id=place.neighbourhood_id, place_path=path_text((place.county_id, place.township_id, place.community_id, place.neighbourhood_id)),
                concern_ids=json.dumps(list(task.concern_ids)), period_s=int(task.period.total_seconds()),
                handler_id=task.handler.id if task.handler else "", handler_name=task.handler.name if task.handler else "",
                supervisor_id=task.supervisor.id if task.supervisor else "",
