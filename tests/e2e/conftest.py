@@ -107,6 +107,9 @@ def neighbourhood(gateway, credentials, sign_in, platform) -> str:
     wait_for(lambda: requests.get(f"{gateway}/api/v1/neighbourhoods/{neighbourhood_id}/pool", headers=platform,
                                   timeout=10).status_code == 200, timeout_s=30,
              message="the new neighbourhood in deliberation's replica")
+    wait_for(lambda: requests.get(f"{gateway}/api/v1/tasks", params={"list": "all", "place_id": neighbourhood_id},
+                                  headers=platform, timeout=10).status_code == 200, timeout_s=30,
+             message="the new neighbourhood in dispatch's replica")
     return neighbourhood_id
 
 

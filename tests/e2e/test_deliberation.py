@@ -14,7 +14,6 @@ import requests
 
 from lianyi.dispatch.v1 import dispatch_service_pb2 as dispatch_pb
 from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
-from lianyi.dispatch.v1.events_pb2 import TaskResolved
 from lianyi.evaluation.v1.events_pb2 import RATING_BASICALLY_SATISFIED, MatterRated
 from servicekit import envelope, topics
 from services.deliberation.contract import COUNTY_TIME
@@ -185,34 +184,45 @@ def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gat
     kept = wait_for(in_dispatch, timeout_s=30, message="the decision's actions in dispatch")
     assert [(a.description, a.tier, a.deadline) for a in kept] == [("清理楼道杂物", "joint", "2026-12-31"),
                                                                    ("张贴楼道公约", "", "2027-01-10")]
+    # The concerns are decided, then in handling as dispatch hands the plan's actions out as tasks.
     for concern_id in concerns:
-        moved = wait_for(lambda c=concern_id: (found := _concern(gateway, c, platform))["status"] == "decided" and found,
-                         timeout_s=30, message=f"{concern_id} decided")
-        assert [s["status"] for s in moved["timeline"]][-1] == "decided"
-        assert moved["timeline"][-1]["note"].startswith("decided by the joint meeting: 限期清理楼道堆物")
+        moved = wait_for(lambda c=concern_id: (found := _concern(gateway, c, platform))["status"] == "in_handling"
+                         and found, timeout_s=30, message=f"{concern_id} decided and in handling")
+        steps = [(s["status"], s["note"]) for s in moved["timeline"]]
+        decided_at = [status for status, _ in steps].index("decided")
+        assert steps[decided_at][1].startswith("decided by the joint meeting: 限期清理楼道堆物")
+        assert {status for status, _ in steps[decided_at + 1:]} == {"in_handling"}
 
     # Residents see the decision, without the concerns or any resident's name.
     public = _topic(place, topic_id, place.resident(4))
     assert public["decision"]["resolution"] == "限期清理楼道堆物" and public["concern_ids"] == []
     assert [a["name"] for a in public["decision"]["attendees"] if a["body"] == "resident"] == [None]
-    # Its progress (议定事项落实), as dispatch and evaluation report it on their topics.
+    # Its progress (议定事项落实): dispatch opened a task per action; the member the meeting named
+    # resolves theirs, and dispatch reports it. (Evaluation's rating is put on its topic here until
+    # evaluation rates matters itself.)
     decision_id, actions = decided["decision"]["decision_id"], decided["decision"]["actions"]
+    owned = actions[1]["action_id"]
+    task = wait_for(lambda: (found := place.call("GET", f"/tasks/{owned}", place.member)).status_code == 200
+                    and found.json(), timeout_s=30, message="the action's task in dispatch")
+    assert (task["tier"], task["state"], task["mode"], task["handler_id"], task["decision_id"]) == (
+        "individual", "in_handling", "fixed", place.members[1], decision_id)
+    joint = _ok(place.call("GET", f"/tasks/{actions[0]['action_id']}", place.secretary))
+    assert (joint["tier"], joint["state"], joint["handler_id"]) == ("joint", "in_handling", None)
+    _refused(place.call("POST", f"/tasks/{owned}/resolution", place.secretary, json={"result": ""}), 422, "result")
+    resolved = _ok(place.call("POST", f"/tasks/{owned}/resolution", place.member, json={"result": "公约已张贴"}))
+    assert (resolved["state"], resolved["on_time"]) == ("resolved", True)
     where = envelope.Place(place.neighbourhood_id)
-    resolved = TaskResolved(task_id=actions[0]["action_id"], neighbourhood_id=place.neighbourhood_id,
-                            decision_id=decision_id, action_id=actions[0]["action_id"], concern_ids=concerns,
-                            result="楼道已清空", on_time=True)
-    resolved.resolved_at.GetCurrentTime()
-    rated = MatterRated(rating_id=actions[0]["action_id"], neighbourhood_id=place.neighbourhood_id,
-                        task_id=actions[0]["action_id"], decision_id=decision_id, action_id=actions[0]["action_id"],
-                        rating=RATING_BASICALLY_SATISFIED)
+    rated = MatterRated(rating_id=owned, neighbourhood_id=place.neighbourhood_id, task_id=owned,
+                        decision_id=decision_id, action_id=owned, rating=RATING_BASICALLY_SATISFIED)
     rated.rated_at.GetCurrentTime()
-    for topic, payload, producer in ((topics.DISPATCH, resolved, "dispatch"), (topics.EVALUATION, rated, "evaluation")):
-        sealed = envelope.seal(payload, producer=producer, place=where, occurred_at=system.now())
-        produce(system.addresses.broker, topic, [(place.neighbourhood_id.encode(), sealed.SerializeToString())])
+    sealed = envelope.seal(rated, producer="evaluation", place=where, occurred_at=system.now())
+    produce(system.addresses.broker, topics.EVALUATION, [(place.neighbourhood_id.encode(), sealed.SerializeToString())])
     progress = wait_for(lambda: (shown := _topic(place, topic_id, place.resident(4))["decision"])["progress"]
                         ["resolved"] == 1 and shown["progress"]["ratings"]["basically_satisfied"] == 1 and shown,
                         timeout_s=30, message="the decision's progress")
-    assert [(a["rating"], a["on_time"]) for a in progress["actions"]] == [("basically_satisfied", True), (None, None)]
+    assert [(a["rating"], a["on_time"]) for a in progress["actions"]] == [(None, None), ("basically_satisfied", True)]
+    ledger = _ok(place.call("GET", "/ledger", place.member))
+    assert [(c["task_id"], c["state"], c["on_time"]) for c in ledger["commitments"]] == [(owned, "fulfilled", True)]
 
     history = _topic(place, topic_id, place.secretary)["history"]
     assert [h["step"] for h in history] == ["drafted", "published", "vote_closed", "panel_confirmed",
