@@ -44,6 +44,11 @@ NB, OTHER = "0193b3c2-0000-7000-9000-000000000001", "0193b3c2-0000-7000-9000-000
 ROUTES = {"deliberation": ROUTE_DELIBERATION, "direct": ROUTE_DIRECT}
 
 
+
+def whole_place(neighbourhood: str) -> envelope.Place:
+    """The whole place an envelope names, as intake seals it (dispatch places tasks by it)."""
+    return envelope.Place(neighbourhood, "community-1", "township-1", "county-1")
+
 def concern_id(n: int) -> str:
     return f"0193b3c2-0000-7000-8000-{n:012d}"
 
@@ -53,7 +58,7 @@ def received(neighbourhood: str, n: int, route: str = "deliberation", minutes: i
                            description=f"第{n}件事")
     concern.received_at.FromDatetime(T0 + timedelta(minutes=minutes))
     return envelope.seal(ConcernReceived(concern=concern, triage=TriageDecision(route=ROUTES[route])),
-                         producer="intake", place=envelope.Place(neighbourhood, "community-1", "township-1", "county-1"), occurred_at=T0)
+                         producer="intake", place=whole_place(neighbourhood), occurred_at=T0)
 
 
 def items(subscription: Subscription, envelopes: list) -> list:
@@ -116,7 +121,7 @@ def test_deliberation_pools_a_batch_in_order_and_reports_each_new_entry_once(dat
     first = received(NB, 0)
     apply_batch(wiring.units, items(subscription, [first]), clock)
     again = envelope.seal(envelope.open_payload(first, ConcernReceived), producer="intake",
-                          place=envelope.Place(NB, "community-1", "township-1", "county-1"), occurred_at=T0)  # the same concern, another event
+                          place=whole_place(NB), occurred_at=T0)  # the same concern, another event
     batch = [received(NB, 1), received(NB, 2, route="direct"), again, received(OTHER, 3), received(NB, 4)]
 
     apply_batch(wiring.units, items(subscription, batch), clock)
@@ -248,7 +253,7 @@ def test_a_concern_received_written_at_version_1_is_pooled_and_reported_as_today
     old.received_at.FromDatetime(T0)
     old.triage.route = "deliberation"
     written = written_at(1, ConcernReceivedV1(concern=old), "lianyi.intake.v1.ConcernReceived",
-                         place=envelope.Place(NB, "community-1", "township-1", "county-1"), occurred_at=T0)
+                         place=whole_place(NB), occurred_at=T0)
     today = received(NB, 8)
 
     assert apply_batch(wiring.units, items(subscription_to(wiring, ConcernReceived), [written, today]), clock) == \
