@@ -257,10 +257,12 @@ class Task(Aggregate):
         task.state = OPEN if route.tier == INDIVIDUAL else IN_HANDLING
         task._step(task.opened_at, "opened", SYSTEM, f"{route.tier} handling")
         task._record(TaskOpened(task.snapshot()), origin, task.opened_at)
+        if leader is not None and route.tier == INDIVIDUAL:
+            # Taking it moves the concerns (in handling, taken on): once, not twice at one instant.
+            task._take(leader, FIXED, SYSTEM, task.opened_at, origin)
+            return task
         status = ESCALATED_STATUS if route.tier == ESCALATED else IN_HANDLING_STATUS
         task._move_concerns(status, _OPENED_NOTE[route.tier], origin, task.opened_at)
-        if leader is not None and route.tier == INDIVIDUAL:
-            task._take(leader, FIXED, SYSTEM, task.opened_at, origin)
         return task
 
     # -- individual handling ----------------------------------------------------------------------
