@@ -53,7 +53,8 @@ def received(neighbourhood: str, n: int, route: str = "deliberation", minutes: i
                            description=f"第{n}件事")
     concern.received_at.FromDatetime(T0 + timedelta(minutes=minutes))
     return envelope.seal(ConcernReceived(concern=concern, triage=TriageDecision(route=ROUTES[route])),
-                         producer="intake", place=envelope.Place(neighbourhood, "community-1", "township-1", "county-1"), occurred_at=T0)
+                         producer="intake", place=envelope.Place(neighbourhood, "community-1", "township-1", "county-1"),
+                         occurred_at=T0)
 
 
 def items(subscription: Subscription, envelopes: list) -> list:
@@ -115,8 +116,9 @@ def test_deliberation_pools_a_batch_in_order_and_reports_each_new_entry_once(dat
     subscription = subscription_to(wiring, ConcernReceived)
     first = received(NB, 0)
     apply_batch(wiring.units, items(subscription, [first]), clock)
+    # The same concern, another event.
     again = envelope.seal(envelope.open_payload(first, ConcernReceived), producer="intake",
-                          place=envelope.Place(NB, "community-1", "township-1", "county-1"), occurred_at=T0)  # the same concern, another event
+                          place=envelope.Place(NB, "community-1", "township-1", "county-1"), occurred_at=T0)
     batch = [received(NB, 1), received(NB, 2, route="direct"), again, received(OTHER, 3), received(NB, 4)]
 
     apply_batch(wiring.units, items(subscription, batch), clock)

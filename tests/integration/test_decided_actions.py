@@ -28,9 +28,9 @@ from servicekit.service import Wiring
 from services.dispatch import storage
 from services.dispatch import wiring as dispatch
 from services.dispatch.domain import DecidedAction
+from services.dispatch.handlers import Dispatch
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.tasks.handlers import Tasks
-from services.dispatch.handlers import Dispatch
 from tests.integration.conftest import intake_parts
 from tests.integration.test_batch_apply import items, subscription_to
 

@@ -137,7 +137,8 @@ def place_range(conn: sa.Connection, path: Sequence[str]) -> sa.ColumnElement[bo
 def _row(task: Task) -> dict[str, Any]:
     place = task.place
     row = {name: getattr(task, name) for name in _SCALARS}
-    row.update(neighbourhood_id=place.neighbourhood_id, place_path=path_text((place.county_id, place.township_id, place.community_id, place.neighbourhood_id)),
+    path = (place.county_id, place.township_id, place.community_id, place.neighbourhood_id)
+    row.update(neighbourhood_id=place.neighbourhood_id, place_path=path_text(path),
                concern_ids=json.dumps(list(task.concern_ids)), period_s=int(task.period.total_seconds()),
                handler_id=task.handler.id if task.handler else "", handler_name=task.handler.name if task.handler else "",
                supervisor_id=task.supervisor.id if task.supervisor else "",
