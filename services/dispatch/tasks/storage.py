@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from servicekit.database import UtcDateTime, insert_or_ignore
 from servicekit.events import Place
 from servicekit.ids import looks_like_id
+from services.dispatch.contract import RESOLVED
 from services.dispatch.tasks.domain import DepartmentCall, Part, Person, Step, Task
 
 metadata = sa.MetaData()
@@ -233,6 +234,13 @@ def callback_applied(conn: sa.Connection, department_id: str, callback_id: str, 
     """Note a platform callback as applied; False if it was before (then it changes nothing)."""
     return not insert_or_ignore(conn, department_callbacks, department_id=department_id, callback_id=callback_id,
                                 task_id=task_id, received_at=at)
+
+
+def others_unresolved(conn: sa.Connection, decision_id: str, task_id: str) -> bool:
+    """Does the decision have a task besides this one that is not resolved?"""
+    return conn.execute(sa.select(tasks.c.task_id).where(
+        tasks.c.decision_id == decision_id, tasks.c.task_id != task_id, tasks.c.state != RESOLVED,
+    ).limit(1)).first() is not None
 
 
 def many(conn: sa.Connection, where: list[sa.ColumnElement[bool]], limit: int) -> list[Task]:
