@@ -195,6 +195,21 @@ def test_a_decisions_actions_become_tasks_in_the_tiers_they_suggested(county):
     assert (resolved.decision_id, resolved.action_id, resolved.on_time) == (DECISION, owned, True)
 
 
+def test_a_decisions_concerns_are_resolved_when_its_last_action_is(county):
+    first, second = new_id(), new_id()
+    county.deliver(deliberation_pb.DecisionMade, topics.DELIBERATION, decision(county, *(
+        deliberation_pb.DecidedAction(action_id=a, description=f"第{n}步", owner_id=county.ids["m-1"],
+                                      tier=deliberation_pb.HANDLING_TIER_INDIVIDUAL, deadline="2026-11-09")
+        for n, a in enumerate((first, second)))))
+
+    with county.member("m-1"):
+        county.tasks.resolve(first, "第一步完成")
+        assert county.progress(CONCERN)[-1] == "in_handling", "one action of two is done: still in handling"
+        county.tasks.resolve(second, "第二步完成")
+    assert county.progress(CONCERN)[-1] == "resolved"
+    assert len(county.sent(pb.TaskResolved)) == 2
+
+
 def test_a_redelivered_decision_opens_no_second_task(county):
     action = deliberation_pb.DecidedAction(action_id=new_id(), description="巡查", deadline="2026-11-30")
     sealed = decision(county, action)
