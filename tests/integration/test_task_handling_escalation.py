@@ -218,3 +218,15 @@ def test_figures_count_tasks_by_tier_on_time_overdue_and_departments_report_in(c
     assert (department.department_id, department.whistled, department.reported_in, department.reported_in_on_time,
             department.median_report_in_minutes) == (county.ids["d-1"], 1, 1, 1, 30)
     assert empty.counts["opened"] == 0 and empty.departments == []
+
+
+@pytest.mark.xfail(strict=True, reason="defect: escalating resets overdue_at, so the figures forget a task went "
+                                       "overdue once the county's setting sends it up (needs a kept count: a migration)")
+def test_a_task_sent_up_for_being_overdue_still_counts_as_overdue(county):
+    county.wiring.settings.set("dispatch.overdue.escalates", county.ids["county"], "", True)
+    county.open_concern("b-1")
+    county.clock.advance(hours=24)
+    county.fire_timers()
+    with county.acting_as("township_admin", "township"):
+        counts = county.reports.figures(county.ids["nb-1"], "", "").counts
+    assert (counts["went_up"], counts["overdue"]) == (1, 1)
