@@ -257,10 +257,12 @@ class Task(Aggregate):
         task.state = OPEN if route.tier == INDIVIDUAL else IN_HANDLING
         task._step(task.opened_at, "opened", SYSTEM, f"{route.tier} handling")
         task._record(TaskOpened(task.snapshot()), origin, task.opened_at)
+        if leader is not None and route.tier == INDIVIDUAL:
+            # Taking it moves the concerns (in handling, taken on): once, not twice at one instant.
+            task._take(leader, FIXED, SYSTEM, task.opened_at, origin)
+            return task
         status = ESCALATED_STATUS if route.tier == ESCALATED else IN_HANDLING_STATUS
         task._move_concerns(status, _OPENED_NOTE[route.tier], origin, task.opened_at)
-        if leader is not None and route.tier == INDIVIDUAL:
-            task._take(leader, FIXED, SYSTEM, task.opened_at, origin)
         return task
 
     # -- individual handling ----------------------------------------------------------------------
@@ -332,9 +334,11 @@ class Task(Aggregate):
         self._step(at, "part", actor, f"{body}: {recorded.part}")
         self._record(PartRecorded(self.snapshot(), recorded), origin, at)
 
-    def resolve(self, result: str, actor: Actor, at: datetime, origin: Origin) -> None:
+    def resolve(self, result: str, actor: Actor, at: datetime, origin: Origin, *, concerns_done: bool = True) -> None:
         """Resolve the task (办结) with its result: on time if by its deadline. A joint or escalated
-        task needs its bodies' parts first, and every whistled department's result."""
+        task needs its bodies' parts first, and every whistled department's result. Its concerns
+        are resolved with it unless `concerns_done` is False (a decision's action, while other
+        actions of the decision are still being handled)."""
         self._require_state(IN_HANDLING, doing="resolved")
         if not self._may_resolve(actor):
             raise PermissionDenied(_WHO_RESOLVES[self.tier])
@@ -349,8 +353,9 @@ class Task(Aggregate):
         self.on_time = at <= self.deadline
         self._step(at, "resolved", actor, result)
         self._record(TaskResolved(self.snapshot()), origin, at)
-        self._move_concerns(RESOLVED_STATUS, "resolved" if self.on_time else "resolved after its deadline",
-                            origin, at)
+        if concerns_done:
+            self._move_concerns(RESOLVED_STATUS, "resolved" if self.on_time else "resolved after its deadline",
+                                origin, at)
 
     def escalate(self, reason: str, actor: Actor, at: datetime, origin: Origin, *, overdue: bool = False) -> None:
         """Up one tier with a reason (a handler who cannot solve it, or the deadline passed where

@@ -123,8 +123,11 @@ class Tasks:
                                                                                            origin))
 
     def resolve(self, task_id: str, result: str) -> TaskView:
-        return self._command(task_id, lambda conn, task, who, now, origin: task.resolve(result, who, now, origin),
-                             timed=True)
+        def step(conn: sa.Connection, task: Task, who: Actor, now: datetime, origin: Origin) -> None:
+            # A decision's concerns are resolved with its last action, not its first.
+            others = bool(task.decision_id) and storage.others_unresolved(conn, task.decision_id, task.task_id)
+            task.resolve(result, who, now, origin, concerns_done=not others)
+        return self._command(task_id, step, timed=True)
 
     def escalate(self, task_id: str, reason: str) -> TaskView:
         return self._command(task_id, lambda conn, task, who, now, origin: task.escalate(reason, who, now, origin),

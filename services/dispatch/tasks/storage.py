@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from servicekit.database import UtcDateTime, insert_or_ignore
 from servicekit.events import Place
 from servicekit.ids import looks_like_id
+from services.dispatch.contract import RESOLVED
 from services.dispatch.tasks.domain import DepartmentCall, Part, Person, Step, Task
 
 metadata = sa.MetaData()
@@ -137,8 +138,8 @@ def place_range(conn: sa.Connection, path: Sequence[str]) -> sa.ColumnElement[bo
 def _row(task: Task) -> dict[str, Any]:
     place = task.place
     row = {name: getattr(task, name) for name in _SCALARS}
-    row.update(neighbourhood_id=place.neighbourhood_id,
-               place_path=path_text((place.county_id, place.township_id, place.community_id, place.neighbourhood_id)),
+    path = (place.county_id, place.township_id, place.community_id, place.neighbourhood_id)
+    row.update(neighbourhood_id=place.neighbourhood_id, place_path=path_text(path),
                concern_ids=json.dumps(list(task.concern_ids)), period_s=int(task.period.total_seconds()),
                handler_id=task.handler.id if task.handler else "", handler_name=task.handler.name if task.handler else "",
                supervisor_id=task.supervisor.id if task.supervisor else "",
@@ -233,6 +234,13 @@ def callback_applied(conn: sa.Connection, department_id: str, callback_id: str, 
     """Note a platform callback as applied; False if it was before (then it changes nothing)."""
     return not insert_or_ignore(conn, department_callbacks, department_id=department_id, callback_id=callback_id,
                                 task_id=task_id, received_at=at)
+
+
+def others_unresolved(conn: sa.Connection, decision_id: str, task_id: str) -> bool:
+    """Does the decision have a task besides this one that is not resolved?"""
+    return conn.execute(sa.select(tasks.c.task_id).where(
+        tasks.c.decision_id == decision_id, tasks.c.task_id != task_id, tasks.c.state != RESOLVED,
+    ).limit(1)).first() is not None
 
 
 def many(conn: sa.Connection, where: list[sa.ColumnElement[bool]], limit: int) -> list[Task]:
