@@ -17,7 +17,7 @@ from services.dispatch import ledger
 from services.dispatch.contract import ESCALATED, INDIVIDUAL, JOINT, RESOLVED
 from services.dispatch.tasks import storage
 from services.dispatch.tasks.queries import PLACE_KINDS
-from services.dispatch.tasks.storage import task_departments, tasks
+from services.dispatch.tasks.storage import task_departments, task_history, tasks
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,10 @@ class Reports:
                 *(sa.func.count().filter(tasks.c.tier == tier) for tier in (INDIVIDUAL, JOINT, ESCALATED)),
                 sa.func.count().filter(resolved),
                 sa.func.count().filter(sa.and_(resolved, tasks.c.on_time)),
-                sa.func.count().filter(tasks.c.overdue_at.is_not(None)),
+                # Went overdue at some point, as its history says: escalation and rework start a
+                # fresh round (overdue_at cleared), and the task still counts.
+                sa.func.count().filter(tasks.c.task_id.in_(
+                    sa.select(task_history.c.task_id).where(task_history.c.step == "overdue"))),
                 sa.func.count().filter(tasks.c.escalations > 0),
                 sa.func.count().filter(tasks.c.rework_round > 0),
             ).where(*where)).one()

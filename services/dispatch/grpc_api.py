@@ -9,9 +9,9 @@ from lianyi.dispatch.v1 import dispatch_service_pb2 as pb
 from lianyi.dispatch.v1 import dispatch_service_pb2_grpc as pb_grpc
 from lianyi.dispatch.v1 import events_pb2
 from servicekit import auth
-from servicekit.errors import InvalidArgument
+from servicekit.errors import InvalidArgument, NotFound
 from servicekit.grpc_server import Registration
-from services.contract import sees_contacts
+from services.contract import DEPARTMENT, INTEGRATION, sees_contacts
 from services.dispatch import contract, ledger
 from services.dispatch.domain import Concern, DecidedAction
 from services.dispatch.figures import Figures, Reports
@@ -42,6 +42,12 @@ def _person(person: Person | None) -> pb.Person | None:
     return pb.Person(id=person.id, name=person.name) if person else None
 
 
+def _sees_households() -> bool:
+    """The county platform hears of escalated matters, not of which household raised them."""
+    principal = auth.current.get()
+    return sees_contacts(principal) and (principal is None or principal.role != INTEGRATION)
+
+
 def concern_to_proto(concern: Concern) -> pb.Task:
     """A concern with no task of its own (not routed direct): waiting."""
     return pb.Task(concern_id=concern.concern_id, neighbourhood_id=concern.neighbourhood_id,
@@ -56,7 +62,7 @@ def task_to_proto(view: TaskView, concern: Concern | None = None) -> pb.Task:
     task: Task = view.task
     message = pb.Task(
         task_id=task.task_id, neighbourhood_id=task.place.neighbourhood_id, category=task.category,
-        household_id=task.household_id if sees_contacts(auth.current.get()) else "",
+        household_id=task.household_id if _sees_households() else "",
         building_id=task.building_id, urgency=task.urgency, state=task.state, tier=task.tier, mode=task.mode,
         handler_id=task.handler.id if task.handler else "", handler_name=task.handler.name if task.handler else "",
         helpers=[_person(helper) for helper in task.helpers], decision_id=task.decision_id,
@@ -131,6 +137,13 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
             return task_to_proto(self.tasks.get(request.task_id))
         if not request.concern_id:
             raise InvalidArgument("concern_id or task_id is required")
+        principal = auth.current.get()
+        if principal is not None and principal.role in (DEPARTMENT, INTEGRATION):
+            # They see tasks, never concerns waiting in a neighbourhood: one refusal for both.
+            try:
+                return task_to_proto(self.tasks.get(request.concern_id))
+            except NotFound:
+                raise NotFound(f"dispatch has no concern {request.concern_id[:64]}") from None
         concern = self.dispatch.concern(request.concern_id)
         if concern.opened_at is None:
             return concern_to_proto(concern)

@@ -91,8 +91,9 @@ def _open_of(conn: sa.Connection, task_id: str, **values: Any) -> None:
 def rate(conn: sa.Connection, task_id: str, rating: str, rated_at: datetime) -> None:
     """The resident's rating (评诺) of the task, on the commitment that last fulfilled it; a later
     rating (after rework) stands, an older one arriving late does not."""
+    # Whatever its state: a rework asked before the rating arrives has reopened it already.
     conn.execute(commitments.update().where(
-        commitments.c.commitment_id == _latest(task_id), commitments.c.state == FULFILLED,
+        commitments.c.commitment_id == _latest(task_id),
         sa.or_(commitments.c.rated_at.is_(None), commitments.c.rated_at <= rated_at),
     ).values(rating=rating, rated_at=rated_at))
 

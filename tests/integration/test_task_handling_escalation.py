@@ -220,8 +220,6 @@ def test_figures_count_tasks_by_tier_on_time_overdue_and_departments_report_in(c
     assert empty.counts["opened"] == 0 and empty.departments == []
 
 
-@pytest.mark.xfail(strict=True, reason="defect: escalating resets overdue_at, so the figures forget a task went "
-                                       "overdue once the county's setting sends it up (needs a kept count: a migration)")
 def test_a_task_sent_up_for_being_overdue_still_counts_as_overdue(county):
     county.wiring.settings.set("dispatch.overdue.escalates", county.ids["county"], "", True)
     county.open_concern("b-1")

@@ -449,6 +449,10 @@ class Task(Aggregate):
         self.rework_round += 1
         self.state, self.supervisor, self.resolved_at, self.result, self.on_time = \
             IN_HANDLING, supervisor, None, "", False
+        # This round needs its own evidence: the bodies' parts and the departments' results again
+        # (the last round's stay in the history).
+        self.parts = {}
+        self.departments = {key: replace(call, result="", result_at=None) for key, call in self.departments.items()}
         self.deadline, self.reminded_at, self.overdue_at = at + self.period, None, None
         self._step(at, "reopened", SYSTEM, f"round {self.rework_round}, supervised by {supervisor.name}: "
                                            f"{reason}".rstrip(": "))
@@ -484,7 +488,9 @@ class Task(Aggregate):
     def _may_escalate(self, actor: Actor) -> bool:
         if self.tier == INDIVIDUAL:
             return actor.role == PARTY_SECRETARY or self.is_handler(actor)
-        return actor.role == PARTY_SECRETARY
+        # A joint task goes beyond the neighbourhood by its party organisation, or by the
+        # community party committee taking it up.
+        return actor.role in (PARTY_SECRETARY, COMMUNITY_ADMIN)
 
     def _require_state(self, *states: str, doing: str) -> None:
         if self.state not in states:

@@ -259,6 +259,8 @@ class Tasks:
             return True
         if principal.role == DEPARTMENT:
             return principal.entity_id in task.departments
+        if principal.role == INTEGRATION and task.tier != contract.ESCALATED:
+            return False  # the county platform hears escalations only
         return principal.covers(path_of(task.place))
 
     def _caller_as_member(self, conn: sa.Connection, task: Task) -> Person:

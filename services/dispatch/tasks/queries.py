@@ -14,6 +14,7 @@ from services.contract import (
     COMMUNITY_ADMIN,
     COUNTY_ADMIN,
     DEPARTMENT,
+    INTEGRATION,
     OWNERS_COMMITTEE,
     PARTY_SECRETARY,
     PROPERTY_COMPANY,
@@ -54,6 +55,8 @@ class TaskLists:
                 where.append(tasks.c.category == category)
             if principal.role == DEPARTMENT:  # a department sees only what it was whistled to
                 where.append(_whistled_to(principal.entity_id))
+            if principal.role == INTEGRATION:  # the county platform, only escalations
+                where.append(tasks.c.tier == ESCALATED)
             found = storage.many(conn, where, limit + 1)
         return paging.one_page(found, limit, lambda task: paging.encode_key_token(task.task_id))
 
