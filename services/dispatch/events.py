@@ -152,6 +152,8 @@ def payload_of(event: object) -> Message | None:
         case tasks.DepartmentReported(department_id=department_id, kind=kind, note=note, at=at):
             return dispatch_pb2.DepartmentReported(**ids, department_id=department_id, kind=REPORT_ENUM[kind],
                                                    note=note, reported_at=_at(at))
+        case tasks.DepartmentReportInLate(department_id=department_id, due=due):
+            return dispatch_pb2.DepartmentReportInLate(**ids, department_id=department_id, report_in_due=_at(due))
         case tasks.TaskReminded():
             return dispatch_pb2.TaskReminded(**ids, handler_id=handler_id, deadline=_at(task.deadline))
         case tasks.TaskOverdue():

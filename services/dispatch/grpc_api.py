@@ -147,7 +147,10 @@ class DispatchServicer(pb_grpc.DispatchServiceServicer):
         concern = self.dispatch.concern(request.concern_id)
         if concern.opened_at is None:
             return concern_to_proto(concern)
-        return task_to_proto(self.tasks.get(concern.concern_id), concern)
+        try:
+            return task_to_proto(self.tasks.get(concern.concern_id), concern)
+        except NotFound:  # opened before tasks existed, in a place the replica lacked (migration 0012)
+            return concern_to_proto(concern)
 
     def ListDecidedActions(self, request: pb.ListDecidedActionsRequest, context: object
                            ) -> pb.ListDecidedActionsResponse:

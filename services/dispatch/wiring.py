@@ -22,7 +22,7 @@ from services.dispatch.handlers import Dispatch
 from services.dispatch.platform.config import load_platform_settings
 from services.dispatch.platform.deliverer import PlatformDeliverer
 from services.dispatch.platform.listing import Deliveries
-from services.dispatch.tasks.handlers import OVERDUE, REMINDER, Tasks
+from services.dispatch.tasks.handlers import OVERDUE, REMINDER, REPORT_IN_DUE, Tasks
 from services.dispatch.tasks.queries import TaskLists
 
 
@@ -39,7 +39,7 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
         registrations=[grpc_api.registration(servicer), replica.registration()],
         units=units,
         settings=county,
-        timers={REMINDER: tasks.remind_due, OVERDUE: tasks.overdue_due},
+        timers={REMINDER: tasks.remind_due, OVERDUE: tasks.overdue_due, REPORT_IN_DUE: tasks.report_in_due},
         subscriptions=[
             Subscription(topics.INTAKE, ConcernReceived, events.concern_routed, dispatch.take_routed,
                          upcasters.CONCERN_RECEIVED),

@@ -91,6 +91,10 @@ def test_concerns_opened_before_handling_become_pool_tasks_and_back(database_url
         assert concerns == ["c-opened", "c-waiting"]
         assert [tuple(row) for row in tasks] == [("c-opened", "/ct-1/tw-1/cm-1/nb-1/", "individual", "open",
                                                    '["c-opened"]')]
+        with db.read() as conn:
+            timers = conn.execute(sa.text("SELECT kind, subject_id FROM timers ORDER BY kind")).all()
+        assert [tuple(row) for row in timers] == [("dispatch.task_overdue", "c-opened"),
+                                                  ("dispatch.task_reminder", "c-opened")]
         migrations.downgrade(db, "dispatch", "0011")
         assert set(_tasks(db)) == {"c-opened", "c-waiting"}
     finally:

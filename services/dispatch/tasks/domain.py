@@ -179,6 +179,13 @@ class DepartmentReported:
 
 
 @dataclass(frozen=True)
+class DepartmentReportInLate:
+    task: Task
+    department_id: str
+    due: datetime
+
+
+@dataclass(frozen=True)
 class TaskReminded:
     task: Task
 
@@ -249,20 +256,23 @@ class Task(Aggregate):
     # -- opening --------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, task: Task, route: Route, leader: Person | None, origin: Origin) -> Task:
+    def open(cls, task: Task, route: Route, leader: Person | None, origin: Origin, *,
+             moves_concerns: bool = True) -> Task:
         """A new task in its route's tier: an individual one goes to `leader` (the building
         leader, or the member a decision named) or to the pool; a joint or escalated one is in
-        handling from the start, led by its bodies."""
+        handling from the start, led by its bodies. Its concerns move into handling unless
+        `moves_concerns` is False (a decision's later actions: its first moved them)."""
         task.tier, task.period = route.tier, route.period
         task.state = OPEN if route.tier == INDIVIDUAL else IN_HANDLING
         task._step(task.opened_at, "opened", SYSTEM, f"{route.tier} handling")
         task._record(TaskOpened(task.snapshot()), origin, task.opened_at)
         if leader is not None and route.tier == INDIVIDUAL:
             # Taking it moves the concerns (in handling, taken on): once, not twice at one instant.
-            task._take(leader, FIXED, SYSTEM, task.opened_at, origin)
+            task._take(leader, FIXED, SYSTEM, task.opened_at, origin, moves_concerns=moves_concerns)
             return task
-        status = ESCALATED_STATUS if route.tier == ESCALATED else IN_HANDLING_STATUS
-        task._move_concerns(status, _OPENED_NOTE[route.tier], origin, task.opened_at)
+        if moves_concerns:
+            status = ESCALATED_STATUS if route.tier == ESCALATED else IN_HANDLING_STATUS
+            task._move_concerns(status, _OPENED_NOTE[route.tier], origin, task.opened_at)
         return task
 
     # -- individual handling ----------------------------------------------------------------------
@@ -288,8 +298,9 @@ class Task(Aggregate):
             raise Conflict(f"{member.name or member.id} already has this task")
         self._take(member, FIXED, actor, at, origin)
 
-    def _take(self, member: Person, mode: str, actor: Actor, at: datetime, origin: Origin) -> None:
-        was_open = self.state == OPEN
+    def _take(self, member: Person, mode: str, actor: Actor, at: datetime, origin: Origin, *,
+              moves_concerns: bool = True) -> None:
+        was_open = self.state == OPEN and moves_concerns
         self.handler, self.mode, self.state = member, mode, IN_HANDLING
         self.helpers = tuple(helper for helper in self.helpers if helper.id != member.id)
         self._step(at, "claimed" if mode == CLAIMED else "assigned", actor, member.name)
@@ -357,9 +368,17 @@ class Task(Aggregate):
             self._move_concerns(RESOLVED_STATUS, "resolved" if self.on_time else "resolved after its deadline",
                                 origin, at)
 
-    def escalate(self, reason: str, actor: Actor, at: datetime, origin: Origin, *, overdue: bool = False) -> None:
+    @property
+    def next_tier(self) -> str | None:
+        """The tier an escalation takes it to; None at the top."""
+        index = TIERS.index(self.tier) + 1
+        return TIERS[index] if index < len(TIERS) else None
+
+    def escalate(self, reason: str, actor: Actor, at: datetime, origin: Origin, *, overdue: bool = False,
+                 period: timedelta | None = None) -> None:
         """Up one tier with a reason (a handler who cannot solve it, or the deadline passed where
-        the county escalates overdue tasks); the new tier's handling has a fresh period."""
+        the county escalates overdue tasks); the new tier's handling has a fresh `period` (the
+        routing table's for it; by default the task's own)."""
         self._require_state(OPEN, IN_HANDLING, doing="escalated")
         if actor.role and not self._may_escalate(actor):
             raise PermissionDenied("only the task's handler or the neighbourhood's party secretary escalates it")
@@ -368,6 +387,7 @@ class Task(Aggregate):
         reason = plain_text(reason, "reason")
         from_tier = self.tier
         self.tier = TIERS[TIERS.index(self.tier) + 1]
+        self.period = period or self.period
         self.state, self.handler, self.mode, self.helpers = IN_HANDLING, None, "", ()
         self.deadline, self.reminded_at, self.overdue_at = at + self.period, None, None
         self._step(at, "escalated", actor, f"{from_tier} → {self.tier}: {reason}")
@@ -418,6 +438,16 @@ class Task(Aggregate):
         self.departments[department_id] = call
         self._step(at, _REPORT_STEPS[kind], actor, f"{call.name}: {note}" if note else call.name)
         self._record(DepartmentReported(self.snapshot(), department_id, kind, note, at), origin, at)
+        return True
+
+    def report_in_late(self, department_id: str, at: datetime, origin: Origin) -> bool:
+        """A whistled department's report-in time passed without it reporting in (the task still
+        in handling): said once, on the task's history and to the platform."""
+        call = self.departments.get(department_id)
+        if call is None or call.reported_in_at is not None or self.state != IN_HANDLING or at < call.report_in_due:
+            return False
+        self._step(at, "report_in_late", SYSTEM, call.name)
+        self._record(DepartmentReportInLate(self.snapshot(), department_id, call.report_in_due), origin, at)
         return True
 
     # -- time -------------------------------------------------------------------------------------

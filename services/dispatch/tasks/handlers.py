@@ -34,6 +34,8 @@ from services.dispatch.tasks.domain import Actor, Person, Step, Task
 # The timers a task keeps while it is not resolved.
 REMINDER = "dispatch.task_reminder"
 OVERDUE = "dispatch.task_overdue"
+# A whistled department's time to report in, per task and department ("<task id>/<department id>").
+REPORT_IN_DUE = "dispatch.report_in_due"
 # Kinds of directory entity that may help with an individual task.
 HELPER_KINDS = ("member", "volunteer")
 
@@ -89,7 +91,8 @@ class Tasks:
                     opened_at=now, period=route.period, concern_ids=action.concern_ids,
                     decision_id=action.decision_id, action_id=action.action_id, description=action.description)
         owner = self._people(uow.conn, path, [action.owner_id], ("member",)).get(action.owner_id)
-        self._add(uow, Task.open(task, route, owner, origin))
+        # The decision's concerns move into handling with its first action, not once per action.
+        self._add(uow, Task.open(task, route, owner, origin, moves_concerns=action.position == 0))
 
     def _add(self, uow: UnitOfWork, task: Task) -> None:
         if storage.add(uow.conn, task):  # else a redelivered event: the task is as it was
@@ -127,11 +130,20 @@ class Tasks:
             # A decision's concerns are resolved with its last action, not its first.
             others = bool(task.decision_id) and storage.others_unresolved(conn, task.decision_id, task.task_id)
             task.resolve(result, who, now, origin, concerns_done=not others)
-        return self._command(task_id, step, timed=True)
+        return self._command(task_id, step, timed=True, whole_decision=True)
 
     def escalate(self, task_id: str, reason: str) -> TaskView:
-        return self._command(task_id, lambda conn, task, who, now, origin: task.escalate(reason, who, now, origin),
-                             timed=True)
+        def step(conn: sa.Connection, task: Task, who: Actor, now: datetime, origin: Origin) -> None:
+            task.escalate(reason, who, now, origin, period=self._period_above(conn, task))
+        return self._command(task_id, step, timed=True)
+
+    def _period_above(self, conn: sa.Connection, task: Task) -> timedelta | None:
+        """How long the tier above gives the task (the routing table's deadline for it); None at
+        the top, where escalating is refused anyway."""
+        above = task.next_tier
+        if above is None:
+            return None
+        return self.settings.route(conn, path_of(task.place), task.category, task.urgency, above).period
 
     def whistle(self, task_id: str, department_ids: list[str], note: str) -> TaskView:
         if not department_ids:
@@ -141,9 +153,18 @@ class Tasks:
 
         def step(conn: sa.Connection, task: Task, who: Actor, now: datetime, origin: Origin) -> None:
             departments = self._departments(conn, task, department_ids)
+            called = set(task.departments)
             task.whistle(departments, note, self.settings.report_in_within(conn, path_of(task.place)), who, now,
                          origin)
-        return self._command(task_id, step)
+            due.extend(call for key, call in task.departments.items() if key not in called)
+
+        def time_report_ins(uow: UnitOfWork, task: Task) -> None:
+            for call in due:  # each department newly whistled must report in by its time
+                timers.schedule(uow, REPORT_IN_DUE, f"{task.task_id}/{call.department_id}", call.report_in_due,
+                                {"task_id": task.task_id, "department_id": call.department_id})
+
+        due: list[domain.DepartmentCall] = []
+        return self._command(task_id, step, after=time_report_ins)
 
     def report_for_department(self, task_id: str, department_id: str, kind: str, note: str,
                               callback_id: str) -> TaskView:
@@ -168,13 +189,20 @@ class Tasks:
         return self._command(task_id, step)
 
     def _command(self, task_id: str, step: Callable[[sa.Connection, Task, Actor, datetime, Origin], None], *,
-                 timed: bool = False) -> TaskView:
+                 timed: bool = False, whole_decision: bool = False,
+                 after: Callable[[UnitOfWork, Task], object] | None = None) -> TaskView:
+        """One step on one task, in one unit of work; `whole_decision`: the step reads the other
+        tasks of the task's decision, which are locked first."""
         now = self.clock.now()
         with self.units.start() as uow:
+            if whole_decision:
+                storage.lock_decision_of(uow.conn, task_id)
             task = self.find(uow.conn, task_id, lock=True)
             tier = task.tier
             step(uow.conn, task, actor(), now, Origin(task.place, logs.correlation_id.get()))
             self._after(uow, task, timed=timed, escalated=task.tier != tier)
+            if after is not None:
+                after(uow, task)
             view = TaskView(task, tuple(storage.history(uow.conn, task.task_id)))
         return view
 
@@ -217,8 +245,16 @@ class Tasks:
             return
         tier = task.tier
         if task.tier != contract.ESCALATED and self.settings.overdue_escalates(uow.conn, path_of(task.place)):
-            task.escalate("its deadline passed unresolved", domain.SYSTEM, now, Origin(task.place), overdue=True)
+            task.escalate("its deadline passed unresolved", domain.SYSTEM, now, Origin(task.place), overdue=True,
+                          period=self._period_above(uow.conn, task))
         self._after(uow, task, timed=task.tier != tier, escalated=task.tier != tier)
+
+    def report_in_due(self, uow: UnitOfWork, timer: Timer) -> None:
+        """A whistled department's time to report in (报到) is up: late, if it has not."""
+        task = storage.load(uow.conn, str(timer.payload.get("task_id", "")), lock=True)
+        if task is not None and task.report_in_late(str(timer.payload.get("department_id", "")), self.clock.now(),
+                                                    Origin(task.place)):
+            self._after(uow, task)
 
     # -- what evaluation reports --------------------------------------------------------------------
 

@@ -236,6 +236,18 @@ def callback_applied(conn: sa.Connection, department_id: str, callback_id: str, 
                                 task_id=task_id, received_at=at)
 
 
+def lock_decision_of(conn: sa.Connection, task_id: str) -> None:
+    """If the task hands out a decided action, lock every task of its decision, in id order, until
+    the transaction ends (PostgreSQL): two of its last actions resolved at once take turns, and
+    the second sees the first resolved. One order for all, so they cannot deadlock."""
+    if not looks_like_id(task_id):
+        return
+    decision_id = conn.execute(sa.select(tasks.c.decision_id).where(tasks.c.task_id == task_id)).scalar()
+    if decision_id:
+        conn.execute(sa.select(tasks.c.task_id).where(tasks.c.decision_id == decision_id)
+                     .order_by(tasks.c.task_id).with_for_update()).all()
+
+
 def others_unresolved(conn: sa.Connection, decision_id: str, task_id: str) -> bool:
     """Does the decision have a task besides this one that is not resolved?"""
     return conn.execute(sa.select(tasks.c.task_id).where(

@@ -4,7 +4,9 @@ helpers, bodies' parts, whistled departments, applied callbacks and history, and
 commitment ledger.
 
 A concern opened for handling before this revision becomes an individual task in the
-neighbourhood's pool, due seven days after it opened (the general deadline): it had no handler.
+neighbourhood's pool, due seven days after it opened (the general deadline), with its reminder and
+overdue timers: it had no handler. One whose neighbourhood the directory replica lacks gets no task
+(there is no place to scope it by); GetTask shows it as a concern routed direct.
 
 Written out here, not taken from the code's metadata: this revision builds the tables as they are
 today, whatever later revisions make of them.
@@ -159,9 +161,22 @@ def _open_tasks_of_opened_concerns() -> None:
              "period_s": int(_GENERAL.total_seconds())} for row in opened]
     if rows:
         conn.execute(tasks.insert(), rows)
+        # And their timers, as a task opened now gets them: the reminder a day before the
+        # deadline, the overdue mark at it (dispatch.tasks.handlers' kinds).
+        timers = sa.table("timers", sa.column("kind"), sa.column("subject_id"), sa.column("payload"),
+                          sa.column("attempts"), sa.column("due_at", UtcDateTime),
+                          sa.column("next_attempt_at", UtcDateTime))
+        conn.execute(timers.insert(), [
+            {"kind": kind, "subject_id": row["task_id"], "payload": "{}", "attempts": 0, "due_at": due,
+             "next_attempt_at": due}
+            for row in rows
+            for kind, due in (("dispatch.task_reminder", row["deadline"] - timedelta(days=1)),
+                              ("dispatch.task_overdue", row["deadline"]))])
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM timers WHERE kind IN ('dispatch.task_reminder', 'dispatch.task_overdue', "
+               "'dispatch.report_in_due')")
     for table in ("commitments", "task_history", "department_callbacks", "task_departments", "task_parts",
                   "task_helpers", "tasks"):
         op.drop_table(table)
