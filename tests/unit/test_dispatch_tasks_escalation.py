@@ -368,3 +368,18 @@ def test_a_steps_event_keeps_the_task_as_it_was_when_later_steps_change_it():
     task.resolve("已办结", TOWNSHIP, at(8), ORIGIN)
     assert first.departments[TRANSPORT.id].result == "已处理"
     assert (first.parts, first.state) == ({}, IN_HANDLING)
+
+
+def test_the_reopened_history_step_keeps_the_reason_as_given():
+    task = resolved()
+    task.reopen(SUPERVISOR, "请按以下要求整改：", at(50), ORIGIN)
+    assert task.steps[0].note == "round 1, supervised by 赵督导: 请按以下要求整改："
+    task = resolved(fresh(task), hours=60)
+    task.reopen(SUPERVISOR, "须在周五前完成:", at(70), ORIGIN)
+    assert task.steps[0].note == "round 2, supervised by 赵督导: 须在周五前完成:"
+
+
+def test_the_reopened_history_step_without_a_reason_names_the_round_and_supervisor_only():
+    task = resolved()
+    task.reopen(SUPERVISOR, "", at(50), ORIGIN)
+    assert task.steps[0].note == "round 1, supervised by 赵督导"
