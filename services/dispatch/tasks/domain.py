@@ -484,8 +484,8 @@ class Task(Aggregate):
         self.parts = {}
         self.departments = {key: replace(call, result="", result_at=None) for key, call in self.departments.items()}
         self.deadline, self.reminded_at, self.overdue_at = at + self.period, None, None
-        self._step(at, "reopened", SYSTEM, f"round {self.rework_round}, supervised by {supervisor.name}: "
-                                           f"{reason}".rstrip(": "))
+        note = f"round {self.rework_round}, supervised by {supervisor.name}"
+        self._step(at, "reopened", SYSTEM, f"{note}: {reason}" if reason else note)
         self._record(TaskReopened(self.snapshot(), reason), origin, at)
         self._move_concerns(REOPENED_STATUS, f"reopened for rework (round {self.rework_round})", origin, at)
 
