@@ -88,11 +88,11 @@ ROUTING: Definition[RoutingRule] = Definition(
     key="dispatch.routing",
     description="The routing table: which tier handles a matter (individual, joint, escalated) and its deadline "
                 "class (emergency, utilities, general, complex). A rule naming the category beats one for any "
-                "category (*), then the most specific place wins, then a rule naming the urgency. Unset, the "
-                "mechanism's table applies: neighbour relations, noise and blocked hallways joint; safety joint "
-                "with an emergency deadline; illegal construction and occupied green space escalated (complex); "
-                "property management individual (utilities); anything else individual (general); an urgent "
-                "matter's deadline is an emergency's.",
+                "category (*), then the most specific place wins, then a rule naming the urgency. For a category "
+                "no rule names, the mechanism's table applies (it names categories, so a * rule does not undo it): "
+                "neighbour relations, noise and blocked hallways joint; safety joint with an emergency deadline; "
+                "illegal construction and occupied green space escalated (complex); property management individual (utilities); "
+                "anything else individual (general); an urgent matter's deadline is an emergency's.",
     type=RoutingRule,
     default=GENERAL,
     qualifier=Qualifier(
@@ -142,7 +142,10 @@ class DispatchSettings:
         """How a matter of this category and urgency is handled at the place; `tier`, where a
         decision suggested one, stands over the table's."""
         deciding = self.county.deciding(conn, ROUTING.key, place_path, {"category": category, "urgency": urgency})
-        if deciding is not None:
+        # The mechanism's table names categories, and a rule naming the category beats one for
+        # any (*), wherever that is set: a county's "*" rule does not undo it.
+        named = deciding is not None and deciding.qualifier.partition("/")[0] != ANY_CATEGORY
+        if deciding is not None and (named or category not in MECHANISM_ROUTES):
             rule = deciding.value
         else:
             rule = MECHANISM_ROUTES.get(category, GENERAL)

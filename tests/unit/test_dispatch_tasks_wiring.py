@@ -52,26 +52,29 @@ DEFAULT_DEADLINES = Deadlines()
 @dataclass
 class Deciding:
     value: RoutingRule
+    qualifier: str  # the rule's category (or *), and urgency
 
 
 class FakeCounty:
     """County settings with one routing rule deciding (or none) and the deadline classes' hours."""
 
-    def __init__(self, rule: RoutingRule | None = None, deadlines: Deadlines = DEFAULT_DEADLINES):
-        self.rule, self.deadlines, self.cases = rule, deadlines, []
+    def __init__(self, rule: RoutingRule | None = None, deadlines: Deadlines = DEFAULT_DEADLINES,
+                 qualifier: str = ""):
+        self.rule, self.deadlines, self.cases, self.qualifier = rule, deadlines, [], qualifier
 
     def deciding(self, conn, key, path, case=None):
         assert (key, path) == (ROUTING.key, PATH)
         self.cases.append(case)
-        return Deciding(self.rule) if self.rule else None
+        # A rule naming the matter's category, unless the test says which rule it is.
+        return Deciding(self.rule, self.qualifier or (case or {}).get("category", "")) if self.rule else None
 
     def value(self, conn, key, path, case=None):
         assert (key, path) == (DEADLINES.key, PATH)
         return self.deadlines
 
 
-def route(category, urgency="normal", tier="", rule=None, deadlines=DEFAULT_DEADLINES):
-    return DispatchSettings(FakeCounty(rule, deadlines)).route(None, PATH, category, urgency, tier)
+def route(category, urgency="normal", tier="", rule=None, deadlines=DEFAULT_DEADLINES, qualifier=""):
+    return DispatchSettings(FakeCounty(rule, deadlines, qualifier)).route(None, PATH, category, urgency, tier)
 
 
 @pytest.mark.parametrize(("category", "expected"), [
@@ -92,6 +95,14 @@ def test_without_a_county_rule_an_urgent_matter_keeps_its_tier_with_an_emergency
 def test_the_county_rule_decides_over_the_mechanisms_table_even_for_an_urgent_matter():
     rule = RoutingRule(tier=INDIVIDUAL, deadline="utilities")
     assert route("illegal_construction", "urgent", rule=rule) == Route(INDIVIDUAL, 24 * HOUR)
+
+
+def test_a_county_rule_for_any_category_does_not_undo_the_mechanisms_named_categories():
+    anything = RoutingRule(tier=INDIVIDUAL, deadline="complex")
+    assert route("illegal_construction", rule=anything, qualifier="*") == Route(ESCALATED, 24 * 15 * HOUR)
+    assert route("noise", rule=anything, qualifier="*/normal") == Route(JOINT, 24 * 7 * HOUR)
+    assert route("slow_help", rule=anything, qualifier="*") == Route(INDIVIDUAL, 24 * 15 * HOUR), \
+        "a category the mechanism does not name follows the county's rule"
 
 
 def test_the_deadline_class_is_as_long_as_the_county_says():
@@ -169,7 +180,7 @@ def test_a_concerns_move_is_concern_progressed():
 
 def test_anything_else_has_no_payload():
     assert dispatch_events.payload_of(object()) is None
-    assert dispatch_events.payload_of(Deciding(RoutingRule(tier=JOINT, deadline="general"))) is None
+    assert dispatch_events.payload_of(Deciding(RoutingRule(tier=JOINT, deadline="general"), "*")) is None
 
 
 def test_task_opened_carries_the_task_but_no_household():
