@@ -13,6 +13,8 @@ import pytest
 import requests
 
 from localrun.supervisor import Addresses, LocalSystem
+from services.dispatch.platform.config import SECRET_VARIABLE, URL_VARIABLE
+from tests.e2e.platform_receiver import PlatformReceiver
 from tests.kafka_helpers import wait_for
 
 # Small Kafka timings keep group joins (and rejoins after a kill) to a few seconds.
@@ -45,10 +47,21 @@ def _only_system_in_this_run(tmp_path_factory) -> None:
 
 
 @pytest.fixture(scope="session")
-def system(tmp_path_factory) -> LocalSystem:
+def platform_receiver():
+    """The county platform's webhook receiver the system delivers escalated tasks' steps to."""
+    receiver = PlatformReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory, platform_receiver) -> LocalSystem:
     # The clock moves only for tests marked moves_time, which run after the rest (tests/conftest.py).
     _only_system_in_this_run(tmp_path_factory)
-    local = LocalSystem(tmp_path_factory.mktemp("lianyi-var"), Addresses.free(), FAST_KAFKA, movable_clock=True)
+    env = {**FAST_KAFKA, URL_VARIABLE: platform_receiver.url, SECRET_VARIABLE: platform_receiver.secret}
+    local = LocalSystem(tmp_path_factory.mktemp("lianyi-var"), Addresses.free(), env, movable_clock=True)
+    # Signatures are dated by the system's clock (moved by moves_time tests): the receiver checks them by it.
+    platform_receiver.now = lambda: int(local.now().timestamp())
     try:
         local.start()
         yield local

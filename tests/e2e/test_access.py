@@ -307,3 +307,76 @@ def test_a_building_leader_issues_codes_only_for_the_buildings_they_lead(gateway
     not_theirs = credentials["households_of_n1"]["H1-1-1"]  # building 1 is led by another member
     assert _code(gateway, sign_in, not_theirs).status_code == 404
     assert _code(gateway, sign_in, not_theirs, issuer="n1.secretary").status_code == 201
+
+
+# Every handling (办事) endpoint against every demo account. Each step is taken on a task that does
+# not exist, so a role the step's RPC serves meets the service (404: no such task, in any scope)
+# and any other role the gateway's refusal (403) first; reads are of N1's things (a department and
+# the platform list only what was whistled to them or escalated, and never read a waiting
+# concern's task). An administrator has no ledger of their own (422: name the member); a building
+# leader reads only their own (the one 403 that is the service's, not the gateway's).
+DISPATCH_ENDPOINTS = ("list tasks", "read task", "concern's task", "decided actions", "claim", "assign",
+                      "add helper", "note", "part", "resolve", "escalate", "whistle", "department report",
+                      "own ledger", "member ledger", "deliveries", "figures")
+DISPATCH_EXPECTED = {
+    "county.admin":    (200, 404, 200, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 422, 200, 200, 200),
+    "chengguan.admin": (200, 404, 200, 404, 403, 403, 403, 404, 403, 404, 403, 404, 403, 422, 200, 200, 200),
+    "nanmen.admin":    (200, 404, 200, 404, 403, 403, 403, 404, 404, 404, 404, 403, 403, 422, 200, 403, 200),
+    "n1.secretary":    (200, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 200, 200, 403, 200),
+    "n1.member":       (200, 404, 200, 404, 404, 403, 404, 404, 403, 404, 404, 403, 403, 200, 200, 403, 403),
+    "n1.leader":       (200, 404, 200, 404, 404, 403, 404, 404, 403, 404, 404, 403, 403, 200, 403, 403, 403),
+    "n1.owners":       (200, 404, 200, 403, 403, 403, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403),
+    "n1.property":     (200, 404, 200, 403, 403, 403, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403),
+    "n1.resident":     (403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "n2.secretary":    (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 200, 404, 403, 404),
+    "n5.secretary":    (404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403, 403, 200, 404, 403, 404),
+    "dept.housing":    (200, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403, 403, 403, 403),
+    "platform":        (200, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 404, 403, 403, 403, 403),
+    "anonymous":       (401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),
+}
+
+
+@pytest.mark.parametrize("who", list(DISPATCH_EXPECTED))
+def test_every_handling_endpoint_serves_exactly_the_roles_its_rpc_declares(gateway, credentials, sign_in, platform,
+                                                                           n1_concern, who):
+    headers = {} if who == "anonymous" else platform if who == "platform" else sign_in(who)
+    n1, api = credentials["neighbourhoods"]["N1"], f"{gateway}/api/v1"
+    missing = "01a20000-0000-7000-8000-00000000d15a"  # no task, decision or department has this id
+    n1_member = _account(credentials, "n1.member")["entity_id"]
+    today = datetime.now(UTC).date().isoformat()
+    refusals: dict[str, str] = {}
+
+    def call(endpoint, method, path, **kwargs):
+        response = requests.request(method, api + path, headers=headers, timeout=10, **kwargs)
+        if response.status_code == 403:
+            refusals[endpoint] = response.json()["detail"]
+        return response.status_code
+
+    task = f"/tasks/{missing}"
+    calls = {
+        "list tasks": ("GET", "/tasks", {"params": {"list": "all", "place_id": n1}}),
+        "read task": ("GET", task, {}),
+        "concern's task": ("GET", f"/concerns/{n1_concern}/task", {}),
+        "decided actions": ("GET", f"/decisions/{missing}/actions", {}),
+        "claim": ("POST", f"{task}/claim", {}),
+        "assign": ("POST", f"{task}/assignment", {"json": {"member_id": n1_member}}),
+        "add helper": ("POST", f"{task}/helpers", {"json": {"helper_id": n1_member}}),
+        "note": ("POST", f"{task}/notes", {"json": {"note": "进展"}}),
+        "part": ("POST", f"{task}/parts", {"json": {"part": "我们的部分", "result": "结果"}}),
+        "resolve": ("POST", f"{task}/resolution", {"json": {"result": "办结"}}),
+        "escalate": ("POST", f"{task}/escalation", {"json": {"reason": "解决不了"}}),
+        "whistle": ("POST", f"{task}/whistle", {"json": {"department_ids": [missing]}}),
+        "department report": ("POST", f"{task}/department-reports", {"json": {
+            "department_id": _account(credentials, "dept.housing")["entity_id"], "kind": "report_in",
+            "callback_id": f"access-{who}"}}),
+        "own ledger": ("GET", "/ledger", {}),
+        "member ledger": ("GET", f"/members/{n1_member}/ledger", {}),
+        "deliveries": ("GET", "/platform/deliveries", {}),
+        "figures": ("GET", "/dispatch-figures", {"params": {"place_id": n1, "from": today, "to": today}}),
+    }
+    got = {endpoint: call(endpoint, method, path, **kwargs) for endpoint, (method, path, kwargs) in calls.items()}
+    assert got == dict(zip(DISPATCH_ENDPOINTS, DISPATCH_EXPECTED[who], strict=True))
+    role = "integration" if who == "platform" else next((a["role"] for a in credentials["accounts"]
+                                                         if a["username"] == who), "")
+    own_ledger_only = {"member ledger": "a member reads only their own ledger"} if who == "n1.leader" else {}
+    assert refusals == {endpoint: own_ledger_only.get(endpoint, f"a {role} may not do this") for endpoint in refusals}
