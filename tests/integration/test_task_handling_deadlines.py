@@ -63,3 +63,15 @@ def test_a_decisions_concerns_move_into_handling_once_for_all_its_actions(county
         for n in range(3))))
     assert len(county.sent(pb.TaskOpened)) == 3
     assert county.progress(CONCERN) == ["in_handling"]
+
+
+def test_claiming_a_decisions_pool_task_moves_its_concerns_no_further(county):
+    first, pooled = new_id(), new_id()
+    county.deliver(deliberation_pb.DecisionMade, topics.DELIBERATION, decision(county, *(
+        deliberation_pb.DecidedAction(action_id=action, description=f"第{n}步", deadline="2026-11-30",
+                                      tier=deliberation_pb.HANDLING_TIER_INDIVIDUAL)
+        for n, action in enumerate((first, pooled)))))
+    assert county.tasks.get(pooled).task.state == "open", "no owner named: in the pool"
+    with county.member("m-1"):
+        county.tasks.claim(pooled)
+    assert county.progress(CONCERN) == ["in_handling"]

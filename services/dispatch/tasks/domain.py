@@ -300,7 +300,9 @@ class Task(Aggregate):
 
     def _take(self, member: Person, mode: str, actor: Actor, at: datetime, origin: Origin, *,
               moves_concerns: bool = True) -> None:
-        was_open = self.state == OPEN and moves_concerns
+        # A decision's concerns moved into handling when its first action opened: taking any of
+        # its tasks later moves them no further.
+        was_open = self.state == OPEN and moves_concerns and not self.decision_id
         self.handler, self.mode, self.state = member, mode, IN_HANDLING
         self.helpers = tuple(helper for helper in self.helpers if helper.id != member.id)
         self._step(at, "claimed" if mode == CLAIMED else "assigned", actor, member.name)

@@ -138,8 +138,9 @@ class Tasks:
         return self._command(task_id, step, timed=True)
 
     def _period_above(self, conn: sa.Connection, task: Task) -> timedelta | None:
-        """How long the tier above gives the task (the routing table's deadline for it); None at
-        the top, where escalating is refused anyway."""
+        """How long the task has once it goes up: its category's deadline in the routing table as
+        it stands now (the table gives a deadline per category and urgency, whatever the tier);
+        None at the top, where escalating is refused anyway."""
         above = task.next_tier
         if above is None:
             return None
@@ -262,7 +263,8 @@ class Tasks:
         """An unsatisfied rating sends the task back under a supervisor (督促整改). A rework asked of
         a task that is not resolved (asked twice, or reopened already) changes nothing."""
         now = self.clock.now()
-        for arrival in asked:
+        # In task id order, the order a decision's resolution locks its tasks in: never a cycle.
+        for arrival in sorted(asked, key=lambda arrival: arrival.event.task_id):
             request = arrival.event
             task = storage.load(uow.conn, request.task_id, lock=True)
             if task is None:
