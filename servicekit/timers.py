@@ -132,6 +132,15 @@ def cancel(uow: UnitOfWork, kind: str, subject_id: str) -> bool:
     return bool(deleted)
 
 
+def lock_pending(uow: UnitOfWork, kinds: tuple[str, ...], subject_id: str) -> None:
+    """Lock the subject's pending timers of these kinds until `uow` ends (PostgreSQL). A change
+    that will schedule or cancel them takes them before locking the subject itself: the order the
+    runner takes them in (it claims a timer, then changes its subject), so the two never deadlock.
+    One being fired meanwhile makes this wait for it, then pass it by (fired, no longer pending)."""
+    uow.conn.execute(sa.select(timers.c.id).where(timers.c.kind.in_(kinds), timers.c.subject_id == subject_id,
+                                                  PENDING).with_for_update()).all()
+
+
 @functools.cache
 def _upsert(dialect: str) -> sa.Executable:
     set_ = {"attempts": 0, "last_error": None}

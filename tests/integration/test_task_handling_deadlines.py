@@ -3,16 +3,23 @@ department's report-in time, the routing table's deadline for the tier a task go
 decision's concerns moving into handling once for all its actions."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from lianyi.deliberation.v1 import events_pb2 as deliberation_pb
 from lianyi.dispatch.v1 import events_pb2 as pb
 from servicekit import topics
+from servicekit.config import RuntimeSettings
 from servicekit.ids import new_id
+from servicekit.timer_runner import TimerRunner
+from servicekit.timers import timers
+from services.dispatch.tasks.handlers import OVERDUE
 from tests.integration.dispatch_county import County, build_county
 from tests.integration.test_task_handling import CONCERN, decision
+from tests.integration.test_deliberation_refusals import waiting_for_a_lock
 from tests.integration.test_task_handling_escalation import escalated_task
 
 
@@ -75,3 +82,45 @@ def test_claiming_a_decisions_pool_task_moves_its_concerns_no_further(county):
     with county.member("m-1"):
         county.tasks.claim(pooled)
     assert county.progress(CONCERN) == ["in_handling"]
+
+
+def test_resolving_while_the_overdue_timer_fires_waits_its_turn(postgres_url, migrated_db, clock):
+    """The timer runner claims the overdue timer's row, then locks the task; resolving takes the
+    task's timers before the task, the same order, so one waits for the other instead of both
+    deadlocking (PostgreSQL, where rows are locked one by one)."""
+    county = build_county(migrated_db("intake", "sqlite://"), migrated_db("dispatch", postgres_url), clock)
+    task_id = county.open_concern("b-1")
+    clock.advance(hours=24, seconds=1)
+    claimed, go_on = threading.Event(), threading.Event()
+    overdue_due = county.wiring.timers[OVERDUE]
+
+    def slow_overdue_due(uow, timer):
+        claimed.set()
+        go_on.wait(5)
+        overdue_due(uow, timer)
+
+    runner = TimerRunner(county.wiring.units, {OVERDUE: slow_overdue_due}, RuntimeSettings(), clock, "test")
+    firing = threading.Thread(target=runner.fire_due)
+    firing.start()
+    assert claimed.wait(5)
+    outcome: list[object] = []
+
+    def resolve():
+        try:
+            with county.acting_as("building_leader", entity="lead"):
+                outcome.append(county.tasks.resolve(task_id, "灯已修好").task)
+        except Exception as exc:  # noqa: BLE001 - the outcome is the test's to judge
+            outcome.append(exc)
+
+    resolving = threading.Thread(target=resolve)
+    resolving.start()
+    waiting_for_a_lock(county)  # resolving now waits on the timer's row
+    go_on.set()
+    firing.join(10)
+    resolving.join(10)
+    (resolved,) = outcome
+    assert not isinstance(resolved, Exception), resolved
+    assert (resolved.state, resolved.on_time) == ("resolved", False), "overdue first, then resolved late"
+    assert len(county.sent(pb.TaskOverdue)) == 1
+    with county.db.read() as conn:
+        assert conn.execute(sa.select(timers.c.kind).where(timers.c.last_error.is_not(None))).all() == []

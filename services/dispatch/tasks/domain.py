@@ -299,10 +299,12 @@ class Task(Aggregate):
         self._take(member, FIXED, actor, at, origin)
 
     def _take(self, member: Person, mode: str, actor: Actor, at: datetime, origin: Origin, *,
-              moves_concerns: bool = True) -> None:
-        # A decision's concerns moved into handling when its first action opened: taking any of
-        # its tasks later moves them no further.
-        was_open = self.state == OPEN and moves_concerns and not self.decision_id
+              moves_concerns: bool | None = None) -> None:
+        if moves_concerns is None:
+            # Taken from the pool: a decision's concerns moved into handling when its first action
+            # opened, and move no further; a concern's own task moves it.
+            moves_concerns = not self.decision_id
+        was_open = self.state == OPEN and moves_concerns
         self.handler, self.mode, self.state = member, mode, IN_HANDLING
         self.helpers = tuple(helper for helper in self.helpers if helper.id != member.id)
         self._step(at, "claimed" if mode == CLAIMED else "assigned", actor, member.name)

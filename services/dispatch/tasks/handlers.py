@@ -36,6 +36,8 @@ REMINDER = "dispatch.task_reminder"
 OVERDUE = "dispatch.task_overdue"
 # A whistled department's time to report in, per task and department ("<task id>/<department id>").
 REPORT_IN_DUE = "dispatch.report_in_due"
+# The timers a step may move or cancel with the task's deadline.
+TASK_TIMERS = (REMINDER, OVERDUE)
 # Kinds of directory entity that may help with an individual task.
 HELPER_KINDS = ("member", "volunteer")
 
@@ -196,6 +198,8 @@ class Tasks:
         tasks of the task's decision, which are locked first."""
         now = self.clock.now()
         with self.units.start() as uow:
+            if timed:
+                timers.lock_pending(uow, TASK_TIMERS, task_id)  # before the task: see lock_pending
             if whole_decision:
                 storage.lock_decision_of(uow.conn, task_id)
             task = self.find(uow.conn, task_id, lock=True)
@@ -266,6 +270,7 @@ class Tasks:
         # In task id order, the order a decision's resolution locks its tasks in: never a cycle.
         for arrival in sorted(asked, key=lambda arrival: arrival.event.task_id):
             request = arrival.event
+            timers.lock_pending(uow, TASK_TIMERS, request.task_id)  # before the task: see lock_pending
             task = storage.load(uow.conn, request.task_id, lock=True)
             if task is None:
                 raise NotFound(f"dispatch has no task {request.task_id[:64]} to rework")
