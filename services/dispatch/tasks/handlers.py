@@ -25,6 +25,7 @@ from servicekit.timers import Timer
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 from services.contract import COUNTY_TIME, DEPARTMENT, INTEGRATION
 from services.dispatch import contract, ledger, platform_feed
+from services.dispatch import storage as concerns
 from services.dispatch.contract import RESOLVED
 from services.dispatch.domain import Concern, DecidedAction, Rated, ReworkAsked
 from services.dispatch.settings import DispatchSettings
@@ -131,7 +132,8 @@ class Tasks:
         def step(conn: sa.Connection, task: Task, who: Actor, now: datetime, origin: Origin) -> None:
             # A decision's concerns are resolved with its last action, not its first.
             others = bool(task.decision_id) and storage.others_unresolved(conn, task.decision_id, task.task_id)
-            task.resolve(result, who, now, origin, concerns_done=not others)
+            task.resolve(result, who, now, origin, concerns_done=not others,
+                         households=concerns.households_of(conn, task.concern_ids))
         return self._command(task_id, step, timed=True, whole_decision=True)
 
     def escalate(self, task_id: str, reason: str) -> TaskView:
