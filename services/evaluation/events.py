@@ -1,14 +1,83 @@
-"""Evaluation's events in: other services' payloads in evaluation's words. It publishes nothing of
-its own yet. The only place here that knows protobuf event types."""
+"""Evaluation's events in and out: other services' payloads in evaluation's words, and its own
+events as payloads. The only place here that knows protobuf event types."""
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from lianyi.dispatch.v1 import events_pb2 as dispatch_pb2
+from lianyi.evaluation.v1 import events_pb2 as evaluation_pb2
+from lianyi.events.v1 import progress_pb2
 from lianyi.intake.v1 import events_pb2
+from servicekit.errors import UndecodableEvent
+from servicekit.unit_of_work import Outgoing
 from services.evaluation import domain
+from services.evaluation.matters import domain as matters
+
+RATING_ENUM = {matters.SATISFIED: evaluation_pb2.RATING_SATISFIED,
+               matters.BASICALLY_SATISFIED: evaluation_pb2.RATING_BASICALLY_SATISFIED,
+               matters.UNSATISFIED: evaluation_pb2.RATING_UNSATISFIED}
+RATING_WORD = {number: word for word, number in RATING_ENUM.items()}
+_STATUS = {matters.RATED_STATUS: progress_pb2.CONCERN_STATUS_RATED,
+           matters.ARCHIVED_STATUS: progress_pb2.CONCERN_STATUS_ARCHIVED}
 
 
 def concern_received(payload: events_pb2.ConcernReceived) -> domain.ConcernReceived:
     return domain.ConcernReceived(payload.concern.neighbourhood_id,
                                   payload.concern.received_at.ToDatetime(tzinfo=UTC))
 
+
+def task_resolved(payload: dispatch_pb2.TaskResolved) -> matters.Resolution:
+    """A resolved task as a round of its matter (dispatch counts rework rounds from 0; a matter's
+    rounds count resolutions from 1)."""
+    if not payload.task_id or not payload.neighbourhood_id or payload.round < 0:
+        raise UndecodableEvent("a resolution without its task, its neighbourhood or a round")
+    return matters.Resolution(
+        task_id=payload.task_id, neighbourhood_id=payload.neighbourhood_id, decision_id=payload.decision_id,
+        action_id=payload.action_id, concern_ids=tuple(payload.concern_ids),
+        household_ids=tuple(payload.household_ids), result=payload.result,
+        resolved_at=payload.resolved_at.ToDatetime(tzinfo=UTC), round=payload.round + 1)
+
+
+def _at(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def payload_of(event: object) -> Message | None:
+    if isinstance(event, matters.ConcernMoved):
+        return progress_pb2.ConcernProgressed(concern_id=event.concern_id, status=_STATUS[event.status],
+                                              note=event.note)
+    matter = getattr(event, "matter", None)
+    if not isinstance(matter, matters.Matter):
+        return None
+    ids = {"task_id": matter.task_id, "neighbourhood_id": matter.place.neighbourhood_id}
+    match event:
+        case matters.MatterRated():
+            return evaluation_pb2.MatterRated(rating_id=matter.rating_id, **ids, decision_id=matter.decision_id,
+                                              action_id=matter.action_id, concern_ids=matter.concern_ids,
+                                              rating=RATING_ENUM[matter.rating], rated_at=_at(matter.rated_at),
+                                              round=matter.round, in_person=matter.in_person)
+        case matters.ReworkRequested(rework_id=rework_id):
+            supervisor = matter.supervisor or matters.Supervisor("", "")
+            return evaluation_pb2.ReworkRequested(rework_id=rework_id, **ids, rating_id=matter.rating_id,
+                                                  supervisor_id=supervisor.id, supervisor_name=supervisor.name,
+                                                  reason=matter.comment, requested_at=_at(matter.rated_at))
+        case matters.MatterArchived():
+            return evaluation_pb2.MatterArchived(**ids, concern_ids=matter.concern_ids, round=matter.round,
+                                                 unrated=matter.state == matters.CLOSED_UNRATED,
+                                                 archived_at=_at(matter.closed_at))
+        case matters.RatingReminded():
+            return evaluation_pb2.RatingReminded(**ids, round=matter.round, rating_due=_at(matter.rating_due))
+    return None
+
+
+def outgoing(event: object) -> Outgoing | None:
+    """Evaluation's domain events as they leave, on its own topic keyed by neighbourhood."""
+    payload = payload_of(event)
+    return Outgoing(payload) if payload is not None else None

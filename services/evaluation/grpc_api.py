@@ -1,15 +1,65 @@
 """Evaluation's gRPC entrypoint: translation only (who may call each RPC is in its proto)."""
 from __future__ import annotations
 
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from lianyi.evaluation.v1 import evaluation_service_pb2 as pb
 from lianyi.evaluation.v1 import evaluation_service_pb2_grpc as pb_grpc
+from lianyi.evaluation.v1 import events_pb2
+from servicekit import auth
+from servicekit.errors import InvalidArgument
 from servicekit.grpc_server import Registration
+from services.contract import sees_contacts
+from services.evaluation.events import RATING_ENUM, RATING_WORD
 from services.evaluation.handlers import Evaluation
+from services.evaluation.matters.domain import Matter
+from services.evaluation.matters.handlers import Matters
+
+_LISTS = {pb.MATTER_LIST_UNSPECIFIED: "mine", pb.MATTER_LIST_MINE: "mine", pb.MATTER_LIST_PLACE: "place"}
+
+
+def _at(moment: datetime | None) -> Timestamp | None:
+    if moment is None:
+        return None
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+def matter_to_proto(matter: Matter) -> pb.Matter:
+    supervisor = matter.supervisor
+    return pb.Matter(
+        task_id=matter.task_id, neighbourhood_id=matter.place.neighbourhood_id, decision_id=matter.decision_id,
+        action_id=matter.action_id, concern_ids=matter.concern_ids,
+        household_ids=matter.household_ids if sees_contacts(auth.current.get()) else (),
+        round=matter.round, state=matter.state, result=matter.result, resolved_at=_at(matter.resolved_at),
+        rating_due=_at(matter.rating_due), rating=RATING_ENUM.get(matter.rating, events_pb2.RATING_UNSPECIFIED),
+        comment=matter.comment, rated_at=_at(matter.rated_at), in_person=matter.in_person,
+        recorded_by=matter.recorded_by, supervisor_id=supervisor.id if supervisor else "",
+        supervisor_name=supervisor.name if supervisor else "", reminded_at=_at(matter.reminded_at))
 
 
 class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
-    def __init__(self, evaluation: Evaluation):
-        self.evaluation = evaluation
+    def __init__(self, evaluation: Evaluation, matters: Matters):
+        self.evaluation, self.matters = evaluation, matters
+
+    def ListMatters(self, request: pb.ListMattersRequest, context: object) -> pb.ListMattersResponse:
+        if request.list not in _LISTS:
+            raise InvalidArgument(f"unknown list {request.list}")
+        found, token = self.matters.list(_LISTS[request.list], request.place_id, list(request.states),
+                                         request.page_size, request.page_token)
+        return pb.ListMattersResponse(matters=[matter_to_proto(m) for m in found], next_page_token=token)
+
+    def GetMatter(self, request: pb.GetMatterRequest, context: object) -> pb.Matter:
+        return matter_to_proto(self.matters.get(request.task_id))
+
+    def RateMatter(self, request: pb.RateMatterRequest, context: object) -> pb.Matter:
+        if request.rating not in RATING_WORD:
+            raise InvalidArgument("rating must be one of satisfied, basically_satisfied, unsatisfied")
+        return matter_to_proto(self.matters.rate(request.task_id, RATING_WORD[request.rating], request.comment,
+                                                 request.household_id))
 
     def GetIntakeFigures(self, request: pb.GetIntakeFiguresRequest, context: object) -> pb.IntakeFigures:
         figures = self.evaluation.intake_figures(request.neighbourhood_id)
@@ -22,9 +72,9 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
         return message
 
 
-def registration(evaluation: Evaluation) -> Registration:
+def registration(servicer: EvaluationServicer) -> Registration:
     return Registration(
         service_name="lianyi.evaluation.v1.EvaluationService",
-        servicer=EvaluationServicer(evaluation),
+        servicer=servicer,
         add=pb_grpc.add_EvaluationServiceServicer_to_server,
     )

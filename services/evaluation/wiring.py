@@ -1,6 +1,7 @@
 """The one place evaluation's parts are connected."""
 from __future__ import annotations
 
+from lianyi.dispatch.v1.events_pb2 import TaskResolved
 from lianyi.intake.v1.events_pb2 import ConcernReceived
 from servicekit import county_settings, topics
 from servicekit.audit import AuditLog
@@ -14,22 +15,27 @@ from servicekit.settings_store import CountySettings
 from servicekit.unit_of_work import UnitsOfWork
 from services import upcasters
 from services.contract import SETTINGS_WRITERS
-from services.evaluation import events, grpc_api
+from services.evaluation import events, grpc_api, settings
 from services.evaluation.handlers import Evaluation
+from services.evaluation.matters.handlers import RATING_DUE, RATING_REMINDER, Matters
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     replica = DirectoryReplica(db)
     evaluation = Evaluation(db, replica)
-    # It publishes nothing of its own yet; county settings' changes, like every service.
-    units = UnitsOfWork(db, outbox, "evaluation", county_settings.outgoing)
-    # No settings of its own yet: the stage issues declare them here.
-    settings = CountySettings("evaluation", (), units, clock, AuditLog(db, clock), replica, SETTINGS_WRITERS)
+    units = UnitsOfWork(db, outbox, "evaluation", events.outgoing, county_settings.outgoing)
+    county = CountySettings("evaluation", settings.DEFINITIONS, units, clock, AuditLog(db, clock), replica,
+                            SETTINGS_WRITERS)
+    matters = Matters(db, units, replica, settings.EvaluationSettings(county), clock)
     return Wiring(
-        registrations=[grpc_api.registration(evaluation), replica.registration()],
+        registrations=[grpc_api.registration(grpc_api.EvaluationServicer(evaluation, matters)),
+                       replica.registration()],
         units=units,
-        settings=settings,
+        settings=county,
+        timers={RATING_REMINDER: matters.remind_due, RATING_DUE: matters.rating_due},
         subscriptions=[
+            # Every resolved task is a matter for its households to rate (一事一评).
+            Subscription(topics.DISPATCH, TaskResolved, events.task_resolved, matters.resolved),
             Subscription(topics.INTAKE, ConcernReceived, events.concern_received, evaluation.count_received,
                          upcasters.CONCERN_RECEIVED),
             replica.subscription(),

@@ -9,6 +9,7 @@ def target_metadata() -> list[sa.MetaData]:
     compares against, and what the drift test holds the migrations to."""
     from servicekit import audit, directory_replica, messaging_schema, settings_schema, timers
     from services.evaluation import storage
+    from services.evaluation.matters import storage as matters
 
-    return [storage.metadata, messaging_schema.metadata, audit.metadata, directory_replica.metadata, timers.metadata,
-            settings_schema.metadata]
+    return [storage.metadata, matters.metadata, messaging_schema.metadata, audit.metadata, directory_replica.metadata,
+            timers.metadata, settings_schema.metadata]

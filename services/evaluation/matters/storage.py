@@ -1,0 +1,130 @@
+"""Matters' tables and queries: a matter's own row, and which households may rate it."""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from servicekit.database import UtcDateTime, insert_or_ignore
+from servicekit.events import Place
+from servicekit.ids import looks_like_id
+from services.evaluation.matters.domain import Matter, Supervisor
+
+metadata = sa.MetaData()
+
+matters = sa.Table(
+    "matters",
+    metadata,
+    sa.Column("task_id", sa.String(36), primary_key=True),
+    # "/county/township/community/neighbourhood/": a place's matters are a range of it.
+    sa.Column("place_path", sa.String(400), nullable=False),
+    sa.Column("neighbourhood_id", sa.String(64), nullable=False),
+    sa.Column("decision_id", sa.String(36), nullable=False, server_default=""),
+    sa.Column("action_id", sa.String(36), nullable=False, server_default=""),
+    sa.Column("concern_ids", sa.Text, nullable=False),  # JSON list
+    sa.Column("household_ids", sa.Text, nullable=False),  # JSON list
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("resolved_at", UtcDateTime, nullable=False),
+    sa.Column("rating_due", UtcDateTime, nullable=False),
+    sa.Column("rating", sa.String(30), nullable=False, server_default=""),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("rated_at", UtcDateTime, nullable=True),
+    sa.Column("in_person", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("recorded_by", sa.String(200), nullable=False, server_default=""),
+    sa.Column("supervisor_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("supervisor_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("reminded_at", UtcDateTime, nullable=True),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Index("ix_matters_place_path", "place_path", postgresql_ops={"place_path": 'COLLATE "C"'}),
+)
+
+# Which households may rate a matter (a resident's list reads it by household).
+matter_households = sa.Table(
+    "matter_households",
+    metadata,
+    sa.Column("household_id", sa.String(64), primary_key=True),
+    sa.Column("task_id", sa.String(36), primary_key=True),
+)
+
+_SCALARS = ("task_id", "decision_id", "action_id", "round", "state", "result", "resolved_at", "rating_due", "rating",
+            "comment", "rated_at", "in_person", "recorded_by", "reminded_at", "closed_at")
+
+
+def path_text(path: Sequence[str]) -> str:
+    return "/" + "".join(f"{part}/" for part in path)
+
+
+def place_range(conn: sa.Connection, path: Sequence[str]) -> sa.ColumnElement[bool]:
+    """Matters at or below the place with this path, as a range the index serves (see
+    services/dispatch/tasks/storage.place_range)."""
+    prefix = path_text(path)
+    column: sa.ColumnElement[str] = matters.c.place_path
+    if conn.dialect.name == "postgresql":
+        column = column.collate("C")
+    return sa.and_(column >= prefix, column < prefix[:-1] + "0")
+
+
+def _row(matter: Matter) -> dict[str, Any]:
+    place = matter.place
+    row = {name: getattr(matter, name) for name in _SCALARS}
+    row.update(neighbourhood_id=place.neighbourhood_id,
+               place_path=path_text((place.county_id, place.township_id, place.community_id, place.neighbourhood_id)),
+               concern_ids=json.dumps(list(matter.concern_ids)), household_ids=json.dumps(list(matter.household_ids)),
+               supervisor_id=matter.supervisor.id if matter.supervisor else "",
+               supervisor_name=matter.supervisor.name if matter.supervisor else "")
+    return row
+
+
+def matter_of(row: sa.Row[Any]) -> Matter:
+    values = row._mapping
+    county, township, community, neighbourhood = (part for part in values["place_path"].split("/") if part)
+    supervised = values["supervisor_id"] or values["supervisor_name"]
+    return Matter(**{name: values[name] for name in _SCALARS}, place=Place(neighbourhood, community, township, county),
+                  concern_ids=tuple(json.loads(values["concern_ids"])),
+                  household_ids=tuple(json.loads(values["household_ids"])),
+                  supervisor=Supervisor(values["supervisor_id"], values["supervisor_name"]) if supervised else None)
+
+
+def load(conn: sa.Connection, task_id: str, *, lock: bool = False) -> Matter | None:
+    if not looks_like_id(task_id):
+        return None
+    query = sa.select(matters).where(matters.c.task_id == task_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    return matter_of(row) if row else None
+
+
+def add(conn: sa.Connection, matter: Matter) -> bool:
+    """Keep a new matter; False if one exists for the task (its later rounds are `save`d)."""
+    if not insert_or_ignore(conn, matters, **_row(matter)):
+        return False
+    _households(conn, matter)
+    return True
+
+
+def save(conn: sa.Connection, matter: Matter) -> None:
+    values = _row(matter)
+    del values["task_id"]
+    conn.execute(matters.update().where(matters.c.task_id == matter.task_id).values(**values))
+    _households(conn, matter)
+
+
+def _households(conn: sa.Connection, matter: Matter) -> None:
+    conn.execute(matter_households.delete().where(matter_households.c.task_id == matter.task_id))
+    if matter.household_ids:
+        conn.execute(matter_households.insert(), [{"household_id": household, "task_id": matter.task_id}
+                                                  for household in matter.household_ids])
+
+
+def many(conn: sa.Connection, where: list[sa.ColumnElement[bool]], limit: int) -> list[Matter]:
+    """Matters matching `where`, newest first (task ids sort by time)."""
+    rows = conn.execute(sa.select(matters).where(*where).order_by(matters.c.task_id.desc()).limit(limit))
+    return [matter_of(row) for row in rows]
+
+
+def of_household(household_id: str) -> sa.ColumnElement[bool]:
+    return matters.c.task_id.in_(sa.select(matter_households.c.task_id)
+                                 .where(matter_households.c.household_id == household_id))
