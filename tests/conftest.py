@@ -64,6 +64,15 @@ def database_url(request, tmp_path: Path):
 
 
 @pytest.fixture
+def other_database_url(database_url, tmp_path: Path):
+    """A second fresh database of the same kind as `database_url`, for a second service."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'other-service.db'}"
+        return
+    yield from _fresh_postgres_database()
+
+
+@pytest.fixture
 def postgres_url():
     """A fresh PostgreSQL database, dropped afterwards, for what only PostgreSQL has."""
     yield from _fresh_postgres_database()

@@ -81,19 +81,19 @@ class County:
         return apply_batch(self.wiring.units, items(subscription, list(sealed)), self.clock)
 
     def concern(self, building: str = "b-1", category: str = "property_management", route: str = "direct",
-                neighbourhood: str = "nb-1") -> envelope.Envelope:
+                neighbourhood: str = "nb-1", household: str = "h-0") -> envelope.Envelope:
         """A new concern's ConcernReceived, triaged on arrival along `route`, as intake seals it."""
         facts = ConcernFacts(concern_id=new_id(), neighbourhood_id=self.ids[neighbourhood],
                              building_id=self.ids.get(building, ""), category=category, description="楼道灯坏了",
-                             urgency=URGENCY_NORMAL)
+                             urgency=URGENCY_NORMAL, household_id=self.ids.get(household, ""))
         facts.received_at.FromDatetime(self.clock.now())
         return envelope.seal(ConcernReceived(concern=facts, triage=TriageDecision(route=ROUTES[route])),
                              producer="intake", place=self.place(neighbourhood), occurred_at=self.clock.now())
 
     def open_concern(self, building: str = "b-1", category: str = "property_management",
-                     neighbourhood: str = "nb-1") -> str:
+                     neighbourhood: str = "nb-1", household: str = "h-0") -> str:
         """A direct concern delivered: its task's id (the concern's)."""
-        sealed = self.concern(building, category, neighbourhood=neighbourhood)
+        sealed = self.concern(building, category, neighbourhood=neighbourhood, household=household)
         assert self.deliver(ConcernReceived, topics.INTAKE, sealed) == [True]
         return envelope.open_payload(sealed, ConcernReceived).concern.concern_id
 
