@@ -34,3 +34,13 @@ def test_openapi_document_is_valid_and_describes_every_api_route(client, fake):
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False
     assert fake.calls == []
+
+
+def test_the_rating_body_is_described_with_its_words_and_bounds(client, fake):
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    rating = schemas["RatingIn"]
+    assert rating["additionalProperties"] is False and rating["required"] == ["rating"]
+    assert rating["properties"]["rating"]["enum"] == ["satisfied", "basically_satisfied", "unsatisfied"]
+    assert rating["properties"]["comment"]["maxLength"] == 500
+    assert schemas["MatterOut"]["properties"]["state"]["enum"] == ["awaiting_rating", "reworking", "archived",
+                                                                   "closed_unrated"]
