@@ -27,6 +27,7 @@ from services.gateway import (
     figures,
     ledgers,
     limits,
+    matters,
     neighbourhoods,
     open311,
     openapi,
@@ -95,7 +96,8 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
                       ops.blueprint, open311.blueprint, triage.blueprint, county_settings.blueprint,
                       topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint,
                       figures.blueprint, tasks.blueprint, task_handling.blueprint, task_outcomes.blueprint,
-                      department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint):
+                      department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint,
+                      matters.blueprint):
         app.register_blueprint(blueprint)
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

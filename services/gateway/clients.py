@@ -38,7 +38,10 @@ _SERVICE_CONFIG = json.dumps({
             *({"service": "lianyi.dispatch.v1.DispatchService", "method": method}
               for method in ("GetTask", "ListDecidedActions", "ListTasks", "GetLedger", "ListDeliveries",
                              "GetDispatchFigures")),
-            {"service": "lianyi.evaluation.v1.EvaluationService"},
+            # Evaluation's too: a rating retried after its answer was lost would be refused as given already
+            # (once per round), though the caller's first attempt gave it.
+            *({"service": "lianyi.evaluation.v1.EvaluationService", "method": method}
+              for method in ("ListMatters", "GetMatter", "GetIntakeFigures")),
             {"service": "lianyi.audit.v1.AuditService"},
             {"service": "lianyi.settings.v1.SettingsService", "method": "ListSettings"},
         ],

@@ -7,7 +7,7 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from pydantic.json_schema import models_json_schema
 
-from services.gateway import deliberation_schemas, dispatch_schemas, schemas, settings_schemas
+from services.gateway import deliberation_schemas, dispatch_schemas, evaluation_schemas, schemas, settings_schemas
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 
@@ -21,7 +21,7 @@ def build(app: Flask) -> dict:
         plugins=[FlaskPlugin()],
     )
     documented = [*schemas.DOCUMENTED, *settings_schemas.DOCUMENTED, *deliberation_schemas.DOCUMENTED,
-                  *dispatch_schemas.DOCUMENTED]
+                  *dispatch_schemas.DOCUMENTED, *evaluation_schemas.DOCUMENTED]
     _, built = models_json_schema([(m, "serialization") for m in documented], ref_template=REF_TEMPLATE)
     for name, schema in built["$defs"].items():
         spec.components.schema(name, schema)

@@ -11,6 +11,7 @@ from tests.gateway.canned import N1, TALK
 WINDOW = "intake.duplicates.window_days"  # a county setting intake owns
 TOPIC = "/api/v1/topics/topic-0001"
 TASK = "/api/v1/tasks/task-0001"
+MATTER = "/api/v1/matters/task-0001"
 
 # REST endpoints: (method, path, JSON body).
 ENDPOINTS = {
@@ -85,6 +86,9 @@ ENDPOINTS = {
     "read member's ledger": ("GET", "/api/v1/members/member-0001/ledger", None),
     "list deliveries": ("GET", "/api/v1/platform/deliveries?state=pending", None),
     "read dispatch figures": ("GET", f"/api/v1/dispatch-figures?place_id={N1}&from=2026-11-01&to=2026-11-30", None),
+    "list matters": ("GET", "/api/v1/matters?list=mine&state=awaiting_rating", None),
+    "read matter": ("GET", MATTER, None),
+    "rate matter": ("POST", f"{MATTER}/rating", {"rating": "satisfied", "comment": "很及时"}),
 }
 
 EVERYONE = frozenset(ROLES)
@@ -164,6 +168,11 @@ SERVES = {
     "read member's ledger": STAFF | ADMINS,
     "list deliveries": {"township_admin", "county_admin"},
     "read dispatch figures": ADMINS | {"party_secretary"},
+    # Evaluation: residents and the neighbourhood's staff read and rate (staff record a rating given in
+    # person); administrators read; partners, departments and integrations take no part.
+    "list matters": STAFF | ADMINS | {"resident"},
+    "read matter": STAFF | ADMINS | {"resident"},
+    "rate matter": STAFF | {"resident"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.

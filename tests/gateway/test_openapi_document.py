@@ -29,7 +29,18 @@ def test_openapi_document_is_valid_and_describes_every_api_route(client, fake):
         "/api/v1/tasks/{task_id}/helpers", "/api/v1/tasks/{task_id}/notes", "/api/v1/tasks/{task_id}/parts",
         "/api/v1/tasks/{task_id}/resolution", "/api/v1/tasks/{task_id}/escalation", "/api/v1/tasks/{task_id}/whistle",
         "/api/v1/tasks/{task_id}/department-reports", "/api/v1/ledger", "/api/v1/members/{member_id}/ledger",
-        "/api/v1/platform/deliveries", "/api/v1/dispatch-figures"}
+        "/api/v1/platform/deliveries", "/api/v1/dispatch-figures",
+        "/api/v1/matters", "/api/v1/matters/{task_id}", "/api/v1/matters/{task_id}/rating"}
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False
     assert fake.calls == []
+
+
+def test_the_rating_body_is_described_with_its_words_and_bounds(client, fake):
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    rating = schemas["RatingIn"]
+    assert rating["additionalProperties"] is False and rating["required"] == ["rating"]
+    assert rating["properties"]["rating"]["enum"] == ["satisfied", "basically_satisfied", "unsatisfied"]
+    assert rating["properties"]["comment"]["maxLength"] == 500
+    assert schemas["MatterOut"]["properties"]["state"]["enum"] == ["awaiting_rating", "reworking", "archived",
+                                                                   "closed_unrated"]

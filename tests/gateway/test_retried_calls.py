@@ -30,3 +30,9 @@ def test_only_calls_that_change_nothing_are_retried():
     retried = _retried()
     assert "DeliberationService.GetTopic" in retried
     assert [rpc for rpc in retried if not rpc.split(".")[1].startswith(READS)] == []
+
+
+def test_a_rating_is_not_retried_though_evaluations_reads_are():
+    retried = _retried()
+    assert {"EvaluationService.ListMatters", "EvaluationService.GetMatter"} <= set(retried)
+    assert "EvaluationService.RateMatter" not in retried
