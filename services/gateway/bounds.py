@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 from servicekit import json_values, moments
+from servicekit.text import has_control_characters
 
 INT64_MAX = 2**63 - 1
 
@@ -43,3 +44,17 @@ Int64 = Annotated[int, Field(le=INT64_MAX)]
 # checked before pydantic walks it, so a deep value gets one reason rather than one per level.
 FreeJson = Annotated[JsonValue, BeforeValidator(_fitting_json)]
 FreeJsonObject = Annotated[dict[str, JsonValue], BeforeValidator(_fitting_json)]
+
+
+def plain(text: str) -> str:
+    """A validator: text people type (line breaks allowed), no other control characters."""
+    if has_control_characters(text):
+        raise ValueError("plain text only: no control characters")
+    return text
+
+
+def each_of_a_comma_list(values: object) -> object:
+    """A validator for a repeatable query parameter: ?state=open,in_handling is ?state=open&state=in_handling."""
+    if isinstance(values, list) and all(isinstance(v, str) for v in values):
+        return [word for value in values for word in value.split(",")]
+    return values

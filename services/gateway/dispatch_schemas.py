@@ -10,7 +10,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from servicekit.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from servicekit.text import has_control_characters
 from services.dispatch.contract import (
     BODIES,
     CALLBACK_ID_MAX_CHARS,
@@ -23,6 +22,7 @@ from services.dispatch.contract import (
     TIERS,
 )
 from services.gateway.bounds import StrictBody as _Strict
+from services.gateway.bounds import each_of_a_comma_list, plain
 from services.gateway.deliberation_schemas import Day, Id
 from services.gateway.dispatch_words import MODES
 
@@ -31,28 +31,15 @@ Tier = Literal[TIERS]
 Mode = Literal[MODES]
 
 
-def _plain(text: str) -> str:
-    if has_control_characters(text):
-        raise ValueError("plain text only: no control characters")
-    return text
-
-
 def _printable(text: str) -> str:
     if not text.isprintable():
         raise ValueError("printable characters only")
     return text
 
 
-def _each_of_a_comma_list(values: object) -> object:
-    """?state=open,in_handling is ?state=open&state=in_handling."""
-    if isinstance(values, list) and all(isinstance(v, str) for v in values):
-        return [word for value in values for word in value.split(",")]
-    return values
-
-
 # A note, a part, a result or a reason, as people type it (line breaks allowed).
-Text = Annotated[str, Field(max_length=NOTE_MAX_CHARS), AfterValidator(_plain)]
-RequiredText = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_CHARS), AfterValidator(_plain)]
+Text = Annotated[str, Field(max_length=NOTE_MAX_CHARS), AfterValidator(plain)]
+RequiredText = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_CHARS), AfterValidator(plain)]
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 PageToken = Annotated[str, Field(max_length=200)]
 
@@ -116,7 +103,7 @@ class TaskQuery(_Strict):
     list_: Literal[LISTS] = Field("mine", alias="list", description="mine, the neighbourhood's open pool, joint or escalated "
                                                      "tasks, those overdue, or all of a place's")
     place_id: Id | None = Field(None, description="The place a list is of; left out, the caller's own scope")
-    state: Annotated[list[State], BeforeValidator(_each_of_a_comma_list)] = Field(
+    state: Annotated[list[State], BeforeValidator(each_of_a_comma_list)] = Field(
         default_factory=list, description="Repeat, or separate by commas, for several states; none for all")
     tier: Tier | None = None
     category: str = Field("", max_length=50)

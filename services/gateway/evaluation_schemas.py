@@ -12,14 +12,15 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from servicekit.paging import DEFAULT_PAGE_SIZE
 from services.evaluation.contract import COMMENT_MAX_CHARS, MATTER_LISTS, MATTER_STATES, RATINGS
 from services.gateway.bounds import StrictBody as _Strict
+from services.gateway.bounds import each_of_a_comma_list, plain
 from services.gateway.deliberation_schemas import Id
-from services.gateway.dispatch_schemas import PageSize, PageToken, _each_of_a_comma_list, _plain
+from services.gateway.dispatch_schemas import PageSize, PageToken
 
 MatterState = Literal[MATTER_STATES]
 Rating = Literal[RATINGS]
 
 # A resident's comment on a rating, as they type it (line breaks allowed).
-Comment = Annotated[str, Field(max_length=COMMENT_MAX_CHARS), AfterValidator(_plain)]
+Comment = Annotated[str, Field(max_length=COMMENT_MAX_CHARS), AfterValidator(plain)]
 
 
 # -- what callers send ------------------------------------------------------------------------
@@ -38,7 +39,7 @@ class MatterQuery(_Strict):
                                          "(staff: every matter of their scope); place: every matter of a place")
     place_id: Id | None = Field(None, description="For the place list: a neighbourhood, community, township or "
                                                   "the county; left out, the caller's own scope")
-    state: Annotated[list[MatterState], BeforeValidator(_each_of_a_comma_list)] = Field(
+    state: Annotated[list[MatterState], BeforeValidator(each_of_a_comma_list)] = Field(
         default_factory=list, description="Repeat, or separate by commas, for several states; none for all")
     page_size: PageSize = DEFAULT_PAGE_SIZE
     page_token: PageToken = ""

@@ -182,10 +182,12 @@ def test_the_duplicate_window_is_a_setting_of_the_place(desk, clock):
     assert [s.concern_id for s in desk.similar(third.concern_id)] == [second.concern_id]
 
 
-def test_a_service_without_settings_lists_none(database_url, migrated_db, clock):
+def test_a_service_lists_only_the_settings_it_declares(database_url, migrated_db, clock):
     db = migrated_db("evaluation", database_url)
     settings = evaluation.build(db, Outbox(topics.EVALUATION), clock).settings
-    assert settings.at("*") == [] and settings.at("anywhere") == []
+    assert [s.definition.key for s in settings.at("*")] == ["evaluation.rating.period_days"]
+    with pytest.raises(NotFound, match="'anywhere'"):
+        settings.at("anywhere")  # a place its replica does not know
     with pytest.raises(NotFound, match="no setting"):
         settings.set("evaluation.rating.weights", "*", "", 3)
 
