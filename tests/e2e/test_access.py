@@ -380,3 +380,29 @@ def test_every_handling_endpoint_serves_exactly_the_roles_its_rpc_declares(gatew
                                                          if a["username"] == who), "")
     own_ledger_only = {"member ledger": "a member reads only their own ledger"} if who == "n1.leader" else {}
     assert refusals == {endpoint: own_ledger_only.get(endpoint, f"a {role} may not do this") for endpoint in refusals}
+
+
+# Every rating (评事) endpoint against every demo account, on a matter that does not exist: a role
+# the RPC serves meets the service (404; staff rating without naming the household the rating was
+# given for, 422 first), any other the gateway's refusal (403).
+MATTER_ENDPOINTS = ("list matters", "read matter", "rate")
+MATTER_EXPECTED = {
+    "county.admin": (200, 404, 403), "chengguan.admin": (200, 404, 403), "nanmen.admin": (200, 404, 403),
+    "n1.secretary": (200, 404, 422), "n1.member": (200, 404, 422), "n1.leader": (200, 404, 422),
+    "n1.owners": (403, 403, 403), "n1.property": (403, 403, 403), "n1.resident": (200, 404, 404),
+    "n2.secretary": (200, 404, 422), "n5.secretary": (200, 404, 422), "dept.housing": (403, 403, 403),
+    "platform": (403, 403, 403), "anonymous": (401, 401, 401),
+}
+
+
+@pytest.mark.parametrize("who", list(MATTER_EXPECTED))
+def test_every_rating_endpoint_serves_exactly_the_roles_its_rpc_declares(gateway, credentials, sign_in, platform,
+                                                                         who):
+    headers = {} if who == "anonymous" else platform if who == "platform" else sign_in(who)
+    api, missing = f"{gateway}/api/v1", "01a20000-0000-7000-8000-00000000d15b"
+    calls = {"list matters": ("GET", "/matters", {"params": {"list": "mine"}}),
+             "read matter": ("GET", f"/matters/{missing}", {}),
+             "rate": ("POST", f"/matters/{missing}/rating", {"json": {"rating": "satisfied"}})}
+    got = {endpoint: requests.request(method, api + path, headers=headers, timeout=10, **kwargs).status_code
+           for endpoint, (method, path, kwargs) in calls.items()}
+    assert got == dict(zip(MATTER_ENDPOINTS, MATTER_EXPECTED[who], strict=True))
