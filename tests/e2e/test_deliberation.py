@@ -14,13 +14,11 @@ import requests
 
 from lianyi.dispatch.v1 import dispatch_service_pb2 as dispatch_pb
 from lianyi.dispatch.v1.dispatch_service_pb2_grpc import DispatchServiceStub
-from lianyi.evaluation.v1.events_pb2 import RATING_BASICALLY_SATISFIED, MatterRated
-from servicekit import envelope, topics
 from services.deliberation.contract import COUNTY_TIME
 from tests.e2e import deliberating
 from tests.e2e.conftest import post_concerns, submission, wait_for_pool
 from tests.e2e.principals import county_admin
-from tests.kafka_helpers import produce, wait_for
+from tests.kafka_helpers import wait_for
 
 MEETING = [{"body": "party_org", "name": "党支部"}, {"body": "owners_committee", "name": "业委会"},
            {"body": "property_company", "name": "物业服务中心"}, {"body": "resident", "name": "王阿姨"}]
@@ -49,7 +47,9 @@ def _refused(response: requests.Response, status: int, says: str) -> None:
 
 def _pooled(place, gateway, platform, n: int) -> list[str]:
     ids = post_concerns(gateway, [submission(place.neighbourhood_id, i, category="blocked_hallway",
-                                             description=f"楼道堆满杂物 {i}") for i in range(n)], platform)
+                                             description=f"楼道堆满杂物 {i}",
+                                             household_id=place.households[i % len(place.households)])
+                                  for i in range(n)], platform)
     wait_for_pool(gateway, place.neighbourhood_id, set(ids), platform)
     return ids
 
@@ -198,8 +198,7 @@ def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gat
     assert public["decision"]["resolution"] == "限期清理楼道堆物" and public["concern_ids"] == []
     assert [a["name"] for a in public["decision"]["attendees"] if a["body"] == "resident"] == [None]
     # Its progress (议定事项落实): dispatch opened a task per action; the member the meeting named
-    # resolves theirs, and dispatch reports it. (Evaluation's rating is put on its topic here until
-    # evaluation rates matters itself.)
+    # resolves theirs, dispatch reports it, a household rates it and evaluation reports that.
     decision_id, actions = decided["decision"]["decision_id"], decided["decision"]["actions"]
     owned = actions[1]["action_id"]
     task = wait_for(lambda: (found := place.call("GET", f"/tasks/{owned}", place.member)).status_code == 200
@@ -211,12 +210,10 @@ def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gat
     _refused(place.call("POST", f"/tasks/{owned}/resolution", place.secretary, json={"result": ""}), 422, "result")
     resolved = _ok(place.call("POST", f"/tasks/{owned}/resolution", place.member, json={"result": "公约已张贴"}))
     assert (resolved["state"], resolved["on_time"]) == ("resolved", True)
-    where = envelope.Place(place.neighbourhood_id)
-    rated = MatterRated(rating_id=owned, neighbourhood_id=place.neighbourhood_id, task_id=owned,
-                        decision_id=decision_id, action_id=owned, rating=RATING_BASICALLY_SATISFIED)
-    rated.rated_at.GetCurrentTime()
-    sealed = envelope.seal(rated, producer="evaluation", place=where, occurred_at=system.now())
-    produce(system.addresses.broker, topics.EVALUATION, [(place.neighbourhood_id.encode(), sealed.SerializeToString())])
+    # A household whose concern the decision answers rates the action's resolution (一事一评).
+    wait_for(lambda: place.call("GET", f"/matters/{owned}", place.resident(0)).status_code == 200,
+             timeout_s=30, message="the action's resolution to rate")
+    _ok(place.call("POST", f"/matters/{owned}/rating", place.resident(0), json={"rating": "basically_satisfied"}))
     progress = wait_for(lambda: (shown := _topic(place, topic_id, place.resident(4))["decision"])["progress"]
                         ["resolved"] == 1 and shown["progress"]["ratings"]["basically_satisfied"] == 1 and shown,
                         timeout_s=30, message="the decision's progress")
