@@ -158,12 +158,12 @@ def payload_of(event: object) -> Message | None:
             return dispatch_pb2.TaskReminded(**ids, handler_id=handler_id, deadline=_at(task.deadline))
         case tasks.TaskOverdue():
             return dispatch_pb2.TaskOverdue(**ids, handler_id=handler_id, deadline=_at(task.deadline))
-        case tasks.TaskResolved(household_ids=households):
+        case tasks.TaskResolved(concerns_resolved=concerns_resolved):
             return dispatch_pb2.TaskResolved(**ids, decision_id=task.decision_id, action_id=task.action_id,
                                              concern_ids=task.concern_ids, result=task.result,
                                              resolved_at=_at(task.resolved_at), on_time=task.on_time,
                                              tier=TIER_ENUM[task.tier], handler_id=handler_id,
-                                             round=task.rework_round, household_ids=households)
+                                             round=task.rework_round, concerns_resolved=concerns_resolved)
         case tasks.TaskReopened():
             supervisor = task.supervisor or tasks.Person("", "")
             return dispatch_pb2.TaskReopened(**ids, decision_id=task.decision_id, action_id=task.action_id,

@@ -11,7 +11,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from google.protobuf import json_format
 
-from lianyi.dispatch.v1.events_pb2 import TaskResolved
 from servicekit.ids import new_id
 from services.dispatch import events
 from services.dispatch.contract import ESCALATED
@@ -30,8 +29,6 @@ def deliver(conn: sa.Connection, event: object, at: datetime) -> None:
     payload = events.payload_of(event)
     if payload is None:
         return
-    if isinstance(payload, TaskResolved):
-        del payload.household_ids[:]  # the county hears of matters, not of which household raised them
     delivery_id = new_id()
     event_type = payload.DESCRIPTOR.full_name
     body = {"delivery_id": delivery_id, "event_type": event_type, "occurred_at": at.isoformat(),

@@ -123,14 +123,3 @@ def decided_actions_of(conn: sa.Connection, decision_id: str) -> list[DecidedAct
     return [DecidedAction(**{name: row._mapping[name] for name in _ACTION_COLUMNS},
                           concern_ids=tuple(json.loads(row.concern_ids))) for row in rows]
 
-
-def households_of(conn: sa.Connection, concern_ids: Iterable[str]) -> tuple[str, ...]:
-    """The households that raised these concerns (each once, in id order; none for a concern
-    raised without one)."""
-    ids = [concern_id for concern_id in concern_ids if looks_like_id(concern_id)]
-    if not ids:
-        return ()
-    rows = conn.execute(sa.select(concerns.c.household_id).where(concerns.c.concern_id.in_(ids),
-                                                                 concerns.c.household_id != "")
-                        .distinct().order_by(concerns.c.household_id)).scalars()
-    return tuple(rows)

@@ -15,6 +15,14 @@ class ConcernReceived:
 
     neighbourhood_id: str
     received_at: datetime
+    concern_id: str = ""
+    household_id: str = ""  # who rates its matter; "" when raised without one
+
+
+@dataclass(frozen=True)
+class ConcernsMerged:
+    survivor_id: str
+    merged_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,13 @@ _STATUS = {matters.RATED_STATUS: progress_pb2.CONCERN_STATUS_RATED,
 
 
 def concern_received(payload: events_pb2.ConcernReceived) -> domain.ConcernReceived:
-    return domain.ConcernReceived(payload.concern.neighbourhood_id,
-                                  payload.concern.received_at.ToDatetime(tzinfo=UTC))
+    concern = payload.concern
+    return domain.ConcernReceived(concern.neighbourhood_id, concern.received_at.ToDatetime(tzinfo=UTC),
+                                  concern.concern_id, concern.household_id)
+
+
+def concerns_merged(payload: events_pb2.ConcernsMerged) -> domain.ConcernsMerged:
+    return domain.ConcernsMerged(payload.survivor_id, tuple(payload.merged_ids))
 
 
 def task_resolved(payload: dispatch_pb2.TaskResolved) -> matters.Resolution:
@@ -36,9 +41,9 @@ def task_resolved(payload: dispatch_pb2.TaskResolved) -> matters.Resolution:
         raise UndecodableEvent("a resolution without its task, its neighbourhood or a round")
     return matters.Resolution(
         task_id=payload.task_id, neighbourhood_id=payload.neighbourhood_id, decision_id=payload.decision_id,
-        action_id=payload.action_id, concern_ids=tuple(payload.concern_ids),
-        household_ids=tuple(payload.household_ids), result=payload.result,
-        resolved_at=payload.resolved_at.ToDatetime(tzinfo=UTC), round=payload.round + 1)
+        action_id=payload.action_id, concern_ids=tuple(payload.concern_ids), household_ids=(),
+        result=payload.result, resolved_at=payload.resolved_at.ToDatetime(tzinfo=UTC), round=payload.round + 1,
+        handler_id=payload.handler_id, concerns_resolved=payload.concerns_resolved)
 
 
 def _at(moment: datetime | None) -> Timestamp | None:
@@ -67,7 +72,10 @@ def payload_of(event: object) -> Message | None:
             supervisor = matter.supervisor or matters.Supervisor("", "")
             return evaluation_pb2.ReworkRequested(rework_id=rework_id, **ids, rating_id=matter.rating_id,
                                                   supervisor_id=supervisor.id, supervisor_name=supervisor.name,
-                                                  reason=matter.comment, requested_at=_at(matter.rated_at))
+                                                  # Not the household's comment: dispatch's history is read
+                                                  # by bodies and departments; staff read it on the matter.
+                                                  reason=f"rated unsatisfied (round {matter.round})",
+                                                  requested_at=_at(matter.rated_at))
         case matters.MatterArchived():
             return evaluation_pb2.MatterArchived(**ids, concern_ids=matter.concern_ids, round=matter.round,
                                                  unrated=matter.state == matters.CLOSED_UNRATED,

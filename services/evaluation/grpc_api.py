@@ -11,7 +11,7 @@ from lianyi.evaluation.v1 import events_pb2
 from servicekit import auth
 from servicekit.errors import InvalidArgument
 from servicekit.grpc_server import Registration
-from services.contract import sees_contacts
+from services.contract import RESIDENT, sees_contacts
 from services.evaluation.events import RATING_ENUM, RATING_WORD
 from services.evaluation.handlers import Evaluation
 from services.evaluation.matters.domain import Matter
@@ -30,13 +30,18 @@ def _at(moment: datetime | None) -> Timestamp | None:
 
 def matter_to_proto(matter: Matter) -> pb.Matter:
     supervisor = matter.supervisor
+    principal = auth.current.get()
+    households, comment = matter.household_ids if sees_contacts(principal) else (), matter.comment
+    if principal is not None and principal.role == RESIDENT:
+        # A resident sees their own household, and a comment only if their household gave it.
+        households = tuple(h for h in matter.household_ids if h == principal.entity_id)
+        comment = comment if matter.rated_household == principal.entity_id else ""
     return pb.Matter(
         task_id=matter.task_id, neighbourhood_id=matter.place.neighbourhood_id, decision_id=matter.decision_id,
-        action_id=matter.action_id, concern_ids=matter.concern_ids,
-        household_ids=matter.household_ids if sees_contacts(auth.current.get()) else (),
+        action_id=matter.action_id, concern_ids=matter.concern_ids, household_ids=households,
         round=matter.round, state=matter.state, result=matter.result, resolved_at=_at(matter.resolved_at),
         rating_due=_at(matter.rating_due), rating=RATING_ENUM.get(matter.rating, events_pb2.RATING_UNSPECIFIED),
-        comment=matter.comment, rated_at=_at(matter.rated_at), in_person=matter.in_person,
+        comment=comment, rated_at=_at(matter.rated_at), in_person=matter.in_person,
         recorded_by=matter.recorded_by, supervisor_id=supervisor.id if supervisor else "",
         supervisor_name=supervisor.name if supervisor else "", reminded_at=_at(matter.reminded_at))
 

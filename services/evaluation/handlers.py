@@ -9,6 +9,7 @@ from servicekit.ids import looks_like_id
 from servicekit.unit_of_work import UnitOfWork
 from services.evaluation import domain, storage
 from services.evaluation.domain import IntakeFigures
+from services.evaluation.matters import storage as storage_matters
 
 
 class Evaluation:
@@ -19,12 +20,19 @@ class Evaluation:
         """Count each concern in its neighbourhood's figures: read and written once per
         neighbourhood however many arrived. Exactly-once counting rests on the inbox: this
         runs once per event id."""
+        storage_matters.keep_households(uow.conn, [(e.event.concern_id, e.event.household_id) for e in received
+                                                   if e.event.concern_id and e.event.household_id])
         for neighbourhood_id, times in domain.by_neighbourhood([event.event for event in received]).items():
             current = storage.get_figures(uow.conn, neighbourhood_id)
             figures = current or IntakeFigures(neighbourhood_id)
             for received_at in times:
                 figures = figures.counted(received_at)
             storage.save_figures(uow.conn, figures, existed=current is not None)
+
+    def follow_merges(self, uow: UnitOfWork, merges: list[Inbound[domain.ConcernsMerged]]) -> None:
+        """A merged concern's household rates the survivor's matter too."""
+        for merge in merges:
+            storage_matters.merge(uow.conn, merge.event.survivor_id, list(merge.event.merged_ids))
 
     def intake_figures(self, neighbourhood_id: str) -> IntakeFigures:
         if not neighbourhood_id:

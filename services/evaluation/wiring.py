@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from lianyi.dispatch.v1.events_pb2 import TaskResolved
-from lianyi.intake.v1.events_pb2 import ConcernReceived
+from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged
 from servicekit import county_settings, topics
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock
@@ -38,6 +38,7 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
             Subscription(topics.DISPATCH, TaskResolved, events.task_resolved, matters.resolved),
             Subscription(topics.INTAKE, ConcernReceived, events.concern_received, evaluation.count_received,
                          upcasters.CONCERN_RECEIVED),
+            Subscription(topics.INTAKE, ConcernsMerged, events.concerns_merged, evaluation.follow_merges),
             replica.subscription(),
         ],
     )

@@ -11,20 +11,25 @@ import pytest
 import sqlalchemy as sa
 from google.protobuf.message import Message
 
+from lianyi.deliberation.v1 import events_pb2 as deliberation_pb
 from lianyi.directory.v1.events_pb2 import EntityChanged
 from lianyi.dispatch.v1 import events_pb2 as dispatch_pb
 from lianyi.evaluation.v1 import events_pb2 as evaluation_pb
 from lianyi.events.v1.progress_pb2 import ConcernProgressed, ConcernStatus
+from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged
 from servicekit import envelope, topics
 from servicekit.config import RuntimeSettings
 from servicekit.consumer import apply_batch
 from servicekit.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
+from servicekit.ids import new_id
 from servicekit.messaging_schema import outbox as outbox_table
 from servicekit.outbox import Outbox
 from servicekit.timer_runner import TimerRunner
 from services.evaluation import wiring as evaluation
+from services.evaluation.grpc_api import matter_to_proto
 from tests.integration.dispatch_county import County, build_county
 from tests.integration.test_batch_apply import items, subscription_to
+from tests.integration.test_task_handling import decision
 
 
 class Loop:
@@ -44,6 +49,14 @@ class Loop:
     def _deliver(self, payload_class: type[Message], topic: str, sealed: list) -> None:
         apply_batch(self.wiring.units, items(subscription_to(self.wiring, payload_class, topic), sealed),
                     self.county.clock)
+
+    def raise_concern(self, household: str = "h-0", building: str = "b-1", category: str = "property_management",
+                      route: str = "direct") -> str:
+        """A concern intake received, heard by dispatch (its task) and evaluation (its household)."""
+        sealed = self.county.concern(building, category, route=route, household=household)
+        assert self.county.deliver(ConcernReceived, topics.INTAKE, sealed) == [True]
+        self._deliver(ConcernReceived, topics.INTAKE, [sealed])
+        return envelope.open_payload(sealed, ConcernReceived).concern.concern_id
 
     def carry(self) -> None:
         """Dispatch's resolutions to evaluation, evaluation's rework requests to dispatch."""
@@ -86,7 +99,7 @@ def loop(database_url, other_database_url, migrated_db, clock) -> Loop:
 
 
 def resolved_task(loop: Loop, result: str = "灯已修好") -> str:
-    task_id = loop.county.open_concern("b-1", household="h-0")
+    task_id = loop.raise_concern("h-0")
     loop.county.clock.advance(hours=2)
     with loop.county.acting_as("building_leader", entity="lead"):
         loop.county.tasks.resolve(task_id, result)
@@ -102,7 +115,8 @@ def test_unsatisfied_goes_back_for_rework_and_the_next_round_is_rated_and_archiv
         rated = loop.matters.rate(task_id, "unsatisfied", "灯还是不亮", "")
     assert (rated.state, rated.supervisor.id) == ("reworking", loop.county.ids["po-nb-1"])
     (rework,) = loop.sent(evaluation_pb.ReworkRequested)
-    assert (rework.task_id, rework.supervisor_id, rework.reason) == (task_id, loop.county.ids["po-nb-1"], "灯还是不亮")
+    assert (rework.task_id, rework.supervisor_id) == (task_id, loop.county.ids["po-nb-1"])
+    assert rework.reason == "rated unsatisfied (round 1)", "the household's words stay on the matter"
 
     loop.carry()  # dispatch reopens the task under the supervisor
     (reopened,) = loop.county.sent(dispatch_pb.TaskReopened)
@@ -170,3 +184,66 @@ def test_a_resolution_delivered_again_opens_no_second_round(loop):
     with loop.resident():
         matter = loop.matters.get(task_id)
     assert (matter.round, matter.state) == (1, "awaiting_rating")
+
+
+def test_the_member_who_resolved_it_may_not_record_its_rating(loop):
+    task_id = resolved_task(loop)  # resolved by the building leader, "lead"
+    with loop.county.acting_as("building_leader", entity="lead"), pytest.raises(PermissionDenied, match="resolved"):
+        loop.matters.rate(task_id, "satisfied", "", loop.county.ids["h-0"])
+
+
+def test_a_matter_raised_without_a_household_asks_nobody_and_counts_nothing(loop):
+    task_id = loop.raise_concern(household="")
+    with loop.county.acting_as("building_leader", entity="lead"):
+        loop.county.tasks.resolve(task_id, "已处理")
+    loop.carry()
+    with loop.county.secretary(), pytest.raises(NotFound):
+        loop.matters.get(task_id)
+    loop.county.clock.advance(days=8)
+    loop.fire_timers()
+    assert loop.sent(evaluation_pb.MatterArchived) == []
+
+
+def test_a_household_whose_concern_was_merged_rates_the_survivors_matter_and_sees_only_itself(loop):
+    survivor, merged = loop.raise_concern("h-0"), loop.raise_concern("h-1", route="deliberation")
+    merge = envelope.seal(ConcernsMerged(survivor_id=survivor, merged_ids=[merged]), producer="intake",
+                          place=loop.county.place(), occurred_at=loop.county.clock.now())
+    loop._deliver(ConcernsMerged, topics.INTAKE, [merge])
+    with loop.county.acting_as("building_leader", entity="lead"):
+        loop.county.tasks.resolve(survivor, "已处理")
+    loop.carry()
+    with loop.resident("h-1"):  # merged into the survivor: it raised the same matter
+        rated = loop.matters.rate(survivor, "basically_satisfied", "还行, 但慢了点", "")
+        assert set(rated.household_ids) == {loop.county.ids["h-0"], loop.county.ids["h-1"]}
+        own = matter_to_proto(rated)
+    with loop.resident("h-0"):
+        other = matter_to_proto(loop.matters.get(survivor))
+    assert (list(own.household_ids), own.comment) == ([loop.county.ids["h-1"]], "还行, 但慢了点")
+    assert (list(other.household_ids), other.comment) == ([loop.county.ids["h-0"]], ""), \
+        "a resident sees their own household, and no other household's comment"
+
+
+def test_one_action_of_a_decision_rated_leaves_the_decisions_concerns_to_its_last(loop):
+    concern = loop.raise_concern("h-0", route="deliberation")
+    first, second = new_id(), new_id()
+    sealed = decision(loop.county, *(
+        deliberation_pb.DecidedAction(action_id=action, description=f"第{n}步", owner_id=loop.county.ids["m-1"],
+                                      tier=deliberation_pb.HANDLING_TIER_INDIVIDUAL, deadline="2026-11-30")
+        for n, action in enumerate((first, second))))
+    payload = envelope.open_payload(sealed, deliberation_pb.DecisionMade)
+    payload.concern_ids[:] = [concern]
+    loop.county.deliver(deliberation_pb.DecisionMade, topics.DELIBERATION,
+                        envelope.seal(payload, producer="deliberation", place=loop.county.place(),
+                                      occurred_at=loop.county.clock.now()))
+    with loop.county.member("m-1"):
+        loop.county.tasks.resolve(first, "第一步完成")
+    loop.carry()
+    with loop.resident():
+        assert loop.matters.rate(first, "satisfied", "", "").state == "archived"
+    assert loop.timeline(concern) == [], "its other action is still being handled"
+    with loop.county.member("m-1"):
+        loop.county.tasks.resolve(second, "第二步完成")
+    loop.carry()
+    with loop.resident():
+        loop.matters.rate(second, "satisfied", "", "")
+    assert loop.timeline(concern) == ["rated", "archived"]

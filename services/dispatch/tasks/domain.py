@@ -198,8 +198,7 @@ class TaskOverdue:
 @dataclass(frozen=True)
 class TaskResolved:
     task: Task
-    # The households that raised its concerns: evaluation asks them to rate it.
-    household_ids: tuple[str, ...] = ()
+    concerns_resolved: bool = True  # False: a decision's action, its other actions still being handled
 
 
 @dataclass(frozen=True)
@@ -351,8 +350,7 @@ class Task(Aggregate):
         self._step(at, "part", actor, f"{body}: {recorded.part}")
         self._record(PartRecorded(self.snapshot(), recorded), origin, at)
 
-    def resolve(self, result: str, actor: Actor, at: datetime, origin: Origin, *, concerns_done: bool = True,
-                households: tuple[str, ...] = ()) -> None:
+    def resolve(self, result: str, actor: Actor, at: datetime, origin: Origin, *, concerns_done: bool = True) -> None:
         """Resolve the task (办结) with its result: on time if by its deadline. A joint or escalated
         task needs its bodies' parts first, and every whistled department's result. Its concerns
         are resolved with it unless `concerns_done` is False (a decision's action, while other
@@ -370,7 +368,7 @@ class Task(Aggregate):
         self.state, self.resolved_at, self.result = RESOLVED, at, result
         self.on_time = at <= self.deadline
         self._step(at, "resolved", actor, result)
-        self._record(TaskResolved(self.snapshot(), households), origin, at)
+        self._record(TaskResolved(self.snapshot(), concerns_done), origin, at)
         if concerns_done:
             self._move_concerns(RESOLVED_STATUS, "resolved" if self.on_time else "resolved after its deadline",
                                 origin, at)

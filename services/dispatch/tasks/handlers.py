@@ -25,7 +25,6 @@ from servicekit.timers import Timer
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 from services.contract import COUNTY_TIME, DEPARTMENT, INTEGRATION
 from services.dispatch import contract, ledger, platform_feed
-from services.dispatch import storage as concerns
 from services.dispatch.contract import RESOLVED
 from services.dispatch.domain import Concern, DecidedAction, Rated, ReworkAsked
 from services.dispatch.settings import DispatchSettings
@@ -132,8 +131,7 @@ class Tasks:
         def step(conn: sa.Connection, task: Task, who: Actor, now: datetime, origin: Origin) -> None:
             # A decision's concerns are resolved with its last action, not its first.
             others = bool(task.decision_id) and storage.others_unresolved(conn, task.decision_id, task.task_id)
-            task.resolve(result, who, now, origin, concerns_done=not others,
-                         households=concerns.households_of(conn, task.concern_ids))
+            task.resolve(result, who, now, origin, concerns_done=not others)
         return self._command(task_id, step, timed=True, whole_decision=True)
 
     def escalate(self, task_id: str, reason: str) -> TaskView:
@@ -198,6 +196,8 @@ class Tasks:
                  after: Callable[[UnitOfWork, Task], object] | None = None) -> TaskView:
         """One step on one task, in one unit of work; `whole_decision`: the step reads the other
         tasks of the task's decision, which are locked first."""
+        if not looks_like_id(task_id):
+            raise NotFound(f"no task {task_id[:64]}")  # before any lock: odd text never reaches a query
         now = self.clock.now()
         with self.units.start() as uow:
             if timed:
@@ -272,6 +272,8 @@ class Tasks:
         # In task id order, the order a decision's resolution locks its tasks in: never a cycle.
         for arrival in sorted(asked, key=lambda arrival: arrival.event.task_id):
             request = arrival.event
+            if not looks_like_id(request.task_id):
+                raise NotFound(f"dispatch has no task {request.task_id[:64]} to rework")
             timers.lock_pending(uow, TASK_TIMERS, request.task_id)  # before the task: see lock_pending
             task = storage.load(uow.conn, request.task_id, lock=True)
             if task is None:

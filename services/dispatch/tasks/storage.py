@@ -156,7 +156,8 @@ def task_of(row: sa.Row[Any]) -> Task:
         place=Place(neighbourhood, community, township, county),
         concern_ids=tuple(json.loads(values["concern_ids"])), period=timedelta(seconds=values["period_s"]),
         handler=Person(values["handler_id"], values["handler_name"]) if values["handler_id"] else None,
-        supervisor=Person(values["supervisor_id"], values["supervisor_name"]) if values["supervisor_id"] else None,
+        supervisor=Person(values["supervisor_id"], values["supervisor_name"])
+        if values["supervisor_id"] or values["supervisor_name"] else None,
     )
 
 

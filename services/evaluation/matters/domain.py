@@ -40,6 +40,8 @@ class Resolution:
     result: str
     resolved_at: datetime
     round: int  # from 1
+    handler_id: str = ""  # the member who resolved it: not one to record its rating
+    concerns_resolved: bool = True  # False: a decision's action while its other actions are handled
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,10 @@ class Matter(Aggregate):
     supervisor: Supervisor | None = None
     reminded_at: datetime | None = None
     closed_at: datetime | None = None
+    handler_id: str = ""
+    # Its rating moves the concerns' timelines (not for one action of several of a decision).
+    moves_concerns: bool = True
+    rated_household: str = ""  # the household whose rating this round's is
     rating_id: str = field(default="", compare=False)
 
     @classmethod
@@ -116,7 +122,8 @@ class Matter(Aggregate):
         return cls(task_id=resolution.task_id, place=place, concern_ids=resolution.concern_ids,
                    household_ids=resolution.household_ids, round=resolution.round, state=AWAITING,
                    result=resolution.result, resolved_at=resolution.resolved_at, rating_due=rating_due,
-                   decision_id=resolution.decision_id, action_id=resolution.action_id)
+                   decision_id=resolution.decision_id, action_id=resolution.action_id,
+                   handler_id=resolution.handler_id, moves_concerns=resolution.concerns_resolved)
 
     def resolved_again(self, resolution: Resolution, rating_due: datetime) -> bool:
         """The rework's round resolved: awaiting its own rating. A round seen before (a
@@ -126,25 +133,29 @@ class Matter(Aggregate):
         self.round, self.state, self.result, self.resolved_at, self.rating_due = (
             resolution.round, AWAITING, resolution.result, resolution.resolved_at, rating_due)
         self.rating, self.comment, self.rated_at, self.in_person, self.recorded_by = "", "", None, False, ""
-        self.reminded_at, self.closed_at = None, None
+        self.reminded_at, self.closed_at, self.rated_household = None, None, ""
         self.household_ids = resolution.household_ids or self.household_ids
+        self.handler_id, self.moves_concerns = resolution.handler_id, resolution.concerns_resolved
         return True
 
     def rate(self, rating: str, comment: str, household_id: str, *, in_person: bool, recorded_by: str,
-             rating_id: str, at: datetime, origin: Origin, supervisor: Supervisor | None) -> None:
+             recorder_id: str, rating_id: str, at: datetime, origin: Origin, supervisor: Supervisor | None) -> None:
         """The round's rating by one of its households (once). Unsatisfied asks for rework under
-        `supervisor`; otherwise the matter is archived."""
+        `supervisor`; otherwise the matter is archived. Staff recording a rating given in person
+        (`recorder_id`) may not be the member who resolved it: nobody rates their own work."""
         if rating not in RATINGS:
             raise InvalidArgument(f"rating must be one of {', '.join(RATINGS)}")
         comment = comment_of(comment)
         if household_id not in self.household_ids:
             raise PermissionDenied("only a household that raised this matter rates it")
+        if in_person and recorder_id and recorder_id == self.handler_id:
+            raise PermissionDenied("the member who resolved this matter may not record its rating")
         if self.state != AWAITING:
             if self.rated_at is not None or self.state == CLOSED_UNRATED:
                 raise Conflict(f"round {self.round} of this matter is rated already" if self.rated_at
                                else "this matter was closed unrated when its rating period passed")
             raise FailedPrecondition(f"this matter is {self.state.replace('_', ' ')}")
-        self.rating, self.comment, self.rated_at = rating, comment, at
+        self.rating, self.comment, self.rated_at, self.rated_household = rating, comment, at, household_id
         self.in_person, self.recorded_by, self.rating_id = in_person, recorded_by, rating_id
         self.record(MatterRated(self.snapshot()), origin, at)
         self._move_concerns(RATED_STATUS, f"rated {_RATING_WORDS[rating]}" + (" (in person)" if in_person else ""),
@@ -178,5 +189,7 @@ class Matter(Aggregate):
         return replace(self)
 
     def _move_concerns(self, status: str, note: str, origin: Origin, at: datetime) -> None:
+        if not self.moves_concerns:
+            return  # a decision's concerns follow its last action, not each of them
         for concern_id in self.concern_ids:
             self.record(ConcernMoved(concern_id, status, note), origin, at)

@@ -7,6 +7,7 @@ it: one of its households, or staff of its neighbourhood recording a rating give
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -50,6 +51,10 @@ class Matters:
             place = self._place(uow.conn, resolution.neighbourhood_id, arrival.place)
             due = self.clock.now() + self.settings.rating_period(uow.conn, path_of(place))
             timers.lock_pending(uow, (RATING_REMINDER, RATING_DUE), resolution.task_id)  # the runner's order
+            households = storage.households_of(uow.conn, resolution.concern_ids)
+            if not households:
+                continue  # raised without a household: nobody to ask, and no unrated matter to count
+            resolution = replace(resolution, household_ids=households)
             matter = storage.load(uow.conn, resolution.task_id, lock=True)
             if matter is None:
                 matter = Matter.of(resolution, place, due)
@@ -90,13 +95,16 @@ class Matters:
             household_id = principal.entity_id
         elif not household_id:
             raise InvalidArgument("household_id is required when staff record a rating given in person")
+        if not looks_like_id(task_id):
+            raise NotFound(f"no matter {task_id[:64]}")  # before any lock: odd text never reaches a query
         now = self.clock.now()
         with self.units.start() as uow:
             timers.lock_pending(uow, (RATING_REMINDER, RATING_DUE), task_id)  # the runner's order
             matter = self.find(uow.conn, task_id, lock=True)
             supervisor = self._default_supervisor(uow.conn, matter)
             matter.rate(rating, comment, household_id, in_person=in_person,
-                        recorded_by=principal.name if in_person else "", rating_id=new_id(), at=now,
+                        recorded_by=principal.name if in_person else "",
+                        recorder_id=principal.entity_id if in_person else "", rating_id=new_id(), at=now,
                         origin=Origin(matter.place, logs.correlation_id.get()), supervisor=supervisor)
             storage.save(uow.conn, matter)
             timers.cancel(uow, RATING_REMINDER, matter.task_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from servicekit.database import UtcDateTime, insert_or_ignore
+from servicekit.database import UtcDateTime, insert_or_ignore, insert_or_ignore_many
 from servicekit.events import Place
 from servicekit.ids import looks_like_id
 from services.evaluation.matters.domain import Matter, Supervisor
@@ -39,7 +39,20 @@ matters = sa.Table(
     sa.Column("supervisor_name", sa.String(200), nullable=False, server_default=""),
     sa.Column("reminded_at", UtcDateTime, nullable=True),
     sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Column("handler_id", sa.String(64), nullable=False, server_default=""),
+    sa.Column("moves_concerns", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("rated_household", sa.String(64), nullable=False, server_default=""),
     sa.Index("ix_matters_place_path", "place_path", postgresql_ops={"place_path": 'COLLATE "C"'}),
+)
+
+# Which household raised each concern (from intake's ConcernReceived), and the concern it was
+# merged into, if any: a matter's households are its concerns' and those merged into them.
+concern_households = sa.Table(
+    "concern_households",
+    metadata,
+    sa.Column("concern_id", sa.String(36), primary_key=True),
+    sa.Column("household_id", sa.String(64), nullable=False),
+    sa.Column("merged_into", sa.String(36), nullable=True, index=True),
 )
 
 # Which households may rate a matter (a resident's list reads it by household).
@@ -51,7 +64,8 @@ matter_households = sa.Table(
 )
 
 _SCALARS = ("task_id", "decision_id", "action_id", "round", "state", "result", "resolved_at", "rating_due", "rating",
-            "comment", "rated_at", "in_person", "recorded_by", "reminded_at", "closed_at")
+            "comment", "rated_at", "in_person", "recorded_by", "reminded_at", "closed_at", "handler_id",
+            "moves_concerns", "rated_household")
 
 
 def path_text(path: Sequence[str]) -> str:
@@ -128,3 +142,29 @@ def many(conn: sa.Connection, where: list[sa.ColumnElement[bool]], limit: int) -
 def of_household(household_id: str) -> sa.ColumnElement[bool]:
     return matters.c.task_id.in_(sa.select(matter_households.c.task_id)
                                  .where(matter_households.c.household_id == household_id))
+
+
+def keep_households(conn: sa.Connection, raised: list[tuple[str, str]]) -> None:
+    """Which household raised each concern, (concern id, household id), kept once."""
+    insert_or_ignore_many(conn, concern_households, [{"concern_id": concern_id, "household_id": household_id}
+                                                     for concern_id, household_id in raised])
+
+
+def merge(conn: sa.Connection, survivor_id: str, merged_ids: list[str]) -> None:
+    """The concerns, and any merged into them before, now follow the survivor."""
+    if merged_ids:
+        conn.execute(concern_households.update().where(sa.or_(
+            concern_households.c.concern_id.in_(merged_ids), concern_households.c.merged_into.in_(merged_ids),
+        )).values(merged_into=survivor_id))
+
+
+def households_of(conn: sa.Connection, concern_ids: Sequence[str]) -> tuple[str, ...]:
+    """The households that raised these concerns or concerns merged into them, each once."""
+    ids = [concern_id for concern_id in concern_ids if looks_like_id(concern_id)]
+    if not ids:
+        return ()
+    table = concern_households
+    rows = conn.execute(sa.select(table.c.household_id).where(
+        sa.or_(table.c.concern_id.in_(ids), table.c.merged_into.in_(ids))).distinct()
+        .order_by(table.c.household_id)).scalars()
+    return tuple(rows)

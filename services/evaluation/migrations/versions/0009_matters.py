@@ -1,5 +1,6 @@
 """Matters (一事一评): every task dispatch resolves, round by round, for the households that raised
-it to rate, and which households those are.
+it to rate, and which households those are; and which household raised each concern (kept from
+intake's events from now on: concerns received before have none, and their matters nobody to ask).
 
 Written out here, not taken from the code's metadata: this revision builds the tables as they are
 today, whatever later revisions make of them.
@@ -42,9 +43,19 @@ def upgrade() -> None:
         sa.Column("supervisor_name", sa.String(200), nullable=False, server_default=""),
         sa.Column("reminded_at", UtcDateTime, nullable=True),
         sa.Column("closed_at", UtcDateTime, nullable=True),
+        sa.Column("handler_id", sa.String(64), nullable=False, server_default=""),
+        sa.Column("moves_concerns", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("rated_household", sa.String(64), nullable=False, server_default=""),
     )
     op.create_index("ix_matters_place_path", "matters", ["place_path"],
                     postgresql_ops={"place_path": 'COLLATE "C"'})
+    op.create_table(
+        "concern_households",
+        sa.Column("concern_id", sa.String(36), primary_key=True),
+        sa.Column("household_id", sa.String(64), nullable=False),
+        sa.Column("merged_into", sa.String(36), nullable=True),
+    )
+    op.create_index(op.f("ix_concern_households_merged_into"), "concern_households", ["merged_into"])
     op.create_table(
         "matter_households",
         sa.Column("household_id", sa.String(64), primary_key=True),
@@ -54,5 +65,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("matter_households")
+    op.drop_index(op.f("ix_concern_households_merged_into"), table_name="concern_households")
+    op.drop_table("concern_households")
     op.drop_index("ix_matters_place_path", table_name="matters")
     op.drop_table("matters")
