@@ -1,5 +1,6 @@
 """Directory import rows from CSV: columns kind, external_id, parent_external_id, name, and one
-`attributes.<field>` column per attribute (lists separated by `;`, booleans true/false)."""
+`attributes.<field>` column per attribute (lists separated by `;`, booleans true/false, numbers
+as decimals)."""
 from __future__ import annotations
 
 import csv
@@ -53,4 +54,9 @@ def _typed(kind: str, field: str, value: str):
     if annotation is bool:
         lowered = value.strip().lower()
         return True if lowered in _TRUE else False if lowered in _FALSE else value
+    if float in (annotation, *typing.get_args(annotation)):
+        try:
+            return float(value)
+        except ValueError:
+            return value
     return value

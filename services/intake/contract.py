@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lianyi.intake.v1 import concern_pb2
 
@@ -105,7 +105,24 @@ class PlaceAttributes(_Attributes):
     code: str | None = Field(None, max_length=50)
 
 
-class BuildingAttributes(_Attributes):
+class _Located(_Attributes):
+    """Where a place is, WGS84 decimal degrees, both or neither: what the public is shown of where
+    a concern is (services/intake/public.py), never finer than a building."""
+    latitude: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> _Located:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude go together: give both or neither")
+        return self
+
+
+class NeighbourhoodAttributes(PlaceAttributes, _Located):
+    pass
+
+
+class BuildingAttributes(_Located):
     number: str | None = Field(None, max_length=20)
 
 
@@ -145,7 +162,7 @@ class DepartmentAttributes(_Attributes):
 
 ATTRIBUTES: dict[str, type[_Attributes]] = {
     "county": PlaceAttributes, "township": PlaceAttributes, "community": PlaceAttributes,
-    "neighbourhood": PlaceAttributes, "building": BuildingAttributes, "household": HouseholdAttributes,
+    "neighbourhood": NeighbourhoodAttributes, "building": BuildingAttributes, "household": HouseholdAttributes,
     "resident": ResidentAttributes, "venue": VenueAttributes, "community_party_committee": ContactAttributes,
     "party_org": ContactAttributes, "party_group": PartyGroupAttributes, "member": MemberAttributes,
     "volunteer": ResidentAttributes, "owners_committee": ContactAttributes,

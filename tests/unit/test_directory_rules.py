@@ -57,3 +57,32 @@ def test_bad_fields_are_refused_with_the_reason(kind, name, attributes, message)
 def test_an_external_id_is_short_plain_text(external_id):
     with pytest.raises(InvalidArgument, match="external_id must be 1-100 characters of plain text"):
         check_fields("building", "1号楼", external_id, {})
+
+
+def test_buildings_and_neighbourhoods_may_say_where_they_are():
+    """What the public is shown of where a concern is (services/intake/public.py)."""
+    assert check_fields("building", "2号楼", None, {"number": "2", "latitude": 24.5, "longitude": 118}) == {
+        "number": "2", "latitude": 24.5, "longitude": 118.0}
+    assert check_fields("neighbourhood", "幸福小区", None, {"latitude": 24.4, "longitude": 118.2}) == {
+        "latitude": 24.4, "longitude": 118.2}
+
+
+@pytest.mark.parametrize("kind, attributes, message", [
+    ("building", {"latitude": 24.5}, "attributes: Value error, latitude and longitude go together"),
+    ("neighbourhood", {"longitude": 118.1}, "latitude and longitude go together"),
+    ("building", {"latitude": 91.0, "longitude": 118.1}, "attributes.latitude: Input should be less than"),
+    ("building", {"latitude": 24.5, "longitude": "118.1"}, "attributes.longitude: Input should be a valid number"),
+    ("household", {"latitude": 24.5, "longitude": 118.1}, "attributes.latitude: Extra inputs"),
+    ("township", {"latitude": 24.5, "longitude": 118.1}, "attributes.latitude: Extra inputs"),
+])
+def test_coordinates_go_together_within_range_and_no_finer_than_a_building(kind, attributes, message):
+    with pytest.raises(InvalidArgument, match=message):
+        check_fields(kind, "x", None, attributes)
+
+
+def test_a_csv_import_reads_coordinates_as_numbers_and_leaves_bad_ones_for_the_directory_to_name():
+    from services.gateway.directory_csv import rows_from_csv
+    rows = rows_from_csv("kind,external_id,parent_external_id,name,attributes.number,attributes.latitude,"
+                         "attributes.longitude\nbuilding,B1,N1,2号楼,2,24.5,118.1\nbuilding,B2,N1,3号楼,3,north,\n", 10)
+    assert [r["attributes"] for r in rows] == [{"number": "2", "latitude": 24.5, "longitude": 118.1},
+                                               {"number": "3", "latitude": "north"}]

@@ -86,7 +86,7 @@ def check_fields(kind: str, name: str, external_id: str | None, attributes: dict
         canonical = ATTRIBUTES[kind].model_validate(attributes).model_dump(exclude_defaults=True)
     except ValidationError as exc:
         canonical = {}
-        problems += [f"attributes.{'.'.join(map(str, e['loc']))}: {e['msg']}"
+        problems += [f"{'.'.join(('attributes', *map(str, e['loc'])))}: {e['msg']}"
                      for e in exc.errors(include_url=False, include_input=False)]
     if problems:
         raise InvalidArgument("; ".join(problems))
