@@ -156,8 +156,9 @@ class Concerns:
                     status = survivor.status if survivor else concern.status
                     if wanted is not None and status not in wanted:
                         continue
-                neighbourhood = self.places.entity(conn, concern.neighbourhood_id)
-                shown.append(public.shown(concern, neighbourhood.name if neighbourhood else "", status=status))
+                neighbourhood = public.place_of(self.places.entity(conn, concern.neighbourhood_id))
+                building = public.place_of(self.places.entity(conn, concern.building_id))
+                shown.append(public.shown(concern, neighbourhood or public.Place(""), building, status=status))
         return shown
 
     def categories(self) -> list[tuple[str, str, str]]:

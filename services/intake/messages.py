@@ -70,8 +70,8 @@ def public_to_proto(shown: PublicConcern) -> concern_pb2.PublicConcern:
         closed=is_closed(concern.status), description=concern.description, address=shown.address,
         photo_urls=list(concern.photo_urls), status_note=shown.status_note, anonymous=concern.anonymous,
     )
-    if concern.location and concern.location.latitude is not None:
-        message.latitude, message.longitude = concern.location.latitude, concern.location.longitude
+    if shown.point is not None:  # the directory's, never the submitted point
+        message.latitude, message.longitude = shown.point
     message.received_at.FromDatetime(concern.received_at)
     message.updated_at.FromDatetime(concern.updated_at or concern.received_at)
     return message

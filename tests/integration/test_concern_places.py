@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from servicekit import auth, migrations
 from servicekit.database import Database
 from servicekit.errors import InvalidArgument
-from services.intake.domain import SubmitConcern
+from services.intake.domain import Location, SubmitConcern
 from tests.integration.conftest import intake_parts
 
 
@@ -108,3 +108,26 @@ def test_a_resident_placing_by_address_still_raises_concerns_for_their_own_house
             assert _placed(intake, address).household_id == ids["h-0"]
     finally:
         auth.current.reset(token)
+
+
+def test_the_public_sees_a_named_concern_at_its_building_from_the_directory_never_the_flat(intake, clock):
+    """The household's typed address and point stay with staff; the public view is built from the
+    directory's names and coordinates, the building's else the neighbourhood's."""
+    directory = intake.parts.directory
+    directory.update(intake.ids["nb-1"], attributes={"latitude": 24.4, "longitude": 118.2})
+    flat = Location("nb-11号楼101室", 24.412345, 118.212345)
+    from_household = submit(intake, household_id=intake.ids["h-1"], location=flat)
+    from_neighbourhood = submit(intake, location=flat)
+
+    def public(concern):
+        (seen,) = intake.list_public(concern_ids=[concern.concern_id], categories=[], received_from=None,
+                                     received_to=None, states=[], neighbourhood_id="", limit=1)
+        return seen.address, seen.point
+
+    clock.advance(minutes=1)  # past the directory cache's moment
+    assert public(from_household) == ("nb-11号楼", (24.4, 118.2)), "the building has none: the neighbourhood's"
+    assert public(from_neighbourhood) == ("nb-1", (24.4, 118.2))
+    directory.update(intake.ids["b-1"], attributes={"latitude": 24.41, "longitude": 118.21})
+    clock.advance(minutes=1)
+    assert public(from_household) == ("nb-11号楼", (24.41, 118.21))
+    assert intake.get_concern(from_household.concern_id).location == flat, "staff still see the flat"

@@ -118,8 +118,9 @@ def concern_request_of(submission: Submission) -> intake_pb.SubmitConcernRequest
 
 def request_of(concern: concern_pb2.PublicConcern, service_names: dict[str, str]) -> dict[str, object]:
     """One <request> of GET requests, from intake's PublicConcern, which holds only what the public
-    may see (for an anonymous concern: no description, coordinates or photo; its address is the
-    neighbourhood's name)."""
+    may see (services/intake/public.py): an address and coordinates no finer than the building's,
+    from the directory; for an anonymous concern no description, coordinates or photo, and the
+    neighbourhood's name for its address."""
     located = concern.HasField("latitude") and concern.HasField("longitude")
     return {
         "service_request_id": concern.concern_id,
