@@ -7,10 +7,13 @@ from xml.etree import ElementTree
 
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
+from lianyi.intake.v1 import concern_pb2
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
+from servicekit import auth
 from tests.gateway.answers import OPEN311_TYPES, open311_errors
-from tests.gateway.callers import PLATFORM_KEY
+from tests.gateway.callers import PLATFORM_KEY, bearer
 from tests.gateway.canned import COMMUNITY, COUNTY, N1, N1_PATH, TOWNSHIP, categories, concern, entity
 from tests.gateway.conftest import MAX_BODY_BYTES
 from tests.gateway.fakes import FakeRpcError
@@ -178,3 +181,42 @@ def test_an_address_intake_cannot_place_is_a_400_with_intakes_reason(client, int
     assert open311_errors(response, fmt) == [(400, refusal)]
     (asked,) = intake.intake.SubmitConcern.calls
     assert asked.request.address_id == address_id and not asked.request.neighbourhood_id
+
+
+# --- privacy in public views -----------------------------------------------------------------
+
+def _public_concern():
+    """A named concern as intake's public view gives it (services/intake/public.py, tested there
+    and end to end): the household raised it from 幸福小区2号楼101室, but the public view says
+    only the building, with the building's coordinates from the directory."""
+    at = Timestamp(seconds=1_793_000_000)
+    return concern_pb2.PublicConcern(concern_id="concern-0001", neighbourhood_id=N1, neighbourhood_name="幸福小区",
+                                     category="noise", status="in_handling", description="楼上夜里装修",
+                                     address="幸福小区2号楼", latitude=24.41, longitude=118.21,
+                                     status_note="办理中 (in_handling)", received_at=at, updated_at=at)
+
+
+def _read(response, fmt: str) -> list[dict]:
+    assert response.status_code == 200, response.get_data(as_text=True)
+    if fmt == "json":
+        return response.get_json()
+    tree = ElementTree.fromstring(response.data)
+    return [{child.tag: child.text for child in element} for element in tree.findall("request")]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("path", ["requests", "requests/concern-0001"])
+@pytest.mark.parametrize("caller", ["nobody", "party_secretary", "integration"])
+def test_open311_reads_are_public_for_everyone_and_show_the_building_not_the_flat(client, intake, platform, fmt,
+                                                                                  path, caller):
+    """Every Open311 read is a public view, whoever asks: even a role that handles the concern
+    (services/contract.py CONTACT_ROLES) is read intake's public view, without its credentials;
+    the flat and the submitted point stay in the staff REST API (/api/v1/concerns)."""
+    intake.intake.ListPublicConcerns.returns(intake_pb.ListPublicConcernsResponse(concerns=[_public_concern()]))
+    headers = {"nobody": {}, "party_secretary": bearer("party_secretary"), "integration": platform}[caller]
+    (shown,) = _read(client.get(f"{API}/{path}.{fmt}", headers=headers), fmt)
+    assert (shown["address"], shown["address_id"]) == ("幸福小区2号楼", N1)
+    assert (float(shown["lat"]), float(shown["long"])) == (24.41, 118.21)
+    assert "101" not in str(shown)
+    asked = [call for call in intake.calls if call.method == "ListPublicConcerns"]
+    assert asked and all(auth.PRINCIPAL_HEADER not in call.metadata for call in asked), "asked as the public"
