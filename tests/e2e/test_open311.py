@@ -48,6 +48,12 @@ def _get(gateway, path, **params):
     return requests.get(f"{gateway}{API}/{path}", params=params, timeout=10)
 
 
+def _name_of(gateway, headers, entity_id) -> str:
+    response = requests.get(f"{gateway}/api/v1/directory/entities/{entity_id}", headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()["name"]
+
+
 # --- services --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -76,8 +82,10 @@ def test_a_posted_request_is_found_by_id_by_filters_and_by_token(gateway, neighb
     assert (found["service_request_id"], found["status"], found["service_code"]) == (request_id, "open", "noise")
     assert found["service_name"] and found["status_notes"]
     assert marker in found["description"]
-    assert (found["address"], found["address_id"]) == ("2号楼1单元", neighbourhood)
-    assert (float(found["lat"]), float(found["long"])) == (24.5, 118.1)
+    # Placed by the directory, never by what was typed or the point submitted (privacy in public
+    # views): the neighbourhood's name, and no coordinates, since the directory has none for it.
+    assert (found["address"], found["address_id"]) == (_name_of(gateway, platform, neighbourhood), neighbourhood)
+    assert (found["lat"], found["long"]) == (None, None)
     assert found["media_url"] == "https://img.example/a.jpg"
     assert found["requested_datetime"].endswith("Z") and found["updated_datetime"].endswith("Z")
 
@@ -104,6 +112,7 @@ def test_a_posted_request_is_found_by_id_by_filters_and_by_token(gateway, neighb
 
     concern = requests.get(f"{gateway}/api/v1/concerns/{request_id}", headers=platform, timeout=10).json()
     assert (concern["channel"], concern["urgency"], concern["neighbourhood_id"]) == ("online", "urgent", neighbourhood)
+    assert concern["location"] == {"address": "2号楼1单元", "latitude": 24.5, "longitude": 118.1}
     assert concern["reporter"]["name"] == "张三" and concern["photo_urls"] == ["https://img.example/a.jpg"]
     assert "zhang@example.com" not in str(concern)  # accepted, not kept
 
@@ -147,3 +156,54 @@ def test_an_anonymous_request_shows_no_description_address_or_media(gateway, nei
     concern = requests.get(f"{gateway}/api/v1/concerns/{created['service_request_id']}", headers=platform,
                            timeout=10).json()
     assert concern["anonymous"] and concern["description"] == "隔壁半夜吵闹，我不想被认出来"  # staff still see it
+
+
+# --- privacy in public views -----------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_public_sees_a_named_concern_at_its_building_and_staff_see_the_flat(gateway, neighbourhood, sign_in,
+                                                                               platform, api_key, fmt):
+    """Issue 14: a household's concern about its neighbour, posted with its flat typed out and a
+    precise point. Open311 shows the building (the directory's names) and the building's
+    coordinates, else the neighbourhood's; the REST API keeps the flat for those who handle it."""
+    admin = sign_in("county.admin")
+
+    def directory(method, path, **body):
+        response = requests.request(method, f"{gateway}/api/v1/directory/entities{path}", headers=admin,
+                                    json=body, timeout=10)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    # Before anything is posted there, so intake's directory cache has not met it yet.
+    place = directory("PATCH", f"/{neighbourhood}", attributes={"latitude": 24.40, "longitude": 118.20})
+    located = directory("POST", "", kind="building", name="2号楼", parent_id=neighbourhood,
+                        attributes={"number": "2", "latitude": 24.41, "longitude": 118.21})["entity_id"]
+    unlocated = directory("POST", "", kind="building", name="3号楼", parent_id=neighbourhood,
+                          attributes={"number": "3"})["entity_id"]
+    households = [directory("POST", "", kind="household", name=f"{number}号楼101室", parent_id=building,
+                            attributes={"door_number": "101"})["entity_id"]
+                  for number, building in ((2, located), (3, unlocated))]
+    posted = []
+    for number, household in zip((2, 3), households, strict=True):
+        response = _post(gateway, fmt, api_key, address_id=household, description="隔壁家夜里一直装修",
+                         address_string=f"{place['name']}{number}号楼101室", lat="24.412345", long="118.212345")
+        (created,) = _records(response, fmt, "service_requests", "request")
+        posted.append(created["service_request_id"])
+
+    expected = {posted[0]: (f"{place['name']}2号楼", 24.41, 118.21),  # the building's point
+                posted[1]: (f"{place['name']}3号楼", 24.40, 118.20)}  # the building has none: the neighbourhood's
+    singles = [_records(_get(gateway, f"requests/{request_id}.{fmt}"), fmt, "service_requests", "request")[0]
+               for request_id in posted]
+    listed = _records(_get(gateway, f"requests.{fmt}", service_request_id=",".join(posted)), fmt,
+                      "service_requests", "request")
+    assert sorted(r["service_request_id"] for r in listed) == sorted(posted)
+    for shown in (*singles, *listed):
+        assert (shown["address"], float(shown["lat"]), float(shown["long"])) == expected[shown["service_request_id"]]
+        assert shown["address_id"] == neighbourhood
+        assert "101" not in str(shown) and "212345" not in str(shown), "no flat, no submitted point"
+
+    for request_id, household in zip(posted, households, strict=True):
+        concern = requests.get(f"{gateway}/api/v1/concerns/{request_id}", headers=platform, timeout=10).json()
+        assert concern["household_id"] == household, "staff who handle it see the household"
+        assert concern["location"]["address"].endswith("号楼101室")
+        assert (concern["location"]["latitude"], concern["location"]["longitude"]) == (24.412345, 118.212345)
