@@ -34,6 +34,7 @@ from services.gateway import (
     ops,
     panels,
     problems,
+    routing,
     sessions,
     talks,
     task_handling,
@@ -53,7 +54,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     settings = settings or load_gateway_settings()
     runtime = RuntimeSettings()
     logs.configure("gateway", runtime.log_level)
-    app = Flask(__name__)
+    app = routing.GatewayFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["LIANYI_OPEN311_JURISDICTION"] = settings.open311_jurisdiction
     app.json.ensure_ascii = False  # Chinese text stays readable in responses
@@ -99,5 +100,6 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
                       department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint,
                       matters.blueprint):
         app.register_blueprint(blueprint)
+    routing.seal(app)  # after the last route: a name a route spells out is never another's id
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app
