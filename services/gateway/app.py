@@ -25,6 +25,7 @@ from services.gateway import (
     dispatch_reports,
     drafting,
     figures,
+    heads,
     ledgers,
     limits,
     matters,
@@ -69,6 +70,9 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         g.correlation_token = logs.correlation_id.set(g.correlation_id)
         g.started = time.perf_counter()
         g.principal, g.auth_error = None, None
+        oversized = heads.too_large(request.environ)
+        if oversized:  # before its credentials are checked: such a head is nobody's request
+            raise problems.ProblemError(*oversized)
         try:
             g.principal = auth.authenticate()
         except (problems.ProblemError, DomainError, grpc.RpcError) as exc:
