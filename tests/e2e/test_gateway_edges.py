@@ -142,3 +142,10 @@ def test_only_far_beyond_the_bounds_does_gunicorn_refuse_by_itself(gateway):
     """gunicorn's own answer (HTML) is for heads no client of the API sends."""
     response = requests.get(f"{gateway}/api/v1/categories?x={'a' * heads.GUNICORN_REQUEST_LINE_BYTES}", timeout=10)
     assert response.status_code == 414
+
+
+def test_a_post_only_path_answers_other_methods_with_405_and_allow(gateway):
+    """Not taken for a concern id by GET /api/v1/concerns/{concern_id} (services/gateway/routing.py)."""
+    response = requests.get(f"{gateway}/api/v1/concerns/online-batches", headers=PLATFORM, timeout=10)
+    assert "use POST" in _problem(response, 405)["detail"]
+    assert response.headers["Allow"] == "OPTIONS, POST"
