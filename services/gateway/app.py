@@ -25,6 +25,7 @@ from services.gateway import (
     dispatch_reports,
     drafting,
     figures,
+    heads,
     ledgers,
     limits,
     matters,
@@ -34,6 +35,7 @@ from services.gateway import (
     ops,
     panels,
     problems,
+    routing,
     sessions,
     talks,
     task_handling,
@@ -53,7 +55,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     settings = settings or load_gateway_settings()
     runtime = RuntimeSettings()
     logs.configure("gateway", runtime.log_level)
-    app = Flask(__name__)
+    app = routing.GatewayFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["LIANYI_OPEN311_JURISDICTION"] = settings.open311_jurisdiction
     app.json.ensure_ascii = False  # Chinese text stays readable in responses
@@ -68,6 +70,9 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
         g.correlation_token = logs.correlation_id.set(g.correlation_id)
         g.started = time.perf_counter()
         g.principal, g.auth_error = None, None
+        oversized = heads.too_large(request.environ)
+        if oversized:  # before its credentials are checked: such a head is nobody's request
+            raise problems.ProblemError(*oversized)
         try:
             g.principal = auth.authenticate()
         except (problems.ProblemError, DomainError, grpc.RpcError) as exc:
@@ -99,5 +104,6 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
                       department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint,
                       matters.blueprint):
         app.register_blueprint(blueprint)
+    routing.seal(app)  # after the last route: a name a route spells out is never another's id
     app.extensions["lianyi.openapi"] = openapi.build(app)
     return app

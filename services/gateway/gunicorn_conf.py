@@ -2,7 +2,10 @@
 import os
 import shutil
 
+from gunicorn.http import message
+
 from servicekit.config import RuntimeSettings, load_gateway_settings
+from services.gateway import heads
 
 _settings = load_gateway_settings()
 
@@ -13,6 +16,19 @@ threads = _settings.threads
 graceful_timeout = 10
 keepalive = 5
 accesslog = None  # request metrics are in /metrics; access lines would repeat them
+
+# The head's limits, far above the documented bounds the app answers with a problem (heads.py):
+# gunicorn answers its own in HTML, before the app, so only absurd requests should meet them.
+# gunicorn caps limit_request_line at message.MAX_REQUEST_LINE (8190) whatever is configured, below
+# an Open311 list of 1,000 ids (~40 KB); 0 would lift the cap altogether and read a request line of
+# any length into memory. So the cap is raised to the limit; it is read per request, in the workers
+# this process forks. Were gunicorn to drop the constant, this fails at start, not per request.
+if not isinstance(getattr(message, "MAX_REQUEST_LINE", None), int):
+    raise RuntimeError("gunicorn.http.message.MAX_REQUEST_LINE is gone: see heads.py for what it was for")
+message.MAX_REQUEST_LINE = max(message.MAX_REQUEST_LINE, heads.GUNICORN_REQUEST_LINE_BYTES)
+limit_request_line = heads.GUNICORN_REQUEST_LINE_BYTES
+limit_request_field_size = heads.GUNICORN_HEADER_FIELD_BYTES
+limit_request_fields = heads.GUNICORN_HEADER_FIELDS
 
 # Several workers share /metrics through files; prometheus-client must see the directory before
 # it is imported, which happens in the workers (the app is not preloaded). PROMETHEUS_MULTIPROC_DIR

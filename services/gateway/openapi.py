@@ -7,9 +7,21 @@ from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 from pydantic.json_schema import models_json_schema
 
-from services.gateway import deliberation_schemas, dispatch_schemas, evaluation_schemas, schemas, settings_schemas
+from services.gateway import (
+    deliberation_schemas,
+    dispatch_schemas,
+    evaluation_schemas,
+    heads,
+    schemas,
+    settings_schemas,
+)
 
 REF_TEMPLATE = "#/components/schemas/{model}"
+HEAD_BOUNDS = {
+    "414": ("TargetTooLong", f"The request target (path and query, as sent) is over {heads.MAX_TARGET_BYTES} bytes"),
+    "431": ("HeaderFieldsTooLarge", f"A header field (\"Name: value\") is over {heads.MAX_HEADER_FIELD_BYTES} "
+                                    f"bytes, or there are over {heads.MAX_HEADER_FIELDS} header fields"),
+}
 
 
 def build(app: Flask) -> dict:
@@ -27,15 +39,21 @@ def build(app: Flask) -> dict:
         spec.components.schema(name, schema)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-Api-Key"})
-    spec.components.response("Problem", {
-        "description": "Problem details (RFC 9457)",
-        "content": {"application/problem+json": {"schema": {"$ref": REF_TEMPLATE.format(model="Problem")}}},
-    })
+    problem_content = {"application/problem+json": {"schema": {"$ref": REF_TEMPLATE.format(model="Problem")}}}
+    spec.components.response("Problem", {"description": "Problem details (RFC 9457)", "content": problem_content})
+    # Any operation may meet the bounds on a request's head (heads.py), before its own checks.
+    for name, description in HEAD_BOUNDS.values():
+        spec.components.response(name, {"description": description, "content": problem_content})
     with app.test_request_context():
         for endpoint, view in app.view_functions.items():
             rule = next(app.url_map.iter_rules(endpoint))
             if rule.rule.startswith("/api/"):
                 spec.path(view=view, app=app)
     document = spec.to_dict()
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                for status, (name, _) in HEAD_BOUNDS.items():
+                    operation["responses"].setdefault(status, {"$ref": f"#/components/responses/{name}"})
     document["security"] = [{"bearer": []}, {"apiKey": []}]  # every operation unless it says otherwise
     return document

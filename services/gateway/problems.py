@@ -6,9 +6,9 @@ import logging
 from http import HTTPStatus
 
 import grpc
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from servicekit.errors import DomainError, grpc_status_for
 from services.gateway.schemas import Problem
@@ -112,14 +112,20 @@ def install(app: Flask) -> None:
     def _too_large(exc: HTTPException):
         return problem(413, f"the request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes")
 
+    @app.errorhandler(MethodNotAllowed)
+    def _wrong_method(exc: MethodNotAllowed):
+        # RFC 9110 15.5.6: a 405 lists the methods the path serves; werkzeug's routing knows them.
+        allowed = sorted(exc.valid_methods or ())
+        served = [method for method in allowed if method not in ("HEAD", "OPTIONS")]
+        response = problem(405, f"{request.method} is not allowed here; use {' or '.join(served)}" if served
+                           else f"{request.method} is not allowed here")
+        if allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
+
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        response = problem(exc.code or 500, exc.description or HTTPStatus(exc.code or 500).phrase)
-        # werkzeug's 405 carries the methods the path allows (RFC 9110 15.5.6: a 405 lists them).
-        allow = exc.get_response().headers.get("Allow")
-        if allow:
-            response.headers["Allow"] = allow
-        return response
+        return problem(exc.code or 500, exc.description or HTTPStatus(exc.code or 500).phrase)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

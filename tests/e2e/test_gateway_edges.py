@@ -9,6 +9,8 @@ import operator
 import pytest
 import requests
 
+from servicekit.ids import new_id
+from services.gateway import heads
 from tests.e2e.conftest import pool_ids, post_concerns, submission
 from tests.kafka_helpers import wait_for
 
@@ -99,3 +101,51 @@ def test_categories_are_listed_in_both_languages_for_anyone_signed_in(gateway, s
     by_code = {c["code"]: c for c in listed["categories"]}
     assert by_code["blocked_hallway"] == {"code": "blocked_hallway", "name_zh": "楼道堵塞", "name_en": "Blocked hallways"}
     assert len(by_code) == 11
+
+
+# How large a request's head may be (services/gateway/heads.py): through gunicorn, whose own limits
+# (gunicorn_conf.py) sit far above the documented bounds, so what exceeds those is still the
+# gateway's problem+json, not gunicorn's HTML.
+
+def test_an_open311_list_of_1000_ids_is_answered_not_refused_as_too_long(gateway, neighbourhood):
+    (known,) = post_concerns(gateway, [submission(neighbourhood, description="楼道灯坏了")], PLATFORM)
+    ids = [known, *(new_id() for _ in range(999))]
+    # requests percent-encodes each ", " as %2C+: ~41 KB, five times gunicorn's default limit.
+    response = requests.get(f"{gateway}/open311/v2/requests.json", timeout=30,
+                            params={"service_request_id": ", ".join(ids), "jurisdiction_id": "lianyi"})
+    assert len(response.request.url) > 40_000
+    assert response.status_code == 200, response.text[:300]
+    assert [r["service_request_id"] for r in response.json()] == [known]
+
+
+def _problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["Content-Type"] == PROBLEM
+    return response.json()
+
+
+def test_a_target_beyond_the_documented_bound_is_a_414_problem(gateway):
+    response = requests.get(f"{gateway}/api/v1/concerns/{'a' * heads.MAX_TARGET_BYTES}", headers=PLATFORM,
+                            timeout=10)
+    assert f"more than {heads.MAX_TARGET_BYTES}" in _problem(response, 414)["detail"]
+
+
+def test_a_header_beyond_the_documented_bound_is_a_431_problem(gateway):
+    oversized = {**PLATFORM, "X-Note": "n" * heads.MAX_HEADER_FIELD_BYTES}
+    assert "X-Note" in _problem(requests.get(f"{gateway}/api/v1/categories", headers=oversized, timeout=10),
+                                431)["detail"]
+    many = {**PLATFORM, **{f"X-Field-{n}": "v" for n in range(heads.MAX_HEADER_FIELDS)}}
+    _problem(requests.get(f"{gateway}/api/v1/categories", headers=many, timeout=10), 431)
+
+
+def test_only_far_beyond_the_bounds_does_gunicorn_refuse_by_itself(gateway):
+    """gunicorn's own answer (HTML) is for heads no client of the API sends."""
+    response = requests.get(f"{gateway}/api/v1/categories?x={'a' * heads.GUNICORN_REQUEST_LINE_BYTES}", timeout=10)
+    assert response.status_code == 414
+
+
+def test_a_post_only_path_answers_other_methods_with_405_and_allow(gateway):
+    """Not taken for a concern id by GET /api/v1/concerns/{concern_id} (services/gateway/routing.py)."""
+    response = requests.get(f"{gateway}/api/v1/concerns/online-batches", headers=PLATFORM, timeout=10)
+    assert "use POST" in _problem(response, 405)["detail"]
+    assert response.headers["Allow"] == "OPTIONS, POST"

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from openapi_spec_validator import validate
 
+from services.gateway import heads
+
 
 def test_openapi_document_is_valid_and_describes_every_api_route(client, fake):
     document = client.get("/openapi.json").get_json()
@@ -44,3 +46,14 @@ def test_the_rating_body_is_described_with_its_words_and_bounds(client, fake):
     assert rating["properties"]["comment"]["maxLength"] == 500
     assert schemas["MatterOut"]["properties"]["state"]["enum"] == ["awaiting_rating", "reworking", "archived",
                                                                    "closed_unrated"]
+
+
+def test_every_operation_may_answer_the_bounds_on_a_requests_head(client, fake):
+    document = client.get("/openapi.json").get_json()
+    responses = document["components"]["responses"]
+    assert str(heads.MAX_TARGET_BYTES) in responses["TargetTooLong"]["description"]
+    assert str(heads.MAX_HEADER_FIELD_BYTES) in responses["HeaderFieldsTooLarge"]["description"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert operation["responses"]["414"] == {"$ref": "#/components/responses/TargetTooLong"}, (method, path)
+            assert operation["responses"]["431"] == {"$ref": "#/components/responses/HeaderFieldsTooLarge"}
