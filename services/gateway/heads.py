@@ -1,18 +1,21 @@
-"""How large a request's head may be: the documented bounds, answered by the gateway as a problem
-(414, 431), and gunicorn's own, far above them.
+"""How large a request's head may be. The request target's bound is the gateway's, answered as a
+problem (414); the header fields' bounds are gunicorn's own, checked as it parses the head.
 
 gunicorn parses the head before Flask sees a request and answers its own limits in HTML; Flask
-cannot change that. So gunicorn's limits (gunicorn_conf.py) are generous, and the bounds the API
-documents are checked here, where the answer is a problem (or Open311's error list): gunicorn's
-HTML is reached only by requests far beyond any legitimate one.
+cannot change that. The request target needs more room than gunicorn's 8,190-byte default: the
+longest legitimate one is an Open311 list of service requests by id, GET
+/open311/v2/requests.json?service_request_id=<1,000 ids>&jurisdiction_id=... (queries.py lets 1,000
+ids through). An id is a 36-character UUID; with each comma percent-encoded and followed by an
+encoded space ("%2C%20", 6 bytes) the ids take 41,994 bytes, and the path, the parameter names and
+a 100-character jurisdiction_id (Chinese, percent-encoded: 900 bytes) about 1,000 more: some 43,000
+in all, which MAX_TARGET_BYTES holds with a third to spare. So gunicorn's request line is set far
+above that bound, and the bound is checked here, where the answer is a problem (or Open311's error
+list).
 
-The longest legitimate request target is an Open311 list of service requests by id:
-GET /open311/v2/requests.json?service_request_id=<1,000 ids>&jurisdiction_id=... (queries.py lets
-1,000 ids through). An id is a 36-character UUID; with each comma percent-encoded and followed by
-an encoded space ("%2C%20", 6 bytes) the ids take 41,994 bytes, and the path, the parameter names
-and a 100-character jurisdiction_id (Chinese, percent-encoded: 900 bytes) about 1,000 more: some
-43,000 in all (40,000 with bare commas), which MAX_TARGET_BYTES holds with a third to spare. Headers keep gunicorn's long-standing
-defaults (nginx's too), so nothing that reached the gateway before is refused now.
+Header fields keep gunicorn's long-standing limits (nginx's too), enforced by gunicorn: only it
+sees each header line as sent (the WSGI environ joins repeated ones, so a check here would refuse
+legitimate split cookies), and larger limits would make parsing a hostile head far costlier. Its
+answer to an over-large head is its own (HTML), before the gateway.
 
 No I/O and no Flask here: gunicorn_conf.py imports this in gunicorn's master process.
 """
@@ -27,13 +30,11 @@ MAX_TARGET_BYTES = 65_536  # the request target: path and query string as sent
 MAX_HEADER_FIELD_BYTES = 8_190  # one header line, "Name: value" and its CRLF
 MAX_HEADER_FIELDS = 100
 
-# gunicorn's limits (gunicorn_conf.py): only requests far beyond the documented bounds meet them.
+# gunicorn's limits (gunicorn_conf.py): the request line far above the documented target bound
+# (only requests far beyond it meet gunicorn's HTML 414); header fields exactly the documented bounds.
 GUNICORN_REQUEST_LINE_BYTES = 4 * MAX_TARGET_BYTES
-GUNICORN_HEADER_FIELD_BYTES = 2 * MAX_HEADER_FIELD_BYTES
-GUNICORN_HEADER_FIELDS = 2 * MAX_HEADER_FIELDS
-
-# CGI's names for two headers the WSGI environ keeps without the HTTP_ prefix.
-_UNPREFIXED = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+GUNICORN_HEADER_FIELD_BYTES = MAX_HEADER_FIELD_BYTES
+GUNICORN_HEADER_FIELDS = MAX_HEADER_FIELDS
 
 
 def target_bytes(environ: Mapping[str, Any]) -> int:
@@ -46,25 +47,10 @@ def target_bytes(environ: Mapping[str, Any]) -> int:
     return len(raw.split("?", 1)[0]) + (1 + len(query) if query else 0)
 
 
-def header_fields(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The request's header fields as (name, value), from the WSGI environ."""
-    fields = [(name, str(value)) for key, name in _UNPREFIXED.items() if (value := environ.get(key)) is not None]
-    fields += [(key[5:].replace("_", "-").title(), str(value)) for key, value in environ.items()
-               if key.startswith("HTTP_")]
-    return fields
-
-
 def too_large(environ: Mapping[str, Any]) -> tuple[int, str] | None:
-    """(414 or 431, why) when the request's head is beyond the documented bounds, else None."""
+    """(414, why) when the request target is beyond the documented bound, else None."""
     target = target_bytes(environ)
     if target > MAX_TARGET_BYTES:
         return 414, (f"the request target (path and query) is {target} bytes, more than {MAX_TARGET_BYTES}; "
                      "ask for fewer items at once")
-    fields = header_fields(environ)
-    if len(fields) > MAX_HEADER_FIELDS:
-        return 431, f"the request has {len(fields)} header fields, more than {MAX_HEADER_FIELDS}"
-    for name, value in fields:
-        size = len(name) + len(": ") + len(value) + len("\r\n")
-        if size > MAX_HEADER_FIELD_BYTES:
-            return 431, f"the header field {name} is {size} bytes, more than {MAX_HEADER_FIELD_BYTES}"
     return None

@@ -19,8 +19,9 @@ from services.gateway import (
 REF_TEMPLATE = "#/components/schemas/{model}"
 HEAD_BOUNDS = {
     "414": ("TargetTooLong", f"The request target (path and query, as sent) is over {heads.MAX_TARGET_BYTES} bytes"),
-    "431": ("HeaderFieldsTooLarge", f"A header field (\"Name: value\") is over {heads.MAX_HEADER_FIELD_BYTES} "
-                                    f"bytes, or there are over {heads.MAX_HEADER_FIELDS} header fields"),
+    "431": ("HeaderFieldsTooLarge", f"A header field is over {heads.MAX_HEADER_FIELD_BYTES} bytes, or there are "
+                                    f"over {heads.MAX_HEADER_FIELDS} header fields: answered by the HTTP server "
+                                    "before the gateway, not as a problem"),
 }
 
 
@@ -42,8 +43,10 @@ def build(app: Flask) -> dict:
     problem_content = {"application/problem+json": {"schema": {"$ref": REF_TEMPLATE.format(model="Problem")}}}
     spec.components.response("Problem", {"description": "Problem details (RFC 9457)", "content": problem_content})
     # Any operation may meet the bounds on a request's head (heads.py), before its own checks.
-    for name, description in HEAD_BOUNDS.values():
-        spec.components.response(name, {"description": description, "content": problem_content})
+    for status, (name, description) in HEAD_BOUNDS.items():
+        # The 431 is the HTTP server's own answer (heads.py): no problem body to promise.
+        spec.components.response(name, {"description": description, **(
+            {"content": problem_content} if status != "431" else {})})
     with app.test_request_context():
         for endpoint, view in app.view_functions.items():
             rule = next(app.url_map.iter_rules(endpoint))

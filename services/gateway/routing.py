@@ -56,7 +56,8 @@ class ClaimingRule(Rule):
                 names = claimed.get(_shape(segments[:position]), frozenset())
                 if names:
                     refused = "|".join(re.escape(name) for name in sorted(names))
-                    converter.regex = rf"(?!(?:{refused})\Z){converter.regex}"
+                    # "/" too: in a rule that also holds a path converter, segments are matched together.
+                    converter.regex = rf"(?!(?:{refused})(?:/|\Z)){converter.regex}"
         return converter
 
 

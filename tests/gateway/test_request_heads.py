@@ -28,8 +28,9 @@ def test_the_longest_legitimate_target_fits_with_room_to_spare():
     target = longest_open311_list()
     assert len(target) < 0.75 * heads.MAX_TARGET_BYTES, len(target)
     assert heads.MAX_TARGET_BYTES + len("DELETE  HTTP/1.1") < heads.GUNICORN_REQUEST_LINE_BYTES
-    assert heads.GUNICORN_HEADER_FIELD_BYTES > heads.MAX_HEADER_FIELD_BYTES
-    assert heads.GUNICORN_HEADER_FIELDS > heads.MAX_HEADER_FIELDS
+    # Header fields: gunicorn's own limits are the documented bounds (it alone sees each line).
+    assert (heads.GUNICORN_HEADER_FIELD_BYTES, heads.GUNICORN_HEADER_FIELDS) == (
+        heads.MAX_HEADER_FIELD_BYTES, heads.MAX_HEADER_FIELDS)
 
 
 def test_an_open311_list_of_1000_ids_reaches_intake(client, fake):
@@ -62,28 +63,6 @@ def test_an_open311_target_beyond_the_bound_is_a_414_in_the_specs_format(client,
     assert response.status_code == 414
     assert "more than" in open311_errors(response, fmt)[0][1]
     assert fake.calls == []
-
-
-def test_a_header_field_beyond_the_bound_is_a_431_problem(client, fake):
-    # "X-Note: " and CRLF take 10 bytes of the field's bound.
-    fits = client.get("/api/v1/categories", headers={"X-Note": "n" * (heads.MAX_HEADER_FIELD_BYTES - 10)})
-    problem_of(fits, 401)
-    response = client.get("/api/v1/categories", headers={"X-Note": "n" * (heads.MAX_HEADER_FIELD_BYTES - 9)})
-    problem = problem_of(response, 431)
-    assert "X-Note" in problem["detail"]
-    assert fake.calls == []
-
-
-def test_an_oversized_bearer_token_is_a_431_not_a_sign_in_failure(client, fake):
-    response = client.get("/api/v1/categories", headers={"Authorization": "Bearer " + "t" * 9000})
-    problem_of(response, 431)
-    assert fake.calls == []
-
-
-def test_too_many_header_fields_is_a_431_problem(client):
-    headers = {f"X-Field-{n}": "v" for n in range(heads.MAX_HEADER_FIELDS + 1)}
-    problem = problem_of(client.get("/api/v1/categories", headers=headers), 431)
-    assert f"more than {heads.MAX_HEADER_FIELDS}" in problem["detail"]
 
 
 def test_the_target_is_measured_as_sent():
