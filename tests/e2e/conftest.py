@@ -123,6 +123,10 @@ def neighbourhood(gateway, credentials, sign_in, platform) -> str:
     wait_for(lambda: requests.get(f"{gateway}/api/v1/tasks", params={"list": "all", "place_id": neighbourhood_id},
                                   headers=platform, timeout=10).status_code == 200, timeout_s=30,
              message="the new neighbourhood in dispatch's replica")
+    county_admin = sign_in("county.admin")
+    wait_for(lambda: requests.get(f"{gateway}/api/v1/matters", params={"list": "place", "place_id": neighbourhood_id},
+                                  headers=county_admin, timeout=10).status_code == 200, timeout_s=30,
+             message="the new neighbourhood in evaluation's replica")
     return neighbourhood_id
 
 
