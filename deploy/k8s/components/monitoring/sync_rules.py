@@ -1,0 +1,26 @@
+"""Write prometheusrule.yaml (the Prometheus Operator object) from rules.yaml, its groups unchanged.
+Run after editing rules.yaml: `.venv/bin/python deploy/k8s/components/monitoring/sync_rules.py`;
+tests/deploy/test_monitoring.py fails while the two differ."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+HEADER = "# Generated from rules.yaml by sync_rules.py: edit rules.yaml, then run it.\n"
+
+
+def render() -> str:
+    groups = yaml.safe_load((HERE / "rules.yaml").read_text())["groups"]
+    rule = {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": "lianyi", "labels": {"app.kubernetes.io/name": "lianyi-alerts"}},
+        "spec": {"groups": groups},
+    }
+    return HEADER + yaml.safe_dump(rule, sort_keys=False, allow_unicode=True, width=120)
+
+
+if __name__ == "__main__":
+    (HERE / "prometheusrule.yaml").write_text(render())
