@@ -11,6 +11,17 @@ HERE = Path(__file__).parent
 HEADER = "# Generated from rules.yaml by sync_rules.py: edit rules.yaml, then run it.\n"
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line expressions as literal blocks, as in rules.yaml, so the object stays readable."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _str)
+
+
 def render() -> str:
     groups = yaml.safe_load((HERE / "rules.yaml").read_text())["groups"]
     rule = {
@@ -19,7 +30,7 @@ def render() -> str:
         "metadata": {"name": "lianyi", "labels": {"app.kubernetes.io/name": "lianyi-alerts"}},
         "spec": {"groups": groups},
     }
-    return HEADER + yaml.safe_dump(rule, sort_keys=False, allow_unicode=True, width=120)
+    return HEADER + yaml.dump(rule, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 if __name__ == "__main__":
