@@ -1,9 +1,35 @@
 """The Prometheus metrics every process exposes. Names are shared so dashboards work for all."""
 from __future__ import annotations
 
+from importlib import metadata
+
 from prometheus_client import Counter, Gauge, Histogram
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+# An event's lag is not a request's latency: a consumer catching up after an outage, or a relay
+# without a broker, is minutes to hours behind, and the alert on it (deploy/k8s/components/
+# monitoring/rules.yaml) must tell 1 minute from 10 from 1 hour, not see it all as "+Inf".
+LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
+
+build_info = Gauge(
+    "lianyi_build_info", "Always 1: the version of lianyi this process runs", ["version", "service"],
+    multiprocess_mode="max",
+)
+
+
+def version() -> str:
+    """The installed lianyi distribution's version (the image installs it; so does `make install`)."""
+    try:
+        return metadata.version("lianyi")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def set_build_info(service: str) -> None:
+    """Expose lianyi_build_info{version, service} 1, so dashboards and alerts can tell versions apart
+    during a rollout."""
+    build_info.labels(version(), service).set(1)
+
 
 rpc_duration = Histogram(
     "lianyi_rpc_duration_seconds", "gRPC server handling time by method and status code",
@@ -26,13 +52,33 @@ consumer_errors = Counter(
 )
 event_lag = Histogram(
     "lianyi_event_lag_seconds", "Time from an event's occurrence to its application here",
-    ["topic"], buckets=_LATENCY_BUCKETS,
+    ["topic"], buckets=LAG_BUCKETS,
 )
+# Every replica measures the backlog itself (servicekit/relay.py: the holder each pass, the others
+# every few seconds by one indexed count), rather than non-holders reporting 0 or NaN: so the value
+# is right on every replica, a former holder never reports its last figure, and alerts take
+# `max by (service)` without joining on the lease holder (which also shows the backlog while no
+# replica holds the lease at all, exactly when it grows).
 outbox_backlog = Gauge(
-    "lianyi_outbox_backlog", "Outbox rows not yet published", multiprocess_mode="max",
+    "lianyi_outbox_backlog", "Outbox rows not yet published (measured by every replica)", multiprocess_mode="max",
 )
+outbox_oldest_pending = Gauge(
+    "lianyi_outbox_oldest_pending_seconds",
+    "How long the oldest outbox row not yet published has waited (measured by every replica)",
+    multiprocess_mode="max",
+)
+# The same as lianyi_lease_held{lease="outbox"}; kept, as dashboards and checks already read it.
 relay_lease_held = Gauge(
     "lianyi_relay_lease_held", "1 while this process holds the outbox relay lease", multiprocess_mode="max",
+)
+# Every fenced lease (servicekit.relay.Lease): outbox (the relay), timers, platform (dispatch).
+lease_held = Gauge(
+    "lianyi_lease_held", "1 while this process holds the named lease, else 0", ["lease"], multiprocess_mode="max",
+)
+lease_acquired = Counter(
+    "lianyi_lease_acquired_total",
+    "Times this process took a lease (a new generation): steadily rising across replicas means the lease flaps",
+    ["lease"],
 )
 relay_errors = Counter("lianyi_relay_errors_total", "Failed attempts to publish the outbox")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import zlib
-from datetime import UTC
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -95,6 +95,15 @@ def key_bucket(message_key: str) -> int:
 
 def _int32(value: int) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def oldest_pending(conn: sa.Connection) -> datetime | None:
+    """When the oldest event still waiting to be published was written; None when none waits. One
+    row by the partial index on unpublished ids (ids follow commit order)."""
+    created_at: datetime | None = conn.execute(
+        sa.select(outbox.c.created_at).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(1)
+    ).scalar_one_or_none()
+    return created_at
 
 
 def backlog(conn: sa.Connection) -> int:

@@ -41,7 +41,7 @@ from servicekit.clock import Clock
 from servicekit.config import RuntimeSettings
 from servicekit.database import Database
 from servicekit.messaging_schema import outbox, relay_lease
-from servicekit.outbox import Outbox, backlog
+from servicekit.outbox import Outbox, backlog, oldest_pending
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ _HELD_BY = sa.and_(relay_lease.c.name == sa.bindparam("lease"), relay_lease.c.ho
 _EXPIRES_AT = sa.select(relay_lease.c.expires_at).where(_HELD_BY)
 _PENDING = (
     sa.select(outbox.c.id, outbox.c.event_id, outbox.c.event_type, outbox.c.topic, outbox.c.message_key,
-              outbox.c.payload)
+              outbox.c.payload, outbox.c.created_at)
     .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(sa.bindparam("limit", type_=sa.Integer))
 )
 _MARK_PUBLISHED = (
@@ -80,6 +80,7 @@ class Lease:
         self.db, self.holder, self.clock, self.name, self.ttl = db, holder, clock, name, ttl
         self._generation: int | None = None
         self._held_until: datetime | None = None
+        self._acquired: int | None = None  # the last generation taken (forget() keeps it: not a new take)
 
     def hold(self) -> int | None:
         """Take or renew the lease; the generation held, or None while another holder's lease is live."""
@@ -104,6 +105,10 @@ class Lease:
                 )
                 .returning(table.c.generation)
             ).scalar_one_or_none()
+        if generation is not None and generation != self._acquired:
+            metrics.lease_acquired.labels(self.name).inc()
+            self._acquired = generation
+        metrics.lease_held.labels(self.name).set(0 if generation is None else 1)
         self._generation = generation
         self._held_until = now + self.ttl if generation is not None else None
         return generation
@@ -145,6 +150,7 @@ class Lease:
         with self.db.write() as tx:
             tx.conn.execute(table.update().where(*condition).values(holder=None, expires_at=None))
         self.forget()
+        metrics.lease_held.labels(self.name).set(0)
 
 
 class OutboxRelay:
@@ -198,7 +204,7 @@ class OutboxRelay:
             rows = conn.execute(_PENDING, {"limit": self.settings.relay_batch_size}).all()
             # The final check before sending: the database's word, not this relay's belief.
             left = self.lease.time_left(conn, generation) if rows else None
-            self._holding(conn, len(rows))
+            self._holding(conn, rows)
         if not rows:
             return 0
         if left is None or left < self.send_margin:
@@ -253,12 +259,13 @@ class OutboxRelay:
         for future in futures:
             future.get(timeout=max(deadline - time.monotonic(), 0))  # raises if the broker refused any
 
-    def _holding(self, conn: sa.Connection, batch: int) -> None:
+    def _holding(self, conn: sa.Connection, rows: Sequence[Any]) -> None:
         metrics.relay_lease_held.set(1)
         self._held = True
         # Counting is cheap with the partial index, but once a second is plenty for a gauge.
-        if batch < self.settings.relay_batch_size:
-            metrics.outbox_backlog.set(batch)
+        if len(rows) < self.settings.relay_batch_size:
+            metrics.outbox_backlog.set(len(rows))
+            self._report_oldest(rows[0].created_at if rows else None)
         elif time.monotonic() - self._last_backlog_count > _BACKLOG_EVERY_S:
             self._count_backlog(conn)
 
@@ -273,4 +280,9 @@ class OutboxRelay:
 
     def _count_backlog(self, conn: sa.Connection) -> None:
         metrics.outbox_backlog.set(backlog(conn))
+        self._report_oldest(oldest_pending(conn))
         self._last_backlog_count = time.monotonic()
+
+    def _report_oldest(self, created_at: datetime | None) -> None:
+        age = 0.0 if created_at is None else (self.clock.now() - created_at).total_seconds()
+        metrics.outbox_oldest_pending.set(max(age, 0.0))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from servicekit import logs, migrations, settings_service
+from servicekit import logs, metrics, migrations, settings_service
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock, SystemClock, clock_from_environment
 from servicekit.config import MissingSetting, ServiceSettings, load_service_settings
@@ -61,6 +61,7 @@ class ServiceProcess:
     def __init__(self, settings: ServiceSettings, build: Build, clock: Clock | None = None):
         self.settings = settings
         self.clock = clock or SystemClock()
+        metrics.set_build_info(settings.name)
         self.db = Database(settings.database_url)
         self.outbox = Outbox(TOPIC_OF_SERVICE[settings.name])
         wiring = build(self.db, self.outbox, self.clock)

@@ -55,6 +55,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     settings = settings or load_gateway_settings()
     runtime = RuntimeSettings()
     logs.configure("gateway", runtime.log_level)
+    metrics.set_build_info("gateway")
     app = routing.GatewayFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["LIANYI_OPEN311_JURISDICTION"] = settings.open311_jurisdiction
