@@ -11,8 +11,10 @@ from typing import Literal
 import limits
 import limits.errors
 import limits.storage
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicekit.database import through_host
 
 SERVICES = ("intake", "deliberation", "dispatch", "evaluation")
 
@@ -66,6 +68,12 @@ class RuntimeSettings(BaseSettings):
     # A fetch waits up to fetch_max_wait_ms for this much data: under load, fuller polls mean
     # fewer transactions (consumer CPU per event -25%); when quiet it costs at most that wait.
     kafka_fetch_min_bytes: int = Field(65536, ge=1)
+    # TLS to the broker (Strimzi's TLS listener with `tls` client authentication): the cluster
+    # CA and this service's KafkaUser certificate and key, as files. PLAINTEXT locally.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
     topic_partitions: int = Field(4, ge=1, le=256)
     # Threads serving gRPC calls. Calls are short and SQLite has one writer, so more threads
     # mostly add GIL contention locally; raise it where the database is remote (PostgreSQL).
@@ -92,6 +100,14 @@ class RuntimeSettings(BaseSettings):
         if self.auth_signing_key is None:
             raise MissingSetting("LIANYI_AUTH_SIGNING_KEY is not set (32+ characters, the same for every process)")
         return self.auth_signing_key.get_secret_value()
+
+    @model_validator(mode="after")
+    def _ssl_is_complete(self) -> RuntimeSettings:
+        if self.kafka_security_protocol == "SSL" and self.kafka_ssl_cafile is None:
+            raise ValueError("LIANYI_KAFKA_SECURITY_PROTOCOL=SSL needs LIANYI_KAFKA_SSL_CAFILE")
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("LIANYI_KAFKA_SSL_CERTFILE and LIANYI_KAFKA_SSL_KEYFILE go together")
+        return self
 
     @field_validator("broker")
     @classmethod
@@ -128,11 +144,16 @@ def load_service_settings(name: str) -> ServiceSettings:
     runtime = RuntimeSettings()
     prefix = f"LIANYI_{name.upper()}_"
     default_db = f"sqlite:///{runtime.var_dir / (name + '.db')}"
+    database_url = os.environ.get(prefix + "DATABASE_URL", default_db)
+    # A pooler in front of the database the URL names (Kubernetes: CloudNativePG's Pooler, while
+    # the URL comes from the operator's own `<cluster>-app` secret and names the primary).
+    if via := os.environ.get(prefix + "DATABASE_VIA"):
+        database_url = through_host(database_url, via)
     return ServiceSettings(
         name=name,
         grpc_addr=grpc_addr(name),
         http_addr=os.environ.get(prefix + "HTTP_ADDR", f"127.0.0.1:{DEFAULT_PORTS[name][1]}"),
-        database_url=os.environ.get(prefix + "DATABASE_URL", default_db),
+        database_url=database_url,
         runtime=runtime,
     )
 
