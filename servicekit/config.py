@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import limits
 import limits.errors
 import limits.storage
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from servicekit.database import through_host
 
 SERVICES = ("intake", "deliberation", "dispatch", "evaluation")
 
@@ -135,6 +134,18 @@ class ServiceSettings(BaseModel):
 def grpc_addr(name: str) -> str:
     """Where service `name`'s gRPC server is: it binds there, clients dial it."""
     return os.environ.get(f"LIANYI_{name.upper()}_GRPC_ADDR", f"127.0.0.1:{DEFAULT_PORTS[name][0]}")
+
+
+def through_host(url: str, host: str) -> str:
+    """The database URL with its host (and port, if `host` is host:port) replaced: the same
+    database, user and password reached through a connection pooler (PgBouncer) in front of the
+    server the URL names. The database's own secret keeps naming the server, which migrations use
+    directly. (No SQLAlchemy here: the gateway imports this module and must not load it.)"""
+    parts = urlsplit(url)
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if ":" not in host.rpartition("]")[2] and parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{userinfo}{at}{host}"))
 
 
 def load_service_settings(name: str) -> ServiceSettings:

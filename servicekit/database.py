@@ -63,16 +63,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def through_host(url: str, host: str) -> str:
-    """The URL with its host (and port, if `host` is host:port) replaced: the same database, user
-    and password reached through a connection pooler (PgBouncer) in front of the server the URL
-    names. The database's own secret keeps naming the server, which migrations use directly."""
-    name, sep, port = host.rpartition(":")
-    parsed = sa.make_url(normalise_url(url))
-    parsed = parsed.set(host=name, port=int(port)) if sep and port.isdigit() else parsed.set(host=host)
-    return parsed.render_as_string(hide_password=False)
-
-
 def create_engine(url: str) -> Engine:
     """An engine with the settings lianyi relies on for its backend."""
     url = normalise_url(url)

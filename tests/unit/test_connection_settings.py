@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from servicekit import kafka
-from servicekit.config import RuntimeSettings, load_service_settings
-from servicekit.database import normalise_url, through_host
+from servicekit.config import RuntimeSettings, load_service_settings, through_host
+from servicekit.database import normalise_url
 
 # The form of the `uri` key in CloudNativePG's `<cluster>-app` secret.
 CNPG_URI = "postgresql://intake:s3cr%2Ft@intake-db-rw.lianyi:5432/intake"
@@ -20,17 +20,18 @@ def test_a_cloudnativepg_uri_uses_the_psycopg_driver():
 
 
 def test_through_host_keeps_user_password_and_database():
-    assert (through_host(CNPG_URI, "intake-db-pooler:5432")
-            == "postgresql+psycopg://intake:s3cr%2Ft@intake-db-pooler:5432/intake")
-    assert through_host(CNPG_URI, "pooler") == "postgresql+psycopg://intake:s3cr%2Ft@pooler:5432/intake"
+    assert (through_host(CNPG_URI, "intake-db-pooler:6432")
+            == "postgresql://intake:s3cr%2Ft@intake-db-pooler:6432/intake")
+    assert through_host(CNPG_URI, "pooler") == "postgresql://intake:s3cr%2Ft@pooler:5432/intake"
+    assert through_host("postgresql://u:p@db/d?sslmode=require", "pooler") == "postgresql://u:p@pooler/d?sslmode=require"
 
 
 def test_service_settings_apply_database_via(monkeypatch):
     monkeypatch.setenv("LIANYI_INTAKE_DATABASE_URL", CNPG_URI)
     assert load_service_settings("intake").database_url == CNPG_URI
     monkeypatch.setenv("LIANYI_INTAKE_DATABASE_VIA", "intake-db-pooler:5432")
-    assert load_service_settings("intake").database_url.startswith(
-        "postgresql+psycopg://intake:s3cr%2Ft@intake-db-pooler:5432/")
+    assert load_service_settings("intake").database_url == (
+        "postgresql://intake:s3cr%2Ft@intake-db-pooler:5432/intake")
 
 
 def test_kafka_is_plaintext_by_default_and_tls_with_client_certificates_when_told():
