@@ -48,3 +48,32 @@ def test_incomplete_kafka_tls_settings_fail_fast():
         RuntimeSettings(kafka_security_protocol="SSL")
     with pytest.raises(ValidationError):
         RuntimeSettings(kafka_security_protocol="SSL", kafka_ssl_cafile="/ca.crt", kafka_ssl_certfile="/u.crt")
+
+
+def test_every_kafka_client_gets_the_security_settings(monkeypatch):
+    seen = {}
+
+    def fake(kind):
+        def make(*_args, **kwargs):
+            seen[kind] = kwargs
+            return _FakeAdmin()
+        return make
+
+    class _FakeAdmin:
+        def list_topics(self):
+            return ["t"]
+
+        def close(self):
+            pass
+
+    for kind in ("KafkaProducer", "KafkaConsumer", "KafkaAdminClient"):
+        monkeypatch.setattr(kafka, kind, fake(kind))
+    tls = RuntimeSettings(kafka_security_protocol="SSL", kafka_ssl_cafile="/ca/ca.crt",
+                          kafka_ssl_certfile="/user/user.crt", kafka_ssl_keyfile="/user/user.key")
+    expected = kafka.security(tls)
+    for make in (lambda: kafka.producer(tls, "p"), lambda: kafka.consumer(tls, "g", ["t"]),
+                 lambda: kafka.reader(tls, "r"), lambda: kafka.ensure_topics(tls, [])):
+        seen.clear()
+        make()
+        ((_, kwargs),) = seen.items()
+        assert {k: kwargs[k] for k in expected} == expected
