@@ -68,10 +68,21 @@ bench: install
 	$(PY) -m bench.coverage
 	$(PY) -m bench.votes $(BENCH_VOTES_ARGS)
 
-# Render the Kubernetes base and check it (schemas, security context, probes).
-k8s: install
+# checkov in a virtualenv of its own: its many pins stay out of the project's environment.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+$(CHECKOV_VENV)/.deps:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
+
+# Render the Kubernetes base and every overlay, and check them (schemas, security context,
+# probes, the operators' resources, checkov, and the wiring against the code).
+K8S_OVERLAYS := $(wildcard deploy/k8s/overlays/*)
+k8s: install $(CHECKOV_VENV)/.deps
 	kubectl kustomize deploy/k8s/base >/dev/null
-	$(PY) -m pytest tests/deploy $(PYTEST_ARGS)
+	for overlay in $(K8S_OVERLAYS); do kubectl kustomize $$overlay >/dev/null || exit 1; done
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest tests/deploy/test_k8s_manifests.py tests/deploy/test_k8s_overlays.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(GEN) var .pytest_cache

@@ -7,11 +7,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import limits
 import limits.errors
 import limits.storage
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("intake", "deliberation", "dispatch", "evaluation")
@@ -66,6 +67,12 @@ class RuntimeSettings(BaseSettings):
     # A fetch waits up to fetch_max_wait_ms for this much data: under load, fuller polls mean
     # fewer transactions (consumer CPU per event -25%); when quiet it costs at most that wait.
     kafka_fetch_min_bytes: int = Field(65536, ge=1)
+    # TLS to the broker (Strimzi's TLS listener with `tls` client authentication): the cluster
+    # CA and this service's KafkaUser certificate and key, as files. PLAINTEXT locally.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL"] = "PLAINTEXT"
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
     topic_partitions: int = Field(4, ge=1, le=256)
     # Threads serving gRPC calls. Calls are short and SQLite has one writer, so more threads
     # mostly add GIL contention locally; raise it where the database is remote (PostgreSQL).
@@ -92,6 +99,14 @@ class RuntimeSettings(BaseSettings):
         if self.auth_signing_key is None:
             raise MissingSetting("LIANYI_AUTH_SIGNING_KEY is not set (32+ characters, the same for every process)")
         return self.auth_signing_key.get_secret_value()
+
+    @model_validator(mode="after")
+    def _ssl_is_complete(self) -> RuntimeSettings:
+        if self.kafka_security_protocol == "SSL" and self.kafka_ssl_cafile is None:
+            raise ValueError("LIANYI_KAFKA_SECURITY_PROTOCOL=SSL needs LIANYI_KAFKA_SSL_CAFILE")
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("LIANYI_KAFKA_SSL_CERTFILE and LIANYI_KAFKA_SSL_KEYFILE go together")
+        return self
 
     @field_validator("broker")
     @classmethod
@@ -121,6 +136,18 @@ def grpc_addr(name: str) -> str:
     return os.environ.get(f"LIANYI_{name.upper()}_GRPC_ADDR", f"127.0.0.1:{DEFAULT_PORTS[name][0]}")
 
 
+def through_host(url: str, host: str) -> str:
+    """The database URL with its host (and port, if `host` is host:port) replaced: the same
+    database, user and password reached through a connection pooler (PgBouncer) in front of the
+    server the URL names. The database's own secret keeps naming the server, which migrations use
+    directly. (No SQLAlchemy here: the gateway imports this module and must not load it.)"""
+    parts = urlsplit(url)
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if ":" not in host.rpartition("]")[2] and parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"{userinfo}{at}{host}"))
+
+
 def load_service_settings(name: str) -> ServiceSettings:
     """Read a service's settings from LIANYI_<NAME>_* and the shared LIANYI_* variables."""
     if name not in DEFAULT_PORTS:
@@ -128,11 +155,16 @@ def load_service_settings(name: str) -> ServiceSettings:
     runtime = RuntimeSettings()
     prefix = f"LIANYI_{name.upper()}_"
     default_db = f"sqlite:///{runtime.var_dir / (name + '.db')}"
+    database_url = os.environ.get(prefix + "DATABASE_URL", default_db)
+    # A pooler in front of the database the URL names (Kubernetes: CloudNativePG's Pooler, while
+    # the URL comes from the operator's own `<cluster>-app` secret and names the primary).
+    if via := os.environ.get(prefix + "DATABASE_VIA"):
+        database_url = through_host(database_url, via)
     return ServiceSettings(
         name=name,
         grpc_addr=grpc_addr(name),
         http_addr=os.environ.get(prefix + "HTTP_ADDR", f"127.0.0.1:{DEFAULT_PORTS[name][1]}"),
-        database_url=os.environ.get(prefix + "DATABASE_URL", default_db),
+        database_url=database_url,
         runtime=runtime,
     )
 

@@ -5,6 +5,7 @@ Nothing connects at import time; each factory connects when called.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
@@ -16,11 +17,25 @@ from servicekit.topics import TopicSpec, catalogue
 log = logging.getLogger(__name__)
 
 
+def security(settings: RuntimeSettings) -> dict[str, Any]:
+    """The connection's security settings, the same for every client: PLAINTEXT, or TLS with the
+    cluster's CA and (for a broker that authenticates clients by certificate) the client's own."""
+    if settings.kafka_security_protocol == "PLAINTEXT":
+        return {"security_protocol": "PLAINTEXT"}
+    options: dict[str, Any] = {"security_protocol": "SSL", "ssl_check_hostname": True,
+                               "ssl_cafile": str(settings.kafka_ssl_cafile)}
+    if settings.kafka_ssl_certfile is not None:
+        options["ssl_certfile"] = str(settings.kafka_ssl_certfile)
+        options["ssl_keyfile"] = str(settings.kafka_ssl_keyfile)
+    return options
+
+
 def producer(settings: RuntimeSettings, client_id: str, max_block_ms: int = 60_000) -> KafkaProducer:
     """An idempotent producer (acks=all): retries cannot reorder or double a partition's records.
     `max_block_ms` bounds how long one send may wait (for a topic's metadata, or buffer space)."""
     return KafkaProducer(
         bootstrap_servers=settings.broker,
+        **security(settings),
         client_id=client_id,
         max_block_ms=max_block_ms,
         acks="all",
@@ -36,6 +51,7 @@ def consumer(settings: RuntimeSettings, group: str, topics: list[str]) -> KafkaC
     return KafkaConsumer(
         *topics,
         bootstrap_servers=settings.broker,
+        **security(settings),
         group_id=group,
         client_id=group,
         enable_auto_commit=False,
@@ -54,6 +70,7 @@ def reader(settings: RuntimeSettings, client_id: str) -> KafkaConsumer:
     itself (assign and seek; nothing is committed): no group join to wait for."""
     return KafkaConsumer(
         bootstrap_servers=settings.broker,
+        **security(settings),
         group_id=None,
         client_id=client_id,
         enable_auto_commit=False,
@@ -69,7 +86,7 @@ def ensure_topics(settings: RuntimeSettings, specs: list[TopicSpec] | None = Non
     counts; the broker would otherwise auto-create them with its own on first produce.
     Returns the names created."""
     specs = catalogue(settings.topic_partitions) if specs is None else specs
-    admin = KafkaAdminClient(bootstrap_servers=settings.broker, client_id="lianyi-topics")
+    admin = KafkaAdminClient(bootstrap_servers=settings.broker, client_id="lianyi-topics", **security(settings))
     try:
         existing = set(admin.list_topics())
         missing = [spec for spec in specs if spec.name not in existing]
