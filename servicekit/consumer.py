@@ -124,6 +124,8 @@ class EventConsumer:
         self.group, self.units, self.settings, self.clock = group, units, settings, clock
         self._subscribed = {(s.topic, s.event_type): s for s in subscriptions}
         self.topics = sorted({s.topic for s in subscriptions})
+        for topic in self.topics:  # at 0 from the start: an alert sees the first dead letter as an increase
+            metrics.events_consumed.labels(topic, "", "dead_lettered")
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set."""

@@ -21,14 +21,32 @@ def downgrade(db: Database, service: str, revision: str) -> None:
     _run(db, service, lambda config: command.downgrade(config, revision))
 
 
+_LOCK = sa.text("SELECT pg_advisory_lock(hashtext(:name))")
+_UNLOCK = sa.text("SELECT pg_advisory_unlock(hashtext(:name))")
+
+
 def _run(db: Database, service: str, step: Callable[[Config], None]) -> None:
     config = Config()
     config.set_main_option("script_location", f"services.{service}:migrations")
     with db.engine.connect() as conn:
         conn.execution_options(lianyi_write=True)  # one migrator at a time on SQLite
-        config.attributes["connection"] = conn
-        step(config)
-        conn.commit()
+        locked = conn.dialect.name == "postgresql"
+        if locked:
+            # One migrator at a time on PostgreSQL too: replicas starting together (their init
+            # containers) take turns, and the later ones find the schema at head. A session lock
+            # (the migrations connect to the primary directly, not through the transaction pooler),
+            # released below: the pool keeps the session.
+            conn.execute(_LOCK, {"name": f"lianyi.migrate.{service}"})
+            conn.commit()
+        try:
+            config.attributes["connection"] = conn
+            step(config)
+            conn.commit()
+        finally:
+            if locked:
+                conn.rollback()
+                conn.execute(_UNLOCK, {"name": f"lianyi.migrate.{service}"})
+                conn.commit()
 
 
 def run_env(target_metadata: list[sa.MetaData]) -> None:

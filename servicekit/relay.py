@@ -81,15 +81,34 @@ class Lease:
         self._generation: int | None = None
         self._held_until: datetime | None = None
         self._acquired: int | None = None  # the last generation taken (forget() keeps it: not a new take)
+        # Series exist from the start at 0, so an alert sees the first take as an increase.
+        metrics.lease_acquired.labels(name)
+        metrics.lease_held.labels(name).set(0)
 
     def hold(self) -> int | None:
         """Take or renew the lease; the generation held, or None while another holder's lease is live."""
         now = self.clock.now()
         if self._generation is not None and self._held_until is not None and now < self._held_until - self.ttl / 2:
             return self._generation
+        try:
+            generation = self._take_or_renew(now)
+        except Exception:
+            # Unrenewable (the database out of reach): say so at once, rather than a former
+            # holder reporting it holds a lease it can no longer keep.
+            metrics.lease_held.labels(self.name).set(0)
+            raise
+        if generation is not None and generation != self._acquired:
+            metrics.lease_acquired.labels(self.name).inc()
+            self._acquired = generation
+        metrics.lease_held.labels(self.name).set(0 if generation is None else 1)
+        self._generation = generation
+        self._held_until = now + self.ttl if generation is not None else None
+        return generation
+
+    def _take_or_renew(self, now: datetime) -> int | None:
         table = relay_lease
         with self.db.write() as tx:
-            generation = tx.conn.execute(
+            return tx.conn.execute(
                 table.update()
                 .where(table.c.name == self.name)
                 .where(
@@ -105,13 +124,6 @@ class Lease:
                 )
                 .returning(table.c.generation)
             ).scalar_one_or_none()
-        if generation is not None and generation != self._acquired:
-            metrics.lease_acquired.labels(self.name).inc()
-            self._acquired = generation
-        metrics.lease_held.labels(self.name).set(0 if generation is None else 1)
-        self._generation = generation
-        self._held_until = now + self.ttl if generation is not None else None
-        return generation
 
     def time_left(self, conn: sa.Connection, generation: int) -> timedelta | None:
         """How long the database says this holder still holds `generation` (negative once it

@@ -72,6 +72,8 @@ class TimerRunner:
             if not KIND_PATTERN.fullmatch(kind):
                 raise ValueError(f"timer kind {kind!r} cannot be scheduled (lower case, like 'vote.closes')")
         self.units, self.db, self.handlers = units, units.db, dict(handlers)
+        for kind in handlers:  # at 0 from the start: an alert sees the first given up as an increase
+            metrics.timers_failed.labels(kind)
         self.settings, self.clock = settings, clock
         self.lease = lease or Lease(units.db, holder, clock, name=LEASE_NAME)
         self.alarm = Alarm()
