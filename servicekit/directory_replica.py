@@ -19,14 +19,14 @@ from lianyi.directory.v1 import directory_service_pb2
 from lianyi.directory.v1 import directory_service_pb2_grpc as pb_grpc
 from lianyi.directory.v1.entity_pb2 import Entity
 from lianyi.directory.v1.events_pb2 import EntityChanged
-from servicekit import auth, topics
+from servicekit import auth, place_paths, topics
 from servicekit.consumer import Subscription
 from servicekit.database import Database, UtcDateTime, insert_or_ignore
 from servicekit.errors import NotFound
-from servicekit.events import Inbound
+from servicekit.events import Inbound, Place
 from servicekit.grpc_server import Registration
 from servicekit.ids import looks_like_id
-from servicekit.settings_access import Whereabouts
+from servicekit.settings_access import PLACE_LEVELS, Whereabouts
 from servicekit.unit_of_work import UnitOfWork
 
 
@@ -51,7 +51,7 @@ directory_replica = _define_v1(metadata)
 # v2: what lies below a place, of one kind (a neighbourhood's households, its members), read from
 # the index alone: the tally of a neighbourhood's vote counts its households on every read.
 KIND_PATH_INDEX = "ix_directory_replica_kind_scope_path"
-# On PostgreSQL the paths are indexed in the C collation, the one _below compares them in: an index
+# On PostgreSQL the paths are indexed in the C collation, the one place_paths.below compares them in: an index
 # in the database's own collation would not serve that range.
 _BYTEWISE = {"scope_path": 'COLLATE "C"'}
 sa.Index(KIND_PATH_INDEX, directory_replica.c.kind, directory_replica.c.scope_path, postgresql_ops=_BYTEWISE)
@@ -81,20 +81,7 @@ def _known(row: sa.Row[Any, Any, Any, Any, Any]) -> Known:
 
 
 def _below(conn: sa.Connection, path: tuple[str, ...]) -> sa.ColumnElement[bool]:
-    """Entities below the place with this path, as a range the scope_path index serves (LIKE
-    'prefix%' is a scan of the whole county: SQLite will not use an index for it with ESCAPE).
-    Paths hold ids and "/", so every path below "/a/b/" sorts from it to "/a/b0", exclusive,
-    compared byte by byte (C collation on PostgreSQL, whatever the database's)."""
-    prefix = _path_text(path)
-    column: sa.ColumnElement[str] = directory_replica.c.scope_path
-    if conn.dialect.name == "postgresql":
-        column = column.collate("C")
-    return sa.and_(column >= prefix, column < prefix[:-1] + "0")
-
-
-def _path_text(path: tuple[str, ...]) -> str:
-    """A place's path as the replica keeps it: "/county/.../place/"; its subtree's paths start so."""
-    return "/" + "".join(f"{part}/" for part in path)
+    return place_paths.below(conn, directory_replica.c.scope_path, path)
 
 
 def upgrade_to_v2(op: Operations) -> None:
@@ -117,7 +104,7 @@ def _row(entity: Entity) -> dict[str, Any]:
         "kind": entity.kind,
         "external_id": entity.external_id or None,
         "parent_id": entity.parent_id or None,
-        "scope_path": _path_text((*entity.ancestor_ids, entity.entity_id)),
+        "scope_path": place_paths.text((*entity.ancestor_ids, entity.entity_id)),
         "name": entity.name,
         "attributes": json.dumps(json_format.MessageToDict(entity.attributes), ensure_ascii=False, sort_keys=True),
         "version": entity.version,
@@ -160,6 +147,25 @@ class DirectoryReplica:
         row = conn.execute(sa.select(directory_replica.c.kind, directory_replica.c.scope_path)
                            .where(directory_replica.c.entity_id == entity_id)).first()
         return Whereabouts(row.kind, tuple(part for part in row.scope_path.split("/") if part)) if row else None
+
+    def place_of(self, conn: sa.Connection, neighbourhood_id: str, said: Place) -> Place | None:
+        """Where a neighbourhood is: as an event's envelope said (when it says it whole), else as
+        this replica knows it; None if neither can say."""
+        if said.neighbourhood_id == neighbourhood_id and all(said.path):
+            return said
+        found = self.locate(conn, neighbourhood_id)
+        if found is None or found.kind != "neighbourhood" or len(found.path) != len(PLACE_LEVELS):
+            return None
+        county, township, community, neighbourhood = found.path
+        return Place(neighbourhood, community, township, county)
+
+    def visible_place(self, conn: sa.Connection, place_id: str) -> tuple[str, ...]:
+        """The path of a place (county, township, community or neighbourhood) the caller may see;
+        NotFound for any other id, alike whether it exists or not."""
+        found = self.locate(conn, place_id) if place_id else None
+        if found is None or found.kind not in PLACE_LEVELS or not auth.in_scope(found.path):
+            raise NotFound(f"no place {place_id[:64]}")
+        return found.path
 
     def within(self, conn: sa.Connection, ancestor_path: tuple[str, ...], kind: str) -> list[Known]:
         """Every entity of `kind` below the place with this path (a neighbourhood's members)."""

@@ -20,6 +20,11 @@ class Place:
     township_id: str = ""
     county_id: str = ""
 
+    @property
+    def path(self) -> tuple[str, ...]:
+        """Its path in the directory, county first, as scopes and county settings read places."""
+        return self.county_id, self.township_id, self.community_id, self.neighbourhood_id
+
 
 @dataclass(frozen=True)
 class Origin:

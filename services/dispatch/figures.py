@@ -16,7 +16,6 @@ from services.contract import BUILDING_LEADER, COUNTY_TIME, MEMBER
 from services.dispatch import ledger
 from services.dispatch.contract import ESCALATED, INDIVIDUAL, JOINT, RESOLVED
 from services.dispatch.tasks import storage
-from services.dispatch.tasks.queries import PLACE_KINDS
 from services.dispatch.tasks.storage import task_departments, task_history, tasks
 
 
@@ -57,10 +56,7 @@ class Reports:
     def figures(self, place_id: str, from_day: str, to_day: str) -> Figures:
         first, last, start, end = days(from_day, to_day)
         with self.db.read() as conn:
-            found = self.replica.locate(conn, place_id) if place_id else None
-            if found is None or found.kind not in PLACE_KINDS or not auth.in_scope(found.path):
-                raise NotFound(f"no place {place_id[:64]}")
-            where = [storage.place_range(conn, found.path)]
+            where = [storage.place_range(conn, self.replica.visible_place(conn, place_id))]
             if start is not None:
                 where.append(tasks.c.opened_at >= start)
             if end is not None:

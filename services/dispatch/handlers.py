@@ -20,14 +20,12 @@ class Dispatch:
         self.db, self.replica, self.clock, self.tasks = db, replica, clock, tasks
 
     def _place(self, conn: sa.Connection, neighbourhood_id: str, said: Place) -> Place:
-        """Where a neighbourhood is: as the event's envelope said, or as the replica knows it."""
-        if all((said.neighbourhood_id == neighbourhood_id, said.community_id, said.township_id, said.county_id)):
-            return said
-        found = self.replica.locate(conn, neighbourhood_id)
-        if found is None or len(found.path) != 4:
+        """Where a neighbourhood is (servicekit.directory_replica.place_of); one the replica has
+        not heard of yet is retried."""
+        place = self.replica.place_of(conn, neighbourhood_id, said)
+        if place is None:
             raise ChangedMeanwhile(f"neighbourhood {neighbourhood_id[:64]} is not in the directory replica yet")
-        county, township, community, neighbourhood = found.path
-        return Place(neighbourhood, community, township, county)
+        return place
 
     def take_routed(self, uow: UnitOfWork, arrivals: list[Inbound[domain.ConcernRouted]]) -> None:
         """Every concern is kept; one routed direct (by a rule on arrival, or by the party

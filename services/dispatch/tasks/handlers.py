@@ -57,10 +57,6 @@ def actor() -> Actor:
     return Actor(principal.role, principal.entity_id, principal.name)
 
 
-def path_of(place: Place) -> tuple[str, ...]:
-    return place.county_id, place.township_id, place.community_id, place.neighbourhood_id
-
-
 class Tasks:
     def __init__(self, db: Database, units: UnitsOfWork, replica: DirectoryReplica, settings: DispatchSettings,
                  clock: Clock):
@@ -71,7 +67,7 @@ class Tasks:
     def open_for_concern(self, uow: UnitOfWork, concern: Concern, place: Place, origin: Origin) -> None:
         """A concern routed direct becomes its task (with the concern's id): the routing table
         picks the tier; an individual one goes to its building's leader, if it has one."""
-        path = path_of(place)
+        path = place.path
         route = self.settings.route(uow.conn, path, concern.category, concern.urgency)
         now = self.clock.now()
         task = Task(task_id=concern.concern_id, place=place, tier=route.tier, state=contract.OPEN,
@@ -85,7 +81,7 @@ class Tasks:
         """A decided action becomes its task (with the action's id), due by the end of the day the
         meeting set, in the tier it suggested (else the routing table's); an individual one goes
         to the member the meeting named, if it named one of the neighbourhood's."""
-        path = path_of(place)
+        path = place.path
         route = self.settings.route(uow.conn, path, "", "", action.tier)
         now = self.clock.now()
         deadline = datetime.combine(action.deadline + timedelta(days=1), time(), COUNTY_TIME)
@@ -146,7 +142,7 @@ class Tasks:
         above = task.next_tier
         if above is None:
             return None
-        return self.settings.route(conn, path_of(task.place), task.category, task.urgency, above).period
+        return self.settings.route(conn, task.place.path, task.category, task.urgency, above).period
 
     def whistle(self, task_id: str, department_ids: list[str], note: str) -> TaskView:
         if not department_ids:
@@ -157,7 +153,7 @@ class Tasks:
         def step(conn: sa.Connection, task: Task, who: Actor, now: datetime, origin: Origin) -> None:
             departments = self._departments(conn, task, department_ids)
             called = set(task.departments)
-            task.whistle(departments, note, self.settings.report_in_within(conn, path_of(task.place)), who, now,
+            task.whistle(departments, note, self.settings.report_in_within(conn, task.place.path), who, now,
                          origin)
             due.extend(call for key, call in task.departments.items() if key not in called)
 
@@ -231,7 +227,7 @@ class Tasks:
             timers.cancel(uow, REMINDER, task.task_id)
             timers.cancel(uow, OVERDUE, task.task_id)
             return
-        before = min(self.settings.reminder_before(uow.conn, path_of(task.place)), task.period / 2)
+        before = min(self.settings.reminder_before(uow.conn, task.place.path), task.period / 2)
         if task.reminded_at is None:
             timers.schedule(uow, REMINDER, task.task_id, max(task.deadline - before, task.opened_at))
         if task.overdue_at is None:
@@ -251,7 +247,7 @@ class Tasks:
         if task is None or not task.mark_overdue(now, Origin(task.place)):
             return
         tier = task.tier
-        if task.tier != contract.ESCALATED and self.settings.overdue_escalates(uow.conn, path_of(task.place)):
+        if task.tier != contract.ESCALATED and self.settings.overdue_escalates(uow.conn, task.place.path):
             task.escalate("its deadline passed unresolved", domain.SYSTEM, now, Origin(task.place), overdue=True,
                           period=self._period_above(uow.conn, task))
         self._after(uow, task, timed=task.tier != tier, escalated=task.tier != tier)
@@ -308,17 +304,17 @@ class Tasks:
             return principal.entity_id in task.departments
         if principal.role == INTEGRATION and task.tier != contract.ESCALATED:
             return False  # the county platform hears escalations only
-        return principal.covers(path_of(task.place))
+        return principal.covers(task.place.path)
 
     def _caller_as_member(self, conn: sa.Connection, task: Task) -> Person:
         principal = auth.caller()
-        found = self._people(conn, path_of(task.place), [principal.entity_id], ("member",)).get(principal.entity_id)
+        found = self._people(conn, task.place.path, [principal.entity_id], ("member",)).get(principal.entity_id)
         if found is None:
             raise PermissionDenied("only a member of the task's neighbourhood claims its tasks")
         return found
 
     def _person(self, conn: sa.Connection, task: Task, entity_id: str, kinds: tuple[str, ...], name: str) -> Person:
-        found = self._people(conn, path_of(task.place), [entity_id], kinds).get(entity_id)
+        found = self._people(conn, task.place.path, [entity_id], kinds).get(entity_id)
         if found is None:
             raise InvalidArgument(f"{name}: no {' or '.join(kinds)} {entity_id[:64]} in the task's neighbourhood")
         return found

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from servicekit import place_paths
 from servicekit.database import UtcDateTime, insert_or_ignore
 from servicekit.events import Place
 from servicekit.ids import looks_like_id
@@ -120,26 +121,16 @@ _SCALARS = ("task_id", "decision_id", "action_id", "description", "category", "u
             "overdue_at", "resolved_at", "result", "on_time", "rework_round", "whistled_at")
 
 
-def path_text(path: Sequence[str]) -> str:
-    """A place's path as kept: "/county/.../place/"; its subtree's paths start so."""
-    return "/" + "".join(f"{part}/" for part in path)
-
-
 def place_range(conn: sa.Connection, path: Sequence[str]) -> sa.ColumnElement[bool]:
-    """Tasks at or below the place with this path, as a range the place_path index serves
-    (paths hold ids and "/": every path below "/a/b/" sorts from it to "/a/b0", byte by byte)."""
-    prefix = path_text(path)
-    column: sa.ColumnElement[str] = tasks.c.place_path
-    if conn.dialect.name == "postgresql":
-        column = column.collate("C")
-    return sa.and_(column >= prefix, column < prefix[:-1] + "0")
+    """Tasks at or below the place with this path (see servicekit.place_paths)."""
+    return place_paths.below(conn, tasks.c.place_path, path)
 
 
 def _row(task: Task) -> dict[str, Any]:
     place = task.place
     row = {name: getattr(task, name) for name in _SCALARS}
     path = (place.county_id, place.township_id, place.community_id, place.neighbourhood_id)
-    row.update(neighbourhood_id=place.neighbourhood_id, place_path=path_text(path),
+    row.update(neighbourhood_id=place.neighbourhood_id, place_path=place_paths.text(path),
                concern_ids=json.dumps(list(task.concern_ids)), period_s=int(task.period.total_seconds()),
                handler_id=task.handler.id if task.handler else "", handler_name=task.handler.name if task.handler else "",
                supervisor_id=task.supervisor.id if task.supervisor else "",

@@ -17,7 +17,7 @@ from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument, NotFound
-from servicekit.events import Inbound, Origin, Place
+from servicekit.events import Inbound, Origin
 from servicekit.ids import looks_like_id, new_id
 from servicekit.timers import Timer
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
@@ -30,11 +30,6 @@ from services.evaluation.settings import EvaluationSettings
 # Timers of a matter's rating round: the reminder, and the unrated closure at the period's end.
 RATING_REMINDER = "evaluation.rating_reminder"
 RATING_DUE = "evaluation.rating_due"
-PLACE_KINDS = ("county", "township", "community", "neighbourhood")
-
-
-def path_of(place: Place) -> tuple[str, ...]:
-    return place.county_id, place.township_id, place.community_id, place.neighbourhood_id
 
 
 class Matters:
@@ -48,8 +43,10 @@ class Matters:
         """Each resolution is a round for the households to rate, due within the county's period."""
         for arrival in resolutions:
             resolution = arrival.event
-            place = self._place(uow.conn, resolution.neighbourhood_id, arrival.place)
-            due = self.clock.now() + self.settings.rating_period(uow.conn, path_of(place))
+            place = self.replica.place_of(uow.conn, resolution.neighbourhood_id, arrival.place)
+            if place is None:
+                raise NotFound(f"neighbourhood {resolution.neighbourhood_id[:64]} is not in the directory replica")
+            due = self.clock.now() + self.settings.rating_period(uow.conn, place.path)
             timers.lock_pending(uow, (RATING_REMINDER, RATING_DUE), resolution.task_id)  # the runner's order
             households = storage.households_of(uow.conn, resolution.concern_ids)
             if not households:
@@ -65,15 +62,6 @@ class Matters:
             else:
                 continue  # a round seen before
             self._time(uow, matter)
-
-    def _place(self, conn: sa.Connection, neighbourhood_id: str, said: Place) -> Place:
-        if all((said.neighbourhood_id == neighbourhood_id, said.community_id, said.township_id, said.county_id)):
-            return said
-        found = self.replica.locate(conn, neighbourhood_id)
-        if found is None or len(found.path) != 4:
-            raise NotFound(f"neighbourhood {neighbourhood_id[:64]} is not in the directory replica")
-        county, township, community, neighbourhood = found.path
-        return Place(neighbourhood, community, township, county)
 
     def _time(self, uow: UnitOfWork, matter: Matter) -> None:
         """A reminder a day before the round's rating is due (halfway through a shorter period),
@@ -115,7 +103,7 @@ class Matters:
     def _default_supervisor(self, conn: sa.Connection, matter: Matter) -> Supervisor:
         """Who supervises rework (督促整改) by the default rule: the neighbourhood's party
         organisation, which names the person one to one."""
-        orgs = sorted(self.replica.within(conn, path_of(matter.place), "party_org"),
+        orgs = sorted(self.replica.within(conn, matter.place.path, "party_org"),
                       key=lambda org: (org.name, org.entity_id))
         return Supervisor(orgs[0].entity_id, orgs[0].name) if orgs else Supervisor("", "小区党组织")
 
@@ -168,13 +156,7 @@ class Matters:
         return paging.one_page(found, limit, lambda matter: paging.encode_key_token(matter.task_id))
 
     def _place_path(self, conn: sa.Connection, place_id: str) -> tuple[str, ...]:
-        principal = auth.caller()
-        if not place_id:
-            return principal.scope
-        found = self.replica.locate(conn, place_id)
-        if found is None or found.kind not in PLACE_KINDS or not auth.in_scope(found.path):
-            raise NotFound(f"no place {place_id[:64]}")
-        return found.path
+        return self.replica.visible_place(conn, place_id) if place_id else auth.caller().scope
 
 
 def _visible(matter: Matter) -> bool:
@@ -183,5 +165,5 @@ def _visible(matter: Matter) -> bool:
         return True
     if principal.role == RESIDENT:
         return principal.entity_id in matter.household_ids
-    return principal.covers(path_of(matter.place))
+    return principal.covers(matter.place.path)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from servicekit import place_paths
 from servicekit.database import UtcDateTime, insert_or_ignore, insert_or_ignore_many
 from servicekit.events import Place
 from servicekit.ids import looks_like_id
@@ -68,25 +69,16 @@ _SCALARS = ("task_id", "decision_id", "action_id", "round", "state", "result", "
             "moves_concerns", "rated_household")
 
 
-def path_text(path: Sequence[str]) -> str:
-    return "/" + "".join(f"{part}/" for part in path)
-
-
 def place_range(conn: sa.Connection, path: Sequence[str]) -> sa.ColumnElement[bool]:
-    """Matters at or below the place with this path, as a range the index serves (see
-    services/dispatch/tasks/storage.place_range)."""
-    prefix = path_text(path)
-    column: sa.ColumnElement[str] = matters.c.place_path
-    if conn.dialect.name == "postgresql":
-        column = column.collate("C")
-    return sa.and_(column >= prefix, column < prefix[:-1] + "0")
+    """Matters at or below the place with this path (see servicekit.place_paths)."""
+    return place_paths.below(conn, matters.c.place_path, path)
 
 
 def _row(matter: Matter) -> dict[str, Any]:
     place = matter.place
     row = {name: getattr(matter, name) for name in _SCALARS}
     row.update(neighbourhood_id=place.neighbourhood_id,
-               place_path=path_text((place.county_id, place.township_id, place.community_id, place.neighbourhood_id)),
+               place_path=place_paths.text((place.county_id, place.township_id, place.community_id, place.neighbourhood_id)),
                concern_ids=json.dumps(list(matter.concern_ids)), household_ids=json.dumps(list(matter.household_ids)),
                supervisor_id=matter.supervisor.id if matter.supervisor else "",
                supervisor_name=matter.supervisor.name if matter.supervisor else "")
