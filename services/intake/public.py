@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from servicekit.errors import InvalidArgument
-from services.intake import contract, domain
+from services.intake import contract, domain, public_text
 from services.intake.directory.domain import Entity
 
 # A status in words for the public (zh-CN, as the county's residents read it).
@@ -70,11 +70,12 @@ def statuses_of(states: list[str]) -> list[str] | None:
 
 def redacted(concern: domain.Concern) -> domain.Concern:
     """The concern with everything the public may not see removed: its submitted location always
-    (the typed address and the point can name a flat)."""
+    (the typed address and the point can name a flat), and from its description the rooms, floors
+    and phone numbers written in it."""
     concern = replace(concern, household_id="", reporter=None, timeline=(), possible_duplicates=(), location=None)
     if concern.anonymous:
-        concern = replace(concern, description="", photo_urls=(), building_id="")
-    return concern
+        return replace(concern, description="", photo_urls=(), building_id="")
+    return replace(concern, description=public_text.masked(concern.description))
 
 
 def address_of(neighbourhood: Place, building: Place | None) -> str:

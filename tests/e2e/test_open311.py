@@ -11,6 +11,8 @@ from xml.etree import ElementTree
 import pytest
 import requests
 
+from services.intake.public_text import MASK
+
 API = "/open311/v2"
 FORMATS = ("json", "xml")
 CONTENT_TYPE = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -160,12 +162,16 @@ def test_an_anonymous_request_shows_no_description_address_or_media(gateway, nei
 
 # --- privacy in public views -----------------------------------------------------------------
 
+WRITTEN = "101室隔壁家夜里一直装修, 电话13812345678"
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_the_public_sees_a_named_concern_at_its_building_and_staff_see_the_flat(gateway, neighbourhood, sign_in,
                                                                                platform, api_key, fmt):
     """Issue 14: a household's concern about its neighbour, posted with its flat typed out and a
-    precise point. Open311 shows the building (the directory's names) and the building's
-    coordinates, else the neighbourhood's; the REST API keeps the flat for those who handle it."""
+    precise point, and the flat and a phone number written in its description. Open311 shows the
+    building (the directory's names) and the building's coordinates, else the neighbourhood's, and
+    the description with the flat and the phone masked; the REST API keeps it all for those who
+    handle it."""
     admin = sign_in("county.admin")
 
     def directory(method, path, **body):
@@ -185,7 +191,7 @@ def test_the_public_sees_a_named_concern_at_its_building_and_staff_see_the_flat(
                   for number, building in ((2, located), (3, unlocated))]
     posted = []
     for number, household in zip((2, 3), households, strict=True):
-        response = _post(gateway, fmt, api_key, address_id=household, description="隔壁家夜里一直装修",
+        response = _post(gateway, fmt, api_key, address_id=household, description=WRITTEN,
                          address_string=f"{place['name']}{number}号楼101室", lat="24.412345", long="118.212345")
         (created,) = _records(response, fmt, "service_requests", "request")
         posted.append(created["service_request_id"])
@@ -200,10 +206,12 @@ def test_the_public_sees_a_named_concern_at_its_building_and_staff_see_the_flat(
     for shown in (*singles, *listed):
         assert (shown["address"], float(shown["lat"]), float(shown["long"])) == expected[shown["service_request_id"]]
         assert shown["address_id"] == neighbourhood
+        assert shown["description"] == f"{MASK}隔壁家夜里一直装修, 电话{MASK}", "the flat and the phone masked"
         assert "101" not in str(shown) and "212345" not in str(shown), "no flat, no submitted point"
 
     for request_id, household in zip(posted, households, strict=True):
         concern = requests.get(f"{gateway}/api/v1/concerns/{request_id}", headers=platform, timeout=10).json()
         assert concern["household_id"] == household, "staff who handle it see the household"
+        assert concern["description"] == WRITTEN, "and the description as written"
         assert concern["location"]["address"].endswith("号楼101室")
         assert (concern["location"]["latitude"], concern["location"]["longitude"]) == (24.412345, 118.212345)
