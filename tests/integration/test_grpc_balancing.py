@@ -53,11 +53,19 @@ def test_a_services_channel_spreads_calls_over_every_address_while_pick_first_wo
     # return two loopback servers portably, so the addresses are given to gRPC's ipv4 resolver.
     both = f"ipv4:127.0.0.1:{first},127.0.0.1:{second}"
     with open_channel(both, None) as channel:
-        answered = {_ask(channel)[0] for _ in range(40)}
-    assert answered == {"first", "second"}
+        # Until the second connection is up (it connects beside the first), calls take the first.
+        answered = set()
+        for _ in range(400):
+            answered.add(_ask(channel)[0])
+            if len(answered) == 2:
+                break
+        assert answered == {"first", "second"}
+        # Then call by call, in turn.
+        turns = [_ask(channel)[0] for _ in range(20)]
+        assert turns.count("first") == turns.count("second") == 10
     # The contrast: gRPC's default policy sends every call down the first connection.
     with grpc.insecure_channel(both) as channel:
-        assert len({_ask(channel)[0] for _ in range(40)}) == 1
+        assert len({_ask(channel)[0] for _ in range(100)}) == 1
 
 
 def test_service_addresses_are_resolved_through_dns_for_every_replica():
@@ -76,7 +84,7 @@ def test_a_server_closes_connections_after_their_maximum_age_and_calls_keep_succ
             time.sleep(0.02)
     # Each new connection comes from a new client port: the server closed the old ones.
     assert len(set(peers)) >= 3, sorted(set(peers))
-    assert len(peers) > 50
+    assert len(peers) > 20
 
 
 def test_without_a_maximum_age_a_connection_lasts(serve):
