@@ -77,6 +77,22 @@ class RuntimeSettings(BaseSettings):
     # Threads serving gRPC calls. Calls are short and SQLite has one writer, so more threads
     # mostly add GIL contention locally; raise it where the database is remote (PostgreSQL).
     grpc_max_workers: int = Field(2, ge=1, le=256)
+    # A server closes each connection after this long (grpc adds +-10% jitter), letting calls on
+    # it finish within the grace. Clients then resolve the service's name again and balance over
+    # every replica it returns: without it, a replica added by a scale-up gets no calls from
+    # clients that were already connected.
+    grpc_max_connection_age_s: float = Field(300, gt=0, le=86400)
+    grpc_max_connection_age_grace_s: float = Field(30, ge=0, le=3600)
+    # TLS between the processes (等保 2.0: encryption in transit), as PEM files: this process's
+    # certificate and key (served by its gRPC server, presented when it calls another), and the
+    # CA that signed everyone's. With the CA, TLS is mutual (a server requires a client
+    # certificate the CA signed); without it, clients trust the system's CAs. None: plaintext,
+    # as in the local run.
+    # Read when a server or channel is made (servicekit.grpc_tls), not here: `migrate` reads
+    # these settings too, without the files mounted.
+    grpc_tls_cert: Path | None = None
+    grpc_tls_key: Path | None = None
+    grpc_tls_ca: Path | None = None
     relay_batch_size: int = Field(500, ge=1, le=10000)
     relay_idle_poll_s: float = Field(0.2, gt=0, le=10)
     # After publishing a batch the relay waits this long so load forms larger batches
@@ -106,6 +122,14 @@ class RuntimeSettings(BaseSettings):
             raise ValueError("LIANYI_KAFKA_SECURITY_PROTOCOL=SSL needs LIANYI_KAFKA_SSL_CAFILE")
         if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
             raise ValueError("LIANYI_KAFKA_SSL_CERTFILE and LIANYI_KAFKA_SSL_KEYFILE go together")
+        return self
+
+    @model_validator(mode="after")
+    def _grpc_tls_is_complete(self) -> RuntimeSettings:
+        if (self.grpc_tls_cert is None) != (self.grpc_tls_key is None):
+            raise ValueError("LIANYI_GRPC_TLS_CERT and LIANYI_GRPC_TLS_KEY go together")
+        if self.grpc_tls_ca is not None and self.grpc_tls_cert is None:
+            raise ValueError("LIANYI_GRPC_TLS_CA (mutual TLS) needs LIANYI_GRPC_TLS_CERT and LIANYI_GRPC_TLS_KEY")
         return self
 
     @field_validator("broker")

@@ -21,6 +21,7 @@ from servicekit import auth, logs, metrics
 from servicekit.caching import TtlCache
 from servicekit.clock import Clock, SystemClock
 from servicekit.errors import DomainError, InvalidArgument, PermissionDenied, grpc_status_for
+from servicekit.grpc_tls import GrpcTls
 from servicekit.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -139,17 +140,30 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
         )
 
 
+def connection_age_options(max_age_s: float | None, grace_s: float) -> list[tuple[str, int]]:
+    """Server options that close each connection after `max_age_s` (None: never), letting its
+    calls finish within `grace_s`: clients then resolve the service's name again and balance over
+    the replicas it returns now (servicekit.grpc_client)."""
+    if max_age_s is None:
+        return []
+    return [("grpc.max_connection_age_ms", round(max_age_s * 1000)),
+            ("grpc.max_connection_age_grace_ms", round(grace_s * 1000))]
+
+
 class GrpcServer:
-    """A started-on-demand gRPC server with health and reflection."""
+    """A started-on-demand gRPC server with health and reflection; over TLS when given `tls`."""
 
     def __init__(self, address: str, registrations: list[Registration], signing_key: str, max_workers: int = 4,
-                 clock: Clock | None = None):
+                 clock: Clock | None = None, *, tls: GrpcTls | None = None,
+                 max_connection_age_s: float | None = None, max_connection_age_grace_s: float = 0):
         self.address = address
+        self.tls = tls
         self.health = health.HealthServicer()
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"),
             interceptors=[DomainErrorInterceptor(declared_roles(registrations), signing_key, clock or SystemClock())],
-            options=[("grpc.so_reuseport", 0)],
+            options=[("grpc.so_reuseport", 0),
+                     *connection_age_options(max_connection_age_s, max_connection_age_grace_s)],
         )
         for registration in registrations:
             registration.add(registration.servicer, self.server)
@@ -160,7 +174,9 @@ class GrpcServer:
         )
 
     def start(self) -> None:
-        if self.server.add_insecure_port(self.address) == 0:
+        port = (self.server.add_secure_port(self.address, self.tls.server_credentials()) if self.tls
+                else self.server.add_insecure_port(self.address))
+        if port == 0:
             raise OSError(f"cannot bind gRPC on {self.address}")
         self.server.start()
         for name in ["", *self.names]:

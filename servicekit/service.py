@@ -24,6 +24,7 @@ from servicekit.config import MissingSetting, ServiceSettings, load_service_sett
 from servicekit.consumer import EventConsumer, Subscription
 from servicekit.database import Database
 from servicekit.grpc_server import GrpcServer, Registration
+from servicekit.grpc_tls import GrpcTls
 from servicekit.health_http import HealthServer
 from servicekit.outbox import Outbox
 from servicekit.relay import OutboxRelay
@@ -70,8 +71,11 @@ class ServiceProcess:
             registrations.append(settings_service.registration(wiring.settings))
         self.settings_listener = (SettingsListener(wiring.settings, settings.runtime)
                                   if wiring.settings is not None else None)
-        self.grpc = GrpcServer(settings.grpc_addr, registrations, settings.runtime.signing_key(),
-                               settings.runtime.grpc_max_workers, self.clock)
+        runtime = settings.runtime
+        self.grpc = GrpcServer(settings.grpc_addr, registrations, runtime.signing_key(), runtime.grpc_max_workers,
+                               self.clock, tls=GrpcTls.from_settings(runtime),
+                               max_connection_age_s=runtime.grpc_max_connection_age_s,
+                               max_connection_age_grace_s=runtime.grpc_max_connection_age_grace_s)
         holder = f"{socket.gethostname()}:{os.getpid()}"
         self.relay = OutboxRelay(self.db, self.outbox, settings.runtime, self.clock, holder)
         # Run even with no kinds registered: a timer of a kind no longer handled then shows in the
@@ -116,8 +120,9 @@ class ServiceProcess:
             self._spawn("settings", self.settings_listener.run)
         for name, worker in self.workers.items():
             self._spawn(name, worker)
-        log.info("%s serving gRPC on %s, health on %s", self.settings.name,
-                 self.settings.grpc_addr, self.settings.http_addr)
+        log.info("%s serving gRPC on %s (%s), health on %s", self.settings.name, self.settings.grpc_addr,
+                 "plaintext" if self.grpc.tls is None else ("mutual TLS" if self.grpc.tls.mutual else "TLS"),
+                 self.settings.http_addr)
         self.stop_event.wait()
         log.info("%s stopping", self.settings.name)
         self.grpc.stop()

@@ -12,6 +12,7 @@ from servicekit import logs, metrics
 from servicekit.clock import Clock, clock_from_environment
 from servicekit.config import GatewaySettings, RuntimeSettings, load_gateway_settings
 from servicekit.errors import DomainError
+from servicekit.grpc_tls import GrpcTls
 from servicekit.ids import new_id
 from services.gateway import (
     accounts,
@@ -62,7 +63,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.json.ensure_ascii = False  # Chinese text stays readable in responses
     auth.Credentials(clock or clock_from_environment([settings.http_addr]), runtime.signing_key(),
                      timedelta(seconds=runtime.auth_token_ttl_s)).install(app)
-    app.extensions["lianyi.upstreams"] = Upstreams(settings)
+    app.extensions["lianyi.upstreams"] = Upstreams(settings, GrpcTls.from_settings(runtime))
 
     @app.before_request
     def _start() -> None:

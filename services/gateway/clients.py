@@ -1,9 +1,7 @@
-"""gRPC channels to the domain services, one per upstream per worker process."""
+"""gRPC channels to the domain services, one per upstream per worker process: balanced over the
+replicas and over TLS when configured (servicekit.grpc_client)."""
 from __future__ import annotations
 
-import json
-
-import grpc
 from flask import current_app, g
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -17,60 +15,59 @@ from lianyi.intake.v1.intake_service_pb2_grpc import IntakeServiceStub
 from lianyi.settings.v1.settings_pb2_grpc import SettingsServiceStub
 from servicekit.auth import PRINCIPAL_HEADER
 from servicekit.config import GatewaySettings
+from servicekit.grpc_client import open_channel
 from servicekit.grpc_server import CORRELATION_HEADER
+from servicekit.grpc_tls import GrpcTls
 from services.gateway.auth import internal_token
 
 # Reads are retried by gRPC itself when a service is briefly unavailable (a restart, a rollout).
 # SubmitConcern is not: a retry could record a concern twice until Idempotency-Key exists.
-_SERVICE_CONFIG = json.dumps({
-    "methodConfig": [{
-        "name": [
-            {"service": "lianyi.intake.v1.IntakeService", "method": "GetConcern"},
-            {"service": "lianyi.directory.v1.DirectoryService", "method": "GetEntity"},
-            {"service": "lianyi.directory.v1.DirectoryService", "method": "ListEntities"},
-            # Deliberation's reads only: a write retried after its answer was lost would be done twice, or
-            # refused as a step out of order (the topic has moved on), though it was done.
-            *({"service": "lianyi.deliberation.v1.DeliberationService", "method": method}
-              for method in ("ListPool", "GetTopic", "ListTopics", "GetAgenda", "GetTally", "GetPanelProposal",
-                             "GetFigures")),
-            # Dispatch's too: claiming, resolving or escalating twice is refused as done already, though the
-            # caller's first attempt did it.
-            *({"service": "lianyi.dispatch.v1.DispatchService", "method": method}
-              for method in ("GetTask", "ListDecidedActions", "ListTasks", "GetLedger", "ListDeliveries",
-                             "GetDispatchFigures")),
-            # Evaluation's too: a rating retried after its answer was lost would be refused as given already
-            # (once per round), though the caller's first attempt gave it.
-            *({"service": "lianyi.evaluation.v1.EvaluationService", "method": method}
-              for method in ("ListMatters", "GetMatter", "GetIntakeFigures")),
-            {"service": "lianyi.audit.v1.AuditService"},
-            {"service": "lianyi.settings.v1.SettingsService", "method": "ListSettings"},
-        ],
-        "retryPolicy": {
-            "maxAttempts": 3,
-            "initialBackoff": "0.05s",
-            "maxBackoff": "0.5s",
-            "backoffMultiplier": 2,
-            "retryableStatusCodes": ["UNAVAILABLE"],
-        },
-    }]
-})
+_METHOD_CONFIG = [{
+    "name": [
+        {"service": "lianyi.intake.v1.IntakeService", "method": "GetConcern"},
+        {"service": "lianyi.directory.v1.DirectoryService", "method": "GetEntity"},
+        {"service": "lianyi.directory.v1.DirectoryService", "method": "ListEntities"},
+        # Deliberation's reads only: a write retried after its answer was lost would be done twice, or
+        # refused as a step out of order (the topic has moved on), though it was done.
+        *({"service": "lianyi.deliberation.v1.DeliberationService", "method": method}
+          for method in ("ListPool", "GetTopic", "ListTopics", "GetAgenda", "GetTally", "GetPanelProposal",
+                         "GetFigures")),
+        # Dispatch's too: claiming, resolving or escalating twice is refused as done already, though the
+        # caller's first attempt did it.
+        *({"service": "lianyi.dispatch.v1.DispatchService", "method": method}
+          for method in ("GetTask", "ListDecidedActions", "ListTasks", "GetLedger", "ListDeliveries",
+                         "GetDispatchFigures")),
+        # Evaluation's too: a rating retried after its answer was lost would be refused as given already
+        # (once per round), though the caller's first attempt gave it.
+        *({"service": "lianyi.evaluation.v1.EvaluationService", "method": method}
+          for method in ("ListMatters", "GetMatter", "GetIntakeFigures")),
+        {"service": "lianyi.audit.v1.AuditService"},
+        {"service": "lianyi.settings.v1.SettingsService", "method": "ListSettings"},
+    ],
+    "retryPolicy": {
+        "maxAttempts": 3,
+        "initialBackoff": "0.05s",
+        "maxBackoff": "0.5s",
+        "backoffMultiplier": 2,
+        "retryableStatusCodes": ["UNAVAILABLE"],
+    },
+}]
 
 _CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.http2.max_pings_without_data", 0),
     ("grpc.enable_retries", 1),
-    ("grpc.service_config", _SERVICE_CONFIG),
 ]
 
 
 class Upstreams:
     """Stubs for every service; channels connect lazily, on first use."""
 
-    def __init__(self, settings: GatewaySettings):
+    def __init__(self, settings: GatewaySettings, tls: GrpcTls | None = None):
         self.timeout = settings.rpc_timeout_s
         self._channels = {
-            name: grpc.insecure_channel(address, options=_CHANNEL_OPTIONS)
+            name: open_channel(address, tls, method_config=_METHOD_CONFIG, options=_CHANNEL_OPTIONS)
             for name, address in settings.upstreams.items()
         }
         self.intake = IntakeServiceStub(self._channels["intake"])

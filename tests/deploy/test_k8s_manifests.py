@@ -289,6 +289,13 @@ def test_gateway_prometheus_multiproc_dir_is_a_writable_empty_dir(rendered):
     assert "emptyDir" in volume
 
 
+def test_domain_services_are_headless_so_their_name_resolves_to_every_ready_pod(rendered):
+    """gRPC clients balance over what DNS returns (round_robin); a virtual IP would be one address,
+    and each client's one long-lived connection would stay on one pod."""
+    for name, service in _of_kind(rendered, "Service").items():
+        assert (service["spec"].get("clusterIP") == "None") == (name in DOMAIN_SERVICES), name
+
+
 def test_services_expose_named_ports_that_target_their_pods(rendered):
     expected = {name: {"grpc": GRPC_PORT, "http-metrics": HTTP_METRICS_PORT} for name in DOMAIN_SERVICES}
     expected["gateway"] = {"http": GATEWAY_HTTP_PORT}

@@ -1,14 +1,16 @@
 """The Kubernetes overlays (deploy/k8s/overlays/dev and prod) render into what production relies on.
 
 Each overlay is rendered with `kubectl kustomize` and checked: core objects strictly against the
-Kubernetes 1.32 schema; the Strimzi and CloudNativePG objects field by field against the fields
-their APIs define (no registry package ships those CRDs' schemas, so the fields used are listed
-here from the Strimzi `kafka.strimzi.io/v1beta2` and CloudNativePG `postgresql.cnpg.io/v1` API
-references: a field outside the list fails, so a typo or a field from another version is caught);
+Kubernetes 1.32 schema; the Strimzi, CloudNativePG and cert-manager objects field by field against
+the fields their APIs define (no registry package ships those CRDs' schemas, so the fields used are
+listed here from the Strimzi `kafka.strimzi.io/v1beta2`, CloudNativePG `postgresql.cnpg.io/v1` and
+cert-manager `cert-manager.io/v1` API references: a field outside the list fails, so a typo or a
+field from another version is caught);
 checkov with no failure but the skips written below; and the wiring against the code: every topic
 of servicekit.topics is a KafkaTopic, every KafkaUser's ACLs are exactly what that service's
-subscriptions, producers and consumer group need, and every secret a pod reads is one an
-operator (or the documented setup) makes, with nothing stale.
+subscriptions, producers and consumer group need, every secret a pod reads is one an operator (or
+the documented setup) makes, with nothing stale, and where gRPC is TLS every process has the
+certificate its settings name, with the names its callers dial.
 
 No cluster is needed. Without `kubectl` on PATH the module is skipped (with CI set: fails).
 """
@@ -29,6 +31,7 @@ import yaml
 
 from servicekit import topics
 from servicekit.clock import SystemClock
+from servicekit.config import RuntimeSettings
 from servicekit.database import Database
 from servicekit.outbox import Outbox
 
@@ -58,7 +61,10 @@ OPERATOR_SECRETS = {
 # Made by whoever installs lianyi (deploy/k8s/README.md), by key.
 SETUP_SECRETS = {"lianyi-auth": {"signing-key"}, "dispatch-platform": {"url", "secret"},
                  "lianyi-backup-s3": {"ACCESS_KEY_ID", "ACCESS_SECRET_KEY"},
-                 "gateway-tls": {"tls.crt", "tls.key"}}
+                 "gateway-tls": {"tls.crt", "tls.key"},
+                 "lianyi-grpc-ca": {"tls.crt", "tls.key"}}  # the CA cert-manager's Issuer signs with
+# What cert-manager puts in the Secret of a Certificate a CA Issuer signs.
+CERTIFICATE_KEYS = {"tls.crt", "tls.key", "ca.crt"}
 
 Obj = dict[str, Any]
 
@@ -246,6 +252,12 @@ CRD_FIELDS: dict[tuple[str, str], Obj] = {
     ("postgresql.cnpg.io/v1", "ScheduledBackup"): {
         "schedule": None, "backupOwnerReference": None, "method": None, "cluster": {"name": None},
     },
+    ("cert-manager.io/v1", "Issuer"): {"ca": {"secretName": None}},
+    ("cert-manager.io/v1", "Certificate"): {
+        "secretName": None, "commonName": None, "dnsNames": None, "usages": None, "duration": None,
+        "renewBefore": None, "issuerRef": {"name": None, "kind": None, "group": None},
+        "privateKey": {"algorithm": None, "size": None, "encoding": None, "rotationPolicy": None},
+    },
 }
 # Values the APIs enumerate.
 ENUMS = {
@@ -271,6 +283,15 @@ ENUMS = {
     "Pooler.pgbouncer.poolMode": {"session", "transaction"},
     "ScheduledBackup.method": {"barmanObjectStore", "volumeSnapshot", "plugin"},
     "ScheduledBackup.backupOwnerReference": {"none", "self", "cluster"},
+    "Certificate.issuerRef.kind": {"Issuer", "ClusterIssuer"},
+    "Certificate.privateKey.algorithm": {"RSA", "ECDSA", "Ed25519"},
+    "Certificate.privateKey.encoding": {"PKCS1", "PKCS8"},
+    "Certificate.privateKey.rotationPolicy": {"Never", "Always"},
+    "Certificate.usages": {"signing", "digital signature", "content commitment", "key encipherment",
+                           "key agreement", "data encipherment", "cert sign", "crl sign", "encipher only",
+                           "decipher only", "any", "server auth", "client auth", "code signing",
+                           "email protection", "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user",
+                           "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"},
 }
 # CloudNativePG accepts only these PgBouncer parameters (and refuses the rest).
 PGBOUNCER_PARAMETERS = {"max_client_conn", "default_pool_size", "max_prepared_statements", "min_pool_size",
@@ -496,13 +517,17 @@ def test_every_secret_read_is_made_by_an_operator_or_the_documented_setup_and_no
     for ingress in _of_kind(objects, "Ingress").values():
         for tls in ingress["spec"]["tls"]:
             read.setdefault(tls["secretName"], set()).update({"tls.crt", "tls.key"})
-    known = {**OPERATOR_SECRETS, **SETUP_SECRETS}
+    for issuer in _of_kind(objects, "Issuer").values():
+        read.setdefault(issuer["spec"]["ca"]["secretName"], set()).update({"tls.crt", "tls.key"})
+    certified = {c["spec"]["secretName"]: CERTIFICATE_KEYS for c in _of_kind(objects, "Certificate").values()}
+    known = {**OPERATOR_SECRETS, **SETUP_SECRETS, **certified}
     for secret, keys in read.items():
         assert secret in known, f"{secret}: read, but nobody makes it"
         assert keys <= known[secret], f"{secret}: {sorted(keys - known[secret])}"
     assert not any(s.endswith("-database") for s in read), "the base's placeholder secrets are replaced"
-    # Nothing stale: every operator secret listed is read (setup secrets may be prod-only).
-    assert set(OPERATOR_SECRETS) <= set(read)
+    # Nothing stale: every operator secret listed, and every one a Certificate here makes, is read
+    # (setup secrets may be prod-only).
+    assert set(OPERATOR_SECRETS) | set(certified) <= set(read)
 
 
 def test_checkov_finds_nothing_but_the_written_skips(overlay, tmp_path):
@@ -524,3 +549,84 @@ def test_checkov_finds_nothing_but_the_written_skips(overlay, tmp_path):
     failed = [f"{c['check_id']} {c['resource']}: {c['check_name']}"
               for r in reports for c in r.get("results", {}).get("failed_checks", [])]
     assert not failed, "\n".join(failed)
+
+
+# --- gRPC between the processes ------------------------------------------------------------------
+
+# Every TLS setting the code reads (servicekit.config), by environment variable.
+GRPC_TLS_SETTINGS = sorted(f"LIANYI_{field.upper()}" for field in RuntimeSettings.model_fields
+                           if field.startswith("grpc_tls_"))
+PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
+
+
+def _runtime_config(objects: list[Obj]) -> dict[str, str]:
+    return next(o["data"] for n, o in _of_kind(objects, "ConfigMap").items() if n.startswith("lianyi-runtime-"))
+
+
+def _dialled_hosts(objects: list[Obj]) -> dict[str, set[str]]:
+    """Each domain service's hosts as the other processes dial them (their ConfigMaps)."""
+    hosts: dict[str, set[str]] = {name: set() for name in DOMAIN_SERVICES}
+    for config_map in _of_kind(objects, "ConfigMap").values():
+        for name in DOMAIN_SERVICES:
+            host = config_map.get("data", {}).get(f"LIANYI_{name.upper()}_GRPC_ADDR", "0.0.0.0:").rsplit(":", 1)[0]
+            if host != "0.0.0.0":  # the service's own bind address
+                hosts[name].add(host)
+    return hosts
+
+
+def test_prod_speaks_mutual_tls_with_each_processes_own_certificate_from_cert_manager(renders):
+    objects = renders["prod"]
+    config = _runtime_config(objects)
+    assert GRPC_TLS_SETTINGS == ["LIANYI_GRPC_TLS_CA", "LIANYI_GRPC_TLS_CERT", "LIANYI_GRPC_TLS_KEY"]
+    assert set(GRPC_TLS_SETTINGS) <= set(config), "all of them: with the CA, mutual TLS"
+    certificates = {c["spec"]["secretName"]: c["spec"] | {"process": c["metadata"]["labels"]["app.kubernetes.io/name"]}
+                    for c in _of_kind(objects, "Certificate").values()}
+    (issuer,) = _of_kind(objects, "Issuer").values()
+    hosts = _dialled_hosts(objects)
+    for name, deployment in _of_kind(objects, "Deployment").items():
+        volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+        mounts = {m["mountPath"]: volumes[m["name"]] for m in _main(deployment)["volumeMounts"]}
+        secrets = set()
+        for setting in GRPC_TLS_SETTINGS:
+            directory, file = config[setting].rsplit("/", 1)
+            secret = mounts[directory]["secret"]
+            assert file in {item["path"] for item in secret["items"]}, f"{name}: {setting}"
+            secrets.add(secret["secretName"])
+        # One Certificate's Secret: the process's certificate, its key, and the CA that signed it.
+        (secret_name,) = secrets
+        certificate = certificates[secret_name]
+        assert certificate["process"] == name
+        assert certificate["issuerRef"] == {"name": issuer["metadata"]["name"], "kind": "Issuer",
+                                            "group": "cert-manager.io"}
+        assert "client auth" in certificate["usages"]
+        if name in DOMAIN_SERVICES:
+            # gRPC checks the server's certificate against the host its caller dials.
+            assert hosts[name] and hosts[name] <= set(certificate["dnsNames"]), name
+            assert "server auth" in certificate["usages"]
+        # The migrations talk to no gRPC server: they do not get the key.
+        for init in deployment["spec"]["template"]["spec"].get("initContainers", []):
+            mounted = {volumes[m["name"]].get("secret", {}).get("secretName") for m in init["volumeMounts"]}
+            assert secret_name not in mounted, f"{name}/{init['name']}"
+
+
+def test_no_probe_speaks_grpc_to_a_tls_port_and_plaintext_keeps_the_grpc_probe(overlay):
+    """The kubelet's gRPC probe cannot speak TLS: with TLS on it would never see a pod start."""
+    _, objects = overlay
+    tls = "LIANYI_GRPC_TLS_CERT" in _runtime_config(objects)
+    for name, deployment in _of_kind(objects, "Deployment").items():
+        container = _main(deployment)
+        probes = [container[p] for p in PROBES if p in container]
+        if tls:
+            assert not any("grpc" in probe for probe in probes), name
+        if name in DOMAIN_SERVICES:
+            started = container["startupProbe"]
+            assert started == {**started, **({"tcpSocket": {"port": "grpc"}} if tls else {"grpc": {"port": 50051}})}
+
+
+def test_clients_dial_the_headless_service_of_each_domain_service(overlay):
+    """DNS answers with every ready pod, which the clients balance over (servicekit.grpc_client)."""
+    _, objects = overlay
+    services = _of_kind(objects, "Service")
+    for name, hosts in _dialled_hosts(objects).items():
+        assert hosts == {name}
+        assert services[name]["spec"]["clusterIP"] == "None", name

@@ -6,6 +6,7 @@ import json
 
 from google.protobuf import descriptor_pool
 
+from servicekit.grpc_client import service_config
 from services.gateway import clients
 
 # Reads by their names.
@@ -16,7 +17,7 @@ def _retried() -> list[str]:
     """Every RPC the service config retries, service-wide entries expanded to their methods."""
     pool = descriptor_pool.Default()
     found = []
-    for config in json.loads(clients._SERVICE_CONFIG)["methodConfig"]:
+    for config in json.loads(service_config(clients._METHOD_CONFIG))["methodConfig"]:
         if "retryPolicy" not in config:
             continue
         for name in config["name"]:
