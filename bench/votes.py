@@ -363,7 +363,7 @@ def bench_votes(households: int, clients: int, rate: float, tally_pause_s: float
                           range(min(households, clients * 4))))
         idle_before = _idle_tally(gateway, place.topic_id, place.secretary, 50)
         metrics_url = {"deliberation": f"http://{system.addresses.http['deliberation']}/metrics",
-                       "gateway": f"{gateway}/metrics"}
+                       "gateway": f"http://{system.addresses.gateway_metrics}/metrics"}
         scrape = lambda: (  # noqa: E731
             _histograms(metrics_url["deliberation"], "lianyi_rpc_duration_seconds", "method", set(RPCS)),
             _histograms(metrics_url["gateway"], "lianyi_http_request_duration_seconds", "route", set(ROUTES)))

@@ -21,7 +21,7 @@ def main() -> int:
         system.start()
         gateway = f"http://{system.addresses.gateway}"
         print(f"\nlianyi is running.\n  gateway:  {gateway}\n  API:      {gateway}/openapi.json\n"
-              f"  metrics:  {gateway}/metrics\n  broker:   {system.addresses.broker}\n"
+              f"  metrics:  http://{system.addresses.gateway_metrics}/metrics\n  broker:   {system.addresses.broker}\n"
               f"  sign in:  accounts and an API key are in {system.credentials}\n"
               "Press Ctrl-C to stop.\n", flush=True)
         while not stop.wait(0.5):

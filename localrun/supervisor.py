@@ -19,7 +19,7 @@ from pathlib import Path
 from localrun import clock, ports, processes
 from localrun.broker import start_tansu
 from servicekit.clock import TEST_CLOCK_VARIABLE
-from servicekit.config import DEFAULT_PORTS, SERVICES, RuntimeSettings
+from servicekit.config import DEFAULT_GATEWAY_METRICS_ADDR, DEFAULT_PORTS, SERVICES, RuntimeSettings
 from servicekit.kafka import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 class Addresses:
     broker: str = "127.0.0.1:9092"
     gateway: str = "127.0.0.1:8080"
+    gateway_metrics: str = DEFAULT_GATEWAY_METRICS_ADDR
     grpc: dict[str, str] = field(default_factory=lambda: {s: f"127.0.0.1:{p[0]}" for s, p in DEFAULT_PORTS.items()})
     http: dict[str, str] = field(default_factory=lambda: {s: f"127.0.0.1:{p[1]}" for s, p in DEFAULT_PORTS.items()})
 
@@ -39,6 +40,7 @@ class Addresses:
         return cls(
             broker=env("LIANYI_BROKER", default.broker),
             gateway=env("LIANYI_GATEWAY_HTTP_ADDR", default.gateway),
+            gateway_metrics=env("LIANYI_GATEWAY_METRICS_ADDR", default.gateway_metrics),
             grpc={s: env(f"LIANYI_{s.upper()}_GRPC_ADDR", a) for s, a in default.grpc.items()},
             http={s: env(f"LIANYI_{s.upper()}_HTTP_ADDR", a) for s, a in default.http.items()},
         )
@@ -46,7 +48,8 @@ class Addresses:
     @classmethod
     def free(cls) -> Addresses:
         port = lambda: f"127.0.0.1:{processes.free_port()}"  # noqa: E731
-        return cls(port(), port(), {s: port() for s in SERVICES}, {s: port() for s in SERVICES})
+        return cls(broker=port(), gateway=port(), gateway_metrics=port(), grpc={s: port() for s in SERVICES},
+                   http={s: port() for s in SERVICES})
 
     def wanted(self) -> list[ports.Wanted]:
         """Every address the local run listens on, with what listens there and how to move it."""
@@ -56,7 +59,8 @@ class Addresses:
         if process == "broker":
             return [ports.Wanted(self.broker, "broker", "LIANYI_BROKER")]
         if process == "gateway":
-            return [ports.Wanted(self.gateway, "gateway HTTP", "LIANYI_GATEWAY_HTTP_ADDR")]
+            return [ports.Wanted(self.gateway, "gateway HTTP", "LIANYI_GATEWAY_HTTP_ADDR"),
+                    ports.Wanted(self.gateway_metrics, "gateway metrics HTTP", "LIANYI_GATEWAY_METRICS_ADDR")]
         prefix = f"LIANYI_{process.upper()}"
         return [ports.Wanted(self.grpc[process], f"{process} gRPC", f"{prefix}_GRPC_ADDR"),
                 ports.Wanted(self.http[process], f"{process} health/metrics HTTP", f"{prefix}_HTTP_ADDR")]
@@ -82,6 +86,7 @@ class LocalSystem:
             "LIANYI_VAR_DIR": str(self.var_dir),
             "LIANYI_BROKER": self.addresses.broker,
             "LIANYI_GATEWAY_HTTP_ADDR": self.addresses.gateway,
+            "LIANYI_GATEWAY_METRICS_ADDR": self.addresses.gateway_metrics,
             "LIANYI_AUTH_SIGNING_KEY": os.environ.get("LIANYI_AUTH_SIGNING_KEY") or self._local_signing_key(),
         })
         # Only the gateway (several gunicorn workers) shares metrics through files.

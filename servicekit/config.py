@@ -27,6 +27,9 @@ DEFAULT_PORTS = {
     "evaluation": (9204, 9104),
 }
 
+# The gateway's Prometheus scrape in the local run (its API is on 8080).
+DEFAULT_GATEWAY_METRICS_ADDR = "127.0.0.1:9100"
+
 
 class MissingSetting(RuntimeError):
     """A setting the process cannot run without. An exception, not SystemExit: gunicorn halts on
@@ -209,8 +212,17 @@ class GatewaySettings(BaseModel):
     public_rate: str = Field("120/minute", min_length=1, max_length=100)
     sign_in_rate: str = Field("10/minute", min_length=1, max_length=100)
     rate_limit_storage: str = Field("memory://", min_length=1, max_length=500)
+    # Prepended to the limiter's keys: deployments (or test runs) sharing one Redis keep apart.
+    rate_limit_key_prefix: str = Field("lianyi", pattern=r"^[A-Za-z0-9._-]{1,100}$")
+    # How many proxies in front of the gateway append to X-Forwarded-For (an ingress: 1). The
+    # client is the address that many hops back; 0 trusts no forwarding header, so on the local
+    # run, with nothing in front, a client cannot pick the address its rate limit is counted by.
+    proxy_hops: int = Field(0, ge=0, le=5)
+    # Prometheus' scrape, served by gunicorn's master process (summing its workers), apart from
+    # the public port so an ingress routing the API never exposes it.
+    metrics_addr: str = DEFAULT_GATEWAY_METRICS_ADDR
 
-    @field_validator("http_addr")
+    @field_validator("http_addr", "metrics_addr")
     @classmethod
     def _is_address(cls, value: str) -> str:
         return _check_address(value)
@@ -251,4 +263,7 @@ def load_gateway_settings() -> GatewaySettings:
         public_rate=env("LIANYI_GATEWAY_PUBLIC_RATE", "120/minute"),
         sign_in_rate=env("LIANYI_GATEWAY_SIGN_IN_RATE", "10/minute"),
         rate_limit_storage=env("LIANYI_GATEWAY_RATE_LIMIT_STORAGE", "memory://"),
+        rate_limit_key_prefix=env("LIANYI_GATEWAY_RATE_LIMIT_KEY_PREFIX", "lianyi"),
+        proxy_hops=int(env("LIANYI_GATEWAY_PROXY_HOPS", "0")),
+        metrics_addr=env("LIANYI_GATEWAY_METRICS_ADDR", DEFAULT_GATEWAY_METRICS_ADDR),
     )

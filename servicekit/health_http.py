@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +14,9 @@ ReadinessCheck = Callable[[], None]  # raises when not ready
 
 
 class HealthServer:
-    def __init__(self, address: str, checks: dict[str, ReadinessCheck]):
+    def __init__(self, address: str, checks: dict[str, ReadinessCheck], registry: CollectorRegistry = REGISTRY):
+        """`registry`: what /metrics serves; the process's own by default (the gateway's master
+        serves its workers' sum)."""
         host, port = address.rsplit(":", 1)
         self.checks = checks
         outer = self
@@ -28,7 +30,7 @@ class HealthServer:
                     body = ("ready\n" if not failures else "".join(f"{n}: {e}\n" for n, e in failures)).encode()
                     self._send(200 if not failures else 503, body, "text/plain")
                 elif self.path == "/metrics":
-                    self._send(200, generate_latest(), CONTENT_TYPE_LATEST)
+                    self._send(200, generate_latest(registry), CONTENT_TYPE_LATEST)
                 else:
                     self._send(404, b"not found\n", "text/plain")
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import grpc
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from servicekit import logs, metrics
 from servicekit.clock import Clock, clock_from_environment
@@ -61,6 +62,12 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.config["LIANYI_OPEN311_JURISDICTION"] = settings.open311_jurisdiction
     app.json.ensure_ascii = False  # Chinese text stays readable in responses
+    if settings.proxy_hops:
+        # Behind an ingress the peer is the proxy: the client is the address the trusted proxies
+        # appended, so rate limits (limits.py) count per client, not per ingress. Only that many
+        # hops: what a client wrote into X-Forwarded-For itself stays further left, unread.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_hops)
     auth.Credentials(clock or clock_from_environment([settings.http_addr]), runtime.signing_key(),
                      timedelta(seconds=runtime.auth_token_ttl_s)).install(app)
     app.extensions["lianyi.upstreams"] = Upstreams(settings, GrpcTls.from_settings(runtime))

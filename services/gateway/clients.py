@@ -2,6 +2,7 @@
 replicas and over TLS when configured (servicekit.grpc_client)."""
 from __future__ import annotations
 
+import grpc
 from flask import current_app, g
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -18,6 +19,7 @@ from servicekit.config import GatewaySettings
 from servicekit.grpc_client import open_channel
 from servicekit.grpc_server import CORRELATION_HEADER
 from servicekit.grpc_tls import GrpcTls
+from services.gateway import outages
 from services.gateway.auth import internal_token
 
 # Reads are retried by gRPC itself when a service is briefly unavailable (a restart, a rollout).
@@ -53,6 +55,9 @@ _METHOD_CONFIG = [{
     },
 }]
 
+# Readiness asks every upstream's health at once, and waits this long at most.
+HEALTH_CHECK_TIMEOUT_S = 1.0
+
 _CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
@@ -70,15 +75,17 @@ class Upstreams:
             name: open_channel(address, tls, method_config=_METHOD_CONFIG, options=_CHANNEL_OPTIONS)
             for name, address in settings.upstreams.items()
         }
-        self.intake = IntakeServiceStub(self._channels["intake"])
-        self.directory = DirectoryServiceStub(self._channels["intake"])
-        self.accounts = AccountsServiceStub(self._channels["intake"])
-        self.audit = {name: AuditServiceStub(channel) for name, channel in self._channels.items()}
+        # The API's calls go through channels that name their service in errors (outages.py).
+        named = {name: outages.named(channel, name) for name, channel in self._channels.items()}
+        self.intake = IntakeServiceStub(named["intake"])
+        self.directory = DirectoryServiceStub(named["intake"])
+        self.accounts = AccountsServiceStub(named["intake"])
+        self.audit = {name: AuditServiceStub(channel) for name, channel in named.items()}
         # Every service serves its own county settings.
-        self.settings = {name: SettingsServiceStub(channel) for name, channel in self._channels.items()}
-        self.deliberation = DeliberationServiceStub(self._channels["deliberation"])
-        self.dispatch = DispatchServiceStub(self._channels["dispatch"])
-        self.evaluation = EvaluationServiceStub(self._channels["evaluation"])
+        self.settings = {name: SettingsServiceStub(channel) for name, channel in named.items()}
+        self.deliberation = DeliberationServiceStub(named["deliberation"])
+        self.dispatch = DispatchServiceStub(named["dispatch"])
+        self.evaluation = EvaluationServiceStub(named["evaluation"])
 
     def call_options(self, *, anonymous: bool = False, timeout: float | None = None) -> dict:
         """Deadline, correlation id and (unless anonymous) the caller's signed principal for a
@@ -89,12 +96,20 @@ class Upstreams:
             metadata.append((PRINCIPAL_HEADER, internal_token(principal)))
         return {"timeout": timeout or self.timeout, "metadata": metadata}
 
-    def check_ready(self) -> None:
-        """Raise unless every upstream answers its health check as SERVING."""
-        for name, channel in self._channels.items():
-            status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1).status
-            if status != health_pb2.HealthCheckResponse.SERVING:
-                raise RuntimeError(f"{name} is {health_pb2.HealthCheckResponse.ServingStatus.Name(status)}")
+    def upstream_states(self) -> dict[str, str]:
+        """Each upstream's state: its health service's answer (SERVING, NOT_SERVING), or the code
+        of the check that failed (UNAVAILABLE: nothing answers). Asked of all at once, so a silent
+        one costs HEALTH_CHECK_TIMEOUT_S in all, within a readiness probe's timeout."""
+        checks = {name: health_pb2_grpc.HealthStub(channel).Check.future(health_pb2.HealthCheckRequest(),
+                                                                         timeout=HEALTH_CHECK_TIMEOUT_S)
+                  for name, channel in self._channels.items()}
+        states = {}
+        for name, check in checks.items():
+            try:
+                states[name] = health_pb2.HealthCheckResponse.ServingStatus.Name(check.result().status)
+            except grpc.RpcError as exc:
+                states[name] = exc.code().name
+        return states
 
     def close(self) -> None:
         for channel in self._channels.values():

@@ -15,7 +15,7 @@ workers = _settings.workers
 threads = _settings.threads
 graceful_timeout = 10
 keepalive = 5
-accesslog = None  # request metrics are in /metrics; access lines would repeat them
+accesslog = None  # request metrics are on the metrics port; access lines would repeat them
 
 # The head's limits, far above the documented bounds the app answers with a problem (heads.py):
 # gunicorn answers its own in HTML, before the app, so only absurd requests should meet them.
@@ -30,23 +30,29 @@ limit_request_line = heads.GUNICORN_REQUEST_LINE_BYTES
 limit_request_field_size = heads.GUNICORN_HEADER_FIELD_BYTES
 limit_request_fields = heads.GUNICORN_HEADER_FIELDS
 
-# Several workers share /metrics through files; prometheus-client must see the directory before
-# it is imported, which happens in the workers (the app is not preloaded). PROMETHEUS_MULTIPROC_DIR
-# is prometheus-client's own setting, read by it from the environment.
-if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+# The workers write their metrics to files that the master adds up on the metrics port (even one
+# worker: the master serves the scrape). prometheus-client must see the directory before it is
+# imported, in the workers (the app is not preloaded) and in the master (when_ready, below).
+# PROMETHEUS_MULTIPROC_DIR is prometheus-client's own setting, read by it from the environment.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(RuntimeSettings().var_dir / "prometheus-gateway")
 
 
 def on_starting(server) -> None:
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if directory:
-        # Files from a previous run would be added to this run's counters.
-        shutil.rmtree(directory, ignore_errors=True)
-        os.makedirs(directory, exist_ok=True)
+    # Files from a previous run would be added to this run's counters.
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def when_ready(server) -> None:
+    # The master's own port, bound before any worker starts: if it is taken, gunicorn stops here.
+    from services.gateway import metrics_port
+
+    metrics_port.start(_settings.metrics_addr, os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
 def child_exit(server, worker) -> None:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
+    from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)

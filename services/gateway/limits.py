@@ -1,15 +1,21 @@
 """Rate limits on the public edge: per client address, for requests without credentials (signing
 in, the OpenAPI document, anything refused as unauthenticated). Exceeding one answers 429 with
 Retry-After. Signed-in callers are accountable and are not throttled here. The rates and where
-the counts live are GatewaySettings (servicekit/config.py)."""
+the counts live are GatewaySettings (servicekit/config.py): in memory, each gunicorn worker counts
+alone; in Redis, every worker of every replica adds to the same count. The client address is the
+peer's, or behind an ingress the one its proxies forwarded (proxy_hops, app.py)."""
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 
 from servicekit.config import GatewaySettings
 
-OPS_PATHS = ("/healthz", "/readyz", "/metrics")
+OPS_PATHS = ("/healthz", "/readyz")
+# How long a request waits for the shared store before counting in memory instead.
+STORE_TIMEOUT_S = 0.5
 
 
 def _client() -> str:
@@ -32,6 +38,13 @@ def _exempt() -> bool:
 def install(app: Flask, settings: GatewaySettings) -> None:
     app.config["RATELIMIT_DEFAULT"] = settings.public_rate
     app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage
+    app.config["RATELIMIT_KEY_PREFIX"] = settings.rate_limit_key_prefix
+    # A store that is down or silent must not take the public API with it: each replica counts in
+    # memory meanwhile (limits per replica rather than shared) and tries the store again later.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    if urlsplit(settings.rate_limit_storage).scheme in ("redis", "rediss"):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": STORE_TIMEOUT_S,
+                                                   "socket_timeout": STORE_TIMEOUT_S}
     app.config["LIANYI_SIGN_IN_RATE"] = settings.sign_in_rate
     limiter.init_app(app)
 

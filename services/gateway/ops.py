@@ -1,10 +1,8 @@
-"""Operational endpoints: health, readiness, metrics and the OpenAPI document."""
+"""Operational endpoints on the public port: health, readiness and the OpenAPI document. The
+metrics are not here: they have a port of their own (metrics_port.py), which no ingress routes."""
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, Response, current_app, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
 
 blueprint = Blueprint("ops", __name__)
 
@@ -16,22 +14,11 @@ def healthz():
 
 @blueprint.get("/readyz")
 def readyz():
-    try:
-        current_app.extensions["lianyi.upstreams"].check_ready()
-    except Exception as exc:  # any upstream failure means not ready, with the reason
-        return Response(f"not ready: {type(exc).__name__}\n", status=503, mimetype="text/plain")
-    return Response("ready\n", mimetype="text/plain")
-
-
-@blueprint.get("/metrics")
-def metrics():
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # Several gunicorn workers: add up what each wrote to the shared directory.
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    """Ready is this process: it answers, its settings loaded and its routes built (else it would
+    not be here). The services behind it are listed, not required: one that is down makes its own
+    endpoints answer 503 (problems.py), and taking the gateway out of rotation for it would take
+    the whole API with it, and every replica at once, since they all see the same services."""
+    return jsonify(status="ready", upstreams=current_app.extensions["lianyi.upstreams"].upstream_states())
 
 
 @blueprint.get("/openapi.json")

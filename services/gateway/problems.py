@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from servicekit.errors import DomainError, grpc_status_for
+from services.gateway import outages
 from services.gateway.schemas import Problem
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,15 @@ HTTP_STATUS_OF_GRPC = {
 OUTAGES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
-def upstream_failure(code: grpc.StatusCode) -> str:
-    """What a caller is told when a service behind the gateway failed with `code` (a 5xx)."""
-    if code in OUTAGES:
-        return "a service behind the gateway is unavailable; try again shortly"
-    return "a service behind the gateway failed; quote the correlation id when reporting it"
+def upstream_failure(exc: grpc.RpcError) -> str:
+    """What a caller is told when a service behind the gateway failed (a 5xx): which service, when
+    the call went through its named channel (outages.py), so a caller sees that one part of the
+    API is down, not all of it."""
+    service = outages.service_of(exc)
+    which = f"the {service} service" if service else "a service behind the gateway"
+    if exc.code() in OUTAGES:
+        return f"{which} is unavailable; try again shortly"
+    return f"{which} failed; quote the correlation id when reporting it"
 
 
 class ProblemError(Exception):
@@ -97,8 +102,8 @@ def install(app: Flask) -> None:
         code = exc.code()
         status = HTTP_STATUS_OF_GRPC.get(code, 502)
         if status >= 500:
-            log.warning("upstream call failed: %s %s", code.name, exc.details())
-            detail = upstream_failure(code)
+            log.warning("upstream call failed: %s %s %s", outages.service_of(exc) or "", code.name, exc.details())
+            detail = upstream_failure(exc)
         else:
             detail = exc.details() or HTTPStatus(status).phrase
         return problem(status, detail)

@@ -268,6 +268,7 @@ def test_config_maps_hold_the_in_cluster_addresses_and_settings(rendered):
         assert data["LIANYI_LOG_LEVEL"] == "INFO"
     gateway = config_maps["gateway"]["data"]
     assert gateway["LIANYI_GATEWAY_HTTP_ADDR"] == f"0.0.0.0:{GATEWAY_HTTP_PORT}"
+    assert gateway["LIANYI_GATEWAY_METRICS_ADDR"] == f"0.0.0.0:{HTTP_METRICS_PORT}"
     assert gateway["LIANYI_LOG_LEVEL"] == "INFO"
     # Every process dials every domain service it does not itself run, by its Service name.
     services = _of_kind(rendered, "Service")
@@ -298,7 +299,7 @@ def test_domain_services_are_headless_so_their_name_resolves_to_every_ready_pod(
 
 def test_services_expose_named_ports_that_target_their_pods(rendered):
     expected = {name: {"grpc": GRPC_PORT, "http-metrics": HTTP_METRICS_PORT} for name in DOMAIN_SERVICES}
-    expected["gateway"] = {"http": GATEWAY_HTTP_PORT}
+    expected["gateway"] = {"http": GATEWAY_HTTP_PORT, "http-metrics": HTTP_METRICS_PORT}
     for name, service in _of_kind(rendered, "Service").items():
         assert service["spec"]["selector"] == {"app.kubernetes.io/name": name}
         ports = {p["name"]: p for p in service["spec"]["ports"]}

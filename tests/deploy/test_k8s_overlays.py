@@ -61,7 +61,7 @@ OPERATOR_SECRETS = {
 # Made by whoever installs lianyi (deploy/k8s/README.md), by key.
 SETUP_SECRETS = {"lianyi-auth": {"signing-key"}, "dispatch-platform": {"url", "secret"},
                  "lianyi-backup-s3": {"ACCESS_KEY_ID", "ACCESS_SECRET_KEY"},
-                 "gateway-tls": {"tls.crt", "tls.key"},
+                 "gateway-tls": {"tls.crt", "tls.key"}, "gateway-redis": {"uri"},
                  "lianyi-grpc-ca": {"tls.crt", "tls.key"}}  # the CA cert-manager's Issuer signs with
 # What cert-manager puts in the Secret of a Certificate a CA Issuer signs.
 CERTIFICATE_KEYS = {"tls.crt", "tls.key", "ca.crt"}
@@ -630,3 +630,56 @@ def test_clients_dial_the_headless_service_of_each_domain_service(overlay):
     for name, hosts in _dialled_hosts(objects).items():
         assert hosts == {name}
         assert services[name]["spec"]["clusterIP"] == "None", name
+
+
+# --- the gateway's edge -----------------------------------------------------------------------
+
+
+def _gateway_settings_read() -> set[str]:
+    """Every variable the gateway process reads: its own (load_gateway_settings), the services'
+    addresses, the shared runtime settings, and prometheus-client's multiprocess directory."""
+    from servicekit.config import SERVICES, RuntimeSettings
+
+    source = (REPO_ROOT / "servicekit" / "config.py").read_text()
+    return ({*re.findall(r'"(LIANYI_GATEWAY_[A-Z_]+)"', source)}
+            | {f"LIANYI_{name.upper()}_GRPC_ADDR" for name in SERVICES}
+            | {f"LIANYI_{field.upper()}" for field in RuntimeSettings.model_fields}
+            | {"PROMETHEUS_MULTIPROC_DIR"})
+
+
+def _gateway_environment(objects: list[Obj]) -> dict[str, Obj]:
+    """The gateway container's variables from its own ConfigMap and its env (the shared
+    lianyi-runtime ConfigMap is every process's, checked with them)."""
+    container = _main(_of_kind(objects, "Deployment")["gateway"])
+    own = _of_kind(objects, "ConfigMap")["gateway"]["data"]
+    return {**{name: {"value": value} for name, value in own.items()}, **{v["name"]: v for v in container["env"]}}
+
+
+def test_every_gateway_setting_wired_is_one_the_code_reads(overlay):
+    name, objects = overlay
+    stale = set(_gateway_environment(objects)) - _gateway_settings_read()
+    assert not stale, f"{name}: the gateway is given settings no code reads: {sorted(stale)}"
+
+
+def test_prod_trusts_the_ingress_for_client_addresses_and_shares_rate_limits_in_redis(renders):
+    environment = _gateway_environment(renders["prod"])
+    assert environment["LIANYI_GATEWAY_PROXY_HOPS"]["value"] == "1", "one proxy in front: the ingress controller"
+    storage = environment["LIANYI_GATEWAY_RATE_LIMIT_STORAGE"]["valueFrom"]["secretKeyRef"]
+    assert storage == {"name": "gateway-redis", "key": "uri"}
+    # Without an Ingress nothing forwards: no hop is trusted, so a client cannot pick its address.
+    assert "LIANYI_GATEWAY_PROXY_HOPS" not in _gateway_environment(renders["dev"])
+
+
+def test_the_gateways_metrics_are_on_their_own_port_which_no_ingress_routes(overlay):
+    name, objects = overlay
+    deployment = _of_kind(objects, "Deployment")["gateway"]
+    ports = {p["name"]: p["containerPort"] for p in _main(deployment)["ports"]}
+    metrics_port = int(_gateway_environment(objects)["LIANYI_GATEWAY_METRICS_ADDR"]["value"].rsplit(":", 1)[1])
+    assert ports["http-metrics"] == metrics_port != ports["http"]
+    assert deployment["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] == str(metrics_port)
+    (policy,) = [p for p in _of_kind(objects, "NetworkPolicy").values()
+                 if p["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "gateway"}]
+    assert {p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]} == {"http", "http-metrics"}
+    for ingress in _of_kind(objects, "Ingress").values():
+        for rule in ingress["spec"]["rules"]:
+            assert all(p["backend"]["service"]["port"] == {"name": "http"} for p in rule["http"]["paths"]), name

@@ -151,7 +151,7 @@ def test_the_component_renders_a_monitor_per_process_on_its_services_metrics_por
         ports = {p["name"] for p in service["spec"]["ports"]}
         [endpoint] = monitor["spec"]["endpoints"]
         assert endpoint["port"] in ports and endpoint["path"] == "/metrics"
-        assert endpoint["port"] == ("http" if name == "gateway" else "http-metrics")
+        assert endpoint["port"] == "http-metrics", "never the gateway's public port"
     rule = of[("PrometheusRule", "lianyi")]
     assert rule["spec"]["groups"] == yaml.safe_load((COMPONENT / "rules.yaml").read_text())["groups"]
     dashboard = of[("ConfigMap", "lianyi-dashboard")]

@@ -91,9 +91,20 @@ def test_every_process_serves_health_readiness_and_metrics(system, process, metr
     address = system.addresses.gateway if process == "gateway" else system.addresses.http[process]
     assert requests.get(f"http://{address}/healthz", timeout=5).status_code == 200
     assert requests.get(f"http://{address}/readyz", timeout=5).status_code == 200
-    metrics = requests.get(f"http://{address}/metrics", timeout=5)
+    # The gateway's metrics are on a port of their own, summed over its workers by gunicorn's master.
+    scraped = system.addresses.gateway_metrics if process == "gateway" else address
+    metrics = requests.get(f"http://{scraped}/metrics", timeout=5)
     assert metrics.headers["Content-Type"].startswith("text/plain")
     assert metric in metrics.text
+
+
+def test_the_public_port_does_not_serve_metrics(gateway, system):
+    response = requests.get(f"{gateway}/metrics", timeout=5)
+    assert _problem(response, 404)["status"] == 404
+    assert "lianyi_" not in response.text
+    # While the metrics port counts the request the public port refused.
+    scraped = requests.get(f"http://{system.addresses.gateway_metrics}/metrics", timeout=5).text
+    assert any('route="(unmatched)"' in line and 'status="404"' in line for line in scraped.splitlines())
 
 
 def test_categories_are_listed_in_both_languages_for_anyone_signed_in(gateway, sign_in):

@@ -20,7 +20,7 @@ from servicekit.config import SERVICES
 from tests.e2e.conftest import FAST_KAFKA, submission
 
 # Cleared from the launcher's environment, so that it runs on the defaults whatever the caller set.
-ADDRESS_VARIABLES = {"LIANYI_BROKER", "LIANYI_GATEWAY_HTTP_ADDR",
+ADDRESS_VARIABLES = {"LIANYI_BROKER", "LIANYI_GATEWAY_HTTP_ADDR", "LIANYI_GATEWAY_METRICS_ADDR",
                      *(f"LIANYI_{name.upper()}_{kind}_ADDR" for name in SERVICES for kind in ("GRPC", "HTTP"))}
 
 

@@ -23,13 +23,15 @@ MAX_BODY_BYTES = 65536  # the gateway's default LIANYI_GATEWAY_MAX_BODY_BYTES
 PUBLIC_LIMIT = 10
 
 
-@pytest.fixture(scope="session")
-def app():
-    """One app for the session (building it takes ~0.1 s); `fake` resets what a test can change."""
+def build_app(**settings):
+    """The gateway's app with these GatewaySettings (beside the tests' defaults), its upstreams'
+    channels closed unused. The rate limiter is one per process (flask-limiter's, limits.py): a
+    second app shares its counts with the first, and `fake` resets them."""
     services = ("intake", "deliberation", "dispatch", "evaluation")
-    settings = GatewaySettings(http_addr="127.0.0.1:8080", upstreams=dict.fromkeys(services, "127.0.0.1:9"),
-                               max_body_bytes=MAX_BODY_BYTES, rpc_timeout_s=5, workers=1, threads=1,
-                               public_rate=f"{PUBLIC_LIMIT}/minute")
+    settings = GatewaySettings(**{
+        "http_addr": "127.0.0.1:8080", "upstreams": dict.fromkeys(services, "127.0.0.1:9"),
+        "max_body_bytes": MAX_BODY_BYTES, "rpc_timeout_s": 5, "workers": 1, "threads": 1,
+        "public_rate": f"{PUBLIC_LIMIT}/minute", **settings})
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     with pytest.MonkeyPatch.context() as env:
@@ -43,6 +45,12 @@ def app():
             root.setLevel(level)
     flask_app.extensions["lianyi.upstreams"].close()  # its channels never connected
     return flask_app
+
+
+@pytest.fixture(scope="session")
+def app():
+    """One app for the session (building it takes ~0.1 s); `fake` resets what a test can change."""
+    return build_app()
 
 
 @pytest.fixture

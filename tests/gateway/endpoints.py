@@ -198,8 +198,7 @@ PUBLIC = {
 # (readiness asks only their gRPC health). Flask endpoint name: (a path it serves, why it is in no table).
 NOT_ENDPOINTS = {
     "ops.healthz": ("/healthz", "the liveness probe: says only that the process runs"),
-    "ops.readyz": ("/readyz", "the readiness probe: asks the upstreams' gRPC health service, not the API"),
-    "ops.metrics": ("/metrics", "Prometheus' scrape: request counts and timings by route template"),
+    "ops.readyz": ("/readyz", "the readiness probe: lists the upstreams' gRPC health, asks nothing of the API"),
     "ops.openapi": ("/openapi.json", "the API's own description, public by design (test_openapi_document.py)"),
     "open311.unknown": ("/open311/v2/no/such/thing.json", "Open311's catch-all: 404 or 405 in the spec's "
                                                           "format for what it does not serve (test_open311_edges.py)"),

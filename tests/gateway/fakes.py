@@ -114,7 +114,9 @@ class FakeUpstreams:
         self.calls: list[Call] = []
         self.unanswered: list[Call] = []
         self.closed = False
-        self.ready_error: Exception | None = None
+        # What each service's health check answers (the real ones: SERVING, NOT_SERVING, or the
+        # status code of a check that failed).
+        self.states = dict.fromkeys(AUDITED, "SERVING")
         journal = (self.calls, self.unanswered)
         self.intake = FakeStub(_service(intake_service_pb2, "IntakeService"), *journal)
         self.directory = FakeStub(_service(directory_service_pb2, "DirectoryService"), *journal)
@@ -130,9 +132,8 @@ class FakeUpstreams:
         self.api_keys: dict[str, Principal] = {}
         self.accounts.AuthenticateApiKey.returns(self._principal_of_key)
 
-    def check_ready(self) -> None:
-        if self.ready_error is not None:
-            raise self.ready_error
+    def upstream_states(self) -> dict[str, str]:
+        return dict(self.states)
 
     def close(self) -> None:
         self.closed = True

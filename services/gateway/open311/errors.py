@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from servicekit.errors import DomainError, grpc_status_for
 from services.gateway.open311.formats import Open311Error, errors_body, format_of, render
+from services.gateway.outages import service_of
 from services.gateway.problems import ProblemError, upstream_failure
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,8 @@ def install(blueprint: Blueprint) -> None:
     def _upstream(exc: grpc.RpcError):
         status = status_of_grpc(exc.code())
         if status >= 500:
-            log.warning("upstream call failed: %s %s", exc.code().name, exc.details())
-            return error_response(status, upstream_failure(exc.code()))
+            log.warning("upstream call failed: %s %s %s", service_of(exc) or "", exc.code().name, exc.details())
+            return error_response(status, upstream_failure(exc))
         return error_response(status, exc.details() or "the request cannot be fulfilled")
 
     # Flask prefers any handler for the exact code, even the app's, to a blueprint's handler for a
