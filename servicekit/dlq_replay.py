@@ -71,8 +71,12 @@ class Report:
 
 
 def dead_letters(settings: RuntimeSettings, dlq_topics: list[str], timeout_s: float = 60) -> Iterator[Any]:
-    """Every record on the DLQ topics, from the beginning to the end they had when reading began."""
+    """Every record on the DLQ topics, from the beginning to their end."""
     reader = kafka.reader(settings, client_id="lianyi-dlq-replay")
+    # The end is where the broker says it is once nothing more comes in a fetch's whole wait: the
+    # end offsets alone are not enough (Tansu's answer for "latest" can stop short of the last
+    # records of a batch), and an empty poll alone may be a fetch still under way.
+    quiet_ms = 2 * settings.kafka_reader_fetch_max_wait_ms + 500
     try:
         for topic in dlq_topics:
             partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
@@ -83,11 +87,15 @@ def dead_letters(settings: RuntimeSettings, dlq_topics: list[str], timeout_s: fl
             reader.seek_to_beginning(*partitions)
             ends = reader.end_offsets(partitions)
             deadline = time.monotonic() + timeout_s
-            while any(reader.position(p) < ends[p] for p in partitions):
+            while True:
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"{topic}: not read to its end within {timeout_s:g}s")
-                for records in reader.poll(timeout_ms=_POLL_MS).values():
-                    yield from (r for r in records if r.offset < ends[TopicPartition(r.topic, r.partition)])
+                at_end = all(reader.position(p) >= ends[p] for p in partitions)
+                batches = reader.poll(timeout_ms=quiet_ms if at_end else _POLL_MS)
+                if not batches and at_end:
+                    break
+                for records in batches.values():
+                    yield from records
     finally:
         reader.close()
 
