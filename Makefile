@@ -77,12 +77,14 @@ $(CHECKOV_VENV)/.deps:
 	touch $@
 
 # Render the Kubernetes base and every overlay, and check them (schemas, security context,
-# probes, the operators' resources, checkov, and the wiring against the code).
+# probes, the operators' resources, checkov, and the wiring against the code); lint the image's
+# Dockerfile (hadolint from the dev extra's pinned wheel; rules and reasons in .hadolint.yaml).
 K8S_OVERLAYS := $(wildcard deploy/k8s/overlays/*)
 k8s: install $(CHECKOV_VENV)/.deps
+	$(VENV)/bin/hadolint --config .hadolint.yaml Dockerfile
 	kubectl kustomize deploy/k8s/base >/dev/null
 	for overlay in $(K8S_OVERLAYS); do kubectl kustomize $$overlay >/dev/null || exit 1; done
-	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest tests/deploy/test_k8s_manifests.py tests/deploy/test_k8s_overlays.py $(PYTEST_ARGS)
+	CHECKOV=$(CHECKOV_VENV)/bin/checkov $(PY) -m pytest tests/deploy/test_k8s_manifests.py tests/deploy/test_k8s_overlays.py tests/deploy/test_image_contents.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(GEN) var .pytest_cache

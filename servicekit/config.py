@@ -112,6 +112,21 @@ class RuntimeSettings(BaseSettings):
     # Shared by every process (a Kubernetes Secret in production); `make run` makes one per var/.
     auth_signing_key: SecretStr | None = Field(None, min_length=32)
     auth_token_ttl_s: int = Field(3600, ge=60, le=86400)
+    # Housekeeping (`python -m services.<name> prune`, a CronJob per service). Published outbox
+    # rows are kept a while after publishing, so what a service sent can still be read (and sent
+    # again by hand into a broker that lost it) after the fact.
+    outbox_retention_h: float = Field(7 * 24, ge=1)
+    # An inbox row is how a redelivered event is recognised; once pruned, that event would be
+    # applied a second time. So keep each row longer than the broker can deliver its record
+    # again: the consumed topics' retention (30 days: a group whose offsets expired rereads a
+    # topic from its beginning) and the DLQ twins' (90 days: replay-dlq applies from there).
+    # tests/deploy checks this against every KafkaTopic's retention.ms.
+    inbox_retention_days: float = Field(120, ge=1)
+    # Rows deleted per transaction: each batch is short, so no long lock on a hot table.
+    prune_batch_size: int = Field(1000, ge=1, le=100_000)
+    # Batch commands (prune, replay-dlq) push their counts here when set (a Prometheus
+    # Pushgateway, host:port): a CronJob's pod is gone before anyone could scrape it.
+    pushgateway: str | None = None
 
     def signing_key(self) -> str:
         """The signing key, or MissingSetting if it was not configured."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from servicekit.database import Transaction, insert_or_ignore_many
 from servicekit.messaging_schema import inbox
 
@@ -16,3 +19,8 @@ def claim_many(tx: Transaction, events: list[tuple[str, str, str]], applied_at: 
         dict(event_id=event_id, event_type=event_type, topic=topic, applied_at=applied_at)
         for event_id, event_type, topic in events
     ])
+
+
+def was_applied(conn: Connection, event_id: str) -> bool:
+    """Whether the event was applied here (and its inbox row is not pruned yet)."""
+    return conn.execute(sa.select(inbox.c.event_id).where(inbox.c.event_id == event_id)).first() is not None

@@ -1,7 +1,7 @@
 """The tables every service keeps for reliable messaging: outbox, inbox and relay lease.
 
-Each service's first migration calls `create_v1`, and a later one `upgrade_to_v2`. The schema
-is defined by version so old migrations keep meaning what they meant.
+Each service's first migration calls `create_v1`, and later ones `upgrade_to_v2` and
+`upgrade_to_v3`. The schema is defined by version so old migrations keep meaning what they meant.
 """
 from __future__ import annotations
 
@@ -63,9 +63,19 @@ def _generation() -> sa.Column[int]:
     return sa.Column("generation", sa.BigInteger, nullable=False, server_default="0")
 
 
-# The schema the running code uses: v2.
+def _define_v3(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
+    outbox, inbox, relay_lease = _define_v2(metadata)
+    # Housekeeping deletes inbox rows by age in small batches (servicekit.housekeeping): without
+    # this index every batch would read the whole table.
+    sa.Index(_INBOX_BY_AGE, inbox.c.applied_at)
+    return outbox, inbox, relay_lease
+
+
+_INBOX_BY_AGE = "ix_inbox_applied_at"
+
+# The schema the running code uses: v3.
 metadata = sa.MetaData()
-outbox, inbox, relay_lease = _define_v2(metadata)
+outbox, inbox, relay_lease = _define_v3(metadata)
 
 
 def create_v1(op: Operations) -> None:
@@ -92,3 +102,13 @@ def downgrade_to_v1(op: Operations) -> None:
     """v2 back to v1 from an Alembic migration."""
     with op.batch_alter_table("relay_lease") as batch:
         batch.drop_column("generation")
+
+
+def upgrade_to_v3(op: Operations) -> None:
+    """v2 to v3 from an Alembic migration: the inbox is indexed by when each event was applied."""
+    op.create_index(_INBOX_BY_AGE, "inbox", ["applied_at"])
+
+
+def downgrade_to_v2(op: Operations) -> None:
+    """v3 back to v2 from an Alembic migration."""
+    op.drop_index(_INBOX_BY_AGE, table_name="inbox")

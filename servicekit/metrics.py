@@ -1,9 +1,10 @@
 """The Prometheus metrics every process exposes. Names are shared so dashboards work for all."""
 from __future__ import annotations
 
+import logging
 from importlib import metadata
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, push_to_gateway
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 # An event's lag is not a request's latency: a consumer catching up after an outage, or a relay
@@ -112,3 +113,33 @@ settings_listener_errors = Counter(
     "lianyi_settings_listener_errors_total",
     "Failures of the settings listener (meanwhile cached settings expire after their safety TTL)",
 )
+
+# --- Batch commands (servicekit/housekeeping.py, servicekit/dlq_replay.py) ---
+# In a registry of their own, pushed to a Pushgateway when one is configured (see push_jobs):
+# the command's pod is gone before a scrape could find it, and a serving process has none of it.
+JOBS = CollectorRegistry()
+rows_pruned = Counter(
+    "lianyi_rows_pruned_total", "Rows housekeeping deleted, by table (outbox: published; inbox: applied)",
+    ["service", "table"], registry=JOBS,
+)
+dlq_replayed = Counter(
+    "lianyi_dlq_replayed_total",
+    "Dead-lettered events replay-dlq went through, by outcome (replayed, already_applied, failed, not_subscribed)",
+    ["service", "topic", "outcome"], registry=JOBS,
+)
+job_last_success = Gauge(
+    "lianyi_job_last_success_timestamp_seconds", "When a batch command last finished without a failure",
+    ["service", "command"], registry=JOBS,
+)
+
+
+def push_jobs(gateway: str | None, service: str, command: str) -> None:
+    """Push the batch commands' metrics to a Pushgateway, if one is configured; a failure to push
+    is logged, not raised: the work is done, and its counts are in the log too."""
+    if not gateway:
+        return
+    try:
+        push_to_gateway(gateway, job=f"lianyi-{command}", grouping_key={"service": service}, registry=JOBS,
+                        timeout=10)
+    except Exception:
+        logging.getLogger(__name__).warning("could not push %s's metrics to %s", command, gateway, exc_info=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from servicekit import logs, metrics, migrations, settings_service
+from servicekit import dlq_replay, housekeeping, logs, metrics, migrations, settings_service
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock, SystemClock, clock_from_environment
 from servicekit.config import MissingSetting, ServiceSettings, load_service_settings
@@ -139,12 +139,18 @@ Command = Callable[[ServiceSettings, str], int]
 
 def main(name: str, build: Build, argv: list[str] | None = None,
          commands: dict[str, Command] | None = None) -> int:
-    """`python -m services.<name> [serve|migrate|<extra command> [argument]]`."""
+    """`python -m services.<name> [serve|migrate|prune|replay-dlq|<extra command> [argument]]`."""
     commands = commands or {}
     parser = argparse.ArgumentParser(prog=f"python -m services.{name}")
-    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "migrate", *commands])
+    parser.add_argument("command", nargs="?", default="serve",
+                        choices=["serve", "migrate", "prune", "replay-dlq", *commands])
     parser.add_argument("argument", nargs="?", default="")
+    parser.add_argument("--topic", action="append", default=[],
+                        help="replay-dlq: only this topic's DLQ (the topic or its .dlq twin; repeatable)")
+    parser.add_argument("--dry-run", action="store_true", help="replay-dlq: only report what would be replayed")
     args = parser.parse_args(argv)
+    if (args.topic or args.dry_run) and args.command != "replay-dlq":
+        parser.error("--topic and --dry-run are options of replay-dlq")
     settings = load_service_settings(name)
     logs.configure(name, settings.runtime.log_level)
     if args.command == "migrate":
@@ -153,6 +159,10 @@ def main(name: str, build: Build, argv: list[str] | None = None,
         db.dispose()
         log.info("%s database migrated", name)
         return 0
+    if args.command == "prune":
+        return _prune(settings)
+    if args.command == "replay-dlq":
+        return _replay_dlq(settings, build, args.topic, args.dry_run)
     if args.command in commands:
         return commands[args.command](settings, args.argument)
     clock = clock_from_environment([settings.grpc_addr, settings.http_addr], settings.database_url)
@@ -161,3 +171,34 @@ def main(name: str, build: Build, argv: list[str] | None = None,
     except MissingSetting as exc:
         raise SystemExit(str(exc)) from None
     return process.run()
+
+
+def _prune(settings: ServiceSettings) -> int:
+    db = Database(settings.database_url)
+    try:
+        housekeeping.run(settings.name, settings.runtime, db, SystemClock())
+    finally:
+        db.dispose()
+    return 0
+
+
+def _replay_dlq(settings: ServiceSettings, build: Build, only: list[str], dry_run: bool) -> int:
+    """Replay through the service's own wiring (its subscriptions and units of work), built as
+    `serve` builds it but with nothing started: the running replicas' relays publish whatever
+    the replayed events cause."""
+    db = Database(settings.database_url)
+    try:
+        clock = SystemClock()
+        wiring = build(db, Outbox(TOPIC_OF_SERVICE[settings.name]), clock)
+        try:
+            report = dlq_replay.run(settings.name, settings.runtime, wiring.units, wiring.subscriptions, clock,
+                                    only, dry_run)
+        except ValueError as exc:
+            raise SystemExit(str(exc)) from None
+    finally:
+        db.dispose()
+    for replay in report.replays:
+        print(f"{replay.outcome:16} {replay.event_id or '?':40} {replay.dlq_topic}@{replay.dlq_offset}"
+              f"{'  ' + replay.error if replay.error else ''}")
+    print(", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts().items())) or "nothing dead-lettered")
+    return 1 if report.failed else 0

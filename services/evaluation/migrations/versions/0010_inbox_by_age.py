@@ -1,0 +1,22 @@
+"""The inbox is indexed by when each event was applied, so housekeeping prunes old rows in
+small batches without reading the whole table.
+
+Revision ID: 0010
+Revises: 0009
+"""
+from alembic import op
+
+from servicekit import messaging_schema
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    messaging_schema.upgrade_to_v3(op)
+
+
+def downgrade() -> None:
+    messaging_schema.downgrade_to_v2(op)
