@@ -3,29 +3,24 @@ service that owns it (figures_sections.SECTIONS), asked at once and composed her
 The report is whole or not given: a service that is down makes it a 503 naming the service."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import grpc
 from flask import Blueprint
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from services import periods
 from services.gateway.auth import serves
 from services.gateway.bodies import query
 from services.gateway.bounds import StrictBody
 from services.gateway.clients import upstreams
-from services.gateway.deliberation_schemas import Id
+from services.gateway.deliberation_schemas import Id, Period
 from services.gateway.figures_sections import SECTIONS, CountyFigures
 from services.gateway.problems import OUTAGES, ProblemError
 from services.gateway.report_csv import csv_response, figure_rows, wants_csv
 
 blueprint = Blueprint("county_figures", __name__, url_prefix="/api/v1")
 
-# [0-9], not \d: the validator's \d also matches other scripts' digits. periods.parse decides the rest
-# (the years the services hold).
-Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"),
-                   Field(description="YYYY (a year), YYYY-Qn (a quarter, Q1-Q4) or YYYY-MM (a month), in the "
-                                     "county's time (UTC+8)")]
 CSV_COLUMNS = ("place_id", "period", "section", "figure", "value")
 
 
