@@ -20,6 +20,7 @@ from services.gateway import (
     audit,
     auth,
     concerns,
+    county_figures,
     county_settings,
     decisions,
     department_calls,
@@ -111,7 +112,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
                       topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint,
                       figures.blueprint, tasks.blueprint, task_handling.blueprint, task_outcomes.blueprint,
                       department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint,
-                      matters.blueprint):
+                      matters.blueprint, county_figures.blueprint):
         app.register_blueprint(blueprint)
     routing.seal(app)  # after the last route: a name a route spells out is never another's id
     app.extensions["lianyi.openapi"] = openapi.build(app)

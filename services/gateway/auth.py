@@ -106,14 +106,15 @@ def bearer_token(principal: Principal) -> str:
                      ttl=known.token_ttl)
 
 
-def serves(rpc: str, *, excluding: Iterable[str] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def serves(rpc: str, *also: str, excluding: Iterable[str] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """An endpoint serves the roles its RPC declares in its proto (one declaration, read by the
     service and here): 401 without credentials, 403 for other roles. An RPC open to the public
     still needs credentials here; public views have endpoints of their own (Open311). Scope is
     the service's to check. `rpc` is the RPC's full name, e.g.
-    "lianyi.intake.v1.IntakeService.SubmitConcern"; `excluding` names roles the RPC serves that
-    this endpoint does not (it would show them what they may not see)."""
-    allowed = auth.rpc_roles(rpc) - frozenset(excluding)
+    "lianyi.intake.v1.IntakeService.SubmitConcern"; an endpoint that composes several RPCs names
+    them all (`also`) and serves the roles every one of them serves; `excluding` names roles the
+    RPC serves that this endpoint does not (it would show them what they may not see)."""
+    allowed = frozenset.intersection(*(auth.rpc_roles(name) for name in (rpc, *also))) - frozenset(excluding)
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)

@@ -10,6 +10,8 @@ from servicekit.grpc_server import Registration
 from services.contract import sees_contacts
 from services.intake.contract import channel_name
 from services.intake.domain import Concern, SubmitConcern
+from services.intake.figures import grpc_api as figures_api
+from services.intake.figures.handlers import AskingReport
 from services.intake.handlers import Concerns, OnlineMessage
 from services.intake.messages import concern_to_proto, location_from_proto, public_to_proto, reporter_from_proto
 from services.intake.talks import grpc_api as talks_api
@@ -26,8 +28,8 @@ def _shown(concern: Concern) -> concern_pb2.Concern:
 
 
 class IntakeServicer(pb_grpc.IntakeServiceServicer):
-    def __init__(self, concerns: Concerns, visits: Visits, talks: Talks, triage: Triage):
-        self.concerns, self.visits, self.talks, self.triage = concerns, visits, talks, triage
+    def __init__(self, concerns: Concerns, visits: Visits, talks: Talks, triage: Triage, asking: AskingReport):
+        self.concerns, self.visits, self.talks, self.triage, self.asking = concerns, visits, talks, triage, asking
 
     def SubmitConcern(self, request: pb.SubmitConcernRequest, context: object) -> concern_pb2.Concern:
         return _shown(self.concerns.submit_concern(SubmitConcern(
@@ -67,6 +69,9 @@ class IntakeServicer(pb_grpc.IntakeServiceServicer):
     def GetVisitCoverage(self, request: pb.GetVisitCoverageRequest, context: object) -> pb.VisitCoverage:
         return visits_api.coverage_to_proto(
             self.visits.coverage(request.neighbourhood_id, request.from_date, request.to_date))
+
+    def GetAskingFigures(self, request: pb.GetAskingFiguresRequest, context: object) -> pb.AskingFigures:
+        return figures_api.figures_to_proto(self.asking.figures(request.place_id, request.from_day, request.to_day))
 
     def RecordTalkSession(self, request: pb.RecordTalkSessionRequest, context: object) -> pb.TalkSession:
         return talks_api.record_session(self.talks, request)
@@ -119,9 +124,10 @@ class IntakeServicer(pb_grpc.IntakeServiceServicer):
         ])
 
 
-def registration(concerns: Concerns, visits: Visits, talks: Talks, triage: Triage) -> Registration:
+def registration(concerns: Concerns, visits: Visits, talks: Talks, triage: Triage, asking: AskingReport
+                 ) -> Registration:
     return Registration(
         service_name="lianyi.intake.v1.IntakeService",
-        servicer=IntakeServicer(concerns, visits, talks, triage),
+        servicer=IntakeServicer(concerns, visits, talks, triage, asking),
         add=pb_grpc.add_IntakeServiceServicer_to_server,
     )

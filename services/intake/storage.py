@@ -40,6 +40,8 @@ concerns = sa.Table(
     sa.Column("building_id", sa.String(64), nullable=False, server_default=""),
     sa.Index("ix_concerns_similar", "neighbourhood_id", "category", "received_at"),
     sa.Index("ix_concerns_received_at", "received_at"),
+    # A place's concerns over days (asking's figures), one neighbourhood's range at a time.
+    sa.Index("ix_concerns_by_day", "neighbourhood_id", "received_at"),
 )
 
 # The county's concern categories: data with defaults seeded by the first migration.

@@ -20,6 +20,7 @@ from services.intake.accounts import grpc_api as accounts_grpc_api
 from services.intake.accounts.handlers import Accounts
 from services.intake.directory import grpc_api as directory_grpc_api
 from services.intake.directory.handlers import Directory
+from services.intake.figures.handlers import AskingReport
 from services.intake.handlers import Concerns
 from services.intake.places import Places
 from services.intake.reception import Reception
@@ -40,6 +41,7 @@ class IntakeParts:
     settings: IntakeSettings
     concerns: Concerns
     visits: Visits
+    asking: AskingReport
     talks: Talks
     triage: Triage
     directory: Directory
@@ -56,6 +58,7 @@ def assemble(db: Database, outbox: Outbox, clock: Clock) -> IntakeParts:
         db=db, units=units, places=places, settings=settings,
         concerns=Concerns(db, units, places, settings, reception, clock),
         visits=Visits(db, units, reception, clock, audit),
+        asking=AskingReport(db),
         talks=Talks(db, units, reception, clock, audit),
         triage=Triage(db, units, places, settings, clock, audit),
         directory=Directory(units, clock, audit),
@@ -67,7 +70,7 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     intake = assemble(db, outbox, clock)
     return Wiring(
         registrations=[
-            grpc_api.registration(intake.concerns, intake.visits, intake.talks, intake.triage),
+            grpc_api.registration(intake.concerns, intake.visits, intake.talks, intake.triage, intake.asking),
             directory_grpc_api.registration(intake.directory),
             accounts_grpc_api.registration(intake.accounts),
         ],

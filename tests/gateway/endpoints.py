@@ -87,6 +87,7 @@ ENDPOINTS = {
     "list deliveries": ("GET", "/api/v1/platform/deliveries?state=pending", None),
     "read dispatch figures": ("GET", f"/api/v1/dispatch-figures?place_id={N1}&from=2026-11-01&to=2026-11-30", None),
     "list matters": ("GET", "/api/v1/matters?list=mine&state=awaiting_rating", None),
+    "read county figures": ("GET", f"/api/v1/figures?place_id={N1}&period=2026-Q4", None),
     "read matter": ("GET", MATTER, None),
     "rate matter": ("POST", f"{MATTER}/rating", {"rating": "satisfied", "comment": "很及时"}),
 }
@@ -173,6 +174,8 @@ SERVES = {
     "list matters": STAFF | ADMINS | {"resident"},
     "read matter": STAFF | ADMINS | {"resident"},
     "rate matter": STAFF | {"resident"},
+    # The county's figures: those who may read every section (dispatch's figures are the narrowest).
+    "read county figures": ADMINS | {"party_secretary"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.

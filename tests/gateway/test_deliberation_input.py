@@ -110,7 +110,7 @@ BAD_QUERIES = [
     ("panel proposal of words", f"{TOPIC}/panel-proposal?size=five", "size must be an integer"),
     ("figures without a place", "/api/v1/deliberation-figures?period=2026", "place_id: Field required"),
     ("figures without a period", f"/api/v1/deliberation-figures?place_id={COUNTY}", "period: Field required"),
-    ("figures of a quarter", f"/api/v1/deliberation-figures?place_id={COUNTY}&period=2026-Q4", "period"),
+    ("figures of a fifth quarter", f"/api/v1/deliberation-figures?place_id={COUNTY}&period=2026-Q5", "period"),
     ("figures of a day", f"/api/v1/deliberation-figures?place_id={COUNTY}&period=2026-11-01", "period"),
     ("figures in other digits", f"/api/v1/deliberation-figures?place_id={COUNTY}&period=%D9%A2%D9%A0%D9%A2%D9%A6",
      "period"),

@@ -275,6 +275,14 @@ def test_figures_of_a_month_without_a_closed_vote_have_no_turnout(client, fake):
     assert (figures["turnout"], figures["rejected_by_reason"]) == (None, {"quorum_missed": 0, "threshold_missed": 0})
 
 
+def test_figures_of_a_quarter_are_asked_for_the_quarter(client, fake):
+    fake.deliberation.GetFigures.returns(_figures(period="2026-Q4"))
+    figures = _ok(client.get(f"/api/v1/deliberation-figures?place_id={N1}&period=2026-Q4", headers=SECRETARY))
+    assert figures["period"] == "2026-Q4"
+    (call,) = fake.calls
+    assert call.request == pb.GetFiguresRequest(place_id=N1, period="2026-Q4")
+
+
 # -- refusals -------------------------------------------------------------------------------------
 
 WRITES = [

@@ -3,7 +3,7 @@ present): the pool, the residents' vote and its timer, the panel, opinions, cons
 meeting's decision, each step's events in the outbox with its state."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -236,3 +236,21 @@ def test_figures_count_each_step_at_every_place_above_it(county):
     assert (figures.votes, figures.households, figures.turnout) == (6, 10, "0.6000")
     with county.acting_as("party_secretary", "nb-1", "m-0"), pytest.raises(NotFound):
         county.figures.figures(county.ids["county"], "2026-11")
+
+
+def test_figures_for_a_quarter_count_its_three_months_in_the_countys_time(county):
+    """2026-Q4 is October to December in the county (UTC+8): a topic drafted at 00:30 on 1 October
+    there (16:30 UTC the day before) is Q4's, one at 23:30 on 30 September is Q3's."""
+    now = county.clock.now()
+    county.clock.advance(seconds=(datetime(2026, 9, 30, 15, 30, tzinfo=UTC) - now).total_seconds())
+    draft(county, county.pool_concerns("nb-1", 1))
+    county.clock.advance(hours=1)
+    draft(county, county.pool_concerns("nb-1", 1))
+    county.clock.advance(seconds=(now - county.clock.now()).total_seconds())
+    accepted_topic(county)
+    with county.acting_as("county_admin", "county"):
+        q3, q4 = (county.figures.figures(county.ids["county"], period) for period in ("2026-Q3", "2026-Q4"))
+        months = [county.figures.figures(county.ids["county"], f"2026-{m}") for m in ("10", "11", "12")]
+    assert (q3.period, q3.drafted, q3.published) == ("2026-Q3", 1, 0)
+    assert (q4.period, q4.drafted, q4.published, q4.accepted, q4.proposals_adopted) == ("2026-Q4", 2, 1, 1, 1)
+    assert q4.drafted == sum(m.drafted for m in months) and q4.votes == sum(m.votes for m in months)

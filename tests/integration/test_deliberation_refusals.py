@@ -31,7 +31,8 @@ def test_a_month_beyond_the_calendar_is_refused(county, month):
         county.topics.agenda(county.ids["nb-1"], month)
 
 
-@pytest.mark.parametrize("period", ["0001", "0001-06", "10000", "2026-00", "2026-W01"])
+@pytest.mark.parametrize("period", ["0001", "0001-06", "10000", "2026-00", "2026-W01", "2026-Q5", "2026-Q0", "2026-q4",
+                                    "2026-Q", "2026-Q12", "0001-Q1"])
 def test_a_period_beyond_the_calendar_is_refused(county, period):
     with secretary(county), pytest.raises(InvalidArgument, match="period must be a year"):
         county.figures.figures(county.ids["nb-1"], period)

@@ -28,7 +28,7 @@ def server(tmp_path, migrated_db, places, clock):
     intake = intake_parts(migrated_db("intake", f"sqlite:///{tmp_path / 'intake.db'}"), clock)
     ids = places(intake.db, clock)
     address = f"127.0.0.1:{processes.free_port()}"
-    registration = grpc_api.registration(intake.concerns, intake.visits, intake.talks, intake.triage)
+    registration = grpc_api.registration(intake.concerns, intake.visits, intake.talks, intake.triage, intake.asking)
     grpc_server = GrpcServer(address, [registration], KEY)
     grpc_server.start()
     with grpc.insecure_channel(address) as channel:
@@ -202,3 +202,27 @@ def test_online_message_ids_of_different_callers_never_collide(server):
     second = stub.SubmitOnlineMessages(batch("nb-1"), metadata=_secretary(ids, "nb-1"))
     assert [o.outcome for o in (*first.outcomes, *second.outcomes)] == ["created", "created"]
     assert first.outcomes[0].concern_id != second.outcomes[0].concern_id
+
+
+def test_asking_figures_over_grpc_answer_a_place_in_scope_and_refuse_the_rest(server):
+    channel, ids = server
+    stub = IntakeServiceStub(channel)
+    stub.SubmitConcern(_submit(ids, "nb-2"), metadata=_secretary(ids, "nb-2"))
+    # The fixture's clock (2026-11-02 09:00 UTC) received it on the second of the days asked.
+
+    def ask(place: str, metadata, from_day: str = "2026-11-01", to_day: str = "2026-11-02"):
+        return stub.GetAskingFigures(pb.GetAskingFiguresRequest(place_id=ids[place], from_day=from_day,
+                                                                to_day=to_day), metadata=metadata)
+
+    figures = ask("community", _as("community_admin", (ids["county"], ids["township"], ids["community"])))
+    assert (figures.households, figures.concerns_received, figures.from_day) == (3, 1, "2026-11-01")
+    assert {c.word: c.concerns for c in figures.by_channel} == {"door_visit": 0, "sit_down_talk": 0, "online": 1}
+    for place, metadata, from_day, code in [
+            ("nb-2", _secretary(ids, "nb-1"), "2026-11-01", grpc.StatusCode.NOT_FOUND),
+            ("community", _secretary(ids, "nb-2"), "2026-11-01", grpc.StatusCode.NOT_FOUND),
+            ("nb-2", _as("member", (ids["county"], ids["township"], ids["community"], ids["nb-2"])), "2026-11-01",
+             grpc.StatusCode.PERMISSION_DENIED),
+            ("nb-2", _secretary(ids, "nb-2"), "2026-11-31", grpc.StatusCode.INVALID_ARGUMENT)]:
+        with pytest.raises(grpc.RpcError) as refused:
+            ask(place, metadata, from_day)
+        assert refused.value.code() == code, (place, from_day)

@@ -36,7 +36,7 @@ def intake(database_url, migrated_db, places, clock):
     ids = places(parts.db, clock)
     address = f"127.0.0.1:{processes.free_port()}"
     server = GrpcServer(address, [
-        grpc_api.registration(parts.concerns, parts.visits, parts.talks, parts.triage),
+        grpc_api.registration(parts.concerns, parts.visits, parts.talks, parts.triage, parts.asking),
         directory_grpc_api.registration(parts.directory),
         AuditLog(parts.db, clock).registration(),
         settings_service.registration(parts.settings.county),

@@ -24,6 +24,9 @@ directory_entities = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("kind", "external_id", name="uq_directory_entities_kind_external_id"),
+    # What of one kind lies below a place (its households, its neighbourhoods), from the index
+    # alone; on PostgreSQL in the C collation servicekit.place_paths.below compares paths in.
+    sa.Index("ix_directory_entities_kind_path", "kind", "scope_path", postgresql_ops={"scope_path": 'COLLATE "C"'}),
 )
 
 
