@@ -27,6 +27,7 @@ from services.gateway.auth import internal_token
 _METHOD_CONFIG = [{
     "name": [
         {"service": "lianyi.intake.v1.IntakeService", "method": "GetConcern"},
+        {"service": "lianyi.intake.v1.IntakeService", "method": "GetAskingFigures"},
         {"service": "lianyi.directory.v1.DirectoryService", "method": "GetEntity"},
         {"service": "lianyi.directory.v1.DirectoryService", "method": "ListEntities"},
         # Deliberation's reads only: a write retried after its answer was lost would be done twice, or

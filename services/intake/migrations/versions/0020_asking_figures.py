@@ -1,13 +1,13 @@
 """Asking's figures read a place's households and neighbourhoods by kind and path, and each
 neighbourhood's concerns by day, from indexes.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 """
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
