@@ -87,7 +87,7 @@ def load(conn: sa.Connection, task_id: str) -> TaskFacts:
     insert_or_ignore(conn, rate_tasks, task_id=task_id)
     row = conn.execute(sa.select(rate_tasks).where(rate_tasks.c.task_id == task_id).with_for_update()).one()
     ratings = dict(conn.execute(sa.select(rate_ratings.c.round, rate_ratings.c.outcome)
-                                .where(rate_ratings.c.task_id == task_id)).tuples().all())
+                                .where(rate_ratings.c.task_id == task_id)).all())
     departments = {r.department_id: Department(r.report_in_due, r.reported_at) for r in conn.execute(
         sa.select(rate_departments).where(rate_departments.c.task_id == task_id))}
     return _facts(row, ratings, departments)
