@@ -87,6 +87,7 @@ ENDPOINTS = {
     "list deliveries": ("GET", "/api/v1/platform/deliveries?state=pending", None),
     "read dispatch figures": ("GET", f"/api/v1/dispatch-figures?place_id={N1}&from=2026-11-01&to=2026-11-30", None),
     "list matters": ("GET", "/api/v1/matters?list=mine&state=awaiting_rating", None),
+    "read rates": ("GET", f"/api/v1/rates?place_id={N1}&period=2026-Q4", None),
     "read matter": ("GET", MATTER, None),
     "rate matter": ("POST", f"{MATTER}/rating", {"rating": "satisfied", "comment": "很及时"}),
 }
@@ -173,6 +174,9 @@ SERVES = {
     "list matters": STAFF | ADMINS | {"resident"},
     "read matter": STAFF | ADMINS | {"resident"},
     "rate matter": STAFF | {"resident"},
+    # The three rates: staff and administrators (a member their own), a department its own, the
+    # county platform; residents and partners read none.
+    "read rates": STAFF | ADMINS | {"department", "integration"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.
