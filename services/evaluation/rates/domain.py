@@ -167,28 +167,50 @@ class Tally:
 CellKey = tuple[str, str, int]
 
 
-def contribution(facts: TaskFacts) -> dict[CellKey, Tally]:
-    """What one task adds to the cells: nothing until it is known opened (its month and place);
-    then one task to its month's cell of each place above it and itself, of its handler, and of
-    each department whistled to."""
+# Where a task counts below its departments: its place, its handler and its month.
+Leaf = tuple[tuple[str, ...], str, int]
+
+
+def own_tally(facts: TaskFacts) -> tuple[Leaf, Tally] | None:
+    """The task's leaf and what it adds there: nothing until it is known opened (its month and
+    place)."""
     if facts.opened_at is None or not facts.place:
-        return {}
-    month = month_of(facts.opened_at)
-    base = Tally(tasks=1, responded=int(facts.responded), resolved=int(facts.is_resolved))
+        return None
+    tally = Tally(tasks=1, responded=int(facts.responded), resolved=int(facts.is_resolved))
     for outcome in facts.ratings.values():
-        setattr(base, outcome, getattr(base, outcome) + 1)
+        setattr(tally, outcome, getattr(tally, outcome) + 1)
     if facts.is_resolved and facts.resolved_at is not None:
-        base.hours[hours_to_resolve(facts.opened_at, facts.resolved_at)] = 1
-    cells = {(PLACE, place_id, month): base for place_id in facts.place if place_id}
-    if facts.handler_id:
-        cells[(MEMBER, facts.handler_id, month)] = base
-    for department_id, department in facts.departments.items():
-        # A department's response is its own report-in by its due time; the rest is the task's.
-        own = Tally(tasks=1, responded=int(responded_by(department.reported_at, department.report_in_due)),
-                    resolved=base.resolved, satisfied=base.satisfied, basically_satisfied=base.basically_satisfied,
-                    unsatisfied=base.unsatisfied, unrated=base.unrated, hours=base.hours)
-        cells[(DEPARTMENT, department_id, month)] = own
+        tally.hours[hours_to_resolve(facts.opened_at, facts.resolved_at)] = 1
+    return (facts.place, facts.handler_id, month_of(facts.opened_at)), tally
+
+
+def spread(leaf: Leaf, tally: Tally) -> dict[CellKey, Tally]:
+    """A leaf's tally in the cells it counts in: each place above it and itself, and its handler.
+    Linear: the spread of a sum is the sum of the spreads (the rebuild sums leaves first)."""
+    place, handler_id, month = leaf
+    cells = {(PLACE, place_id, month): tally for place_id in place if place_id}
+    if handler_id:
+        cells[(MEMBER, handler_id, month)] = tally
     return cells
+
+
+def department_cells(facts: TaskFacts, leaf: Leaf, tally: Tally) -> dict[CellKey, Tally]:
+    """The task in each department's cell it was whistled to: the department's own response (it
+    reported in by its due time); the rest is the task's."""
+    return {(DEPARTMENT, department_id, leaf[2]): Tally(
+        tasks=1, responded=int(responded_by(department.reported_at, department.report_in_due)),
+        resolved=tally.resolved, satisfied=tally.satisfied, basically_satisfied=tally.basically_satisfied,
+        unsatisfied=tally.unsatisfied, unrated=tally.unrated, hours=tally.hours)
+        for department_id, department in facts.departments.items()}
+
+
+def contribution(facts: TaskFacts) -> dict[CellKey, Tally]:
+    """What one task adds to the cells."""
+    found = own_tally(facts)
+    if found is None:
+        return {}
+    leaf, tally = found
+    return {**spread(leaf, tally), **department_cells(facts, leaf, tally)}
 
 
 def change(before: TaskFacts, after: TaskFacts) -> dict[CellKey, Tally]:

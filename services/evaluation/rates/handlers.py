@@ -4,6 +4,7 @@ holds every rule). And the rebuild: every cell again from the facts alone."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from servicekit.database import Database
 from servicekit.directory_replica import DirectoryReplica
@@ -53,20 +54,36 @@ def _as(arrival: Inbound[Resolution], fact: domain.Fact) -> Inbound[domain.Fact 
 
 def rebuild(db: Database, progress: Callable[[int], None] | None = None) -> int:
     """Every cell again from the stored facts, in one transaction (facts held still meanwhile);
-    returns how many tasks were read."""
+    returns how many tasks were read. Tasks are summed per leaf (place, handler, month) first and
+    the leaves spread after: the same cells as spreading each task (domain.spread is linear),
+    for a fraction of the additions."""
+    leaves: dict[domain.Leaf, Tally] = {}
     cells: dict[CellKey, Tally] = {}
     tasks = 0
     with db.write() as tx:
         storage.hold_facts(tx.conn)
         storage.clear_cells(tx.conn)
         for facts in storage.every_task(tx.conn):
-            for key, tally in domain.contribution(facts).items():
-                cell = cells.get(key)
-                if cell is None:
-                    cells[key] = cell = Tally()
-                cell.add(tally)
             tasks += 1
             if progress is not None and tasks % 100_000 == 0:
                 progress(tasks)
+            found = domain.own_tally(facts)
+            if found is None:
+                continue
+            leaf, tally = found
+            _add(leaves, leaf, tally)
+            if facts.departments:
+                for key, own in domain.department_cells(facts, leaf, tally).items():
+                    _add(cells, key, own)
+        for leaf, tally in leaves.items():
+            for key, spread in domain.spread(leaf, tally).items():
+                _add(cells, key, spread)
         storage.insert_cells(tx.conn, cells)
     return tasks
+
+
+def _add(sums: dict[Any, Tally], key: Any, tally: Tally) -> None:
+    found = sums.get(key)
+    if found is None:
+        sums[key] = found = Tally()
+    found.add(tally)

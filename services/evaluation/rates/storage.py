@@ -2,11 +2,12 @@
 (what queries read), and the statements that keep the cells by adding each change to them."""
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from servicekit.database import UtcDateTime, insert_or_ignore
 from services.evaluation.rates.domain import CellKey, Department, Tally, TaskFacts
@@ -62,17 +63,10 @@ rate_cells = sa.Table(
     sa.Column("subject_id", sa.String(64), primary_key=True),
     sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),  # YYYYMM, county time
     *(sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in _COUNT_COLUMNS),
-)
-
-# The cell's resolved tasks by whole hours to resolve (the histogram medians are read from).
-rate_hours = sa.Table(
-    "rate_hours",
-    metadata,
-    sa.Column("kind", sa.String(12), primary_key=True),
-    sa.Column("subject_id", sa.String(64), primary_key=True),
-    sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("hours", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("tasks", sa.Integer, nullable=False),
+    # The resolved tasks by whole hours to resolve, {"hours": tasks} as JSON: the histogram the
+    # medians are read from, in the row (a county's year reads 12 of them; a row per hour would
+    # be millions to write in a rebuild).
+    sa.Column("hours", sa.Text, nullable=False, server_default="{}"),
 )
 
 _PLACE = ("county_id", "township_id", "community_id", "neighbourhood_id")
@@ -150,49 +144,40 @@ def hold_facts(conn: sa.Connection) -> None:
 
 # -- cells ---------------------------------------------------------------------------------------
 
-def _upsert(conn: sa.Connection, table: sa.Table, keys: tuple[str, ...], adds: tuple[str, ...]) -> Any:
-    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
-    return insert.on_conflict_do_update(index_elements=list(keys),
-                                        set_={name: table.c[name] + insert.excluded[name] for name in adds})
-
-
 def add_to_cells(conn: sa.Connection, deltas: dict[CellKey, Tally]) -> None:
-    """Add each cell's change in one statement per table, in key order (two replicas adding to
-    the county's cells lock them in the same order). Histogram rows left at 0 go."""
-    cells, hours, emptied = [], [], []
+    """Add each cell's change, in key order (two replicas adding to the county's cells lock them
+    in the same order); a histogram is merged under the row's lock."""
     for (kind, subject_id, month), delta in sorted(deltas.items()):
-        key = {"kind": kind, "subject_id": subject_id, "month": month}
-        cells.append({**key, **delta.counts()})
-        for value, tasks in sorted(delta.hours.items()):
-            if tasks:
-                hours.append({**key, "hours": value, "tasks": tasks})
-                if tasks < 0:
-                    emptied.append({**key, "hours": value})
-    if cells:
-        conn.execute(_upsert(conn, rate_cells, ("kind", "subject_id", "month"), _COUNT_COLUMNS), cells)
-    if hours:
-        conn.execute(_upsert(conn, rate_hours, ("kind", "subject_id", "month", "hours"), ("tasks",)), hours)
-    if emptied:
-        conn.execute(rate_hours.delete().where(
-            rate_hours.c.kind == sa.bindparam("k"), rate_hours.c.subject_id == sa.bindparam("s"),
-            rate_hours.c.month == sa.bindparam("m"), rate_hours.c.hours == sa.bindparam("h"),
-            rate_hours.c.tasks == 0),
-            [{"k": e["kind"], "s": e["subject_id"], "m": e["month"], "h": e["hours"]} for e in emptied])
+        where = (rate_cells.c.kind == kind, rate_cells.c.subject_id == subject_id, rate_cells.c.month == month)
+        insert_or_ignore(conn, rate_cells, kind=kind, subject_id=subject_id, month=month)
+        values: dict[str, Any] = {name: rate_cells.c[name] + getattr(delta, name) for name in _COUNT_COLUMNS}
+        if any(delta.hours.values()):
+            current = conn.execute(sa.select(rate_cells.c.hours).where(*where).with_for_update()).scalar_one()
+            merged = _histogram(current)
+            for hours, tasks in delta.hours.items():
+                merged[hours] = merged.get(hours, 0) + tasks
+            values["hours"] = _histogram_text(merged)
+        conn.execute(rate_cells.update().where(*where).values(**values))
+
+
+def _histogram(text: str) -> dict[int, int]:
+    return {int(hours): tasks for hours, tasks in json.loads(text).items()}
+
+
+def _histogram_text(histogram: dict[int, int]) -> str:
+    return json.dumps({str(hours): tasks for hours, tasks in sorted(histogram.items()) if tasks},
+                      separators=(",", ":"))
 
 
 def clear_cells(conn: sa.Connection) -> None:
-    conn.execute(rate_hours.delete())
     conn.execute(rate_cells.delete())
 
 
 def insert_cells(conn: sa.Connection, cells: dict[CellKey, Tally], batch: int = 20_000) -> None:
     """Cells written in bulk (the rebuild's, after clear_cells)."""
-    for chunk in _chunks(({"kind": k, "subject_id": s, "month": m, **t.counts()}
+    for chunk in _chunks(({"kind": k, "subject_id": s, "month": m, **t.counts(), "hours": _histogram_text(t.hours)}
                           for (k, s, m), t in cells.items() if not t.is_empty()), batch):
         conn.execute(rate_cells.insert(), chunk)
-    for chunk in _chunks(({"kind": k, "subject_id": s, "month": m, "hours": h, "tasks": n}
-                          for (k, s, m), t in cells.items() for h, n in t.hours.items() if n), batch):
-        conn.execute(rate_hours.insert(), chunk)
 
 
 def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -208,26 +193,19 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str
 
 def read_cells(conn: sa.Connection, kind: str, subject_id: str, first: int, last: int) -> Tally:
     """The sum of a subject's cells over months first..last: a dozen rows for a year."""
-    within = sa.and_(rate_cells.c.kind == kind, rate_cells.c.subject_id == subject_id,
-                     rate_cells.c.month.between(first, last))
-    sums = conn.execute(sa.select(*(sa.func.coalesce(sa.func.sum(rate_cells.c[name]), 0)
-                                    for name in _COUNT_COLUMNS)).where(within)).one()
-    tally = Tally(**dict(zip(_COUNT_COLUMNS, (int(v) for v in sums), strict=True)))
-    for hours, tasks in conn.execute(
-            sa.select(rate_hours.c.hours, sa.func.sum(rate_hours.c.tasks)).where(
-                rate_hours.c.kind == kind, rate_hours.c.subject_id == subject_id,
-                rate_hours.c.month.between(first, last)).group_by(rate_hours.c.hours)):
-        if tasks:
-            tally.hours[hours] = int(tasks)
+    tally = Tally()
+    for row in conn.execute(sa.select(rate_cells).where(
+            rate_cells.c.kind == kind, rate_cells.c.subject_id == subject_id, rate_cells.c.month.between(first, last))):
+        tally.add(_tally(row))
+    tally.hours = +tally.hours  # only the hours some task took
     return tally
+
+
+def _tally(row: Any) -> Tally:
+    return Tally(**{name: getattr(row, name) for name in _COUNT_COLUMNS}, hours=Counter(_histogram(row.hours)))
 
 
 def all_cells(conn: sa.Connection) -> dict[CellKey, Tally]:
     """Every non-empty cell (what a test compares a rebuild with)."""
-    cells: dict[CellKey, Tally] = {}
-    for row in conn.execute(sa.select(rate_cells)):
-        cells[(row.kind, row.subject_id, row.month)] = Tally(**{name: getattr(row, name) for name in _COUNT_COLUMNS})
-    for row in conn.execute(sa.select(rate_hours)):
-        if row.tasks:
-            cells.setdefault((row.kind, row.subject_id, row.month), Tally()).hours[row.hours] = row.tasks
+    cells = {(row.kind, row.subject_id, row.month): _tally(row) for row in conn.execute(sa.select(rate_cells))}
     return {key: tally for key, tally in cells.items() if not tally.is_empty()}

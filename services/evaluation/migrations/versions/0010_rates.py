@@ -1,6 +1,6 @@
 """The three rates: the facts kept of each task (its opening, the steps acting on it, its
 resolutions and rework, its ratings, its departments) and the monthly cells kept from them per
-place, member and department, with each cell's time-to-resolve histogram.
+place, member and department, each with its time-to-resolve histogram.
 
 Written out here, not taken from the code's metadata: this revision builds the tables as they are
 today, whatever later revisions make of them.
@@ -57,17 +57,10 @@ def upgrade() -> None:
         sa.Column("subject_id", sa.String(64), primary_key=True),
         sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),
         *(sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in _COUNTS),
-    )
-    op.create_table(
-        "rate_hours",
-        sa.Column("kind", sa.String(12), primary_key=True),
-        sa.Column("subject_id", sa.String(64), primary_key=True),
-        sa.Column("month", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("hours", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("tasks", sa.Integer, nullable=False),
+        sa.Column("hours", sa.Text, nullable=False, server_default="{}"),
     )
 
 
 def downgrade() -> None:
-    for table in ("rate_hours", "rate_cells", "rate_departments", "rate_ratings", "rate_tasks"):
+    for table in ("rate_cells", "rate_departments", "rate_ratings", "rate_tasks"):
         op.drop_table(table)
