@@ -1,5 +1,5 @@
-"""The three rates (响应率 / 解决率 / 满意率) and time to resolve, as written in the API docs
-(services/evaluation/rates/DEFINITIONS.md is their text). No I/O here.
+"""The three rates (响应率 / 解决率 / 满意率) and time to resolve, exactly as the API docs define them
+(GetRates's Rates message, the gateway's GET /api/v1/rates description, the README). No I/O here.
 
 Every figure is a sum over tasks. What one task adds is a pure function of the facts known about
 it (`contribution`), so the monthly cells are kept exact by adding a task's new contribution and
