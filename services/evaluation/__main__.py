@@ -1,6 +1,7 @@
 import sys
 
 from servicekit.service import main
+from services.evaluation.commands import COMMANDS
 from services.evaluation.wiring import build
 
-sys.exit(main("evaluation", build))
+sys.exit(main("evaluation", build, commands=COMMANDS))

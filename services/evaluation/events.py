@@ -15,6 +15,7 @@ from servicekit.errors import UndecodableEvent
 from servicekit.unit_of_work import Outgoing
 from services.evaluation import domain
 from services.evaluation.matters import domain as matters
+from services.evaluation.rates import domain as rates
 
 RATING_ENUM = {matters.SATISFIED: evaluation_pb2.RATING_SATISFIED,
                matters.BASICALLY_SATISFIED: evaluation_pb2.RATING_BASICALLY_SATISFIED,
@@ -89,3 +90,70 @@ def outgoing(event: object) -> Outgoing | None:
     """Evaluation's domain events as they leave, on its own topic keyed by neighbourhood."""
     payload = payload_of(event)
     return Outgoing(payload) if payload is not None else None
+
+
+# -- the rates' facts (services/evaluation/rates/) ---------------------------------------------------
+
+def _moment(payload: Message, name: str) -> datetime | None:
+    return getattr(payload, name).ToDatetime(tzinfo=UTC) if payload.HasField(name) else None
+
+
+def _task_of(payload: Message) -> str:
+    task_id = getattr(payload, "task_id", "")
+    if not task_id:
+        raise UndecodableEvent(f"a {type(payload).__name__} without its task")
+    return str(task_id)
+
+
+def _required(payload: Message, name: str) -> datetime:
+    moment = _moment(payload, name)
+    if moment is None:
+        raise UndecodableEvent(f"a {type(payload).__name__} without {name}")
+    return moment
+
+
+def task_opened(payload: dispatch_pb2.TaskOpened) -> rates.Opened:
+    if not payload.neighbourhood_id:
+        raise UndecodableEvent("a TaskOpened without its neighbourhood")
+    return rates.Opened(_task_of(payload), payload.neighbourhood_id, _required(payload, "opened_at"),
+                        _moment(payload, "deadline"))
+
+
+def task_assigned(payload: dispatch_pb2.TaskAssigned) -> rates.Assigned:
+    return rates.Assigned(_task_of(payload), payload.handler_id, _required(payload, "assigned_at"))
+
+
+def part_recorded(payload: dispatch_pb2.PartRecorded) -> rates.Acted:
+    return rates.Acted(_task_of(payload))  # when the event occurred: the payload has no time
+
+
+def task_escalated(payload: dispatch_pb2.TaskEscalated) -> rates.Acted | None:
+    """Sent up a tier by a person acts on the task; sent up because it was overdue does not."""
+    task_id = _task_of(payload)
+    return None if payload.overdue else rates.Acted(task_id, _required(payload, "escalated_at"))
+
+
+def departments_whistled(payload: dispatch_pb2.DepartmentsWhistled) -> rates.Whistled:
+    return rates.Whistled(_task_of(payload), tuple(d for d in payload.department_ids if d),
+                          _moment(payload, "report_in_due"))
+
+
+def department_reported(payload: dispatch_pb2.DepartmentReported) -> rates.Reported:
+    if not payload.department_id:
+        raise UndecodableEvent("a DepartmentReported without its department")
+    return rates.Reported(_task_of(payload), payload.department_id, _required(payload, "reported_at"))
+
+
+def task_reopened(payload: dispatch_pb2.TaskReopened) -> rates.Reopened:
+    return rates.Reopened(_task_of(payload), payload.round)
+
+
+def matter_rated(payload: evaluation_pb2.MatterRated) -> rates.Rated:
+    if payload.rating not in RATING_WORD or payload.round < 1:
+        raise UndecodableEvent("a MatterRated without a rating or a round")
+    return rates.Rated(_task_of(payload), payload.round, RATING_WORD[payload.rating])
+
+
+def matter_archived(payload: evaluation_pb2.MatterArchived) -> rates.Rated | None:
+    """Closed unrated: the round counts as unrated. Archived after a rating: nothing new."""
+    return rates.Rated(_task_of(payload), payload.round, rates.UNRATED) if payload.unrated else None

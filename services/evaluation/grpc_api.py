@@ -16,6 +16,8 @@ from services.evaluation.events import RATING_ENUM, RATING_WORD
 from services.evaluation.handlers import Evaluation
 from services.evaluation.matters.domain import Matter
 from services.evaluation.matters.handlers import Matters
+from services.evaluation.rates import domain as rates
+from services.evaluation.rates.queries import RateQueries
 
 _LISTS = {pb.MATTER_LIST_UNSPECIFIED: "mine", pb.MATTER_LIST_MINE: "mine", pb.MATTER_LIST_PLACE: "place"}
 
@@ -46,9 +48,21 @@ def matter_to_proto(matter: Matter) -> pb.Matter:
         supervisor_name=supervisor.name if supervisor else "", reminded_at=_at(matter.reminded_at))
 
 
+def rates_to_proto(found: rates.Rates) -> pb.Rates:
+    tally = found.tally
+    subject = {rates.PLACE: "place_id", rates.MEMBER: "member_id", rates.DEPARTMENT: "department_id"}
+    message = pb.Rates(period=found.period, **{subject[found.subject_kind]: found.subject_id}, **tally.counts())
+    for name in ("response_rate", "resolution_rate", "satisfaction_rate"):
+        if (value := getattr(found, name)) is not None:
+            setattr(message, name, value)
+    if found.median_hours is not None:
+        message.median_hours_to_resolve, message.p90_hours_to_resolve = found.median_hours, found.p90_hours
+    return message
+
+
 class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
-    def __init__(self, evaluation: Evaluation, matters: Matters):
-        self.evaluation, self.matters = evaluation, matters
+    def __init__(self, evaluation: Evaluation, matters: Matters, rate_queries: RateQueries):
+        self.evaluation, self.matters, self.rate_queries = evaluation, matters, rate_queries
 
     def ListMatters(self, request: pb.ListMattersRequest, context: object) -> pb.ListMattersResponse:
         if request.list not in _LISTS:
@@ -65,6 +79,11 @@ class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
             raise InvalidArgument("rating must be one of satisfied, basically_satisfied, unsatisfied")
         return matter_to_proto(self.matters.rate(request.task_id, RATING_WORD[request.rating], request.comment,
                                                  request.household_id))
+
+    def GetRates(self, request: pb.GetRatesRequest, context: object) -> pb.Rates:
+        return rates_to_proto(self.rate_queries.rates(request.period, place_id=request.place_id,
+                                                      member_id=request.member_id,
+                                                      department_id=request.department_id))
 
     def GetIntakeFigures(self, request: pb.GetIntakeFiguresRequest, context: object) -> pb.IntakeFigures:
         figures = self.evaluation.intake_figures(request.neighbourhood_id)

@@ -38,6 +38,7 @@ from services.gateway import (
     ops,
     panels,
     problems,
+    rates,
     routing,
     sessions,
     talks,
@@ -112,7 +113,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
                       topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint,
                       figures.blueprint, tasks.blueprint, task_handling.blueprint, task_outcomes.blueprint,
                       department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint,
-                      matters.blueprint, county_figures.blueprint):
+                      matters.blueprint, county_figures.blueprint, rates.blueprint):
         app.register_blueprint(blueprint)
     routing.seal(app)  # after the last route: a name a route spells out is never another's id
     app.extensions["lianyi.openapi"] = openapi.build(app)

@@ -13,6 +13,7 @@ from services.gateway import (
     evaluation_schemas,
     figures_sections,
     heads,
+    rates_schemas,
     schemas,
     settings_schemas,
 )
@@ -35,7 +36,7 @@ def build(app: Flask) -> dict:
         plugins=[FlaskPlugin()],
     )
     documented = [*schemas.DOCUMENTED, *settings_schemas.DOCUMENTED, *deliberation_schemas.DOCUMENTED,
-                  *dispatch_schemas.DOCUMENTED, *evaluation_schemas.DOCUMENTED,
+                  *dispatch_schemas.DOCUMENTED, *evaluation_schemas.DOCUMENTED, *rates_schemas.DOCUMENTED,
                   figures_sections.CountyFigures]
     _, built = models_json_schema([(m, "serialization") for m in documented], ref_template=REF_TEMPLATE)
     for name, schema in built["$defs"].items():

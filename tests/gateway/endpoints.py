@@ -88,6 +88,7 @@ ENDPOINTS = {
     "read dispatch figures": ("GET", f"/api/v1/dispatch-figures?place_id={N1}&from=2026-11-01&to=2026-11-30", None),
     "list matters": ("GET", "/api/v1/matters?list=mine&state=awaiting_rating", None),
     "read county figures": ("GET", f"/api/v1/figures?place_id={N1}&period=2026-Q4", None),
+    "read rates": ("GET", f"/api/v1/rates?place_id={N1}&period=2026-Q4", None),
     "read matter": ("GET", MATTER, None),
     "rate matter": ("POST", f"{MATTER}/rating", {"rating": "satisfied", "comment": "很及时"}),
 }
@@ -176,6 +177,9 @@ SERVES = {
     "rate matter": STAFF | {"resident"},
     # The county's figures: those who may read every section (dispatch's figures are the narrowest).
     "read county figures": ADMINS | {"party_secretary"},
+    # The three rates: staff and administrators (a member their own), a department its own, the
+    # county platform; residents and partners read none.
+    "read rates": STAFF | ADMINS | {"department", "integration"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.
