@@ -18,6 +18,8 @@ KINDS = (YEAR, QUARTER, MONTH)
 _SPELLING = {YEAR: "a year (YYYY)", QUARTER: "a quarter (YYYY-Q1 to YYYY-Q4)", MONTH: "a month (YYYY-MM)"}
 # [0-9], not \d: \d also matches other scripts' digits. Q in capitals only, as the API documents it.
 _PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2})|-Q([0-9]))?")
+# The same spelling as a schema pattern states it (the API's documents); parse() is the rule.
+PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from services import periods
 from services.deliberation.contract import (
     ACTION_MAX_CHARS,
     ACTIONS_MAX,
@@ -54,7 +55,7 @@ Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_CHARS)]
 Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_calendar_day),
                 Field(description="YYYY-MM-DD")]
 Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), Field(description="YYYY-MM")]
-Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"),
+Period = Annotated[str, StringConstraints(pattern=periods.PATTERN),
                    Field(description="YYYY (a year), YYYY-Qn (a quarter, Q1-Q4) or YYYY-MM (a month), in the "
                                      "county's time (UTC+8)")]
 

@@ -1,7 +1,7 @@
 """The county's figures report, section by section: each section is one service's figures for the
 place and period (the service that owns them answers them), with its schema and each figure's
-definition. The report is every section of SECTIONS, in order; a new section (the three rates,
-from evaluation) is one more entry there, and nothing else changes."""
+definition. The report is every section of SECTIONS, in order; a new section is one more entry
+there, and nothing else changes."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, create_model
 
 from lianyi.deliberation.v1 import deliberation_service_pb2 as deliberation_pb
 from lianyi.dispatch.v1 import dispatch_service_pb2 as dispatch_pb
+from lianyi.evaluation.v1 import evaluation_service_pb2 as evaluation_pb
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from services import periods
 from services.deliberation.contract import REJECTION_REASONS
@@ -76,6 +77,23 @@ class HandlingSection(BaseModel):
                                             "rating")
 
 
+class RatesSection(BaseModel):
+    """The three rates (响应率 / 解决率 / 满意率), from evaluation, over the tasks opened in the period,
+    exactly as GET /api/v1/rates defines them."""
+
+    tasks: int = Field(description="Tasks opened in the period")
+    response_rate: float | None = Field(description="Acted on by the deadline they were opened with / tasks; "
+                                                    "null with no tasks")
+    resolution_rate: float | None = Field(description="Resolved and not reopened since / tasks; null with no tasks")
+    satisfaction_rate: float | None = Field(description="(satisfied + basically satisfied) / ratings of every "
+                                                        "round; null with no ratings")
+    ratings: int = Field(description="Ratings given, every round")
+    unrated: int = Field(description="Rounds closed unrated when the rating period passed")
+    median_hours_to_resolve: int | None = Field(description="Nearest-rank median of whole hours begun from "
+                                                            "opening to resolution; null with none resolved")
+    p90_hours_to_resolve: int | None = Field(description="Nearest-rank 90th percentile, likewise")
+
+
 @dataclass(frozen=True)
 class Section:
     """One section: its name in the report, the service that owns it (named when it is down), the
@@ -136,6 +154,22 @@ def _read_handling(found: dispatch_pb.DispatchFigures) -> HandlingSection:
         tasks_overdue=found.overdue, tasks_went_up=found.went_up, tasks_reworked=found.reworked)
 
 
+def _ask_evaluation(stubs, place_id: str, period: periods.Period, options: dict):
+    return stubs.evaluation.GetRates.future(evaluation_pb.GetRatesRequest(place_id=place_id, period=period.text),
+                                            **options)
+
+
+def _read_rates(found: evaluation_pb.Rates) -> RatesSection:
+    def optional(name: str):
+        return getattr(found, name) if found.HasField(name) else None
+    return RatesSection(
+        tasks=found.tasks, response_rate=optional("response_rate"), resolution_rate=optional("resolution_rate"),
+        satisfaction_rate=optional("satisfaction_rate"),
+        ratings=found.satisfied + found.basically_satisfied + found.unsatisfied, unrated=found.unrated,
+        median_hours_to_resolve=optional("median_hours_to_resolve"),
+        p90_hours_to_resolve=optional("p90_hours_to_resolve"))
+
+
 SECTIONS = (
     Section("asking", "intake", "lianyi.intake.v1.IntakeService.GetAskingFigures", AskingSection,
             _ask_intake, _read_asking),
@@ -143,10 +177,8 @@ SECTIONS = (
             DeliberationSection, _ask_deliberation, _read_deliberation),
     Section("handling", "dispatch", "lianyi.dispatch.v1.DispatchService.GetDispatchFigures", HandlingSection,
             _ask_dispatch, _read_handling),
-    # The three rates join here, from evaluation's GetRates (YYYY, YYYY-Qn and YYYY-MM, as periods.py
-    # reads them): Section("rates", "evaluation", "lianyi.evaluation.v1.EvaluationService.GetRates",
-    # RatesSection, _ask_evaluation, _read_rates). The report's schema, its CSV, its roles and its
-    # answer when evaluation is down all follow from this table.
+    Section("rates", "evaluation", "lianyi.evaluation.v1.EvaluationService.GetRates", RatesSection,
+            _ask_evaluation, _read_rates),
 )
 
 

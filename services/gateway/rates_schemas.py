@@ -2,24 +2,19 @@
 caller asks for, and the answer. Shape and bounds only; who may read whose rates is the service's."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from services.gateway.bounds import StrictBody as _Strict
-from services.gateway.deliberation_schemas import Id
-
-# [0-9], not \d: the validator's \d also matches other scripts' digits.
-RatesPeriod = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"),
-                        Field(description="YYYY (a year), YYYY-Qn (a quarter) or YYYY-MM (a month), in the "
-                                          "county's time (UTC+8)")]
+from services.gateway.deliberation_schemas import Id, Period
 
 
 class RatesQuery(_Strict):
     place_id: Id | None = Field(None, description="A neighbourhood, community, township or the county")
     member_id: Id | None = Field(None, description="A member: the tasks they handle")
     department_id: Id | None = Field(None, description="A county department: the tasks it was whistled to")
-    period: RatesPeriod
+    period: Period
     format: Literal["json", "csv"] | None = Field(None, description="csv for text/csv (or send Accept: text/csv)")
 
     @model_validator(mode="after")

@@ -9,13 +9,11 @@ however often one is delivered, the cells end equal to the sum over the facts (t
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from servicekit.errors import InvalidArgument
-from servicekit.moments import FIRST_YEAR, LAST_YEAR
+from services import periods
 from services.contract import COUNTY_TIME
 
 PLACE, MEMBER, DEPARTMENT = "place", "member", "department"
@@ -224,23 +222,12 @@ def change(before: TaskFacts, after: TaskFacts) -> dict[CellKey, Tally]:
 
 # -- periods --------------------------------------------------------------------------------------
 
-_PERIOD = re.compile(r"([0-9]{4})(?:-(?:Q([1-4])|([0-9]{2})))?")
-
-
 def months_of(period: str) -> tuple[int, int]:
-    """"2026" / "2026-Q3" / "2026-07" as its first and last month, YYYYMM, both included."""
-    match = _PERIOD.fullmatch(period) if isinstance(period, str) else None
-    year = int(match[1]) if match else 0
-    month = int(match[3]) if match and match[3] else 0
-    if match is None or not FIRST_YEAR <= year <= LAST_YEAR or (match[3] and not 1 <= month <= 12):
-        raise InvalidArgument(f"period must be a year (YYYY), a quarter (YYYY-Qn) or a month (YYYY-MM), "
-                              f"years {FIRST_YEAR}-{LAST_YEAR}")
-    if month:
-        return year * 100 + month, year * 100 + month
-    if match[2]:
-        first = (int(match[2]) - 1) * 3 + 1
-        return year * 100 + first, year * 100 + first + 2
-    return year * 100 + 1, year * 100 + 12
+    """"2026" / "2026-Q3" / "2026-07" as its first and last month, YYYYMM, both included: the days
+    services/periods.py says the period covers, as the cells' months."""
+    parsed = periods.parse(period) if isinstance(period, str) else periods.parse("")
+    first, last = parsed.first_day, parsed.last_day
+    return first.year * 100 + first.month, last.year * 100 + last.month
 
 
 # -- the answer -----------------------------------------------------------------------------------
