@@ -16,8 +16,11 @@ from services.evaluation.events import RATING_ENUM, RATING_WORD
 from services.evaluation.handlers import Evaluation
 from services.evaluation.matters.domain import Matter
 from services.evaluation.matters.handlers import Matters
+from services.evaluation.reviews.domain import Review, share
+from services.evaluation.reviews.handlers import Reviews
 
 _LISTS = {pb.MATTER_LIST_UNSPECIFIED: "mine", pb.MATTER_LIST_MINE: "mine", pb.MATTER_LIST_PLACE: "place"}
+_FORMATS = {pb.BULLETIN_FORMAT_UNSPECIFIED: "text", pb.BULLETIN_FORMAT_TEXT: "text", pb.BULLETIN_FORMAT_CSV: "csv"}
 
 
 def _at(moment: datetime | None) -> Timestamp | None:
@@ -46,9 +49,38 @@ def matter_to_proto(matter: Matter) -> pb.Matter:
         supervisor_name=supervisor.name if supervisor else "", reminded_at=_at(matter.reminded_at))
 
 
+def review_to_proto(review: Review) -> pb.MemberReview:
+    tally = review.tally
+    return pb.MemberReview(
+        member_id=review.member_id, member_name=review.member_name, neighbourhood_id=review.neighbourhood_id,
+        quarter=review.quarter, committed=tally.committed, fulfilled=tally.fulfilled, fulfilled_on_time=tally.on_time,
+        open=tally.open, released=tally.released, satisfied=tally.satisfied,
+        basically_satisfied=tally.basically_satisfied, unsatisfied=tally.unsatisfied,
+        rework_rounds=tally.rework_rounds, door_visits=tally.door_visits, panels_served=tally.panels,
+        fulfilment_rate=share(tally.fulfilment), on_time_rate=share(tally.on_time_share),
+        satisfaction_rate=share(tally.satisfaction), grade=review.grade,
+        shortfalls=[s.criterion for s in review.shortfalls],
+        rectify_by=review.rectify_by.isoformat() if review.rectify_by else "")
+
+
 class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
-    def __init__(self, evaluation: Evaluation, matters: Matters):
-        self.evaluation, self.matters = evaluation, matters
+    def __init__(self, evaluation: Evaluation, matters: Matters, reviews: Reviews):
+        self.evaluation, self.matters, self.reviews = evaluation, matters, reviews
+
+    def GetMemberReview(self, request: pb.GetMemberReviewRequest, context: object) -> pb.MemberReview:
+        return review_to_proto(self.reviews.member_review(request.member_id, request.quarter))
+
+    def ListMemberReviews(self, request: pb.ListMemberReviewsRequest, context: object) -> pb.MemberReviewList:
+        name, quarter, reviews = self.reviews.neighbourhood_reviews(request.neighbourhood_id, request.quarter)
+        return pb.MemberReviewList(neighbourhood_id=request.neighbourhood_id, neighbourhood_name=name,
+                                   quarter=quarter, reviews=[review_to_proto(r) for r in reviews])
+
+    def GetReviewBulletin(self, request: pb.GetReviewBulletinRequest, context: object) -> pb.ReviewBulletin:
+        if request.format not in _FORMATS:
+            raise InvalidArgument(f"unknown format {request.format}")
+        content, quarter = self.reviews.bulletin(request.neighbourhood_id, request.quarter, _FORMATS[request.format])
+        return pb.ReviewBulletin(neighbourhood_id=request.neighbourhood_id, quarter=quarter,
+                                 format=request.format or pb.BULLETIN_FORMAT_TEXT, content=content)
 
     def ListMatters(self, request: pb.ListMattersRequest, context: object) -> pb.ListMattersResponse:
         if request.list not in _LISTS:

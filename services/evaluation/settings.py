@@ -10,6 +10,7 @@ from pydantic import Field
 
 from servicekit.county_settings import Definition
 from servicekit.settings_store import CountySettings
+from services.evaluation.reviews.domain import Grading
 
 RATING_PERIOD_DAYS: Definition[int] = Definition(
     key="evaluation.rating.period_days",
@@ -20,7 +21,19 @@ RATING_PERIOD_DAYS: Definition[int] = Definition(
     default=7,
 )
 
-DEFINITIONS: tuple[Definition[Any], ...] = (RATING_PERIOD_DAYS,)
+REVIEW_GRADING: Definition[Grading] = Definition(
+    key="evaluation.review.grading",
+    description="How the quarterly member review (季度综合评价) grades each member's quarter: the bars of excellent "
+                "(优秀), qualified (合格) and basically qualified (基本合格), each at least a share of commitments "
+                "fulfilled (of those made and not released), of those fulfilled on time, of ratings satisfied or "
+                "basically satisfied, and at most so many rounds of rework; below them, unqualified (不合格). Those "
+                "graded basically qualified or unqualified have rectification_days after the quarter's last day "
+                "to rectify (限期整改).",
+    type=Grading,
+    default=Grading(),
+)
+
+DEFINITIONS: tuple[Definition[Any], ...] = (RATING_PERIOD_DAYS, REVIEW_GRADING)
 
 
 class EvaluationSettings:
@@ -29,3 +42,7 @@ class EvaluationSettings:
 
     def rating_period(self, conn: sa.Connection, place_path: tuple[str, ...]) -> timedelta:
         return timedelta(days=self.county.value(conn, RATING_PERIOD_DAYS.key, place_path))
+
+    def review_grading(self, conn: sa.Connection, place_path: tuple[str, ...]) -> Grading:
+        grading: Grading = self.county.value(conn, REVIEW_GRADING.key, place_path)
+        return grading

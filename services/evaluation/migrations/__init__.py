@@ -10,6 +10,8 @@ def target_metadata() -> list[sa.MetaData]:
     from servicekit import audit, directory_replica, messaging_schema, settings_schema, timers
     from services.evaluation import storage
     from services.evaluation.matters import storage as matters
+    from services.evaluation.reviews import storage as reviews
 
-    return [storage.metadata, matters.metadata, messaging_schema.metadata, audit.metadata, directory_replica.metadata,
+    return [storage.metadata, matters.metadata, reviews.metadata, messaging_schema.metadata,
+            audit.metadata, directory_replica.metadata,
             timers.metadata, settings_schema.metadata]
