@@ -132,9 +132,9 @@ def tallies(conn: sa.Connection, member_ids: list[str], quarter: str) -> dict[st
     rows = conn.execute(sa.select(_table.c.member_id, *_commitment_counts())
                         .where(_table.c.member_id.in_(member_ids), _table.c.quarter == quarter)
                         .group_by(_table.c.member_id))
-    for row in rows:
-        values = dict(row._mapping)
-        found[values.pop("member_id")] = {name: int(value) for name, value in values.items()}
+    names = [column.name for column in _commitment_counts()]
+    for member_id, *counts in rows:
+        found[member_id] = {name: int(value) for name, value in zip(names, counts, strict=True)}
     activities = member_activities
     rows = conn.execute(sa.select(activities.c.member_id,
                                   sa.func.count().filter(activities.c.kind == VISIT).label("door_visits"),
