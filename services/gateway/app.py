@@ -35,6 +35,7 @@ from services.gateway import (
     ops,
     panels,
     problems,
+    reviews,
     routing,
     sessions,
     talks,
@@ -103,7 +104,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
                       topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint,
                       figures.blueprint, tasks.blueprint, task_handling.blueprint, task_outcomes.blueprint,
                       department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint,
-                      matters.blueprint):
+                      matters.blueprint, reviews.blueprint):
         app.register_blueprint(blueprint)
     routing.seal(app)  # after the last route: a name a route spells out is never another's id
     app.extensions["lianyi.openapi"] = openapi.build(app)

@@ -12,6 +12,7 @@ from services.gateway import (
     dispatch_schemas,
     evaluation_schemas,
     heads,
+    review_schemas,
     schemas,
     settings_schemas,
 )
@@ -34,7 +35,8 @@ def build(app: Flask) -> dict:
         plugins=[FlaskPlugin()],
     )
     documented = [*schemas.DOCUMENTED, *settings_schemas.DOCUMENTED, *deliberation_schemas.DOCUMENTED,
-                  *dispatch_schemas.DOCUMENTED, *evaluation_schemas.DOCUMENTED]
+                  *dispatch_schemas.DOCUMENTED, *evaluation_schemas.DOCUMENTED,
+                  *review_schemas.DOCUMENTED]
     _, built = models_json_schema([(m, "serialization") for m in documented], ref_template=REF_TEMPLATE)
     for name, schema in built["$defs"].items():
         spec.components.schema(name, schema)

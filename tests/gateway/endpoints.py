@@ -89,6 +89,10 @@ ENDPOINTS = {
     "list matters": ("GET", "/api/v1/matters?list=mine&state=awaiting_rating", None),
     "read matter": ("GET", MATTER, None),
     "rate matter": ("POST", f"{MATTER}/rating", {"rating": "satisfied", "comment": "很及时"}),
+    "read own review": ("GET", "/api/v1/review?quarter=2026-Q4", None),
+    "read member's review": ("GET", "/api/v1/members/member-0001/review", None),
+    "list member reviews": ("GET", f"/api/v1/neighbourhoods/{N1}/reviews?quarter=2026-Q4", None),
+    "read review bulletin": ("GET", f"/api/v1/neighbourhoods/{N1}/review-bulletin?format=csv", None),
 }
 
 EVERYONE = frozenset(ROLES)
@@ -173,6 +177,11 @@ SERVES = {
     "list matters": STAFF | ADMINS | {"resident"},
     "read matter": STAFF | ADMINS | {"resident"},
     "rate matter": STAFF | {"resident"},
+    # The quarterly review: a member reads their own; the secretary and administrators review.
+    "read own review": STAFF | ADMINS,
+    "read member's review": STAFF | ADMINS,
+    "list member reviews": ADMINS | {"party_secretary"},
+    "read review bulletin": ADMINS | {"party_secretary"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.
