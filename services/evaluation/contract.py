@@ -12,3 +12,7 @@ COMMENT_MAX_CHARS = 500
 GRADES = ("excellent", "qualified", "basically_qualified", "unqualified", "not_assessed")
 QUARTER_PATTERN = r"^[0-9]{4}-Q[1-4]$"
 BULLETIN_FORMATS = ("text", "csv")
+
+# The annual rating (年度量化评定): its tiers (先进, 一般, 后进) and the indicators it weighs.
+TIERS = ("advanced", "average", "lagging")
+INDICATORS = ("decisions_implemented", "satisfaction", "fulfilment", "visit_coverage", "panel_service")
