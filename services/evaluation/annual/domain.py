@@ -133,7 +133,7 @@ def ranks(scores: dict[str, Fraction]) -> dict[str, int]:
     """Each one's place by score, highest first; equal scores share a place and the next place
     skips as many (1, 2, 2, 4)."""
     ordered = sorted(scores.values(), reverse=True)
-    first_place = {}
+    first_place: dict[Fraction, int] = {}
     for index, value in enumerate(ordered, start=1):
         first_place.setdefault(value, index)
     return {key: first_place[value] for key, value in scores.items()}
