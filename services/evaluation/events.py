@@ -15,6 +15,7 @@ from lianyi.intake.v1 import events_pb2
 from servicekit.errors import UndecodableEvent
 from servicekit.unit_of_work import Outgoing
 from services.evaluation import domain
+from services.evaluation.annual import domain as annual
 from services.evaluation.matters import domain as matters
 from services.evaluation.reviews import domain as reviews
 
@@ -82,6 +83,14 @@ def door_visit_recorded(payload: events_pb2.DoorVisitRecorded) -> reviews.Visite
     except ValueError:
         raise UndecodableEvent(f"a door visit on no day: {payload.visited_on[:20]!r}") from None
     return reviews.Visited(payload.visit_id, payload.neighbourhood_id, payload.member_id, payload.household_id, day)
+
+
+def decision_made(payload: deliberation_pb2.DecisionMade) -> annual.Decided:
+    """A joint meeting's decision: its actions, to count as implemented when resolved."""
+    if not payload.decision_id or not payload.neighbourhood_id or not payload.HasField("decided_at"):
+        raise UndecodableEvent("a decision without its id, its neighbourhood or when it was made")
+    return annual.Decided(payload.decision_id, payload.neighbourhood_id, payload.decided_at.ToDatetime(tzinfo=UTC),
+                          tuple(a.action_id for a in payload.actions if a.action_id))
 
 
 def panel_confirmed(payload: deliberation_pb2.PanelConfirmed) -> reviews.PanelServed:

@@ -1,7 +1,9 @@
 """Evaluation's gRPC entrypoint: translation only (who may call each RPC is in its proto)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -12,6 +14,8 @@ from servicekit import auth
 from servicekit.errors import InvalidArgument
 from servicekit.grpc_server import Registration
 from services.contract import RESIDENT, sees_contacts
+from services.evaluation.annual.domain import PARTS
+from services.evaluation.annual.handlers import AnnualRatings, Version
 from services.evaluation.events import RATING_ENUM, RATING_WORD
 from services.evaluation.handlers import Evaluation
 from services.evaluation.matters.domain import Matter
@@ -63,9 +67,39 @@ def review_to_proto(review: Review) -> pb.MemberReview:
         rectify_by=review.rectify_by.isoformat() if review.rectify_by else "")
 
 
+def version_to_proto(version: Version) -> pb.AnnualVersion:
+    return pb.AnnualVersion(county_id=version.county_id, year=version.year, version=version.version,
+                            calculated_at=_at(version.calculated_at), calculated_by=version.calculated_by,
+                            published_at=_at(version.published_at), published_by=version.published_by)
+
+
+def rating_to_proto(row: Any) -> pb.AnnualRating:
+    counts = json.loads(row.counts)
+    components = [pb.AnnualComponent(indicator=c["indicator"], share=c["share"], weight=c["weight"], points=c["points"],
+                                     part=counts[PARTS[c["indicator"]][0]], whole=counts[PARTS[c["indicator"]][1]])
+                  for c in json.loads(row.components)]
+    return pb.AnnualRating(neighbourhood_id=row.neighbourhood_id, neighbourhood_name=row.name, score=row.score,
+                           components=components, tier=row.tier, rank_in_community=row.rank_community,
+                           rank_in_township=row.rank_township, rank_in_county=row.rank_county)
+
+
 class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
-    def __init__(self, evaluation: Evaluation, matters: Matters, reviews: Reviews):
-        self.evaluation, self.matters, self.reviews = evaluation, matters, reviews
+    def __init__(self, evaluation: Evaluation, matters: Matters, reviews: Reviews, annual: AnnualRatings):
+        self.evaluation, self.matters, self.reviews, self.annual = evaluation, matters, reviews, annual
+
+    def CalculateAnnualRatings(self, request: pb.CalculateAnnualRatingsRequest, context: object) -> pb.AnnualVersion:
+        return version_to_proto(self.annual.calculate(request.year))
+
+    def PublishAnnualRatings(self, request: pb.PublishAnnualRatingsRequest, context: object) -> pb.AnnualVersion:
+        return version_to_proto(self.annual.publish(request.year, request.version))
+
+    def ListAnnualVersions(self, request: pb.ListAnnualVersionsRequest,
+                           context: object) -> pb.ListAnnualVersionsResponse:
+        return pb.ListAnnualVersionsResponse(versions=[version_to_proto(v) for v in self.annual.versions(request.year)])
+
+    def GetAnnualRatings(self, request: pb.GetAnnualRatingsRequest, context: object) -> pb.AnnualRatings:
+        version, rows = self.annual.ratings(request.place_id, request.year, request.version)
+        return pb.AnnualRatings(version=version_to_proto(version), ratings=[rating_to_proto(r) for r in rows])
 
     def GetMemberReview(self, request: pb.GetMemberReviewRequest, context: object) -> pb.MemberReview:
         return review_to_proto(self.reviews.member_review(request.member_id, request.quarter))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lianyi.deliberation.v1.events_pb2 import PanelConfirmed
+from lianyi.deliberation.v1.events_pb2 import DecisionMade, PanelConfirmed
 from lianyi.dispatch.v1.events_pb2 import TaskAssigned, TaskEscalated, TaskReopened, TaskResolved
 from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged, DoorVisitRecorded
 from servicekit import county_settings, topics
@@ -21,6 +21,7 @@ from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 from services import upcasters
 from services.contract import SETTINGS_WRITERS
 from services.evaluation import events, grpc_api, settings
+from services.evaluation.annual.handlers import AnnualRatings
 from services.evaluation.handlers import Evaluation
 from services.evaluation.matters.handlers import RATING_DUE, RATING_REMINDER, Matters
 from services.evaluation.reviews.handlers import Reviews
@@ -44,24 +45,27 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
                             SETTINGS_WRITERS)
     rules = settings.EvaluationSettings(county)
     reviews = Reviews(db, replica, rules, clock)
-    matters = Matters(db, units, replica, rules, clock, on_rated=[reviews.rated])
+    annual = AnnualRatings(db, units, replica, rules, clock)
+    matters = Matters(db, units, replica, rules, clock, on_rated=[reviews.rated, annual.rated])
     return Wiring(
-        registrations=[grpc_api.registration(grpc_api.EvaluationServicer(evaluation, matters, reviews)),
+        registrations=[grpc_api.registration(grpc_api.EvaluationServicer(evaluation, matters, reviews, annual)),
                        replica.registration()],
         units=units,
         settings=county,
         timers={RATING_REMINDER: matters.remind_due, RATING_DUE: matters.rating_due},
         subscriptions=[
-            # Every resolved task is a matter for its households to rate (一事一评), and fulfils
-            # its member's commitment (践诺) in their quarterly review.
+            # Every resolved task is a matter for its households to rate (一事一评), fulfils its
+            # member's commitment (践诺) in their quarterly review, and implements its decided action.
             Subscription(topics.DISPATCH, TaskResolved, events.task_resolved,
-                         each_of(matters.resolved, reviews.resolved)),
+                         each_of(matters.resolved, reviews.resolved, annual.resolved)),
             # The rest of each member's ledger, their door visits and panels: the quarterly review.
             Subscription(topics.DISPATCH, TaskAssigned, events.task_assigned, reviews.committed),
             Subscription(topics.DISPATCH, TaskEscalated, events.task_escalated, reviews.released),
             Subscription(topics.DISPATCH, TaskReopened, events.task_reopened, reviews.reopened),
             Subscription(topics.INTAKE, DoorVisitRecorded, events.door_visit_recorded, reviews.visited),
             Subscription(topics.DELIBERATION, PanelConfirmed, events.panel_confirmed, reviews.panels),
+            # The joint meetings' decided actions, for the annual rating's decisions implemented.
+            Subscription(topics.DELIBERATION, DecisionMade, events.decision_made, annual.decided),
             Subscription(topics.INTAKE, ConcernReceived, events.concern_received, evaluation.count_received,
                          upcasters.CONCERN_RECEIVED),
             Subscription(topics.INTAKE, ConcernsMerged, events.concerns_merged, evaluation.follow_merges),

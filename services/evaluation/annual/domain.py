@@ -16,6 +16,7 @@ the cut-off opens.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 from typing import Annotated
 
@@ -28,6 +29,16 @@ DECISIONS, SATISFACTION, FULFILMENT, VISIT_COVERAGE, PANEL_SERVICE = INDICATORS
 
 Weight = Annotated[float, Field(ge=0, le=1)]
 CutOff = Annotated[float, Field(ge=0, le=100)]
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The joint meeting's decision (deliberation's DecisionMade): the actions it decided."""
+
+    decision_id: str
+    neighbourhood_id: str
+    decided_at: datetime
+    action_ids: tuple[str, ...]
 
 
 class Weights(BaseModel):
@@ -91,6 +102,12 @@ class Counts:
                 FULFILMENT: of(self.commitments_fulfilled, self.commitments_kept),
                 VISIT_COVERAGE: of(self.households_visited, self.households),
                 PANEL_SERVICE: of(self.members_on_panels, self.members)}
+
+
+# What each indicator's share is of: (part, whole) among a year's counts.
+PARTS = {DECISIONS: ("actions_resolved", "actions_decided"), SATISFACTION: ("ratings_satisfied", "ratings"),
+         FULFILMENT: ("commitments_fulfilled", "commitments_kept"),
+         VISIT_COVERAGE: ("households_visited", "households"), PANEL_SERVICE: ("members_on_panels", "members")}
 
 
 @dataclass(frozen=True)
