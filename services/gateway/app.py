@@ -15,6 +15,7 @@ from servicekit.errors import DomainError
 from servicekit.ids import new_id
 from services.gateway import (
     accounts,
+    annual_ratings,
     audit,
     auth,
     concerns,
@@ -104,7 +105,7 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
                       topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint,
                       figures.blueprint, tasks.blueprint, task_handling.blueprint, task_outcomes.blueprint,
                       department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint,
-                      matters.blueprint, reviews.blueprint):
+                      matters.blueprint, reviews.blueprint, annual_ratings.blueprint):
         app.register_blueprint(blueprint)
     routing.seal(app)  # after the last route: a name a route spells out is never another's id
     app.extensions["lianyi.openapi"] = openapi.build(app)

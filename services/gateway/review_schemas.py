@@ -3,11 +3,12 @@ callers ask for, and a member's review as they get it. Shape and bounds only (fr
 services/evaluation/contract.py); grades, scope and the county's rules are the service's."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from services.evaluation.contract import BULLETIN_FORMATS, GRADES, QUARTER_PATTERN
+from services.evaluation.contract import BULLETIN_FORMATS, GRADES, INDICATORS, QUARTER_PATTERN, TIERS
 from services.gateway.bounds import StrictBody as _Strict
 
 Quarter = Annotated[str, Field(pattern=QUARTER_PATTERN, description="YYYY-Qn in the county's time, e.g. 2026-Q1")]
@@ -65,3 +66,54 @@ class MemberReviewListOut(BaseModel):
 
 
 DOCUMENTED = [MemberReviewOut, MemberReviewListOut]
+
+
+# -- the annual rating ----------------------------------------------------------------------------
+
+class AnnualQuery(_Strict):
+    place_id: str | None = Field(None, min_length=1, max_length=64,
+                                 description="A neighbourhood, community, township or the county; left out, yours")
+    version: Annotated[int, Field(ge=0, le=100000)] = Field(0, description="0 (or left out): the latest published")
+    format: Literal["json", "csv"] = "json"
+
+
+class AnnualVersionOut(BaseModel):
+    county_id: str
+    year: int
+    version: int
+    calculated_at: datetime
+    calculated_by: str
+    published_at: datetime | None = Field(description="Null until published; a published version never changes")
+    published_by: str | None
+
+
+class AnnualComponentOut(BaseModel):
+    indicator: Literal[INDICATORS]
+    share: float | None = Field(description="part / whole, to 4 places; null with nothing to measure")
+    part: int
+    whole: int
+    weight: float
+    points: float = Field(description="What the indicator brought to the score")
+
+
+class AnnualRatingOut(BaseModel):
+    neighbourhood_id: str
+    neighbourhood_name: str
+    score: float = Field(description="0-100, to 2 places")
+    components: list[AnnualComponentOut]
+    tier: Literal[TIERS] = Field(description="advanced 先进, average 一般, lagging 后进")
+    rank_in_community: int
+    rank_in_township: int
+    rank_in_county: int
+
+
+class AnnualRatingsOut(BaseModel):
+    version: AnnualVersionOut
+    ratings: list[AnnualRatingOut]
+
+
+class AnnualVersionsOut(BaseModel):
+    versions: list[AnnualVersionOut]
+
+
+DOCUMENTED += [AnnualVersionOut, AnnualRatingsOut, AnnualVersionsOut]
