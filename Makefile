@@ -67,6 +67,7 @@ bench: install
 	$(PY) -m bench.pipeline $(BENCH_ARGS)
 	$(PY) -m bench.coverage
 	$(PY) -m bench.votes $(BENCH_VOTES_ARGS)
+	$(PY) -m bench.reviews
 
 # checkov in a virtualenv of its own: its many pins stay out of the project's environment.
 CHECKOV_VENV := .venv-checkov
