@@ -2,11 +2,12 @@
 events as payloads. The only place here that knows protobuf event types."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from lianyi.deliberation.v1 import events_pb2 as deliberation_pb2
 from lianyi.dispatch.v1 import events_pb2 as dispatch_pb2
 from lianyi.evaluation.v1 import events_pb2 as evaluation_pb2
 from lianyi.events.v1 import progress_pb2
@@ -14,8 +15,10 @@ from lianyi.intake.v1 import events_pb2
 from servicekit.errors import UndecodableEvent
 from servicekit.unit_of_work import Outgoing
 from services.evaluation import domain
+from services.evaluation.annual import domain as annual
 from services.evaluation.matters import domain as matters
 from services.evaluation.rates import domain as rates
+from services.evaluation.reviews import domain as reviews
 
 RATING_ENUM = {matters.SATISFIED: evaluation_pb2.RATING_SATISFIED,
                matters.BASICALLY_SATISFIED: evaluation_pb2.RATING_BASICALLY_SATISFIED,
@@ -44,7 +47,58 @@ def task_resolved(payload: dispatch_pb2.TaskResolved) -> matters.Resolution:
         task_id=payload.task_id, neighbourhood_id=payload.neighbourhood_id, decision_id=payload.decision_id,
         action_id=payload.action_id, concern_ids=tuple(payload.concern_ids), household_ids=(),
         result=payload.result, resolved_at=payload.resolved_at.ToDatetime(tzinfo=UTC), round=payload.round + 1,
-        handler_id=payload.handler_id, concerns_resolved=payload.concerns_resolved)
+        handler_id=payload.handler_id, concerns_resolved=payload.concerns_resolved, on_time=payload.on_time)
+
+
+def _stamp(stamp: Timestamp) -> datetime | None:
+    return stamp.ToDatetime(tzinfo=UTC) if stamp.seconds or stamp.nanos else None
+
+
+def commitment_made(payload: dispatch_pb2.TaskAssigned) -> reviews.Committed:
+    """A member's commitment (承诺)."""
+    if not payload.task_id or not payload.handler_id or not payload.HasField("assigned_at"):
+        raise UndecodableEvent("a commitment without its task, its member or when it was made")
+    return reviews.Committed(task_id=payload.task_id, neighbourhood_id=payload.neighbourhood_id,
+                             member_id=payload.handler_id, member_name=payload.handler_name,
+                             committed_at=payload.assigned_at.ToDatetime(tzinfo=UTC),
+                             deadline=_stamp(payload.deadline))
+
+
+def commitment_released(payload: dispatch_pb2.TaskEscalated) -> reviews.Released:
+    """Up a tier, the member's commitment is released (as dispatch's ledger keeps it)."""
+    if not payload.task_id:
+        raise UndecodableEvent("an escalation without its task")
+    return reviews.Released(payload.task_id)
+
+
+def commitment_reopened(payload: dispatch_pb2.TaskReopened) -> reviews.Reopened:
+    if not payload.task_id:
+        raise UndecodableEvent("a reopening without its task")
+    return reviews.Reopened(payload.task_id, payload.round, _stamp(payload.deadline))
+
+
+def door_visit_recorded(payload: events_pb2.DoorVisitRecorded) -> reviews.Visited:
+    if not payload.visit_id or not payload.member_id or not payload.neighbourhood_id:
+        raise UndecodableEvent("a door visit without its id, its member or its neighbourhood")
+    try:
+        day = date.fromisoformat(payload.visited_on)
+    except ValueError:
+        raise UndecodableEvent(f"a door visit on no day: {payload.visited_on[:20]!r}") from None
+    return reviews.Visited(payload.visit_id, payload.neighbourhood_id, payload.member_id, payload.household_id, day)
+
+
+def decision_made(payload: deliberation_pb2.DecisionMade) -> annual.Decided:
+    """A joint meeting's decision: its actions, to count as implemented when resolved."""
+    if not payload.decision_id or not payload.neighbourhood_id or not payload.HasField("decided_at"):
+        raise UndecodableEvent("a decision without its id, its neighbourhood or when it was made")
+    return annual.Decided(payload.decision_id, payload.neighbourhood_id, payload.decided_at.ToDatetime(tzinfo=UTC),
+                          tuple(a.action_id for a in payload.actions if a.action_id))
+
+
+def panel_confirmed(payload: deliberation_pb2.PanelConfirmed) -> reviews.PanelServed:
+    if not payload.topic_id:
+        raise UndecodableEvent("a panel without its topic")
+    return reviews.PanelServed(payload.topic_id, tuple(m for m in payload.member_ids if m))
 
 
 def _at(moment: datetime | None) -> Timestamp | None:

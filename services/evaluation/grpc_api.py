@@ -1,7 +1,9 @@
 """Evaluation's gRPC entrypoint: translation only (who may call each RPC is in its proto)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -12,14 +14,19 @@ from servicekit import auth
 from servicekit.errors import InvalidArgument
 from servicekit.grpc_server import Registration
 from services.contract import RESIDENT, sees_contacts
+from services.evaluation.annual.domain import PARTS
+from services.evaluation.annual.handlers import AnnualRatings, Version
 from services.evaluation.events import RATING_ENUM, RATING_WORD
 from services.evaluation.handlers import Evaluation
 from services.evaluation.matters.domain import Matter
 from services.evaluation.matters.handlers import Matters
 from services.evaluation.rates import domain as rates
 from services.evaluation.rates.queries import RateQueries
+from services.evaluation.reviews.domain import Review, share
+from services.evaluation.reviews.handlers import Reviews
 
 _LISTS = {pb.MATTER_LIST_UNSPECIFIED: "mine", pb.MATTER_LIST_MINE: "mine", pb.MATTER_LIST_PLACE: "place"}
+_FORMATS = {pb.BULLETIN_FORMAT_UNSPECIFIED: "text", pb.BULLETIN_FORMAT_TEXT: "text", pb.BULLETIN_FORMAT_CSV: "csv"}
 
 
 def _at(moment: datetime | None) -> Timestamp | None:
@@ -60,9 +67,72 @@ def rates_to_proto(found: rates.Rates) -> pb.Rates:
     return message
 
 
+
+
+def review_to_proto(review: Review) -> pb.MemberReview:
+    tally = review.tally
+    return pb.MemberReview(
+        member_id=review.member_id, member_name=review.member_name, neighbourhood_id=review.neighbourhood_id,
+        quarter=review.quarter, committed=tally.committed, fulfilled=tally.fulfilled, fulfilled_on_time=tally.on_time,
+        open=tally.open, released=tally.released, satisfied=tally.satisfied,
+        basically_satisfied=tally.basically_satisfied, unsatisfied=tally.unsatisfied,
+        rework_rounds=tally.rework_rounds, door_visits=tally.door_visits, panels_served=tally.panels,
+        fulfilment_rate=share(tally.fulfilment), on_time_rate=share(tally.on_time_share),
+        satisfaction_rate=share(tally.satisfaction), grade=review.grade,
+        shortfalls=[s.criterion for s in review.shortfalls],
+        rectify_by=review.rectify_by.isoformat() if review.rectify_by else "")
+
+
+def version_to_proto(version: Version) -> pb.AnnualVersion:
+    return pb.AnnualVersion(county_id=version.county_id, year=version.year, version=version.version,
+                            calculated_at=_at(version.calculated_at), calculated_by=version.calculated_by,
+                            published_at=_at(version.published_at), published_by=version.published_by)
+
+
+def rating_to_proto(row: Any) -> pb.AnnualRating:
+    counts = json.loads(row.counts)
+    components = [pb.AnnualComponent(indicator=c["indicator"], share=c["share"], weight=c["weight"], points=c["points"],
+                                     part=counts[PARTS[c["indicator"]][0]], whole=counts[PARTS[c["indicator"]][1]])
+                  for c in json.loads(row.components)]
+    return pb.AnnualRating(neighbourhood_id=row.neighbourhood_id, neighbourhood_name=row.name, score=row.score,
+                           components=components, tier=row.tier, rank_in_community=row.rank_community,
+                           rank_in_township=row.rank_township, rank_in_county=row.rank_county)
+
+
 class EvaluationServicer(pb_grpc.EvaluationServiceServicer):
-    def __init__(self, evaluation: Evaluation, matters: Matters, rate_queries: RateQueries):
+    def __init__(self, evaluation: Evaluation, matters: Matters, rate_queries: RateQueries, reviews: Reviews,
+                 annual: AnnualRatings):
         self.evaluation, self.matters, self.rate_queries = evaluation, matters, rate_queries
+        self.reviews, self.annual = reviews, annual
+
+    def CalculateAnnualRatings(self, request: pb.CalculateAnnualRatingsRequest, context: object) -> pb.AnnualVersion:
+        return version_to_proto(self.annual.calculate(request.year))
+
+    def PublishAnnualRatings(self, request: pb.PublishAnnualRatingsRequest, context: object) -> pb.AnnualVersion:
+        return version_to_proto(self.annual.publish(request.year, request.version))
+
+    def ListAnnualVersions(self, request: pb.ListAnnualVersionsRequest,
+                           context: object) -> pb.ListAnnualVersionsResponse:
+        return pb.ListAnnualVersionsResponse(versions=[version_to_proto(v) for v in self.annual.versions(request.year)])
+
+    def GetAnnualRatings(self, request: pb.GetAnnualRatingsRequest, context: object) -> pb.AnnualRatings:
+        version, rows = self.annual.ratings(request.place_id, request.year, request.version)
+        return pb.AnnualRatings(version=version_to_proto(version), ratings=[rating_to_proto(r) for r in rows])
+
+    def GetMemberReview(self, request: pb.GetMemberReviewRequest, context: object) -> pb.MemberReview:
+        return review_to_proto(self.reviews.member_review(request.member_id, request.quarter))
+
+    def ListMemberReviews(self, request: pb.ListMemberReviewsRequest, context: object) -> pb.MemberReviewList:
+        name, quarter, reviews = self.reviews.neighbourhood_reviews(request.neighbourhood_id, request.quarter)
+        return pb.MemberReviewList(neighbourhood_id=request.neighbourhood_id, neighbourhood_name=name,
+                                   quarter=quarter, reviews=[review_to_proto(r) for r in reviews])
+
+    def GetReviewBulletin(self, request: pb.GetReviewBulletinRequest, context: object) -> pb.ReviewBulletin:
+        if request.format not in _FORMATS:
+            raise InvalidArgument(f"unknown format {request.format}")
+        content, quarter = self.reviews.bulletin(request.neighbourhood_id, request.quarter, _FORMATS[request.format])
+        return pb.ReviewBulletin(neighbourhood_id=request.neighbourhood_id, quarter=quarter,
+                                 format=request.format or pb.BULLETIN_FORMAT_TEXT, content=content)
 
     def ListMatters(self, request: pb.ListMattersRequest, context: object) -> pb.ListMattersResponse:
         if request.list not in _LISTS:

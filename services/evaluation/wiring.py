@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from lianyi.deliberation.v1.events_pb2 import DecisionMade, PanelConfirmed
 from lianyi.dispatch.v1 import events_pb2 as dispatch_pb2
-from lianyi.dispatch.v1.events_pb2 import TaskResolved
+from lianyi.dispatch.v1.events_pb2 import TaskAssigned, TaskEscalated, TaskReopened, TaskResolved
 from lianyi.evaluation.v1 import events_pb2 as evaluation_pb2
-from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged
+from lianyi.intake.v1.events_pb2 import ConcernReceived, ConcernsMerged, DoorVisitRecorded
 from servicekit import county_settings, topics
 from servicekit.audit import AuditLog
 from servicekit.clock import Clock
@@ -22,10 +24,14 @@ from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 from services import upcasters
 from services.contract import SETTINGS_WRITERS
 from services.evaluation import events, grpc_api, settings
+from services.evaluation.annual.handlers import AnnualRatings
 from services.evaluation.handlers import Evaluation
 from services.evaluation.matters.handlers import RATING_DUE, RATING_REMINDER, Matters
 from services.evaluation.rates.handlers import RateFacts
 from services.evaluation.rates.queries import RateQueries
+from services.evaluation.reviews.handlers import Reviews
+
+Handler = Callable[[UnitOfWork, list[Inbound[Any]]], None]
 
 
 def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
@@ -34,19 +40,36 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     units = UnitsOfWork(db, outbox, "evaluation", events.outgoing, county_settings.outgoing)
     county = CountySettings("evaluation", settings.DEFINITIONS, units, clock, AuditLog(db, clock), replica,
                             SETTINGS_WRITERS)
-    matters = Matters(db, units, replica, settings.EvaluationSettings(county), clock)
+    rules = settings.EvaluationSettings(county)
+    reviews = Reviews(db, replica, rules, clock)
+    annual = AnnualRatings(db, units, replica, rules, clock)
+    matters = Matters(db, units, replica, rules, clock, on_rated=[reviews.rated, annual.rated])
     rate_facts = RateFacts(replica)
+    servicer = grpc_api.EvaluationServicer(evaluation, matters, RateQueries(db, replica), reviews, annual)
     return Wiring(
-        registrations=[grpc_api.registration(grpc_api.EvaluationServicer(evaluation, matters,
-                                                                         RateQueries(db, replica))),
+        registrations=[grpc_api.registration(servicer),
                        replica.registration()],
         units=units,
         settings=county,
         timers={RATING_REMINDER: matters.remind_due, RATING_DUE: matters.rating_due},
         subscriptions=[
-            # Every resolved task is a matter for its households to rate (一事一评).
+            # Every resolved task is a matter for its households to rate (一事一评), counts in the three
+            # rates, fulfils its member's commitment (践诺) in their quarterly review, and implements
+            # its decided action.
             Subscription(topics.DISPATCH, TaskResolved, events.task_resolved,
-                         _each(matters.resolved, rate_facts.resolved)),
+                         each_of(matters.resolved, rate_facts.resolved, reviews.resolved, annual.resolved)),
+            # The rest of each member's ledger (which the rates learn from too), their door visits and
+            # panels: the quarterly review.
+            Subscription(topics.DISPATCH, TaskAssigned, paired(events.task_assigned, events.commitment_made),
+                         split(rate_facts.learn, reviews.committed)),
+            Subscription(topics.DISPATCH, TaskEscalated, paired(events.task_escalated, events.commitment_released),
+                         split(rate_facts.learn, reviews.released)),
+            Subscription(topics.DISPATCH, TaskReopened, paired(events.task_reopened, events.commitment_reopened),
+                         split(rate_facts.learn, reviews.reopened)),
+            Subscription(topics.INTAKE, DoorVisitRecorded, events.door_visit_recorded, reviews.visited),
+            Subscription(topics.DELIBERATION, PanelConfirmed, events.panel_confirmed, reviews.panels),
+            # The joint meetings' decided actions, for the annual rating's decisions implemented.
+            Subscription(topics.DELIBERATION, DecisionMade, events.decision_made, annual.decided),
             Subscription(topics.INTAKE, ConcernReceived, events.concern_received, evaluation.count_received,
                          upcasters.CONCERN_RECEIVED),
             Subscription(topics.INTAKE, ConcernsMerged, events.concerns_merged, evaluation.follow_merges),
@@ -57,16 +80,13 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
 
 
 def _rate_subscriptions(rate_facts: RateFacts) -> list[Subscription[Any]]:
-    """What the three rates learn beside resolutions (services/evaluation/rates/): each task's
-    opening, the steps that act on it, its departments, its rework, and its ratings, these from
-    evaluation's own topic like anyone else's."""
+    """What the three rates alone learn (services/evaluation/rates/; resolutions, assignments,
+    escalations and rework they hear beside the review, above): each task's opening, the steps that
+    act on it, its departments, and its ratings, these from evaluation's own topic like anyone else's."""
     learned = {
-        topics.DISPATCH: {dispatch_pb2.TaskOpened: events.task_opened, dispatch_pb2.TaskAssigned: events.task_assigned,
-                          dispatch_pb2.PartRecorded: events.part_recorded,
-                          dispatch_pb2.TaskEscalated: events.task_escalated,
+        topics.DISPATCH: {dispatch_pb2.TaskOpened: events.task_opened, dispatch_pb2.PartRecorded: events.part_recorded,
                           dispatch_pb2.DepartmentsWhistled: events.departments_whistled,
-                          dispatch_pb2.DepartmentReported: events.department_reported,
-                          dispatch_pb2.TaskReopened: events.task_reopened},
+                          dispatch_pb2.DepartmentReported: events.department_reported},
         topics.EVALUATION: {evaluation_pb2.MatterRated: events.matter_rated,
                             evaluation_pb2.MatterArchived: events.matter_archived},
     }
@@ -74,10 +94,23 @@ def _rate_subscriptions(rate_facts: RateFacts) -> list[Subscription[Any]]:
             for topic, translators in learned.items() for payload_class, translate in translators.items()]
 
 
-def _each(*handlers: Callable[[UnitOfWork, list[Inbound[Any]]], None]
-          ) -> Callable[[UnitOfWork, list[Inbound[Any]]], None]:
-    """One subscription per event type: several parts that hear it, in one unit of work."""
+def each_of(*handlers: Handler) -> Handler:
+    """One subscription's handlers, in order, in its one unit of work (a consumer has one
+    subscription per topic and event type, and several parts of evaluation learn from some)."""
     def handle(uow: UnitOfWork, arrivals: list[Inbound[Any]]) -> None:
         for handler in handlers:
             handler(uow, arrivals)
+    return handle
+
+
+def paired(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, Any]]:
+    """An event read in two parts' words at once (either refusing it sends it to the DLQ)."""
+    return lambda payload: (first(payload), second(payload))
+
+
+def split(first: Handler, second: Handler) -> Handler:
+    """Two parts' handlers of a paired event, each given its own words, in one unit of work."""
+    def handle(uow: UnitOfWork, arrivals: list[Inbound[Any]]) -> None:
+        for part, handler in enumerate((first, second)):
+            handler(uow, [replace(arrival, event=arrival.event[part]) for arrival in arrivals])
     return handle

@@ -17,6 +17,7 @@ from servicekit.grpc_tls import GrpcTls
 from servicekit.ids import new_id
 from services.gateway import (
     accounts,
+    annual_ratings,
     audit,
     auth,
     concerns,
@@ -39,6 +40,7 @@ from services.gateway import (
     panels,
     problems,
     rates,
+    reviews,
     routing,
     sessions,
     talks,
@@ -113,7 +115,8 @@ def create_app(settings: GatewaySettings | None = None, clock: Clock | None = No
                       topics.blueprint, drafting.blueprint, votes.blueprint, panels.blueprint, decisions.blueprint,
                       figures.blueprint, tasks.blueprint, task_handling.blueprint, task_outcomes.blueprint,
                       department_calls.blueprint, ledgers.blueprint, dispatch_reports.blueprint,
-                      matters.blueprint, county_figures.blueprint, rates.blueprint):
+                      matters.blueprint, county_figures.blueprint, rates.blueprint, reviews.blueprint,
+                      annual_ratings.blueprint):
         app.register_blueprint(blueprint)
     routing.seal(app)  # after the last route: a name a route spells out is never another's id
     app.extensions["lianyi.openapi"] = openapi.build(app)

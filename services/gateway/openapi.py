@@ -14,6 +14,7 @@ from services.gateway import (
     figures_sections,
     heads,
     rates_schemas,
+    review_schemas,
     schemas,
     settings_schemas,
 )
@@ -37,7 +38,7 @@ def build(app: Flask) -> dict:
     )
     documented = [*schemas.DOCUMENTED, *settings_schemas.DOCUMENTED, *deliberation_schemas.DOCUMENTED,
                   *dispatch_schemas.DOCUMENTED, *evaluation_schemas.DOCUMENTED, *rates_schemas.DOCUMENTED,
-                  figures_sections.CountyFigures]
+                  *review_schemas.DOCUMENTED, figures_sections.CountyFigures]
     _, built = models_json_schema([(m, "serialization") for m in documented], ref_template=REF_TEMPLATE)
     for name, schema in built["$defs"].items():
         spec.components.schema(name, schema)

@@ -17,6 +17,7 @@ from services.intake.directory.messages import entity_to_proto
 from services.intake.talks.domain import TalkSessionReported
 from services.intake.timeline.domain import Progress
 from services.intake.triage.domain import ConcernsMerged, ConcernTriaged
+from services.intake.visits.domain import DoorVisitRecorded
 
 _ROUTES = {contract.DIRECT: events_pb2.ROUTE_DIRECT, contract.DELIBERATION: events_pb2.ROUTE_DELIBERATION}
 _URGENCIES = {"normal": events_pb2.URGENCY_NORMAL, "urgent": events_pb2.URGENCY_URGENT}
@@ -49,6 +50,12 @@ def outgoing(event: object) -> Outgoing | None:
             session_id=session.session_id, neighbourhood_id=session.neighbourhood_id, venue_id=session.venue_id,
             held_on=session.held_on.isoformat(), attendance=session.attendance, entries=len(session.entries),
             concern_ids=[e.concern_id for e in session.entries if e.concern_id]))
+    if isinstance(event, DoorVisitRecorded):
+        visit = event.visit
+        return Outgoing(events_pb2.DoorVisitRecorded(
+            visit_id=visit.visit_id, neighbourhood_id=visit.neighbourhood_id, member_id=visit.member_id,
+            household_id=visit.household_id, visited_on=visit.visited_on.isoformat(),
+            concerns_raised=len(visit.concern_ids)))
     if isinstance(event, EntityChanged):
         return Outgoing(EntityChangedPayload(entity=entity_to_proto(event.entity, for_event=True)),
                         topic=topics.DIRECTORY, key=event.entity.entity_id)

@@ -91,6 +91,14 @@ ENDPOINTS = {
     "read rates": ("GET", f"/api/v1/rates?place_id={N1}&period=2026-Q4", None),
     "read matter": ("GET", MATTER, None),
     "rate matter": ("POST", f"{MATTER}/rating", {"rating": "satisfied", "comment": "很及时"}),
+    "read own review": ("GET", "/api/v1/review?quarter=2026-Q4", None),
+    "read member's review": ("GET", "/api/v1/members/member-0001/review", None),
+    "list member reviews": ("GET", f"/api/v1/neighbourhoods/{N1}/reviews?quarter=2026-Q4", None),
+    "read review bulletin": ("GET", f"/api/v1/neighbourhoods/{N1}/review-bulletin?format=csv", None),
+    "calculate annual ratings": ("POST", "/api/v1/annual-ratings/2026/versions", None),
+    "publish annual ratings": ("POST", "/api/v1/annual-ratings/2026/versions/1/publish", None),
+    "list annual versions": ("GET", "/api/v1/annual-ratings/2026/versions", None),
+    "read annual ratings": ("GET", f"/api/v1/annual-ratings/2026?place_id={N1}&format=csv", None),
 }
 
 EVERYONE = frozenset(ROLES)
@@ -180,6 +188,16 @@ SERVES = {
     # The three rates: staff and administrators (a member their own), a department its own, the
     # county platform; residents and partners read none.
     "read rates": STAFF | ADMINS | {"department", "integration"},
+    # The quarterly review: a member reads their own; the secretary and administrators review.
+    "read own review": STAFF | ADMINS,
+    "read member's review": STAFF | ADMINS,
+    "list member reviews": ADMINS | {"party_secretary"},
+    "read review bulletin": ADMINS | {"party_secretary"},
+    # The annual rating: the county calculates and publishes; the secretary and administrators read.
+    "calculate annual ratings": {"county_admin"},
+    "publish annual ratings": {"county_admin"},
+    "list annual versions": ADMINS | {"party_secretary"},
+    "read annual ratings": ADMINS | {"party_secretary"},
 }
 
 # Open311's one write: a form, refused in the spec's format, serving those who may submit a concern.

@@ -33,7 +33,10 @@ def test_openapi_document_is_valid_and_describes_every_api_route(client, fake):
         "/api/v1/tasks/{task_id}/department-reports", "/api/v1/ledger", "/api/v1/members/{member_id}/ledger",
         "/api/v1/platform/deliveries", "/api/v1/dispatch-figures",
         "/api/v1/matters", "/api/v1/matters/{task_id}", "/api/v1/matters/{task_id}/rating",
-        "/api/v1/figures", "/api/v1/rates"}
+        "/api/v1/figures", "/api/v1/rates",
+        "/api/v1/review", "/api/v1/members/{member_id}/review", "/api/v1/neighbourhoods/{neighbourhood_id}/reviews",
+        "/api/v1/neighbourhoods/{neighbourhood_id}/review-bulletin", "/api/v1/annual-ratings/{year}/versions",
+        "/api/v1/annual-ratings/{year}/versions/{version}/publish", "/api/v1/annual-ratings/{year}"}
     submission_schema = document["components"]["schemas"]["ConcernSubmission"]
     assert submission_schema["additionalProperties"] is False
     assert fake.calls == []

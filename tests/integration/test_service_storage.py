@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from lianyi.intake.v1.events_pb2 import ConcernReceived
+from lianyi.intake.v1.events_pb2 import ConcernReceived, DoorVisitRecorded
 from servicekit import envelope, migrations
 from servicekit.consumer import apply_once
 from servicekit.directory_replica import DirectoryReplica
@@ -318,6 +318,19 @@ def test_a_door_visit_records_its_concerns_and_counts_towards_coverage(database_
     assert (by_member.id, by_member.visits, by_member.concerns_collected) == (member.entity_id, 2, 2)
     assert coverage.coverage == round(1 / 3, 4), "households visited of all households"
     assert visits.coverage(ids["nb-2"], today, today).households == 0
+
+    # Each visit is published with it (the outbox, same transaction): ids and the day, no notes.
+    with db.read() as conn:
+        sealed = [envelope.decode(p) for p in conn.execute(
+            sa.select(outbox_table.c.payload).where(outbox_table.c.topic == TOPIC).order_by(outbox_table.c.id))
+            .scalars()]
+    published = [(e, envelope.open_payload(e, DoorVisitRecorded)) for e in sealed
+                 if e.event_type == "lianyi.intake.v1.DoorVisitRecorded"]
+    assert [(p.visit_id, p.member_id, p.household_id, p.visited_on, p.concerns_raised) for _, p in published] == [
+        (visit.visit_id, member.entity_id, ids["h-0"], today, 2), (published[1][1].visit_id, member.entity_id,
+                                                                   ids["h-0"], today, 0)]
+    assert all(e.neighbourhood_id == ids["nb-1"] and e.community_id == ids["community"] for e, _ in published)
+    assert "聊了很久" not in str(published[0][1])
 
     tomorrow_plus = (clock.now().date() + timedelta(days=3)).isoformat()
     for fields, problem in [({"visited_on": tomorrow_plus}, "future"), ({"visited_on": "yesterday"}, "YYYY-MM-DD"),

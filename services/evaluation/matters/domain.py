@@ -42,6 +42,7 @@ class Resolution:
     round: int  # from 1
     handler_id: str = ""  # the member who resolved it: not one to record its rating
     concerns_resolved: bool = True  # False: a decision's action while its other actions are handled
+    on_time: bool = False  # resolved by its deadline (the member's review counts it)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ it: one of its households, or staff of its neighbourhood recording a rating give
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -34,8 +35,10 @@ RATING_DUE = "evaluation.rating_due"
 
 class Matters:
     def __init__(self, db: Database, units: UnitsOfWork, replica: DirectoryReplica, settings: EvaluationSettings,
-                 clock: Clock):
+                 clock: Clock, on_rated: Sequence[Callable[[UnitOfWork, Matter], None]] = ()):
         self.db, self.units, self.replica, self.settings, self.clock = db, units, replica, settings, clock
+        # What else keeps a rating (the member's review): in the rating's own unit of work.
+        self.on_rated = tuple(on_rated)
 
     # -- what dispatch reports ------------------------------------------------------------------------
 
@@ -95,6 +98,8 @@ class Matters:
                         recorder_id=principal.entity_id if in_person else "", rating_id=new_id(), at=now,
                         origin=Origin(matter.place, logs.correlation_id.get()), supervisor=supervisor)
             storage.save(uow.conn, matter)
+            for keep in self.on_rated:
+                keep(uow, matter)
             timers.cancel(uow, RATING_REMINDER, matter.task_id)
             timers.cancel(uow, RATING_DUE, matter.task_id)
             uow.collect(matter)

@@ -9,8 +9,11 @@ def target_metadata() -> list[sa.MetaData]:
     compares against, and what the drift test holds the migrations to."""
     from servicekit import audit, directory_replica, messaging_schema, settings_schema, timers
     from services.evaluation import storage
+    from services.evaluation.annual import storage as annual
     from services.evaluation.matters import storage as matters
     from services.evaluation.rates import storage as rates
+    from services.evaluation.reviews import storage as reviews
 
-    return [storage.metadata, matters.metadata, rates.metadata, messaging_schema.metadata, audit.metadata,
-            directory_replica.metadata, timers.metadata, settings_schema.metadata]
+    return [storage.metadata, matters.metadata, rates.metadata, reviews.metadata, annual.metadata,
+            messaging_schema.metadata, audit.metadata, directory_replica.metadata, timers.metadata,
+            settings_schema.metadata]

@@ -34,6 +34,13 @@ class Visit:
 
 
 @dataclass(frozen=True)
+class DoorVisitRecorded:
+    """A member's visit was recorded: evaluation counts it in the member's review."""
+
+    visit: Visit
+
+
+@dataclass(frozen=True)
 class CoverageLine:
     id: str
     name: str

@@ -10,7 +10,7 @@ from servicekit.database import Database
 from servicekit.errors import InvalidArgument, NotFound
 from servicekit.ids import new_id
 from servicekit.unit_of_work import UnitsOfWork
-from services.intake import domain
+from services.intake import domain, events
 from services.intake.directory import storage as directory
 from services.intake.directory.domain import Entity, places_of
 from services.intake.reception import Reception
@@ -19,6 +19,7 @@ from services.intake.visits.domain import (
     VISITING_ROLES,
     Coverage,
     CoverageLine,
+    DoorVisitRecorded,
     RaisedConcern,
     Visit,
     check_period,
@@ -55,6 +56,7 @@ class Visits:
                               neighbourhood_id=neighbourhood_id, member_id=visit.member_id,
                               party_group_id=visit.party_group_id, visited_on=day, notes=notes,
                               recorded_at=self.clock.now())
+            uow.record(DoorVisitRecorded(visit), events.origin(household, logs.correlation_id.get()), self.clock.now())
             self.audit.record(uow.tx, "visit.recorded", "household", household_id,
                               f"{len(concern_ids)} concerns raised")
         return visit

@@ -1,0 +1,171 @@
+"""The annual rating's tables and queries: the facts it counts that the reviews do not keep (the
+joint meetings' decided actions and whether each was resolved; each neighbourhood's ratings by
+year), and every calculated version of a county's year, kept as calculated."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from servicekit import place_paths
+from servicekit.database import UtcDateTime, insert_or_ignore, insert_or_ignore_many
+from services.evaluation.matters.domain import BASICALLY_SATISFIED, SATISFIED
+from services.evaluation.reviews.storage import FULFILLED, PANEL, RELEASED, VISIT, member_activities, review_commitments
+
+metadata = sa.MetaData()
+
+decided_actions = sa.Table(
+    "decided_actions",
+    metadata,
+    sa.Column("action_id", sa.String(36), primary_key=True),
+    sa.Column("decision_id", sa.String(36), nullable=False),
+    sa.Column("neighbourhood_id", sa.String(64), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("ix_decided_actions_neighbourhood", "neighbourhood_id", "year"),
+)
+
+# Every rating given, counted by neighbourhood and year (satisfied or basically satisfied, of all).
+neighbourhood_ratings = sa.Table(
+    "neighbourhood_ratings",
+    metadata,
+    sa.Column("neighbourhood_id", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("ratings", sa.Integer, nullable=False),
+    sa.Column("satisfied", sa.Integer, nullable=False),
+)
+
+annual_versions = sa.Table(
+    "annual_versions",
+    metadata,
+    sa.Column("county_id", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("calculated_at", UtcDateTime, nullable=False),
+    sa.Column("calculated_by", sa.String(200), nullable=False),
+    sa.Column("weights", sa.Text, nullable=False),  # JSON: the weights and cut-offs it was calculated by
+    sa.Column("published_at", UtcDateTime, nullable=True),
+    sa.Column("published_by", sa.String(200), nullable=False, server_default=""),
+)
+
+# One row per neighbourhood per version: written once, never changed.
+annual_ratings = sa.Table(
+    "annual_ratings",
+    metadata,
+    sa.Column("county_id", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("neighbourhood_id", sa.String(64), primary_key=True),
+    sa.Column("place_path", sa.String(400), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("counts", sa.Text, nullable=False),  # JSON: each indicator's part and whole
+    sa.Column("components", sa.Text, nullable=False),  # JSON: each indicator's share, weight and points
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("tier", sa.String(20), nullable=False),
+    sa.Column("rank_community", sa.Integer, nullable=False),
+    sa.Column("rank_township", sa.Integer, nullable=False),
+    sa.Column("rank_county", sa.Integer, nullable=False),
+    sa.Index("ix_annual_ratings_place", "county_id", "year", "version", "place_path",
+             postgresql_ops={"place_path": 'COLLATE "C"'}),
+)
+
+
+# -- facts as they arrive ---------------------------------------------------------------------------
+
+def keep_actions(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    insert_or_ignore_many(conn, decided_actions, rows)
+
+
+def action_resolved(conn: sa.Connection, action_ids: list[str]) -> None:
+    if action_ids:
+        conn.execute(decided_actions.update().where(decided_actions.c.action_id.in_(action_ids)).values(resolved=True))
+
+
+def count_rating(conn: sa.Connection, neighbourhood_id: str, year: int, rating: str) -> None:
+    satisfied = int(rating in (SATISFIED, BASICALLY_SATISFIED))
+    if insert_or_ignore(conn, neighbourhood_ratings, neighbourhood_id=neighbourhood_id, year=year, ratings=1,
+                        satisfied=satisfied):
+        return
+    table = neighbourhood_ratings
+    conn.execute(table.update().where(table.c.neighbourhood_id == neighbourhood_id, table.c.year == year)
+                 .values(ratings=table.c.ratings + 1, satisfied=table.c.satisfied + satisfied))
+
+
+# -- a year's counts, for every neighbourhood at once ----------------------------------------------
+
+def _quarters(year: int) -> list[str]:
+    return [f"{year:04d}-Q{n}" for n in range(1, 5)]
+
+
+def year_counts(conn: sa.Connection, year: int) -> dict[str, dict[str, int]]:
+    """Each neighbourhood's counts for the year from evaluation's own facts, by neighbourhood id
+    (the directory's households and members are the caller's to add)."""
+    found: dict[str, dict[str, int]] = {}
+
+    def put(rows: Any, *names: str) -> None:
+        for neighbourhood_id, *values in rows:
+            found.setdefault(neighbourhood_id, {}).update(zip(names, (int(v or 0) for v in values), strict=True))
+
+    actions = decided_actions
+    put(conn.execute(sa.select(actions.c.neighbourhood_id, sa.func.count(), sa.func.count().filter(actions.c.resolved))
+                     .where(actions.c.year == year).group_by(actions.c.neighbourhood_id)),
+        "actions_decided", "actions_resolved")
+    ratings = neighbourhood_ratings
+    put(conn.execute(sa.select(ratings.c.neighbourhood_id, ratings.c.ratings, ratings.c.satisfied)
+                     .where(ratings.c.year == year)), "ratings", "ratings_satisfied")
+    ledger = review_commitments
+    put(conn.execute(sa.select(ledger.c.neighbourhood_id, sa.func.count().filter(ledger.c.state != RELEASED),
+                               sa.func.count().filter(ledger.c.state == FULFILLED))
+                     .where(ledger.c.quarter.in_(_quarters(year))).group_by(ledger.c.neighbourhood_id)),
+        "commitments_kept", "commitments_fulfilled")
+    done = member_activities
+    put(conn.execute(sa.select(done.c.neighbourhood_id,
+                               sa.func.count(sa.distinct(done.c.household_id)).filter(done.c.kind == VISIT),
+                               sa.func.count(sa.distinct(done.c.member_id)).filter(done.c.kind == PANEL))
+                     .where(done.c.quarter.in_(_quarters(year))).group_by(done.c.neighbourhood_id)),
+        "households_visited", "members_on_panels")
+    return found
+
+
+# -- versions ---------------------------------------------------------------------------------------
+
+def next_version(conn: sa.Connection, county_id: str, year: int) -> int:
+    latest = conn.execute(sa.select(sa.func.max(annual_versions.c.version)).where(
+        annual_versions.c.county_id == county_id, annual_versions.c.year == year)).scalar()
+    return int(latest or 0) + 1
+
+
+def add_version(conn: sa.Connection, *, county_id: str, year: int, version: int, at: datetime, by: str,
+                rules: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    conn.execute(annual_versions.insert().values(county_id=county_id, year=year, version=version, calculated_at=at,
+                                                 calculated_by=by, weights=json.dumps(rules)))
+    if rows:
+        conn.execute(annual_ratings.insert(), [{"county_id": county_id, "year": year, "version": version, **row}
+                                               for row in rows])
+
+
+def versions(conn: sa.Connection, county_id: str, year: int, *, lock: bool = False) -> list[sa.Row[Any]]:
+    query = sa.select(annual_versions).where(annual_versions.c.county_id == county_id, annual_versions.c.year == year) \
+        .order_by(annual_versions.c.version)
+    return list(conn.execute(query.with_for_update() if lock else query).all())
+
+
+def publish(conn: sa.Connection, county_id: str, year: int, version: int, at: datetime, by: str) -> None:
+    conn.execute(annual_versions.update().where(
+        annual_versions.c.county_id == county_id, annual_versions.c.year == year, annual_versions.c.version == version,
+        annual_versions.c.published_at.is_(None)).values(published_at=at, published_by=by))
+
+
+def ratings_below(conn: sa.Connection, county_id: str, year: int, version: int, path: tuple[str, ...]
+                  ) -> list[sa.Row[Any]]:
+    """A version's ratings at or below a place, best first (by the county's ranking)."""
+    table = annual_ratings
+    return list(conn.execute(sa.select(table).where(
+        table.c.county_id == county_id, table.c.year == year, table.c.version == version,
+        place_paths.below(conn, table.c.place_path, path)).order_by(table.c.rank_county, table.c.neighbourhood_id)))
+
+
+def path_text(path: tuple[str, ...]) -> str:
+    return place_paths.text(path)

@@ -1,0 +1,171 @@
+"""The annual rating (年度量化评定): a county administrator calculates a year (a new version each time)
+and publishes a version; the party secretary and administrators read a place's ratings, as JSON or
+CSV, and the versions of a year."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC
+
+from flask import Blueprint, Response
+
+from lianyi.evaluation.v1 import evaluation_service_pb2 as pb
+from services.gateway.auth import serves
+from services.gateway.bodies import query
+from services.gateway.clients import upstreams
+from services.gateway.review_schemas import (
+    AnnualComponentOut,
+    AnnualQuery,
+    AnnualRatingOut,
+    AnnualRatingsOut,
+    AnnualVersionOut,
+    AnnualVersionsOut,
+)
+
+blueprint = Blueprint("annual_ratings", __name__, url_prefix="/api/v1")
+
+_TIER_WORDS = {"advanced": "先进", "average": "一般", "lagging": "后进"}
+
+
+def version_out(version) -> AnnualVersionOut:
+    published = version.published_at.ToDatetime(tzinfo=UTC) if version.HasField("published_at") else None
+    return AnnualVersionOut(county_id=version.county_id, year=version.year, version=version.version,
+                            calculated_at=version.calculated_at.ToDatetime(tzinfo=UTC),
+                            calculated_by=version.calculated_by, published_at=published,
+                            published_by=version.published_by or None)
+
+
+def rating_out(rating) -> AnnualRatingOut:
+    return AnnualRatingOut(
+        neighbourhood_id=rating.neighbourhood_id, neighbourhood_name=rating.neighbourhood_name, score=rating.score,
+        components=[AnnualComponentOut(indicator=c.indicator, share=c.share if c.HasField("share") else None,
+                                       part=c.part, whole=c.whole, weight=c.weight, points=c.points)
+                    for c in rating.components],
+        tier=rating.tier, rank_in_community=rating.rank_in_community, rank_in_township=rating.rank_in_township,
+        rank_in_county=rating.rank_in_county)
+
+
+def _csv(answer: AnnualRatingsOut) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    indicators = [c.indicator for c in answer.ratings[0].components] if answer.ratings else []
+    writer.writerow(["year", "version", "neighbourhood_id", "neighbourhood_name", "score", "tier", "tier_zh",
+                     "rank_in_community", "rank_in_township", "rank_in_county", *indicators])
+    for rating in answer.ratings:
+        name = rating.neighbourhood_name
+        writer.writerow([answer.version.year, answer.version.version, rating.neighbourhood_id,
+                         "'" + name if name[:1] in ("=", "+", "-", "@") else name, rating.score, rating.tier,
+                         _TIER_WORDS[rating.tier], rating.rank_in_community, rating.rank_in_township,
+                         rating.rank_in_county, *("" if c.share is None else c.share for c in rating.components)])
+    return out.getvalue()
+
+
+@blueprint.post("/annual-ratings/<int:year>/versions")
+@serves("lianyi.evaluation.v1.EvaluationService.CalculateAnnualRatings")
+def calculate(year: int):
+    """Calculate a year.
+    ---
+    post:
+      summary: Score every neighbourhood of the county for the year (年度量化评定), as a new version
+      parameters:
+        - {name: year, in: path, required: true, schema: {type: integer}}
+      responses:
+        201:
+          description: The new version (not yet published)
+          content:
+            application/json:
+              schema: AnnualVersionOut
+        403: {$ref: "#/components/responses/Problem"}
+        422: {$ref: "#/components/responses/Problem"}
+    """
+    stubs = upstreams()
+    found = stubs.evaluation.CalculateAnnualRatings(pb.CalculateAnnualRatingsRequest(year=year),
+                                                    **stubs.call_options())
+    return version_out(found).model_dump(mode="json"), 201
+
+
+@blueprint.post("/annual-ratings/<int:year>/versions/<int:version>/publish")
+@serves("lianyi.evaluation.v1.EvaluationService.PublishAnnualRatings")
+def publish(year: int, version: int):
+    """Publish a version.
+    ---
+    post:
+      summary: Publish a calculated version of the year; a published version never changes (409 if it is already)
+      parameters:
+        - {name: year, in: path, required: true, schema: {type: integer}}
+        - {name: version, in: path, required: true, schema: {type: integer}}
+      responses:
+        200:
+          description: The published version
+          content:
+            application/json:
+              schema: AnnualVersionOut
+        403: {$ref: "#/components/responses/Problem"}
+        404: {$ref: "#/components/responses/Problem"}
+        409: {$ref: "#/components/responses/Problem"}
+    """
+    stubs = upstreams()
+    found = stubs.evaluation.PublishAnnualRatings(pb.PublishAnnualRatingsRequest(year=year, version=version),
+                                                  **stubs.call_options())
+    return version_out(found).model_dump(mode="json")
+
+
+@blueprint.get("/annual-ratings/<int:year>/versions")
+@serves("lianyi.evaluation.v1.EvaluationService.ListAnnualVersions")
+def versions(year: int):
+    """A year's versions.
+    ---
+    get:
+      summary: Every calculated version of the county's year, oldest first
+      parameters:
+        - {name: year, in: path, required: true, schema: {type: integer}}
+      responses:
+        200:
+          description: The versions
+          content:
+            application/json:
+              schema: AnnualVersionsOut
+        403: {$ref: "#/components/responses/Problem"}
+        422: {$ref: "#/components/responses/Problem"}
+    """
+    stubs = upstreams()
+    found = stubs.evaluation.ListAnnualVersions(pb.ListAnnualVersionsRequest(year=year), **stubs.call_options())
+    return AnnualVersionsOut(versions=[version_out(v) for v in found.versions]).model_dump(mode="json")
+
+
+@blueprint.get("/annual-ratings/<int:year>")
+@serves("lianyi.evaluation.v1.EvaluationService.GetAnnualRatings")
+def ratings(year: int):
+    """A place's annual ratings.
+    ---
+    get:
+      summary: >-
+        A place's neighbourhood party organisations for the year, best first: score with every component, tier,
+        and places in the community, township and county rankings (the latest published version unless named)
+      parameters:
+        - {name: year, in: path, required: true, schema: {type: integer}}
+        - {name: place_id, in: query, schema: {type: string}}
+        - {name: version, in: query, schema: {type: integer, minimum: 0, default: 0}}
+        - {name: format, in: query, schema: {type: string, enum: [json, csv], default: json}}
+      responses:
+        200:
+          description: The ratings
+          content:
+            application/json:
+              schema: AnnualRatingsOut
+            text/csv:
+              schema: {type: string}
+        403: {$ref: "#/components/responses/Problem"}
+        404: {$ref: "#/components/responses/Problem"}
+        422: {$ref: "#/components/responses/Problem"}
+    """
+    params = query(AnnualQuery)
+    stubs = upstreams()
+    found = stubs.evaluation.GetAnnualRatings(pb.GetAnnualRatingsRequest(
+        place_id=params.place_id or "", year=year, version=params.version), **stubs.call_options())
+    answer = AnnualRatingsOut(version=version_out(found.version), ratings=[rating_out(r) for r in found.ratings])
+    if params.format == "csv":
+        response = Response(_csv(answer), content_type="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = f'attachment; filename="annual-ratings-{year}.csv"'
+        return response
+    return answer.model_dump(mode="json")

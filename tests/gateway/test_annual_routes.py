@@ -1,0 +1,74 @@
+"""The annual rating as the gateway serves it: calculating answers 201 with the new version, a place's
+ratings come back as JSON (a share with nothing to measure as null) or CSV, and a version or format
+out of shape is a 422 naming it, with no service asked."""
+from __future__ import annotations
+
+import pytest
+
+from lianyi.evaluation.v1 import evaluation_service_pb2 as pb
+from tests.gateway.answers import problem_of, reasons
+from tests.gateway.callers import bearer
+from tests.gateway.canned import N1
+
+ADMIN = bearer("county_admin")
+
+
+def _version(published: bool = False) -> pb.AnnualVersion:
+    version = pb.AnnualVersion(county_id="county-0001", year=2026, version=2, calculated_by="县管理员")
+    version.calculated_at.FromJsonString("2027-01-05T02:00:00Z")
+    if published:
+        version.published_at.FromJsonString("2027-01-06T02:00:00Z")
+        version.published_by = "县管理员"
+    return version
+
+
+def _ratings() -> pb.AnnualRatings:
+    return pb.AnnualRatings(version=_version(True), ratings=[pb.AnnualRating(
+        neighbourhood_id=N1, neighbourhood_name="幸福小区", score=63.33, tier="average", rank_in_community=1,
+        rank_in_township=2, rank_in_county=5, components=[
+            pb.AnnualComponent(indicator="decisions_implemented", weight=0.3, points=0),
+            pb.AnnualComponent(indicator="satisfaction", share=0.6667, part=2, whole=3, weight=0.3, points=20)])])
+
+
+def test_calculating_a_year_answers_201_with_its_new_unpublished_version(client, fake):
+    fake.evaluation.CalculateAnnualRatings.returns(_version())
+    response = client.post("/api/v1/annual-ratings/2026/versions", headers=ADMIN)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json() == {"county_id": "county-0001", "year": 2026, "version": 2,
+                                   "calculated_at": "2027-01-05T02:00:00Z", "calculated_by": "县管理员",
+                                   "published_at": None, "published_by": None}
+    (call,) = fake.calls
+    assert call.request == pb.CalculateAnnualRatingsRequest(year=2026)
+
+
+def test_a_places_ratings_show_every_component_and_its_ranks(client, fake):
+    fake.evaluation.GetAnnualRatings.returns(_ratings())
+    answer = client.get(f"/api/v1/annual-ratings/2026?place_id={N1}&version=2", headers=bearer("party_secretary"))
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    (rating,) = answer.get_json()["ratings"]
+    assert rating["components"] == [
+        {"indicator": "decisions_implemented", "share": None, "part": 0, "whole": 0, "weight": 0.3, "points": 0.0},
+        {"indicator": "satisfaction", "share": 0.6667, "part": 2, "whole": 3, "weight": 0.3, "points": 20.0}]
+    assert (rating["tier"], rating["rank_in_township"], answer.get_json()["version"]["published_at"]) == (
+        "average", 2, "2027-01-06T02:00:00Z")
+    (call,) = fake.calls
+    assert call.request == pb.GetAnnualRatingsRequest(place_id=N1, year=2026, version=2)
+
+
+def test_a_places_ratings_as_csv(client, fake):
+    fake.evaluation.GetAnnualRatings.returns(_ratings())
+    answer = client.get("/api/v1/annual-ratings/2026?format=csv", headers=ADMIN)
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert answer.get_data(as_text=True).splitlines() == [
+        "year,version,neighbourhood_id,neighbourhood_name,score,tier,tier_zh,rank_in_community,rank_in_township,"
+        "rank_in_county,decisions_implemented,satisfaction",
+        f"2026,2,{N1},幸福小区,63.33,average,一般,1,2,5,,0.6667"]
+
+
+@pytest.mark.parametrize("path, names", [
+    ("/api/v1/annual-ratings/2026?version=-1", "version"), ("/api/v1/annual-ratings/2026?version=x", "version"),
+    ("/api/v1/annual-ratings/2026?format=xml", "format"), ("/api/v1/annual-ratings/2026?tier=advanced", "tier")])
+def test_a_query_out_of_shape_is_a_422_naming_it_and_asks_no_service(client, fake, path, names):
+    explained = reasons(problem_of(client.get(path, headers=ADMIN), 422))
+    assert any(names in reason for reason in explained), explained
+    assert fake.calls == []
