@@ -3,8 +3,6 @@ and publishes a version; the party secretary and administrators read a place's r
 CSV, and the versions of a year."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC
 
 from flask import Blueprint, Response
@@ -13,6 +11,7 @@ from lianyi.evaluation.v1 import evaluation_service_pb2 as pb
 from services.gateway.auth import serves
 from services.gateway.bodies import query
 from services.gateway.clients import upstreams
+from services.gateway.csv_answers import csv_response, wants_csv
 from services.gateway.review_schemas import (
     AnnualComponentOut,
     AnnualQuery,
@@ -45,19 +44,14 @@ def rating_out(rating) -> AnnualRatingOut:
         rank_in_county=rating.rank_in_county)
 
 
-def _csv(answer: AnnualRatingsOut) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
+def _csv(answer: AnnualRatingsOut, year: int) -> Response:
     indicators = [c.indicator for c in answer.ratings[0].components] if answer.ratings else []
-    writer.writerow(["year", "version", "neighbourhood_id", "neighbourhood_name", "score", "tier", "tier_zh",
-                     "rank_in_community", "rank_in_township", "rank_in_county", *indicators])
-    for rating in answer.ratings:
-        name = rating.neighbourhood_name
-        writer.writerow([answer.version.year, answer.version.version, rating.neighbourhood_id,
-                         "'" + name if name[:1] in ("=", "+", "-", "@") else name, rating.score, rating.tier,
-                         _TIER_WORDS[rating.tier], rating.rank_in_community, rating.rank_in_township,
-                         rating.rank_in_county, *("" if c.share is None else c.share for c in rating.components)])
-    return out.getvalue()
+    columns = ["year", "version", "neighbourhood_id", "neighbourhood_name", "score", "tier", "tier_zh",
+               "rank_in_community", "rank_in_township", "rank_in_county", *indicators]
+    rows = ([answer.version.year, answer.version.version, rating.neighbourhood_id, rating.neighbourhood_name,
+             rating.score, rating.tier, _TIER_WORDS[rating.tier], rating.rank_in_community, rating.rank_in_township,
+             rating.rank_in_county, *(c.share for c in rating.components)] for rating in answer.ratings)
+    return csv_response(columns, rows, f"annual-ratings-{year}.csv")
 
 
 @blueprint.post("/annual-ratings/<int:year>/versions")
@@ -164,8 +158,6 @@ def ratings(year: int):
     found = stubs.evaluation.GetAnnualRatings(pb.GetAnnualRatingsRequest(
         place_id=params.place_id or "", year=year, version=params.version), **stubs.call_options())
     answer = AnnualRatingsOut(version=version_out(found.version), ratings=[rating_out(r) for r in found.ratings])
-    if params.format == "csv":
-        response = Response(_csv(answer), content_type="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = f'attachment; filename="annual-ratings-{year}.csv"'
-        return response
+    if wants_csv(params.format):
+        return _csv(answer, year)
     return answer.model_dump(mode="json")

@@ -14,10 +14,10 @@ from services.gateway.auth import serves
 from services.gateway.bodies import query
 from services.gateway.bounds import StrictBody
 from services.gateway.clients import upstreams
+from services.gateway.csv_answers import csv_response, figure_rows, wants_csv
 from services.gateway.deliberation_schemas import Id, Period
 from services.gateway.figures_sections import SECTIONS, CountyFigures
 from services.gateway.problems import OUTAGES, ProblemError
-from services.gateway.report_csv import csv_response, figure_rows, wants_csv
 
 blueprint = Blueprint("county_figures", __name__, url_prefix="/api/v1")
 

@@ -92,5 +92,6 @@ def rates():
     ).model_dump(mode="json")
     if wants_csv(params.format):
         subject = out["place_id"] or out["member_id"] or out["department_id"]
-        return csv_response(RATES_CSV_COLUMNS, [out], f"rates-{subject}-{out['period']}.csv")
+        return csv_response(RATES_CSV_COLUMNS, [[out[column] for column in RATES_CSV_COLUMNS]],
+                            f"rates-{subject}-{out['period']}.csv")
     return out

@@ -74,7 +74,7 @@ class AnnualQuery(_Strict):
     place_id: str | None = Field(None, min_length=1, max_length=64,
                                  description="A neighbourhood, community, township or the county; left out, yours")
     version: Annotated[int, Field(ge=0, le=100000)] = Field(0, description="0 (or left out): the latest published")
-    format: Literal["json", "csv"] = "json"
+    format: Literal["json", "csv"] | None = Field(None, description="csv for text/csv (or send Accept: text/csv)")
 
 
 class AnnualVersionOut(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from lianyi.evaluation.v1 import evaluation_service_pb2 as pb
+from services.gateway import csv_answers
 from services.gateway.auth import serves
 from services.gateway.bodies import query
 from services.gateway.clients import upstreams
@@ -13,7 +14,6 @@ from services.gateway.review_schemas import BulletinQuery, MemberReviewListOut, 
 blueprint = Blueprint("reviews", __name__, url_prefix="/api/v1")
 
 _FORMATS = {"text": pb.BULLETIN_FORMAT_TEXT, "csv": pb.BULLETIN_FORMAT_CSV}
-_MEDIA = {"text": "text/plain", "csv": "text/csv"}
 
 
 def review_out(review) -> MemberReviewOut:
@@ -147,7 +147,8 @@ def review_bulletin(neighbourhood_id: str):
     found = stubs.evaluation.GetReviewBulletin(pb.GetReviewBulletinRequest(
         neighbourhood_id=neighbourhood_id, quarter=params.quarter or "", format=_FORMATS[params.format]),
         **stubs.call_options())
-    response = Response(found.content, content_type=f"{_MEDIA[params.format]}; charset=utf-8")
-    if params.format == "csv":
+    if params.format == "csv":  # evaluation writes the table; it downloads as every CSV here does
+        response = Response("\ufeff" + found.content, content_type=csv_answers.CONTENT_TYPE)
         response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{found.quarter}.csv"'
-    return response
+        return response
+    return Response(found.content, content_type="text/plain; charset=utf-8")

@@ -54,6 +54,6 @@ def test_a_reworked_matter_counts_in_the_neighbourhood_s_and_the_leader_s_rates(
              "does not match the schema")
 
     exported = estate.call("GET", "/rates", {**estate.secretary, "Accept": "text/csv"}, params=place)
-    assert exported.status_code == 200 and exported.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert exported.status_code == 200 and exported.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
     (row,) = csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")))
     assert (row["tasks"], row["satisfaction_rate"], row["member_id"]) == ("1", "0.5", "")

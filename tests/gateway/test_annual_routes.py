@@ -58,8 +58,8 @@ def test_a_places_ratings_show_every_component_and_its_ranks(client, fake):
 def test_a_places_ratings_as_csv(client, fake):
     fake.evaluation.GetAnnualRatings.returns(_ratings())
     answer = client.get("/api/v1/annual-ratings/2026?format=csv", headers=ADMIN)
-    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert answer.get_data(as_text=True).splitlines() == [
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
+    assert answer.get_data(as_text=True).removeprefix("\ufeff").splitlines() == [
         "year,version,neighbourhood_id,neighbourhood_name,score,tier,tier_zh,rank_in_community,rank_in_township,"
         "rank_in_county,decisions_implemented,satisfaction",
         f"2026,2,{N1},幸福小区,63.33,average,一般,1,2,5,,0.6667"]

@@ -12,6 +12,7 @@ import pytest
 from lianyi.deliberation.v1 import deliberation_service_pb2 as deliberation_pb
 from lianyi.deliberation.v1 import events_pb2 as deliberation_events
 from lianyi.dispatch.v1 import dispatch_service_pb2 as dispatch_pb
+from lianyi.evaluation.v1 import evaluation_service_pb2 as evaluation_pb
 from lianyi.intake.v1 import intake_service_pb2 as intake_pb
 from tests.gateway.answers import problem_of
 from tests.gateway.callers import bearer
@@ -47,11 +48,20 @@ def _handled(request: dispatch_pb.GetDispatchFiguresRequest) -> dispatch_pb.Disp
         joint=2, escalated=1, resolved=6, resolved_on_time=5, overdue=1, went_up=1, reworked=1)
 
 
+def _rated(request: evaluation_pb.GetRatesRequest) -> evaluation_pb.Rates:
+    # proto3 optionals: a rate without a denominator is unset (no p90 here: it reads null).
+    return evaluation_pb.Rates(
+        place_id=request.place_id, period=request.period, tasks=8, responded=6, resolved=6, satisfied=3,
+        basically_satisfied=1, unsatisfied=1, unrated=1, response_rate=0.75, resolution_rate=0.75,
+        satisfaction_rate=0.8, median_hours_to_resolve=20)
+
+
 @pytest.fixture
 def answering(fake):
     fake.intake.GetAskingFigures.returns(_asking)
     fake.deliberation.GetFigures.returns(_deliberated)
     fake.dispatch.GetDispatchFigures.returns(_handled)
+    fake.evaluation.GetRates.returns(_rated)
     return fake
 
 
@@ -69,6 +79,8 @@ REPORT = {
     "handling": {"tasks_opened": 8, "tasks_individual": 5, "tasks_joint": 2, "tasks_escalated": 1,
                  "matters_resolved": 6, "resolved_on_time": 5, "tasks_overdue": 1, "tasks_went_up": 1,
                  "tasks_reworked": 1},
+    "rates": {"tasks": 8, "response_rate": 0.75, "resolution_rate": 0.75, "satisfaction_rate": 0.8, "ratings": 5,
+              "unrated": 1, "median_hours_to_resolve": 20, "p90_hours_to_resolve": None},
 }
 
 
@@ -82,7 +94,8 @@ def test_the_report_asks_each_service_for_the_periods_days_and_composes_their_fi
         "GetAskingFigures": intake_pb.GetAskingFiguresRequest(place_id=N1, from_day="2026-10-01", to_day="2026-12-31"),
         "GetFigures": deliberation_pb.GetFiguresRequest(place_id=N1, period="2026-Q4"),
         "GetDispatchFigures": dispatch_pb.GetDispatchFiguresRequest(place_id=N1, from_day="2026-10-01",
-                                                                    to_day="2026-12-31")}
+                                                                    to_day="2026-12-31"),
+        "GetRates": evaluation_pb.GetRatesRequest(place_id=N1, period="2026-Q4")}
 
 
 @pytest.mark.parametrize(("period", "first", "last"), [
@@ -99,6 +112,8 @@ def _csv(response) -> list[list[str]]:
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
     assert response.headers["Content-Disposition"] == 'attachment; filename="figures-2026-Q4.csv"'
     text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff"), "a byte-order mark, so spreadsheets read the Chinese right"
+    text = text[1:]
     assert text.endswith("\r\n")
     return list(csv.reader(io.StringIO(text)))
 
@@ -117,9 +132,10 @@ def test_the_report_as_csv_is_one_row_per_figure(client, answering, asking):
     assert figures[("asking", "concerns_by_category.noise")] == "10"
     assert figures[("deliberation", "topics_rejected_by_reason.quorum_missed")] == "1"
     assert figures[("handling", "matters_resolved")] == "6"
+    assert (figures[("rates", "satisfaction_rate")], figures[("rates", "p90_hours_to_resolve")]) == ("0.8", "")
     # Every figure of the JSON report is a row, in its order.
     flattened = [(section, f"{figure}.{part}" if isinstance(value, dict) else figure)
-                 for section in ("asking", "deliberation", "handling") for figure, value in REPORT[section].items()
+                 for section in ("asking", "deliberation", "handling", "rates") for figure, value in REPORT[section].items()
                  for part in (value if isinstance(value, dict) else [None])]
     assert [(section, figure) for _, _, section, figure, _ in rows] == flattened
 

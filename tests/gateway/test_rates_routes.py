@@ -50,7 +50,7 @@ def test_rates_as_csv_have_a_header_row_of_the_json_fields(client, fake, how):
     response = client.get(f"/api/v1/rates?department_id=department-0001&period=2026-11{how.get('query', '')}",
                           headers=headers)
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
     assert response.headers["Content-Disposition"] == f'attachment; filename="rates-{N1}-2026-Q4.csv"'
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")

@@ -77,9 +77,9 @@ def test_the_bulletin_is_plain_text_by_default_and_csv_when_asked(client, fake):
     fake.evaluation.GetReviewBulletin.returns(pb.ReviewBulletin(
         neighbourhood_id=N1, quarter="2026-Q4", format=pb.BULLETIN_FORMAT_CSV, content="季度,小区\r\n"))
     table = client.get(f"/api/v1/neighbourhoods/{N1}/review-bulletin?format=csv&quarter=2026-Q4", headers=SECRETARY)
-    assert (table.status_code, table.headers["Content-Type"]) == (200, "text/csv; charset=utf-8")
+    assert (table.status_code, table.headers["Content-Type"]) == (200, "text/csv; charset=utf-8; header=present")
     assert table.headers["Content-Disposition"] == 'attachment; filename="bulletin-2026-Q4.csv"'
-    assert table.get_data(as_text=True) == "季度,小区\r\n"
+    assert table.get_data(as_text=True) == "\ufeff季度,小区\r\n", "with a byte-order mark, as every CSV here"
     first, second = fake.calls
     assert first.request == pb.GetReviewBulletinRequest(neighbourhood_id=N1, format=pb.BULLETIN_FORMAT_TEXT)
     assert second.request == pb.GetReviewBulletinRequest(neighbourhood_id=N1, quarter="2026-Q4",

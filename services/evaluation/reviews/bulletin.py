@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import date
 
+from servicekit.text import spreadsheet_cell
 from services.evaluation.contract import GRADES
 from services.evaluation.reviews.domain import FULFILMENT, ON_TIME, REWORK, SATISFACTION, Review, Shortfall
 
@@ -41,12 +42,6 @@ def _ordinal(index: int) -> str:
     tens, ones = divmod(index, 10)
     text = ("" if tens < 2 else _NUMERALS[tens - 1]) + ("十" if tens else "") + (_NUMERALS[ones - 1] if ones else "")
     return text
-
-
-def cell(name: str) -> str:
-    """A name as a spreadsheet cell: one that a spreadsheet would run as a formula (=, +, -, @)
-    is kept as text."""
-    return "'" + name if name[:1] in ("=", "+", "-", "@", "\t", "\r") else name
 
 
 def ordered(reviews: list[Review]) -> list[Review]:
@@ -94,8 +89,9 @@ def table(neighbourhood_name: str, quarter: str, reviews: list[Review]) -> str:
     writer.writerow(CSV_HEADER)
     for review in ordered(reviews):
         tally = review.tally
-        writer.writerow((quarter, cell(neighbourhood_name), cell(review.member_name), tally.committed, tally.fulfilled,
-                         tally.on_time, tally.open, tally.released, tally.satisfied, tally.basically_satisfied,
-                         tally.unsatisfied, tally.rework_rounds, tally.door_visits, tally.panels,
+        writer.writerow((quarter, spreadsheet_cell(neighbourhood_name), spreadsheet_cell(review.member_name),
+                         tally.committed, tally.fulfilled, tally.on_time, tally.open, tally.released,
+                         tally.satisfied, tally.basically_satisfied, tally.unsatisfied, tally.rework_rounds,
+                         tally.door_visits, tally.panels,
                          GRADE_WORDS[review.grade], review.rectify_by.isoformat() if review.rectify_by else ""))
     return out.getvalue()
