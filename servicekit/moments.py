@@ -21,6 +21,8 @@ _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # form, the years and the months; whether the day exists (02-30) only `day` can say.
 _YEARS = r"(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
 DAY_PATTERN = rf"^{_YEARS}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+MONTH_PATTERN = rf"^{_YEARS}-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = rf"^{_YEARS}(-(0[1-9]|1[0-2]))?$"  # a year, or a month
 # A moment's written year (RFC 3339 text): `problem_with` also sees it once in UTC.
 MOMENT_PATTERN = rf"^{_YEARS}-"
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from servicekit import moments
 from services.deliberation.contract import (
     ACTION_MAX_CHARS,
     ACTIONS_MAX,
@@ -44,8 +45,9 @@ Tier = Literal[HANDLING_TIERS]
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_CHARS)]
 Day = CalendarDay
-Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), Field(description="YYYY-MM")]
-Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$"),
+# Within the services' years (servicekit.moments), which the services also check.
+Month = Annotated[str, StringConstraints(pattern=moments.MONTH_PATTERN), Field(description="YYYY-MM")]
+Period = Annotated[str, StringConstraints(pattern=moments.PERIOD_PATTERN),
                    Field(description="YYYY (a year) or YYYY-MM (a month), in the county's time (UTC+8)")]
 
 
