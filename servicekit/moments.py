@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 # protobuf's Timestamp (years 1-9999 in UTC) and Python's datetime.
 FIRST_YEAR, LAST_YEAR = 1900, 9998
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# The same as a JSON Schema pattern, for documents that state it (the gateway's OpenAPI): the
+# form, the years and the months; whether the day exists (02-30) only `day` can say.
+_YEARS = r"(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+DAY_PATTERN = rf"^{_YEARS}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+MONTH_PATTERN = rf"^{_YEARS}-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = rf"^{_YEARS}(-(0[1-9]|1[0-2]|Q[1-4]))?$"  # a year, a month or a quarter (services.periods)
+# A moment's written year (RFC 3339 text): `problem_with` also sees it once in UTC.
+MOMENT_PATTERN = rf"^{_YEARS}-"
 
 
 def day(text: str, name: str) -> date:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# As a character class's body, so the same characters can be stated elsewhere (the gateway's
+# OpenAPI document says them as a JSON Schema pattern).
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def has_control_characters(text: str) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from servicekit.errors import InvalidArgument
-from servicekit.moments import FIRST_YEAR, LAST_YEAR
+from servicekit.moments import FIRST_YEAR, LAST_YEAR, PERIOD_PATTERN
 from services.contract import COUNTY_TIME
 
 YEAR, QUARTER, MONTH = "year", "quarter", "month"
@@ -19,7 +19,7 @@ _SPELLING = {YEAR: "a year (YYYY)", QUARTER: "a quarter (YYYY-Q1 to YYYY-Q4)", M
 # [0-9], not \d: \d also matches other scripts' digits. Q in capitals only, as the API documents it.
 _PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2})|-Q([0-9]))?")
 # The same spelling as a schema pattern states it (the API's documents); parse() is the rule.
-PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"
+PATTERN = PERIOD_PATTERN
 
 
 @dataclass(frozen=True)

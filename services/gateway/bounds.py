@@ -5,12 +5,13 @@ gateway as a 5xx "try again"."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
 
 from servicekit import json_values, moments
-from servicekit.text import has_control_characters
+from servicekit.errors import InvalidArgument
+from servicekit.text import CONTROL_CHARACTERS, has_control_characters
 
 INT64_MAX = 2**63 - 1
 
@@ -20,6 +21,19 @@ class StrictBody(BaseModel):
     are refused, and so are NaN and Infinity wherever a number is expected."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class _Stated:
+    """Adds to a type's JSON Schema (so the OpenAPI document) a rule its validator enforces; the
+    validator keeps its own clear message."""
+
+    def __init__(self, **keywords: object):
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
+        schema = handler(core_schema)
+        schema.update(self.keywords)
+        return schema
 
 
 def _fitting_moment(moment: datetime) -> datetime:
@@ -37,7 +51,7 @@ def _fitting_json(value: object) -> object:
 
 
 # An aware time within the services' years once converted to UTC.
-Moment = Annotated[datetime, AfterValidator(_fitting_moment)]
+Moment = Annotated[datetime, AfterValidator(_fitting_moment), _Stated(pattern=moments.MOMENT_PATTERN)]
 # A count or version a service keeps as int64.
 Int64 = Annotated[int, Field(le=INT64_MAX)]
 # Free JSON: finite numbers, exact integers, bounded depth and size (servicekit.json_values),
@@ -51,6 +65,33 @@ def plain(text: str) -> str:
     if has_control_characters(text):
         raise ValueError("plain text only: no control characters")
     return text
+
+
+# Text people type: `plain`, and the document says so.
+PLAIN_TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
+PlainText = Annotated[str, AfterValidator(plain), _Stated(pattern=PLAIN_TEXT_PATTERN)]
+
+
+def plain_text(**bounds: Any) -> Any:
+    """PlainText with its bounds (min_length, max_length) checked first, as a string's: a type
+    alias for text with the same bounds in many places."""
+    return Annotated[str, Field(**bounds), AfterValidator(plain), _Stated(pattern=PLAIN_TEXT_PATTERN)]
+
+
+def _calendar_day(text: str) -> str:
+    try:
+        moments.day(text, "it")
+    except InvalidArgument:
+        raise ValueError(f"not a day of the calendar: YYYY-MM-DD, years {moments.FIRST_YEAR}-{moments.LAST_YEAR}"
+                         ) from None
+    return text
+
+
+# A day of the calendar within the services' years, as YYYY-MM-DD ([0-9], not \d: the
+# validator's \d also matches other scripts' digits). The pattern states what JSON Schema can:
+# the form and the years; the validator also refuses days the calendar lacks (2026-02-30).
+CalendarDay = Annotated[str, AfterValidator(_calendar_day), _Stated(
+    pattern=moments.DAY_PATTERN, format="date", description="YYYY-MM-DD")]
 
 
 def each_of_a_comma_list(values: object) -> object:

@@ -3,11 +3,12 @@ meeting's decision. Shape and bounds only (from services/deliberation/contract.p
 the cycle, who sits on a panel and who must attend the joint meeting are the service's to check."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
+from servicekit import moments
 from services import periods
 from services.deliberation.contract import (
     ACTION_MAX_CHARS,
@@ -33,6 +34,7 @@ from services.deliberation.contract import (
     TOPIC_STATES,
     VOTE_CHOICES,
 )
+from services.gateway.bounds import CalendarDay, PlainText
 from services.gateway.bounds import StrictBody as _Strict
 from services.gateway.schemas import ConcernOut
 from services.intake.contract import ID_MAX_CHARS
@@ -42,19 +44,10 @@ Choice = Literal[VOTE_CHOICES]
 Tier = Literal[HANDLING_TIERS]
 
 
-def _calendar_day(text: str) -> str:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        raise ValueError("not a day of the calendar") from None
-    return text
-
-
 Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_CHARS)]
-# [0-9], not \d: the validator's \d also matches other scripts' digits.
-Day = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), AfterValidator(_calendar_day),
-                Field(description="YYYY-MM-DD")]
-Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$"), Field(description="YYYY-MM")]
+Day = CalendarDay
+# Within the services' years (servicekit.moments), which the services also check.
+Month = Annotated[str, StringConstraints(pattern=moments.MONTH_PATTERN), Field(description="YYYY-MM")]
 Period = Annotated[str, StringConstraints(pattern=periods.PATTERN),
                    Field(description="YYYY (a year), YYYY-Qn (a quarter, Q1-Q4) or YYYY-MM (a month), in the "
                                      "county's time (UTC+8)")]
@@ -65,8 +58,8 @@ Period = Annotated[str, StringConstraints(pattern=periods.PATTERN),
 class TopicDraft(_Strict):
     """A topic (议题) drafted from concerns in the neighbourhood's pool; they leave the pool."""
 
-    title: str = Field(min_length=1, max_length=TITLE_MAX_CHARS)
-    summary: str = Field("", max_length=SUMMARY_MAX_CHARS)
+    title: PlainText = Field(min_length=1, max_length=TITLE_MAX_CHARS)
+    summary: PlainText = Field("", max_length=SUMMARY_MAX_CHARS)
     concern_ids: list[Id] = Field(min_length=1, max_length=TOPIC_CONCERNS_MAX)
     meeting_on: Day | None = Field(None, description="The deliberation day (议事日) planned for it, YYYY-MM-DD")
 
@@ -87,7 +80,7 @@ class VoteIn(_Strict):
 
 class ReleaseIn(_Strict):
     fate: Literal[CONCERNS_FATES] = Field(description="pool: back for another topic; closed: closed with the reason")
-    reason: str = Field("", max_length=REASON_MAX_CHARS, description="Shown on the concerns' timelines; "
+    reason: PlainText = Field("", max_length=REASON_MAX_CHARS, description="Shown on the concerns' timelines; "
                                                                      "needed to close them")
 
 
@@ -100,25 +93,25 @@ class PanelIn(_Strict):
 
 
 class OpinionIn(_Strict):
-    text: str = Field(min_length=1, max_length=OPINION_MAX_CHARS)
+    text: PlainText = Field(min_length=1, max_length=OPINION_MAX_CHARS)
     member_id: Id | None = Field(None, description="The panellist it is from, when the party secretary records it "
                                                    "for them; others leave it out")
 
 
 class ConsensusIn(_Strict):
-    consensus: str = Field(min_length=1, max_length=CONSENSUS_MAX_CHARS)
+    consensus: PlainText = Field(min_length=1, max_length=CONSENSUS_MAX_CHARS)
 
 
 class AttendeeIn(_Strict):
     body: Literal[ATTENDEE_BODIES]
-    name: str | None = Field(None, min_length=1, max_length=NAME_MAX_CHARS)
+    name: PlainText | None = Field(None, min_length=1, max_length=NAME_MAX_CHARS)
 
 
 class ActionIn(_Strict):
-    description: str = Field(min_length=1, max_length=ACTION_MAX_CHARS)
+    description: PlainText = Field(min_length=1, max_length=ACTION_MAX_CHARS)
     tier: Tier | None = Field(None, description="How it should be handled; left out, dispatch's routing decides")
     owner_id: Id | None = Field(None, description="The directory entity who takes it on, if the meeting named one")
-    owner_name: str | None = Field(None, min_length=1, max_length=NAME_MAX_CHARS)
+    owner_name: PlainText | None = Field(None, min_length=1, max_length=NAME_MAX_CHARS)
     deadline: Day
 
 
@@ -126,8 +119,8 @@ class DecisionIn(_Strict):
     """The joint meeting's (大物业联席会) decision and its plan, for dispatch to hand out."""
 
     attendees: list[AttendeeIn] = Field(max_length=ATTENDEES_MAX)
-    minutes: str = Field("", max_length=MINUTES_MAX_CHARS)
-    resolution: str = Field(min_length=1, max_length=RESOLUTION_MAX_CHARS)
+    minutes: PlainText = Field("", max_length=MINUTES_MAX_CHARS)
+    resolution: PlainText = Field(min_length=1, max_length=RESOLUTION_MAX_CHARS)
     actions: list[ActionIn] = Field(min_length=1, max_length=ACTIONS_MAX)
 
 

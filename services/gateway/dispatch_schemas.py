@@ -22,7 +22,7 @@ from services.dispatch.contract import (
     TIERS,
 )
 from services.gateway.bounds import StrictBody as _Strict
-from services.gateway.bounds import each_of_a_comma_list, plain
+from services.gateway.bounds import each_of_a_comma_list, plain_text
 from services.gateway.deliberation_schemas import Day, Id
 from services.gateway.dispatch_words import MODES
 
@@ -38,8 +38,8 @@ def _printable(text: str) -> str:
 
 
 # A note, a part, a result or a reason, as people type it (line breaks allowed).
-Text = Annotated[str, Field(max_length=NOTE_MAX_CHARS), AfterValidator(plain)]
-RequiredText = Annotated[str, Field(min_length=1, max_length=NOTE_MAX_CHARS), AfterValidator(plain)]
+Text = plain_text(max_length=NOTE_MAX_CHARS)
+RequiredText = plain_text(min_length=1, max_length=NOTE_MAX_CHARS)
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 PageToken = Annotated[str, Field(max_length=200)]
 

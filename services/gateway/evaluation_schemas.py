@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from servicekit.paging import DEFAULT_PAGE_SIZE
 from services.evaluation.contract import COMMENT_MAX_CHARS, MATTER_LISTS, MATTER_STATES, RATINGS
 from services.gateway.bounds import StrictBody as _Strict
-from services.gateway.bounds import each_of_a_comma_list, plain
+from services.gateway.bounds import each_of_a_comma_list, plain_text
 from services.gateway.deliberation_schemas import Id
 from services.gateway.dispatch_schemas import PageSize, PageToken
 
@@ -20,7 +20,7 @@ MatterState = Literal[MATTER_STATES]
 Rating = Literal[RATINGS]
 
 # A resident's comment on a rating, as they type it (line breaks allowed).
-Comment = Annotated[str, Field(max_length=COMMENT_MAX_CHARS), AfterValidator(plain)]
+Comment = plain_text(max_length=COMMENT_MAX_CHARS)
 
 
 # -- what callers send ------------------------------------------------------------------------

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.contract import ACCOUNT_ROLES
 from services.deliberation.contract import POOL_PAGE_SIZE_DEFAULT, POOL_PAGE_SIZE_MAX
-from services.gateway.bounds import FreeJsonObject, Int64, Moment
+from services.gateway.bounds import CalendarDay, FreeJsonObject, Int64, Moment, PlainText
 from services.gateway.bounds import StrictBody as _Strict
 from services.intake.contract import (
     ADDRESS_MAX_CHARS,
@@ -33,12 +33,12 @@ Channel = Literal[CHANNELS]
 
 
 class ReporterContactIn(_Strict):
-    name: str = Field("", max_length=REPORTER_NAME_MAX_CHARS)
+    name: PlainText = Field("", max_length=REPORTER_NAME_MAX_CHARS)
     phone: str = Field("", max_length=32)
 
 
 class LocationIn(_Strict):
-    address: str = Field("", max_length=ADDRESS_MAX_CHARS)
+    address: PlainText = Field("", max_length=ADDRESS_MAX_CHARS)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
 
@@ -49,7 +49,7 @@ class ConcernSubmission(_Strict):
     neighbourhood_id: str = Field(min_length=1, max_length=64)
     channel: Channel
     category: str = Field(min_length=1, max_length=50)
-    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
+    description: PlainText = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
     household_id: str | None = Field(None, min_length=1, max_length=64)
     building_id: str | None = Field(None, min_length=1, max_length=64,
                                     description="The building it concerns, when not one household's")
@@ -115,12 +115,12 @@ class SimilarConcernList(BaseModel):
 
 class TriageIn(_Strict):
     route: Literal[ROUTES]
-    note: str = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
+    note: PlainText = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
 
 
 class MergeIn(_Strict):
     concern_ids: list[str] = Field(min_length=1, max_length=MERGE_MAX)
-    note: str = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
+    note: PlainText = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
 
 
 class ConcernQuery(_Strict):
@@ -142,7 +142,7 @@ class TriageRuleIn(_Strict):
     category: str = Field(min_length=1, max_length=50)
     urgency: Literal["", *URGENCIES] = ""
     route: Literal[RULE_ROUTES]
-    note: str = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
+    note: PlainText = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
 
 
 class TriageRuleOut(BaseModel):
@@ -210,14 +210,14 @@ DirectoryKind = Literal[KINDS]
 
 class EntityCreate(_Strict):
     kind: DirectoryKind
-    name: str = Field(min_length=1, max_length=NAME_MAX_CHARS)
+    name: PlainText = Field(min_length=1, max_length=NAME_MAX_CHARS)
     parent_id: str | None = Field(None, min_length=1, max_length=64)
     external_id: str | None = Field(None, min_length=1, max_length=EXTERNAL_ID_MAX_CHARS)
     attributes: FreeJsonObject = Field(default_factory=dict)
 
 
 class EntityUpdate(_Strict):
-    name: str | None = Field(None, min_length=1, max_length=NAME_MAX_CHARS)
+    name: PlainText | None = Field(None, min_length=1, max_length=NAME_MAX_CHARS)
     attributes: FreeJsonObject | None = None
     expected_version: Int64 | None = Field(None, ge=1)
 
@@ -250,7 +250,7 @@ class ImportRowIn(_Strict):
     kind: str = Field(max_length=40)
     external_id: str = Field("", max_length=EXTERNAL_ID_MAX_CHARS)
     parent_external_id: str = Field("", max_length=EXTERNAL_ID_MAX_CHARS)
-    name: str = Field("", max_length=NAME_MAX_CHARS)
+    name: PlainText = Field("", max_length=NAME_MAX_CHARS)
     attributes: FreeJsonObject = Field(default_factory=dict)
 
 
@@ -281,6 +281,13 @@ class TokenRequest(_Strict):
     """Staff and members sign in with username and password; residents may instead use the
     access code their building leader gave their household."""
 
+    # _one_way_in, as the document states it: one way in, the other's fields absent (or null).
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["username", "password"], "properties": {
+            "username": {"type": "string"}, "password": {"type": "string"}, "access_code": {"type": "null"}}},
+        {"required": ["access_code"], "properties": {
+            "access_code": {"type": "string"}, "username": {"type": "null"}, "password": {"type": "null"}}},
+    ]})
     username: str | None = Field(None, min_length=1, max_length=50)
     password: str | None = Field(None, min_length=1, max_length=200)
     access_code: str | None = Field(None, min_length=1, max_length=40)
@@ -347,7 +354,7 @@ class AccountCreate(_Strict):
                                                      "(POST /api/v1/api-keys), not an account")
     scope_id: str = Field(min_length=1, max_length=64, description="The place whose subtree the account may see")
     entity_id: str = Field("", max_length=64, description="The person's own entity: member, household, department")
-    display_name: str = Field("", max_length=100)
+    display_name: PlainText = Field("", max_length=100)
 
 
 class AccountOut(BaseModel):
@@ -360,7 +367,7 @@ class AccountOut(BaseModel):
 
 
 class ApiKeyCreate(_Strict):
-    name: str = Field(min_length=1, max_length=100)
+    name: PlainText = Field(min_length=1, max_length=100)
     scope_id: str = Field(min_length=1, max_length=64)
 
 
@@ -398,9 +405,9 @@ DOCUMENTED += [CategoryList]
 
 
 class OnlineMessageIn(_Strict):
-    source_message_id: str = Field(min_length=1, max_length=100)
+    source_message_id: PlainText = Field(min_length=1, max_length=100)
     neighbourhood_id: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
+    text: PlainText = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
     category: str = Field("other", min_length=1, max_length=50)
     household_id: str | None = Field(None, min_length=1, max_length=64)
 
@@ -408,7 +415,7 @@ class OnlineMessageIn(_Strict):
 class OnlineBatch(_Strict):
     """Messages from one owners' chat group (or other online source), e.g. from a bot."""
 
-    source: str = Field(min_length=1, max_length=100, description='e.g. "wechat:幸福小区业主群"')
+    source: PlainText = Field(min_length=1, max_length=100, description='e.g. "wechat:幸福小区业主群"')
     messages: list[OnlineMessageIn] = Field(min_length=1, max_length=500)
 
 
@@ -429,12 +436,11 @@ DOCUMENTED += [OnlineBatch, OnlineBatchReport]
 
 # -- door visits -------------------------------------------------------------------------------
 
-Day = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
 
 
 class RaisedConcernIn(_Strict):
     category: str = Field(min_length=1, max_length=50)
-    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
+    description: PlainText = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
     urgency: Literal[URGENCIES] = "normal"
 
 
@@ -443,8 +449,8 @@ class VisitIn(_Strict):
 
     household_id: str = Field(min_length=1, max_length=64)
     member_id: str = Field("", max_length=64, description="Left empty by a member recording their own visit")
-    visited_on: str = Day
-    notes: str = Field("", max_length=2000)
+    visited_on: CalendarDay
+    notes: PlainText = Field("", max_length=2000)
     concerns: list[RaisedConcernIn] = Field(default_factory=list, max_length=20)
 
 
@@ -460,8 +466,8 @@ class VisitOut(BaseModel):
 
 
 class CoverageQuery(_Strict):
-    from_: str = Field(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}$")
-    to: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    from_: CalendarDay = Field(alias="from")
+    to: CalendarDay
 
 
 class CoverageLineOut(BaseModel):
@@ -492,7 +498,7 @@ DOCUMENTED += [VisitIn, VisitOut, VisitCoverageOut]
 # -- sit-down talks ----------------------------------------------------------------------------
 
 class OpinionLogEntryIn(_Strict):
-    text: str = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
+    text: PlainText = Field(min_length=1, max_length=DESCRIPTION_MAX_CHARS)
     category: str = Field("", max_length=50, description="Needed when the entry becomes a concern")
     household_id: str = Field("", max_length=64)
     becomes_concern: bool = False
@@ -502,7 +508,7 @@ class TalkSessionIn(_Strict):
     """A sit-down talk (促膝谈) at a venue, with its hosts, attendance and opinion log (民声日志)."""
 
     venue_id: str = Field(min_length=1, max_length=64)
-    held_on: str = Day
+    held_on: CalendarDay
     host_ids: list[str] = Field(min_length=1, max_length=10)
     attendance: int = Field(ge=0, le=10_000)
     entries: list[OpinionLogEntryIn] = Field(default_factory=list, max_length=200)

@@ -19,6 +19,8 @@ BAD_QUERIES = [
     "/api/v1/triage-rules",  # scope_id is required
     f"/api/v1/neighbourhoods/{N1}/visit-coverage?from=2026-01-01",
     f"/api/v1/neighbourhoods/{N1}/visit-coverage?from=Jan%201&to=Feb%201",
+    f"/api/v1/neighbourhoods/{N1}/visit-coverage?from=2026-13-01&to=2026-12-31",  # no such month
+    f"/api/v1/neighbourhoods/{N1}/visit-coverage?from=0001-01-01&to=2026-12-31",  # before the years
     "/api/v1/audit?since=yesterday",
     "/api/v1/audit?since=2026-11-01T08:00:00",  # no time zone
     "/api/v1/audit?service=payroll",
