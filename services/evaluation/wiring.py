@@ -43,7 +43,7 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
     rules = settings.EvaluationSettings(county)
     reviews = Reviews(db, replica, rules, clock)
     annual = AnnualRatings(db, units, replica, rules, clock)
-    matters = Matters(db, units, replica, rules, clock, on_rated=[reviews.rated, annual.rated])
+    matters = Matters(db, units, replica, rules, clock, on_rated=[reviews.rated])
     rate_facts = RateFacts(replica)
     servicer = grpc_api.EvaluationServicer(evaluation, matters, RateQueries(db, replica), reviews, annual)
     return Wiring(

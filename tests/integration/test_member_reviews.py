@@ -21,17 +21,26 @@ from tests.integration.dispatch_county import build_county
 from tests.integration.test_matter_rating import Loop
 
 # Every dispatch event evaluation listens to, carried in the order dispatch wrote them.
-_DISPATCH = (dispatch_pb.TaskAssigned, dispatch_pb.TaskResolved, dispatch_pb.TaskReopened, dispatch_pb.TaskEscalated)
+_DISPATCH = (dispatch_pb.TaskOpened, dispatch_pb.TaskAssigned, dispatch_pb.TaskResolved, dispatch_pb.TaskReopened,
+             dispatch_pb.TaskEscalated)
+# Evaluation's own events it learns from (the three rates' ratings, which the annual rating reads).
+_OWN = (evaluation_pb.MatterRated, evaluation_pb.MatterArchived)
 
 
 class ReviewLoop(Loop):
     def carry(self) -> None:
-        """Dispatch's events to evaluation one type-run at a time, in order; rework back to dispatch."""
+        """Dispatch's events to evaluation one type-run at a time, in order, and evaluation's own it
+        learns from; rework back to dispatch."""
         by_name = {p.DESCRIPTOR.full_name: p for p in _DISPATCH}
         fresh = [e for e in self.county.sent() if e.event_type in by_name and e.event_id not in self._carried]
         self._carried.update(e.event_id for e in fresh)
         for sealed in fresh:
             self._deliver(by_name[sealed.event_type], topics.DISPATCH, [sealed])
+        own = {p.DESCRIPTOR.full_name: p for p in _OWN}
+        heard = [e for e in self.sealed() if e.event_type in own and e.event_id not in self._carried]
+        self._carried.update(e.event_id for e in heard)
+        for sealed in heard:
+            self._deliver(own[sealed.event_type], topics.EVALUATION, [sealed])
         rework = [e for e in self.sealed() if e.event_type == "lianyi.evaluation.v1.ReworkRequested"
                   and e.event_id not in self._carried]
         self._carried.update(e.event_id for e in rework)
@@ -81,6 +90,7 @@ def _quarter_of_work(loop: ReviewLoop) -> None:
         loop.matters.rate(first, "satisfied", "", "")
     with loop.resident("h-1"):
         loop.matters.rate(second, "basically_satisfied", "", "")
+    loop.carry()  # the ratings, to the three rates
     visit = loop.seal(DoorVisitRecorded(visit_id=new_id(), neighbourhood_id=ids["nb-1"], member_id=ids["lead"],
                                         household_id=ids["h-0"], visited_on="2026-11-03", concerns_raised=1), "intake")
     loop._deliver(DoorVisitRecorded, topics.INTAKE, [visit])

@@ -4,7 +4,8 @@ lagging 后进) and its place in the community's, township's and county's rankin
 
 Every indicator is a share of something counted over the year (the county's time):
 - decisions implemented (议定事项落实): actions of the joint meeting's decisions resolved, of those decided;
-- satisfaction: ratings satisfied or basically satisfied, of those given;
+- satisfaction: ratings satisfied or basically satisfied, of those given (the satisfaction rate of
+  the tasks opened in the year, as the three rates count it);
 - fulfilment: members' commitments fulfilled, of those made and not released (their ledgers);
 - visit coverage: households visited at least once, of the neighbourhood's households;
 - panel service: members who served on at least one panel, of the neighbourhood's members.

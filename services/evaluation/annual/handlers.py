@@ -25,7 +25,7 @@ from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 from services.contract import COUNTY_ADMIN, COUNTY_TIME
 from services.evaluation.annual import storage
 from services.evaluation.annual.domain import Counts, Decided, ranks, rounded, score, tier
-from services.evaluation.matters.domain import Matter, Resolution
+from services.evaluation.matters.domain import Resolution
 from services.evaluation.settings import EvaluationSettings
 
 _LEVELS = ("county", "township", "community")
@@ -68,11 +68,6 @@ class AnnualRatings:
     def resolved(self, uow: UnitOfWork, events: list[Inbound[Resolution]]) -> None:
         """A decided action's task resolved: implemented (composed with the matter's handler)."""
         storage.action_resolved(uow.conn, [e.event.action_id for e in events if e.event.action_id])
-
-    def rated(self, uow: UnitOfWork, matter: Matter) -> None:
-        if matter.rated_at is not None:
-            storage.count_rating(uow.conn, matter.place.neighbourhood_id,
-                                 matter.rated_at.astimezone(COUNTY_TIME).year, matter.rating)
 
     # -- calculating and publishing --------------------------------------------------------------
 

@@ -10,8 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from servicekit import place_paths
-from servicekit.database import UtcDateTime, insert_or_ignore, insert_or_ignore_many
-from services.evaluation.matters.domain import BASICALLY_SATISFIED, SATISFIED
+from servicekit.database import UtcDateTime, insert_or_ignore_many
+from services.evaluation.rates.domain import PLACE
+from services.evaluation.rates.storage import rate_cells
 from services.evaluation.reviews.storage import FULFILLED, PANEL, RELEASED, VISIT, member_activities, review_commitments
 
 metadata = sa.MetaData()
@@ -25,16 +26,6 @@ decided_actions = sa.Table(
     sa.Column("year", sa.Integer, nullable=False),
     sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_decided_actions_neighbourhood", "neighbourhood_id", "year"),
-)
-
-# Every rating given, counted by neighbourhood and year (satisfied or basically satisfied, of all).
-neighbourhood_ratings = sa.Table(
-    "neighbourhood_ratings",
-    metadata,
-    sa.Column("neighbourhood_id", sa.String(64), primary_key=True),
-    sa.Column("year", sa.Integer, primary_key=True),
-    sa.Column("ratings", sa.Integer, nullable=False),
-    sa.Column("satisfied", sa.Integer, nullable=False),
 )
 
 annual_versions = sa.Table(
@@ -83,16 +74,6 @@ def action_resolved(conn: sa.Connection, action_ids: list[str]) -> None:
         conn.execute(decided_actions.update().where(decided_actions.c.action_id.in_(action_ids)).values(resolved=True))
 
 
-def count_rating(conn: sa.Connection, neighbourhood_id: str, year: int, rating: str) -> None:
-    satisfied = int(rating in (SATISFIED, BASICALLY_SATISFIED))
-    if insert_or_ignore(conn, neighbourhood_ratings, neighbourhood_id=neighbourhood_id, year=year, ratings=1,
-                        satisfied=satisfied):
-        return
-    table = neighbourhood_ratings
-    conn.execute(table.update().where(table.c.neighbourhood_id == neighbourhood_id, table.c.year == year)
-                 .values(ratings=table.c.ratings + 1, satisfied=table.c.satisfied + satisfied))
-
-
 # -- a year's counts, for every neighbourhood at once ----------------------------------------------
 
 def _quarters(year: int) -> list[str]:
@@ -112,9 +93,13 @@ def year_counts(conn: sa.Connection, year: int) -> dict[str, dict[str, int]]:
     put(conn.execute(sa.select(actions.c.neighbourhood_id, sa.func.count(), sa.func.count().filter(actions.c.resolved))
                      .where(actions.c.year == year).group_by(actions.c.neighbourhood_id)),
         "actions_decided", "actions_resolved")
-    ratings = neighbourhood_ratings
-    put(conn.execute(sa.select(ratings.c.neighbourhood_id, ratings.c.ratings, ratings.c.satisfied)
-                     .where(ratings.c.year == year)), "ratings", "ratings_satisfied")
+    # Residents' satisfaction as the three rates count it (services/evaluation/rates/): the ratings of
+    # every round of the tasks opened in the year, from the place cells the rebuild also keeps.
+    cells = rate_cells
+    pleased = cells.c.satisfied + cells.c.basically_satisfied
+    put(conn.execute(sa.select(cells.c.subject_id, sa.func.sum(pleased + cells.c.unsatisfied), sa.func.sum(pleased))
+                     .where(cells.c.kind == PLACE, cells.c.month.between(year * 100 + 1, year * 100 + 12))
+                     .group_by(cells.c.subject_id)), "ratings", "ratings_satisfied")
     ledger = review_commitments
     put(conn.execute(sa.select(ledger.c.neighbourhood_id, sa.func.count().filter(ledger.c.state != RELEASED),
                                sa.func.count().filter(ledger.c.state == FULFILLED))

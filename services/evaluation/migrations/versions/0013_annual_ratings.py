@@ -1,5 +1,5 @@
 """The annual rating (年度量化评定): the joint meetings' decided actions and whether each was resolved,
-each neighbourhood's ratings by year, and every calculated version of a county's year.
+and every calculated version of a county's year (residents' satisfaction is read from the three rates' cells).
 
 Written out here, not taken from the code's metadata: this revision builds the tables as they are
 today, whatever later revisions make of them.
@@ -28,13 +28,6 @@ def upgrade() -> None:
         sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_decided_actions_neighbourhood", "decided_actions", ["neighbourhood_id", "year"])
-    op.create_table(
-        "neighbourhood_ratings",
-        sa.Column("neighbourhood_id", sa.String(64), primary_key=True),
-        sa.Column("year", sa.Integer, primary_key=True),
-        sa.Column("ratings", sa.Integer, nullable=False),
-        sa.Column("satisfied", sa.Integer, nullable=False),
-    )
     op.create_table(
         "annual_versions",
         sa.Column("county_id", sa.String(64), primary_key=True),
@@ -70,6 +63,5 @@ def downgrade() -> None:
     op.drop_index("ix_annual_ratings_place", table_name="annual_ratings")
     op.drop_table("annual_ratings")
     op.drop_table("annual_versions")
-    op.drop_table("neighbourhood_ratings")
     op.drop_index("ix_decided_actions_neighbourhood", table_name="decided_actions")
     op.drop_table("decided_actions")
