@@ -31,7 +31,9 @@ def test_a_setting_is_listed_set_read_and_cleared_at_a_place(gateway, neighbourh
     vote = {"deliberation.vote.window_days", "deliberation.vote.quorum", "deliberation.vote.threshold"}
     handling = {"dispatch.routing", "dispatch.deadlines", "dispatch.reminder.hours_before", "dispatch.report_in.hours",
                 "dispatch.overdue.escalates"}
-    assert set(by_key) == {ROUTE, WINDOW, *vote, *handling, "evaluation.rating.period_days"}
+    evaluating = {"evaluation.rating.period_days", "evaluation.review.grading", "evaluation.annual.weights",
+                  "evaluation.annual.tiers"}
+    assert set(by_key) == {ROUTE, WINDOW, *vote, *handling, *evaluating}
     assert {(by_key[k]["service"], by_key[k]["effective"]) for k in vote} == {
         ("deliberation", 7), ("deliberation", 0.5)}
     window = by_key[WINDOW]
