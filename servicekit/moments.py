@@ -23,6 +23,7 @@ _YEARS = r"(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
 DAY_PATTERN = rf"^{_YEARS}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 MONTH_PATTERN = rf"^{_YEARS}-(0[1-9]|1[0-2])$"
 PERIOD_PATTERN = rf"^{_YEARS}(-(0[1-9]|1[0-2]|Q[1-4]))?$"  # a year, a month or a quarter (services.periods)
+QUARTER_PATTERN = rf"^{_YEARS}-Q[1-4]$"  # a quarter alone (evaluation's member review)
 # A moment's written year (RFC 3339 text): `problem_with` also sees it once in UTC.
 MOMENT_PATTERN = rf"^{_YEARS}-"
 

@@ -86,8 +86,8 @@ class Reports:
         administrators read those of members in their scope."""
         principal = auth.caller()
         member_id = member_id or principal.entity_id
-        if not member_id:
-            raise InvalidArgument("member_id is required")
+        if not member_id:  # the caller's own, but they are no member: their role has none (403, not a field's fault)
+            raise PermissionDenied("only a member has a ledger of their own; name the member_id to read")
         if principal.role in (MEMBER, BUILDING_LEADER) and member_id != principal.entity_id:
             raise PermissionDenied("a member reads only their own ledger")
         _, _, start, end = days(from_day, to_day)

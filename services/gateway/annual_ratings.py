@@ -9,7 +9,7 @@ from flask import Blueprint, Response
 
 from lianyi.evaluation.v1 import evaluation_service_pb2 as pb
 from services.gateway.auth import serves
-from services.gateway.bodies import query
+from services.gateway.bodies import path, query
 from services.gateway.clients import upstreams
 from services.gateway.csv_answers import csv_response, wants_csv
 from services.gateway.review_schemas import (
@@ -18,10 +18,14 @@ from services.gateway.review_schemas import (
     AnnualRatingOut,
     AnnualRatingsOut,
     AnnualVersionOut,
+    AnnualVersionPath,
     AnnualVersionsOut,
+    AnnualYearPath,
 )
 
 blueprint = Blueprint("annual_ratings", __name__, url_prefix="/api/v1")
+# Each view reads its path's year and version by bodies.path, with the bounds the converters
+# cannot state (they take 2179022149882752008192 for a year); Flask's keywords go unread.
 
 _TIER_WORDS = {"advanced": "先进", "average": "一般", "lagging": "后进"}
 
@@ -56,13 +60,11 @@ def _csv(answer: AnnualRatingsOut, year: int) -> Response:
 
 @blueprint.post("/annual-ratings/<int:year>/versions")
 @serves("lianyi.evaluation.v1.EvaluationService.CalculateAnnualRatings")
-def calculate(year: int):
+def calculate(**_: int):
     """Calculate a year.
     ---
     post:
       summary: Score every neighbourhood of the county for the year (年度量化评定), as a new version
-      parameters:
-        - {name: year, in: path, required: true, schema: {type: integer}}
       responses:
         201:
           description: The new version (not yet published)
@@ -72,6 +74,7 @@ def calculate(year: int):
         403: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
+    year = path(AnnualYearPath).year
     stubs = upstreams()
     found = stubs.evaluation.CalculateAnnualRatings(pb.CalculateAnnualRatingsRequest(year=year),
                                                     **stubs.call_options())
@@ -80,14 +83,11 @@ def calculate(year: int):
 
 @blueprint.post("/annual-ratings/<int:year>/versions/<int:version>/publish")
 @serves("lianyi.evaluation.v1.EvaluationService.PublishAnnualRatings")
-def publish(year: int, version: int):
+def publish(**_: int):
     """Publish a version.
     ---
     post:
       summary: Publish a calculated version of the year; a published version never changes (409 if it is already)
-      parameters:
-        - {name: year, in: path, required: true, schema: {type: integer}}
-        - {name: version, in: path, required: true, schema: {type: integer}}
       responses:
         200:
           description: The published version
@@ -98,21 +98,20 @@ def publish(year: int, version: int):
         404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
     """
+    where = path(AnnualVersionPath)
     stubs = upstreams()
-    found = stubs.evaluation.PublishAnnualRatings(pb.PublishAnnualRatingsRequest(year=year, version=version),
+    found = stubs.evaluation.PublishAnnualRatings(pb.PublishAnnualRatingsRequest(year=where.year, version=where.version),
                                                   **stubs.call_options())
     return version_out(found).model_dump(mode="json")
 
 
 @blueprint.get("/annual-ratings/<int:year>/versions")
 @serves("lianyi.evaluation.v1.EvaluationService.ListAnnualVersions")
-def versions(year: int):
+def versions(**_: int):
     """A year's versions.
     ---
     get:
       summary: Every calculated version of the county's year, oldest first
-      parameters:
-        - {name: year, in: path, required: true, schema: {type: integer}}
       responses:
         200:
           description: The versions
@@ -122,6 +121,7 @@ def versions(year: int):
         403: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
+    year = path(AnnualYearPath).year
     stubs = upstreams()
     found = stubs.evaluation.ListAnnualVersions(pb.ListAnnualVersionsRequest(year=year), **stubs.call_options())
     return AnnualVersionsOut(versions=[version_out(v) for v in found.versions]).model_dump(mode="json")
@@ -129,18 +129,13 @@ def versions(year: int):
 
 @blueprint.get("/annual-ratings/<int:year>")
 @serves("lianyi.evaluation.v1.EvaluationService.GetAnnualRatings")
-def ratings(year: int):
+def ratings(**_: int):
     """A place's annual ratings.
     ---
     get:
       summary: >-
         A place's neighbourhood party organisations for the year, best first: score with every component, tier,
         and places in the community, township and county rankings (the latest published version unless named)
-      parameters:
-        - {name: year, in: path, required: true, schema: {type: integer}}
-        - {name: place_id, in: query, schema: {type: string}}
-        - {name: version, in: query, schema: {type: integer, minimum: 0, default: 0}}
-        - {name: format, in: query, schema: {type: string, enum: [json, csv], default: json}}
       responses:
         200:
           description: The ratings
@@ -153,7 +148,7 @@ def ratings(year: int):
         404: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
-    params = query(AnnualQuery)
+    year, params = path(AnnualYearPath).year, query(AnnualQuery)
     stubs = upstreams()
     found = stubs.evaluation.GetAnnualRatings(pb.GetAnnualRatingsRequest(
         place_id=params.place_id or "", year=year, version=params.version), **stubs.call_options())

@@ -21,16 +21,6 @@ def list_audit_entries():
     ---
     get:
       summary: Who changed what, when, in which role, under which correlation id (one service at a time)
-      parameters:
-        - name: service
-          in: query
-          schema: {type: string, enum: [intake, deliberation, dispatch, evaluation], default: intake}
-        - {name: actor, in: query, schema: {type: string}}
-        - {name: action, in: query, schema: {type: string}, description: "e.g. concern.submitted"}
-        - {name: since, in: query, schema: {type: string, format: date-time}}
-        - {name: until, in: query, schema: {type: string, format: date-time}}
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page, oldest first

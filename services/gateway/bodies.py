@@ -62,6 +62,13 @@ def query(model: type[M]) -> M:
     return model.model_validate(data)
 
 
+def path(model: type[M]) -> M:
+    """The path's variables, as the route's converters read them (<int:year> an int), validated
+    into `model`: the bounds a converter cannot state (a year the services keep, an int32), so an
+    id out of them is a 422 naming it rather than a service's overflow."""
+    return model.model_validate(request.view_args or {})
+
+
 def _plain_types(annotation: object) -> set[object]:
     """The types a field's annotation allows, without Annotated's constraints: `Int64 | None`
     gives {int, NoneType}."""

@@ -27,7 +27,9 @@ CSV_COLUMNS = ("place_id", "period", "section", "figure", "value")
 class FiguresQuery(StrictBody):
     place_id: Id = Field(description="A neighbourhood, community, township or county id")
     period: Period
-    format: Literal["json", "csv"] | None = None
+    format: Literal["json", "csv"] | None = Field(None, description=(
+        "csv for a spreadsheet (as is Accept text/csv): a header place_id,period,section,figure,value and one row "
+        "per figure; a breakdown (concerns_by_channel) one row per part, named figure.part"))
 
 
 @blueprint.get("/figures")
@@ -45,19 +47,6 @@ def county_figures():
         administrator every place); any other place is 404. A period not yet over counts what has
         happened so far, and one still to come counts nothing. The report is whole or not given: a
         service that is unavailable makes it a 503 that names the service.
-      parameters:
-        - {name: place_id, in: query, required: true, schema: {type: string}}
-        - name: period
-          in: query
-          required: true
-          schema: {type: string, pattern: "^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"}
-          description: YYYY (a year), YYYY-Qn (a quarter) or YYYY-MM (a month), in the county's time (UTC+8)
-        - name: format
-          in: query
-          schema: {type: string, enum: [json, csv]}
-          description: >-
-            csv for a spreadsheet (as is Accept text/csv): a header place_id,period,section,figure,value and
-            one row per figure; a breakdown (concerns_by_channel) one row per part, named figure.part
       responses:
         200:
           description: The figures

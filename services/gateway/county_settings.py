@@ -56,12 +56,6 @@ def list_settings():
     ---
     get:
       summary: Every service's settings as they stand at a place, with the values set there and above it
-      parameters:
-        - name: scope_id
-          in: query
-          required: true
-          schema: {type: string}
-          description: A county, township, community or neighbourhood id, or * for the whole deployment
       responses:
         200:
           description: >-
@@ -96,11 +90,6 @@ def get_setting(key: str):
           required: true
           schema: {type: string}
           description: The setting's key, its owning service first, e.g. intake.duplicates.window_days
-        - name: scope_id
-          in: query
-          required: true
-          schema: {type: string}
-          description: A county, township, community or neighbourhood id, or * for the whole deployment
       responses:
         200:
           description: The setting
@@ -168,8 +157,6 @@ def clear_setting(key: str):
       summary: Remove the value set at a place (and qualifier); the next place up, or the default, applies again
       parameters:
         - {name: key, in: path, required: true, schema: {type: string}}
-        - {name: scope_id, in: query, required: true, schema: {type: string}}
-        - {name: qualifier, in: query, schema: {type: string}}
       responses:
         204: {description: Cleared}
         403: {$ref: "#/components/responses/Problem"}

@@ -65,7 +65,8 @@ class TopicDraft(_Strict):
 
 
 class TopicQuery(_Strict):
-    state: list[State] = Field(default_factory=list, description="Repeat for several states; none for all")
+    state: list[State] = Field(default_factory=list, description="Only topics in these states (TopicOut's state "
+                                                                 "words; repeat the parameter); none for all")
     page_size: int = Field(POOL_PAGE_SIZE_DEFAULT, ge=1, le=POOL_PAGE_SIZE_MAX)
     page_token: str = Field("", max_length=200)
 

@@ -86,11 +86,6 @@ def list_entities():
     ---
     get:
       summary: Entities of a kind, optionally within a subtree, in creation order
-      parameters:
-        - {name: kind, in: query, schema: {type: string}}
-        - {name: within, in: query, schema: {type: string}}
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page

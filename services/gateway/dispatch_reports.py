@@ -21,12 +21,6 @@ def list_deliveries():
     ---
     get:
       summary: Every event for the county platform and each attempt to deliver it, newest first
-      parameters:
-        - {name: task_id, in: query, schema: {type: string}, description: "Only this task's; left out, all"}
-        - {name: state, in: query, schema: {type: string, enum: [pending, delivered]},
-           description: "Left out, both"}
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page of deliveries
@@ -54,12 +48,6 @@ def figures():
       summary: >-
         For a neighbourhood, community, township or the county, over the tasks opened in a period of days:
         tasks by tier, resolved on time, overdue, gone up a tier, reworked; departments' report-in times
-      parameters:
-        - {name: place_id, in: query, required: true, schema: {type: string}}
-        - {name: from, in: query, required: true, schema: {type: string, format: date},
-           description: "The first day, YYYY-MM-DD (county time)"}
-        - {name: to, in: query, required: true, schema: {type: string, format: date},
-           description: "The last day, included"}
       responses:
         200:
           description: The figures

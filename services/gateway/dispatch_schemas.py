@@ -100,11 +100,13 @@ class DepartmentReportIn(_Strict):
 
 
 class TaskQuery(_Strict):
-    list_: Literal[LISTS] = Field("mine", alias="list", description="mine, the neighbourhood's open pool, joint or escalated "
-                                                     "tasks, those overdue, or all of a place's")
-    place_id: Id | None = Field(None, description="The place a list is of; left out, the caller's own scope")
+    list_: Literal[LISTS] = Field("mine", alias="list", description=(
+        "mine: the caller's own (handled or helped, their body's, their department's); pool: the neighbourhood's "
+        "open individual tasks nobody has claimed; joint; escalated; overdue; all of a place's"))
+    place_id: Id | None = Field(None, description="The place the list is of; left out, the caller's own scope")
     state: Annotated[list[State], BeforeValidator(each_of_a_comma_list)] = Field(
-        default_factory=list, description="Repeat, or separate by commas, for several states; none for all")
+        default_factory=list, description="Only tasks in these states (repeat the parameter, or separate by commas); "
+                                          "none for all")
     tier: Tier | None = None
     category: str = Field("", max_length=50)
     page_size: PageSize = DEFAULT_PAGE_SIZE
@@ -123,21 +125,24 @@ class _Days(_Strict):
 
 
 class LedgerQuery(_Days):
+    from_: Day | None = Field(None, alias="from", description="The first day, YYYY-MM-DD (county time); without "
+                                                               "from and to, the whole ledger")
+    to: Day | None = Field(None, description="The last day, included")
     page_size: PageSize = DEFAULT_PAGE_SIZE
     page_token: PageToken = ""
 
 
 class DeliveryQuery(_Strict):
-    task_id: Id | None = None
-    state: Literal[DELIVERY_STATES] | None = None
+    task_id: Id | None = Field(None, description="Only this task's; left out, all")
+    state: Literal[DELIVERY_STATES] | None = Field(None, description="Left out, both")
     page_size: PageSize = DEFAULT_PAGE_SIZE
     page_token: PageToken = ""
 
 
 class DispatchFiguresQuery(_Days):
     place_id: Id = Field(description="A neighbourhood, community, township or county id")
-    from_: Day = Field(alias="from")
-    to: Day
+    from_: Day = Field(alias="from", description="The first day, YYYY-MM-DD (county time)")
+    to: Day = Field(description="The last day, included")
 
 
 # -- what they get back -----------------------------------------------------------------------

@@ -35,12 +35,13 @@ class RatingIn(_Strict):
 
 
 class MatterQuery(_Strict):
-    list_: Literal[MATTER_LISTS] = Field("mine", alias="list", description="mine: a resident's household's "
+    list_: Literal[MATTER_LISTS] = Field("mine", alias="list", description="mine: a resident's household's matters "
                                          "(staff: every matter of their scope); place: every matter of a place")
     place_id: Id | None = Field(None, description="For the place list: a neighbourhood, community, township or "
                                                   "the county; left out, the caller's own scope")
     state: Annotated[list[MatterState], BeforeValidator(each_of_a_comma_list)] = Field(
-        default_factory=list, description="Repeat, or separate by commas, for several states; none for all")
+        default_factory=list, description="Only matters in these states (repeat the parameter, or separate by "
+                                          "commas); none for all")
     page_size: PageSize = DEFAULT_PAGE_SIZE
     page_token: PageToken = ""
 

@@ -22,13 +22,6 @@ def figures():
     ---
     get:
       summary: Counts for a neighbourhood, community, township or the county, over a month, a quarter or a year
-      parameters:
-        - {name: place_id, in: query, required: true, schema: {type: string}}
-        - name: period
-          in: query
-          required: true
-          schema: {type: string, pattern: "^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"}
-          description: YYYY (a year), YYYY-Qn (a quarter) or YYYY-MM (a month), in the county's time (UTC+8)
       responses:
         200:
           description: The figures

@@ -13,8 +13,7 @@ from services.gateway.dispatch_schemas import LedgerQuery
 
 blueprint = Blueprint("ledgers", __name__, url_prefix="/api/v1")
 
-def _ledger(member_id: str) -> dict:
-    params = query(LedgerQuery)
+def _ledger(member_id: str, params: LedgerQuery) -> dict:
     stubs = upstreams()
     found = stubs.dispatch.GetLedger(pb.GetLedgerRequest(
         member_id=member_id, from_day=params.from_ or "", to_day=params.to or "", page_size=params.page_size,
@@ -29,12 +28,6 @@ def own_ledger():
     ---
     get:
       summary: The caller's own commitment ledger (践诺台账), newest first
-      parameters:
-        - {name: from, in: query, schema: {type: string, format: date},
-           description: "The first day, YYYY-MM-DD (county time); without from and to, the whole ledger"}
-        - {name: to, in: query, schema: {type: string, format: date}, description: "The last day, included"}
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page of commitments, with counts over the whole period
@@ -45,7 +38,7 @@ def own_ledger():
         404: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
-    return _ledger("")
+    return _ledger("", query(LedgerQuery))
 
 
 @blueprint.get("/members/<member_id>/ledger")
@@ -57,11 +50,6 @@ def member_ledger(member_id: str):
       summary: A member's commitment ledger (践诺台账), newest first, for those who review them
       parameters:
         - {name: member_id, in: path, required: true, schema: {type: string}}
-        - {name: from, in: query, schema: {type: string, format: date},
-           description: "The first day, YYYY-MM-DD (county time); without from and to, the whole ledger"}
-        - {name: to, in: query, schema: {type: string, format: date}, description: "The last day, included"}
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page of commitments, with counts over the whole period
@@ -72,4 +60,4 @@ def member_ledger(member_id: str):
         404: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
-    return _ledger(member_id)
+    return _ledger(member_id, query(LedgerQuery))

@@ -23,22 +23,6 @@ def list_matters():
     ---
     get:
       summary: Matters to rate or rated, newest first, a page at a time
-      parameters:
-        - name: list
-          in: query
-          schema: {type: string, enum: [mine, place], default: mine}
-          description: >-
-            mine: a resident's household's matters (staff: every matter of their scope); place: every
-            matter of a place
-        - {name: place_id, in: query, schema: {type: string},
-           description: "For the place list: a neighbourhood, community, township or the county; left out, yours"}
-        - name: state
-          in: query
-          schema: {type: array, items: {type: string, enum: [awaiting_rating, reworking, archived, closed_unrated]}}
-          explode: true
-          description: Only matters in these states (repeat the parameter, or separate by commas); none for all
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page of matters

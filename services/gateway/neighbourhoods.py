@@ -25,8 +25,6 @@ def pool(neighbourhood_id: str):
       summary: Concerns in the neighbourhood's deliberation pool, oldest first
       parameters:
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page of the pool
@@ -69,11 +67,6 @@ def concerns(neighbourhood_id: str):
       summary: The neighbourhood's concerns, newest first; status=received is the triage queue
       parameters:
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
-        - {name: status, in: query, schema: {type: string}, description: "Comma-separated statuses"}
-        - {name: category, in: query, schema: {type: string}}
-        - {name: building_id, in: query, schema: {type: string}, description: "Only this building's"}
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page of concerns (ask for one concern to see its timeline)

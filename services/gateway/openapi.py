@@ -93,7 +93,7 @@ def build(app: Flask) -> dict:
             "description": description.format(max_body_bytes=app.config["MAX_CONTENT_LENGTH"]),
             "content": problem_content, **({"headers": headers} if headers else {})})
     roles: dict[tuple[str, str], frozenset[str] | None] = {}
-    queries: dict[tuple[str, str], type[BaseModel]] = {}
+    reads: dict[tuple[str, str], dict[str, type[BaseModel]]] = {}
     with app.test_request_context():
         for endpoint, view in app.view_functions.items():
             rule = next(app.url_map.iter_rules(endpoint))
@@ -101,15 +101,16 @@ def build(app: Flask) -> dict:
                 spec.path(view=view, app=app)
                 for method in rule.methods or ():
                     roles[(_openapi_path(rule.rule), method.lower())] = getattr(view, "allowed_roles", None)
-                    model = _query_model(view)
-                    if model is not None:
-                        queries[(_openapi_path(rule.rule), method.lower())] = model
+                    reads[(_openapi_path(rule.rule), method.lower())] = _models_read(view)
     document = spec.to_dict()
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             if isinstance(operation, dict) and "responses" in operation:
-                if (path, method) in queries:
-                    _describe_query(operation, queries[(path, method)])
+                read = reads.get((path, method), {})
+                if "path" in read:
+                    _describe_path(operation, read["path"])
+                if "query" in read:
+                    _describe_query(operation, read["query"])
                 _add_edge_answers(operation, roles.get((path, method)))
     document["security"] = [{"bearer": []}, {"apiKey": []}]  # every operation unless it says otherwise
     return document
@@ -139,15 +140,28 @@ def _add_edge_answers(operation: dict, allowed_roles: frozenset[str] | None) -> 
             answer(status, EDGE_ANSWERS[status][0])
 
 
-_READS_QUERY = re.compile(r"\bquery\((\w+)\)")
+_READS = re.compile(r"\b(query|path)\((\w+)\)")
 
 
-def _query_model(view: object) -> type[BaseModel] | None:
-    """The model a view reads its query string into (`params = query(TaskQuery)`, bodies.query):
-    the one place its parameters' names, types and bounds are written."""
+def _models_read(view: object) -> dict[str, type[BaseModel]]:
+    """The models a view reads its query string and its path's variables into (`params =
+    query(TaskQuery)`, `where = path(AnnualYearPath)`, bodies.query and bodies.path), by where
+    they are: the one place those parameters' names, types and bounds are written."""
     original = inspect.unwrap(view)  # type: ignore[arg-type]
-    found = _READS_QUERY.search(inspect.getsource(original))
-    return original.__globals__[found.group(1)] if found else None
+    return {found.group(1): original.__globals__[found.group(2)]
+            for found in _READS.finditer(inspect.getsource(original))}
+
+
+def _describe_path(operation: dict, model: type[BaseModel]) -> None:
+    """The schemas of the path's variables, as bodies.path reads them into `model` (the route
+    names them; the docstring may describe them in words)."""
+    schema = model.model_json_schema(by_alias=True, mode="validation", ref_template=REF_TEMPLATE)
+    generated = {name: {k: v for k, v in prop.items() if k != "title"} for name, prop in schema["properties"].items()}
+    parameters = operation.setdefault("parameters", [])
+    for parameter in parameters:
+        if parameter.get("in") == "path" and parameter["name"] in generated:
+            parameter["schema"] = generated.pop(parameter["name"])
+    parameters += [{"name": name, "in": "path", "required": True, "schema": prop} for name, prop in generated.items()]
 
 
 def _describe_query(operation: dict, model: type[BaseModel]) -> None:

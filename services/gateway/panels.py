@@ -29,7 +29,6 @@ def propose_panel(topic_id: str):
       summary: The panel the service suggests (member kinds mixed, fewest recent panels first), and the alternatives
       parameters:
         - {name: topic_id, in: path, required: true, schema: {type: string}}
-        - {name: size, in: query, schema: {type: integer, minimum: 5, maximum: 10, default: 5}}
       responses:
         200:
           description: The proposal; nothing is kept until the panel is confirmed

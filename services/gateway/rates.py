@@ -55,16 +55,6 @@ def rates():
 
         Rates are fractions from 0 to 1, null when their denominator is 0. Send `Accept: text/csv`
         or `format=csv` for CSV: a header row of the JSON's field names and one row.
-      parameters:
-        - {name: place_id, in: query, schema: {type: string}}
-        - {name: member_id, in: query, schema: {type: string}}
-        - {name: department_id, in: query, schema: {type: string}}
-        - name: period
-          in: query
-          required: true
-          schema: {type: string, pattern: "^[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]))?$"}
-          description: YYYY (a year), YYYY-Qn (a quarter) or YYYY-MM (a month), in the county's time (UTC+8)
-        - {name: format, in: query, schema: {type: string, enum: [json, csv]}}
       responses:
         200:
           description: The rates

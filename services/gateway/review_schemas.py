@@ -8,7 +8,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from services.evaluation.contract import BULLETIN_FORMATS, GRADES, INDICATORS, QUARTER_PATTERN, TIERS
+from services.evaluation.contract import (
+    ANNUAL_FIRST_YEAR,
+    ANNUAL_LAST_YEAR,
+    ANNUAL_VERSION_MAX,
+    BULLETIN_FORMATS,
+    GRADES,
+    INDICATORS,
+    QUARTER_PATTERN,
+    TIERS,
+)
 from services.gateway.bounds import StrictBody as _Strict
 
 Quarter = Annotated[str, Field(pattern=QUARTER_PATTERN, description="YYYY-Qn in the county's time, e.g. 2026-Q1")]
@@ -16,11 +25,13 @@ Grade = Literal[GRADES]
 
 
 class ReviewQuery(_Strict):
-    quarter: Quarter | None = Field(None, description="Left out, the current quarter")
+    quarter: Quarter | None = Field(None, description="YYYY-Qn in the county's time, e.g. 2026-Q1; left out, the "
+                                                      "current quarter")
 
 
 class BulletinQuery(_Strict):
-    quarter: Quarter | None = Field(None, description="Left out, the current quarter")
+    quarter: Quarter | None = Field(None, description="YYYY-Qn in the county's time, e.g. 2026-Q1; left out, the "
+                                                      "current quarter")
     format: Literal[BULLETIN_FORMATS] = Field("text", description="text: zh-CN plain text; csv: one row per member")
 
 
@@ -70,10 +81,23 @@ DOCUMENTED = [MemberReviewOut, MemberReviewListOut]
 
 # -- the annual rating ----------------------------------------------------------------------------
 
+AnnualYear = Annotated[int, Field(ge=ANNUAL_FIRST_YEAR, le=ANNUAL_LAST_YEAR)]
+
+
+class AnnualYearPath(_Strict):
+    year: AnnualYear
+
+
+class AnnualVersionPath(_Strict):
+    year: AnnualYear
+    version: Annotated[int, Field(ge=1, le=ANNUAL_VERSION_MAX)]
+
+
 class AnnualQuery(_Strict):
     place_id: str | None = Field(None, min_length=1, max_length=64,
                                  description="A neighbourhood, community, township or the county; left out, yours")
-    version: Annotated[int, Field(ge=0, le=100000)] = Field(0, description="0 (or left out): the latest published")
+    version: Annotated[int, Field(ge=0, le=ANNUAL_VERSION_MAX)] = Field(
+        0, description="0 (or left out): the latest published")
     format: Literal["json", "csv"] | None = Field(None, description="csv for text/csv (or send Accept: text/csv)")
 
 

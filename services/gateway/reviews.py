@@ -31,8 +31,7 @@ def review_out(review) -> MemberReviewOut:
         rectify_by=review.rectify_by or None)
 
 
-def _review(member_id: str) -> dict:
-    params = query(ReviewQuery)
+def _review(member_id: str, params: ReviewQuery) -> dict:
     stubs = upstreams()
     found = stubs.evaluation.GetMemberReview(pb.GetMemberReviewRequest(
         member_id=member_id, quarter=params.quarter or ""), **stubs.call_options())
@@ -46,9 +45,6 @@ def own_review():
     ---
     get:
       summary: The caller's own quarterly review (季度综合评价) from their commitment ledger
-      parameters:
-        - {name: quarter, in: query, schema: {type: string, pattern: "^[0-9]{4}-Q[1-4]$"},
-           description: "YYYY-Qn in the county's time, e.g. 2026-Q1; left out, the current quarter"}
       responses:
         200:
           description: The review
@@ -59,7 +55,7 @@ def own_review():
         404: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
-    return _review("")
+    return _review("", query(ReviewQuery))
 
 
 @blueprint.get("/members/<member_id>/review")
@@ -71,8 +67,6 @@ def member_review(member_id: str):
       summary: A member's quarterly review (季度综合评价), for the member and those who review them
       parameters:
         - {name: member_id, in: path, required: true, schema: {type: string}}
-        - {name: quarter, in: query, schema: {type: string, pattern: "^[0-9]{4}-Q[1-4]$"},
-           description: "YYYY-Qn in the county's time, e.g. 2026-Q1; left out, the current quarter"}
       responses:
         200:
           description: The review
@@ -83,7 +77,7 @@ def member_review(member_id: str):
         404: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
-    return _review(member_id)
+    return _review(member_id, query(ReviewQuery))
 
 
 @blueprint.get("/neighbourhoods/<neighbourhood_id>/reviews")
@@ -95,8 +89,6 @@ def neighbourhood_reviews(neighbourhood_id: str):
       summary: Every member of a neighbourhood reviewed for a quarter, best grade first
       parameters:
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
-        - {name: quarter, in: query, schema: {type: string, pattern: "^[0-9]{4}-Q[1-4]$"},
-           description: "YYYY-Qn in the county's time, e.g. 2026-Q1; left out, the current quarter"}
       responses:
         200:
           description: The quarter's reviews
@@ -127,9 +119,6 @@ def review_bulletin(neighbourhood_id: str):
         one row per member (members by the names they are known by; nothing of any resident)
       parameters:
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
-        - {name: quarter, in: query, schema: {type: string, pattern: "^[0-9]{4}-Q[1-4]$"},
-           description: "YYYY-Qn in the county's time, e.g. 2026-Q1; left out, the current quarter"}
-        - {name: format, in: query, schema: {type: string, enum: [text, csv], default: text}}
       responses:
         200:
           description: The bulletin

@@ -3,7 +3,7 @@ services' (their limits come from their contract modules, not restated)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -16,10 +16,12 @@ from services.intake.contract import (
     CHANNELS,
     DESCRIPTION_MAX_CHARS,
     EXTERNAL_ID_MAX_CHARS,
+    ID_MAX_CHARS,
     IMPORT_MAX_ROWS,
     KINDS,
     MERGE_MAX,
     NAME_MAX_CHARS,
+    PASSWORD_MIN_CHARS,
     PHOTO_URLS_MAX,
     REPORTER_NAME_MAX_CHARS,
     ROUTES,
@@ -27,6 +29,7 @@ from services.intake.contract import (
     STATUSES,
     TRIAGE_NOTE_MAX_CHARS,
     URGENCIES,
+    USERNAME_PATTERN,
 )
 
 Channel = Literal[CHANNELS]
@@ -119,14 +122,15 @@ class TriageIn(_Strict):
 
 
 class MergeIn(_Strict):
-    concern_ids: list[str] = Field(min_length=1, max_length=MERGE_MAX)
+    concern_ids: list[Annotated[str, Field(min_length=1, max_length=ID_MAX_CHARS)]] = Field(
+        min_length=1, max_length=MERGE_MAX)
     note: PlainText = Field("", max_length=TRIAGE_NOTE_MAX_CHARS)
 
 
 class ConcernQuery(_Strict):
     status: str = Field("", max_length=300, description="Comma-separated statuses; received is the triage queue")
     category: str = Field("", max_length=50)
-    building_id: str = Field("", max_length=64)
+    building_id: str = Field("", max_length=64, description="Only this building's")
     page_size: int = Field(0, ge=0, le=500)
     page_token: str = Field("", max_length=200)
 
@@ -155,7 +159,8 @@ class TriageRuleOut(BaseModel):
 
 
 class TriageRuleQuery(_Strict):
-    scope_id: str = Field(min_length=1, max_length=64)
+    scope_id: str = Field(min_length=1, max_length=64, description="A county, township, community or neighbourhood "
+                                                                    "id, or * for everywhere")
 
 
 class TriageRuleList(BaseModel):
@@ -317,7 +322,7 @@ DOCUMENTED += [TokenRequest, TokenResponse]
 class AuditQuery(_Strict):
     service: Literal["intake", "deliberation", "dispatch", "evaluation"] = "intake"
     actor: str = Field("", max_length=100)
-    action: str = Field("", max_length=60)
+    action: str = Field("", max_length=60, description="e.g. concern.submitted")
     since: Moment | None = None
     until: Moment | None = None
     page_size: int = Field(100, ge=1, le=500)
@@ -348,8 +353,8 @@ DOCUMENTED += [AuditPage]
 # -- accounts and API keys ---------------------------------------------------------------------
 
 class AccountCreate(_Strict):
-    username: str = Field(min_length=3, max_length=50)
-    password: str = Field(min_length=1, max_length=200)
+    username: str = Field(pattern=USERNAME_PATTERN, description="3-50 lower-case letters, digits or _.-")
+    password: str = Field(min_length=PASSWORD_MIN_CHARS, max_length=200)
     role: Literal[ACCOUNT_ROLES] = Field(description="An integration signs in with an API key "
                                                      "(POST /api/v1/api-keys), not an account")
     scope_id: str = Field(min_length=1, max_length=64, description="The place whose subtree the account may see")

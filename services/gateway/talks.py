@@ -61,8 +61,6 @@ def list_talk_sessions(neighbourhood_id: str):
       summary: The neighbourhood's talk sessions and their opinion logs, in the order they were held
       parameters:
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page

@@ -22,24 +22,6 @@ def list_tasks():
     ---
     get:
       summary: Tasks newest first, as one of the lists each role works from, filtered and a page at a time
-      parameters:
-        - name: list
-          in: query
-          schema: {type: string, enum: [mine, pool, joint, escalated, overdue, all], default: mine}
-          description: >-
-            mine: the caller's own (handled or helped, their body's, their department's); pool: the
-            neighbourhood's open individual tasks nobody has claimed; joint; escalated; overdue; all of a place's
-        - {name: place_id, in: query, schema: {type: string},
-           description: "The place the list is of; left out, the caller's own scope"}
-        - name: state
-          in: query
-          schema: {type: array, items: {type: string, enum: [waiting, open, in_handling, resolved]}}
-          explode: true
-          description: Only tasks in these states (repeat the parameter, or separate by commas); none for all
-        - {name: tier, in: query, schema: {type: string, enum: [individual, joint, escalated]}}
-        - {name: category, in: query, schema: {type: string}}
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page of tasks (without their history)

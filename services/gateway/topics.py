@@ -57,13 +57,6 @@ def list_topics(neighbourhood_id: str):
       summary: The neighbourhood's topics, oldest first (residents see those put to them, from publication on)
       parameters:
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
-        - name: state
-          in: query
-          schema: {type: array, items: {type: string}}
-          explode: true
-          description: Only topics in these states (TopicOut's state words; repeat the parameter); none for all
-        - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 100}}
-        - {name: page_token, in: query, schema: {type: string}}
       responses:
         200:
           description: One page of topics
@@ -91,8 +84,6 @@ def agenda(neighbourhood_id: str):
       summary: The month's deliberation day (议事日) agenda, its topics by meeting date
       parameters:
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
-        - {name: month, in: query, required: true, schema: {type: string, pattern: "^[0-9]{4}-[0-9]{2}$"},
-           description: YYYY-MM}
       responses:
         200:
           description: The agenda

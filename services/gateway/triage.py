@@ -120,12 +120,6 @@ def list_rules():
     ---
     get:
       summary: The triage rules that apply at a place (set there, above it, or everywhere)
-      parameters:
-        - name: scope_id
-          in: query
-          required: true
-          schema: {type: string}
-          description: A county, township, community or neighbourhood id, or * for everywhere
       responses:
         200:
           description: >-

@@ -54,8 +54,6 @@ def visit_coverage(neighbourhood_id: str):
       summary: Households visited of all households, and concerns collected, by building and by member
       parameters:
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
-        - {name: from, in: query, required: true, schema: {type: string, format: date}}
-        - {name: to, in: query, required: true, schema: {type: string, format: date}}
       responses:
         200:
           description: Coverage for the period (both days included)

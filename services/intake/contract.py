@@ -65,6 +65,11 @@ TALK_ENTRIES_MAX = 200
 TALK_HOSTS_MAX = 10
 TALK_ATTENDANCE_MAX = 10_000
 
+# -- accounts -----------------------------------------------------------------------------------
+# A username's spelling and a new password's least length (services/intake/accounts checks them).
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{2,49}$"
+PASSWORD_MIN_CHARS = 10
+
 # -- the directory ------------------------------------------------------------------------------
 # Each kind and the kind of its parent (GLOSSARY: places and people).
 PARENT_KIND: dict[str, str | None] = {

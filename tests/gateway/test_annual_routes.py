@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lianyi.evaluation.v1 import evaluation_service_pb2 as pb
+from services.evaluation.contract import ANNUAL_FIRST_YEAR, ANNUAL_LAST_YEAR, ANNUAL_VERSION_MAX
 from tests.gateway.answers import problem_of, reasons
 from tests.gateway.callers import bearer
 from tests.gateway.canned import N1
@@ -72,3 +73,32 @@ def test_a_query_out_of_shape_is_a_422_naming_it_and_asks_no_service(client, fak
     explained = reasons(problem_of(client.get(path, headers=ADMIN), 422))
     assert any(names in reason for reason in explained), explained
     assert fake.calls == []
+
+
+# Years and versions in the path: the route's <int:> takes any digits (2179022149882752008192
+# overflowed the RPC's int32 as a 500); the years are those a rating is kept for.
+@pytest.mark.parametrize("method, path, names", [
+    ("post", "/api/v1/annual-ratings/2179022149882752008192/versions", "year"),
+    ("post", "/api/v1/annual-ratings/1999/versions", "year"),
+    ("get", "/api/v1/annual-ratings/9999/versions", "year"),
+    ("get", "/api/v1/annual-ratings/0", "year"),
+    ("post", "/api/v1/annual-ratings/2026/versions/18138233339654963703316480/publish", "version"),
+    ("post", "/api/v1/annual-ratings/2026/versions/0/publish", "version"),
+    ("post", "/api/v1/annual-ratings/100000000000000000/versions/1/publish", "year")])
+def test_a_year_or_version_in_the_path_out_of_bounds_is_a_422_naming_it_and_asks_no_service(client, fake, method,
+                                                                                             path, names):
+    explained = reasons(problem_of(getattr(client, method)(path, headers=ADMIN), 422))
+    assert any(reason.startswith(f"{names}:") for reason in explained), explained
+    assert fake.calls == []
+
+
+def test_the_document_states_the_years_and_versions_the_paths_take(client, fake):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    (year, version) = paths["/api/v1/annual-ratings/{year}/versions/{version}/publish"]["post"]["parameters"]
+    assert (year["name"], year["in"], year["required"]) == ("year", "path", True)
+    assert (year["schema"]["minimum"], year["schema"]["maximum"]) == (ANNUAL_FIRST_YEAR, ANNUAL_LAST_YEAR)
+    assert (version["schema"]["minimum"], version["schema"]["maximum"]) == (1, ANNUAL_VERSION_MAX)
+    for path in ("/api/v1/annual-ratings/{year}", "/api/v1/annual-ratings/{year}/versions"):
+        for operation in paths[path].values():
+            (parameter,) = (p for p in operation["parameters"] if p["in"] == "path")
+            assert parameter["schema"] == year["schema"], path

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from services.intake.contract import PASSWORD_MIN_CHARS
 from tests.gateway.answers import problem_of, reasons
 from tests.gateway.callers import bearer
 from tests.gateway.canned import COUNTY, N1, N1_PATH, TALK
+from tests.gateway.endpoints import ENDPOINTS
+
+ACCOUNT = ENDPOINTS["create account"][2]
 
 BAD_BODIES = [
     # (case, who, method, path, request arguments, detail)
@@ -25,6 +29,13 @@ BAD_BODIES = [
      {"json": {"route": "direct", "colour": "red"}}, "colour"),
     ("merging no concerns", "county_admin", "POST", "/api/v1/concerns/concern-0001/merge",
      {"json": {"concern_ids": []}}, "concern_ids"),
+    ("merging an empty id", "county_admin", "POST", "/api/v1/concerns/concern-0001/merge",
+     {"json": {"concern_ids": [""]}}, "concern_ids.0"),
+    # Intake's own rules for a new account (services/intake/contract.py), stated and checked here too.
+    ("a password under intake's least length", "county_admin", "POST", "/api/v1/accounts",
+     {"json": {**ACCOUNT, "password": "x" * (PASSWORD_MIN_CHARS - 1)}}, "password"),
+    ("a username in capitals", "county_admin", "POST", "/api/v1/accounts",
+     {"json": {**ACCOUNT, "username": "Resident.X"}}, "username"),
     ("rule with an unknown route", "county_admin", "PUT", "/api/v1/triage-rules",
      {"json": {"scope_id": N1, "category": "noise", "route": "later"}}, "route"),
     ("talk with a negative attendance", "party_secretary", "POST", "/api/v1/talk-sessions",

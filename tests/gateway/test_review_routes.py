@@ -89,6 +89,8 @@ def test_the_bulletin_is_plain_text_by_default_and_csv_when_asked(client, fake):
 BAD = [
     ("/api/v1/review?quarter=2026Q4", "quarter"),
     ("/api/v1/review?quarter=2026-Q5", "quarter"),
+    ("/api/v1/review?quarter=0000-Q1", "quarter"),  # a year no service keeps (servicekit.moments)
+    ("/api/v1/members/member-0001/review?quarter=9999-Q4", "quarter"),
     ("/api/v1/members/member-0001/review?quarter=", "quarter"),
     (f"/api/v1/neighbourhoods/{N1}/reviews?quarter=last", "quarter"),
     (f"/api/v1/neighbourhoods/{N1}/reviews?since=2026-Q1", "since"),

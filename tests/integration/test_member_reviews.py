@@ -156,6 +156,10 @@ def test_who_may_read_which_review(loop):
         assert loop.reviews.member_review(ids["lead"], "2026-Q4").tally.committed == 3
         with pytest.raises(InvalidArgument, match="neighbourhood"):
             loop.reviews.neighbourhood_reviews(ids["community"], "")
+    # An administrator is no member: no review of their own (their role's lack, not a field's fault).
+    with loop.county.acting_as("community_admin", "community"), \
+            pytest.raises(PermissionDenied, match="only a member has a review of their own"):
+        loop.reviews.member_review("", "")
     with loop.county.secretary("nb-2"):
         with pytest.raises(NotFound):
             loop.reviews.member_review(ids["lead"], "")
@@ -166,6 +170,8 @@ def test_who_may_read_which_review(loop):
     with loop.county.secretary():
         with pytest.raises(InvalidArgument, match="quarter"):
             loop.reviews.member_review(ids["lead"], "2026-Q9")
+        with pytest.raises(InvalidArgument, match="years 1900-9998"):
+            loop.reviews.member_review(ids["lead"], "0000-Q1")
         with pytest.raises(NotFound):
             loop.reviews.neighbourhood_reviews(ids["community"], "")  # above the secretary's scope
         with pytest.raises(InvalidArgument, match="format"):

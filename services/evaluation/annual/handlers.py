@@ -25,6 +25,7 @@ from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 from services.contract import COUNTY_ADMIN, COUNTY_TIME
 from services.evaluation.annual import storage
 from services.evaluation.annual.domain import Counts, Decided, ranks, rounded, score, tier
+from services.evaluation.contract import ANNUAL_FIRST_YEAR, ANNUAL_LAST_YEAR
 from services.evaluation.matters.domain import Resolution
 from services.evaluation.settings import EvaluationSettings
 
@@ -48,8 +49,8 @@ def _version(row: sa.Row[Any]) -> Version:
 
 
 def check_year(year: int) -> int:
-    if not 2000 <= year <= 9998:
-        raise InvalidArgument("year must be a year from 2000 on")
+    if not ANNUAL_FIRST_YEAR <= year <= ANNUAL_LAST_YEAR:
+        raise InvalidArgument(f"year must be a year from {ANNUAL_FIRST_YEAR} to {ANNUAL_LAST_YEAR}")
     return year
 
 

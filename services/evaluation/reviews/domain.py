@@ -18,6 +18,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from servicekit.errors import InvalidArgument
+from servicekit.moments import FIRST_YEAR, LAST_YEAR
 from services.contract import COUNTY_TIME
 from services.evaluation.contract import GRADES
 
@@ -96,8 +97,8 @@ def quarter_of_day(day: date) -> str:
 def check_quarter(text: str) -> str:
     """A quarter as callers name it ("2026-Q1"), or InvalidArgument naming the field."""
     found = _QUARTER.fullmatch(text)
-    if found is None or not 1900 <= int(found.group(1)) <= 9998:
-        raise InvalidArgument("quarter must be YYYY-Qn, e.g. 2026-Q1")
+    if found is None or not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR:
+        raise InvalidArgument(f"quarter must be YYYY-Qn, e.g. 2026-Q1, years {FIRST_YEAR}-{LAST_YEAR}")
     return text
 
 

@@ -97,8 +97,8 @@ class Reviews:
         """A member's review of the quarter (this one when none is named): a member reads their own."""
         principal = auth.caller()
         member_id = member_id or principal.entity_id
-        if not member_id:
-            raise InvalidArgument("member_id is required")
+        if not member_id:  # the caller's own, but they are no member: their role has none (403, not a field's fault)
+            raise PermissionDenied("only a member has a review of their own; name the member_id to read")
         if principal.role in (MEMBER, BUILDING_LEADER) and member_id != principal.entity_id:
             raise PermissionDenied("a member reads only their own review")
         quarter = self._quarter(quarter)

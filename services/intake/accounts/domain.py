@@ -13,9 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from servicekit.errors import InvalidArgument
 from servicekit.ids import looks_like_id
 from services.contract import ACCOUNT_ROLES
+from services.intake.contract import PASSWORD_MIN_CHARS, USERNAME_PATTERN
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,49}$")
-PASSWORD_MIN_CHARS = 10
+USERNAME = re.compile(USERNAME_PATTERN)
 PLACES = ("county", "township", "community", "neighbourhood")
 
 # The kind of directory entity each role's scope is (its subtree is what the role may see).
@@ -54,7 +54,7 @@ class Account:
 
 def check_new_account(username: str, password: str, role: str) -> None:
     problems = []
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):  # fullmatch: "$" alone lets a final newline through
         problems.append("username must be 3-50 lower-case letters, digits or _.-")
     if len(password) < PASSWORD_MIN_CHARS:
         problems.append(f"password must be at least {PASSWORD_MIN_CHARS} characters")
