@@ -15,23 +15,38 @@ import re
 
 MASK = "＊＊"
 
+# Digits are ASCII or full-width (\d matches both); a room in words is 一零一, 三〇二.
+_CN_DIGITS = "零〇一二三四五六七八九"
+_CN_COUNT = "一二三四五六七八九十"
+# What after a number makes it a count, a year, a price or a distance, not a place: 100多户, 2023年.
+_NOT_A_PLACE = r"(?!\d)(?!\s*(?:[年多人户个米元块层%]|号楼))"
+
 _PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     # Identity-card numbers (18 characters) before phone numbers, which they contain.
     r"(?<!\d)\d{17}[\dX](?!\d)",
-    # Mobile numbers (11 digits from 1) and landlines (0 + area code + 7 or 8 digits).
+    # Mobile numbers (11 digits from 1), and landlines (an area code from 0, maybe bracketed, and 7
+    # or 8 digits, maybe grouped): 0595-22345678, (0595)22345678, 0595 2234 5678.
     r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)",
-    r"(?<!\d)0\d{2,3}[ -]?\d{7,8}(?!\d)",
-    # Building-unit-room written with dashes or slashes: 2-1-101, 3/2/502.
-    r"(?<!\d)\d{1,3}[-/－]\d{1,3}[-/－]\d{2,4}(?!\d)",
-    # A unit (stairwell) and what follows it: 1单元, 1单元101, 一单元302室.
-    r"[\d一二三四五六七八九十]+\s*单元(?:\s*\d{2,4}\s*(?:室|号房|房|号)?)?",
-    # Rooms: 101室, 1201房, 502号房, and a building followed by its room: 2号楼101, 3栋502.
-    r"(?<![\d号])\d{2,4}\s*(?:室|号房|房)",
-    r"(?:(?<=号楼)|(?<=[栋幢座]))\s*\d{2,4}(?:\s*(?:室|号房|房|号))?",
-    # Floors: 3楼 (not 3号楼), 12层, 三楼.
-    r"(?<![\d号])[\d一二三四五六七八九十]{1,3}\s*(?:层|楼(?![号房栋]))",
-    # The same in English: Room 101, Flat 3B, Apt 12, Unit 4, Floor 3, 3rd floor.
-    r"\b(?:room|flat|apt\.?|apartment|unit|floor)\s*#?\s*\w+",
+    r"(?:(?<!\d)0\d{2,3}|[(（]0\d{2,3}[)）])[ -]?\d{3,4}[ -]?\d{4}(?!\d)",
+    # Building-unit-room with dashes or slashes (2-1-101, 3/2/502), not a date (5/12/2024).
+    r"(?<!\d)\d{1,3}[-/－]\d{1,3}[-/－](?!(?:19|20)\d{2}(?!\d))\d{2,4}(?!\d)",
+    # Building and room: 3#502, 2#楼502, 1-101, 2栋-101 (the building with it: the room cannot be
+    # told apart from it), not a range of prices or years (50-1000元).
+    r"(?<!\d)\d{1,3}\s*[#＃]\s*(?:楼|栋|幢)?\s*\d{2,4}" + _NOT_A_PLACE,
+    r"(?<![\d-])\d{1,2}[-－]\d{3,4}" + _NOT_A_PLACE,
+    # A unit or stairwell and what follows it: 1单元, 1单元101, 一单元302室, 1梯101.
+    rf"[\d{_CN_COUNT}]+\s*(?:单元|梯)(?:\s*\d{{2,4}}\s*(?:室|号房|房|号)?)?",
+    # Rooms: 101室, 1201房, 502号房, 一零一室 (not 1500房租, 2020房价).
+    r"(?<![\d号])\d{2,4}\s*(?:室|号房|房(?![租价东子产贷]))",
+    rf"[{_CN_DIGITS}]{{3,4}}\s*(?:室|号房)",
+    # A building then its room: 2号楼101, 3栋502, 2栋-101, 3座502 (not 讲座50人, 3栋2023年).
+    r"(?:(?<=号楼)|(?<=[栋幢])|(?<=\d座))\s*[-－]?\s*\d{2,4}" + _NOT_A_PLACE + r"(?:\s*(?:室|号房|房|号))?",
+    # Floors: 3楼 (not 3号楼, 楼道, 楼梯), 12层, 三楼, 3F (not 统一楼道, 同一楼层, 每一层).
+    r"(?<![\d号])\d{1,3}\s*(?:层|楼(?![号房栋道梯层]))",
+    rf"(?<![统同唯每逐这那])[{_CN_COUNT}]{{1,3}}\s*(?:层|楼(?![号房栋道梯层]))",
+    r"(?<![\w.])\d{1,2}\s*F(?![a-z])",
+    # The same in English, only with a number: Room 101, Flat 3B, Apt 12 (not flat roof, unit price).
+    r"\b(?:room|flat|apt\.?|apartment|unit|floor)\s*(?:no\.?\s*)?#?\s*(?=[\w-]*\d)[\w-]{1,6}\b",
     r"\b\d+(?:st|nd|rd|th)\s+floor\b",
 ))
 
