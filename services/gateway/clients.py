@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 from flask import current_app, g
+from google.protobuf import descriptor_pool
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lianyi.accounts.v1.accounts_service_pb2_grpc import AccountsServiceStub
@@ -22,31 +23,27 @@ from servicekit.grpc_tls import GrpcTls
 from services.gateway import outages
 from services.gateway.auth import internal_token
 
+# The services the gateway calls, and by the API's naming rule (Google's AIP-131/132) the reads
+# among their methods: Get* and List* change nothing.
+_SERVICES = ("lianyi.intake.v1.IntakeService", "lianyi.directory.v1.DirectoryService",
+             "lianyi.accounts.v1.AccountsService", "lianyi.audit.v1.AuditService", "lianyi.settings.v1.SettingsService",
+             "lianyi.deliberation.v1.DeliberationService", "lianyi.dispatch.v1.DispatchService",
+             "lianyi.evaluation.v1.EvaluationService")
+READS = ("Get", "List")
+
+
+def _reads() -> list[dict[str, str]]:
+    pool = descriptor_pool.Default()
+    return [{"service": name, "method": method.name} for name in _SERVICES
+            for method in pool.FindServiceByName(name).methods if method.name.startswith(READS)]
+
+
 # Reads are retried by gRPC itself when a service is briefly unavailable (a restart, a rollout).
-# SubmitConcern is not: a retry could record a concern twice until Idempotency-Key exists.
+# Writes are not: one whose answer was lost may have been done, and again would be done twice (a
+# concern recorded twice), or refused as a step out of order or done already (claiming, resolving,
+# rating once per round) though the caller's first attempt did it.
 _METHOD_CONFIG = [{
-    "name": [
-        {"service": "lianyi.intake.v1.IntakeService", "method": "GetConcern"},
-        {"service": "lianyi.intake.v1.IntakeService", "method": "GetAskingFigures"},
-        {"service": "lianyi.directory.v1.DirectoryService", "method": "GetEntity"},
-        {"service": "lianyi.directory.v1.DirectoryService", "method": "ListEntities"},
-        # Deliberation's reads only: a write retried after its answer was lost would be done twice, or
-        # refused as a step out of order (the topic has moved on), though it was done.
-        *({"service": "lianyi.deliberation.v1.DeliberationService", "method": method}
-          for method in ("ListPool", "GetTopic", "ListTopics", "GetAgenda", "GetTally", "GetPanelProposal",
-                         "GetFigures")),
-        # Dispatch's too: claiming, resolving or escalating twice is refused as done already, though the
-        # caller's first attempt did it.
-        *({"service": "lianyi.dispatch.v1.DispatchService", "method": method}
-          for method in ("GetTask", "ListDecidedActions", "ListTasks", "GetLedger", "ListDeliveries",
-                         "GetDispatchFigures")),
-        # Evaluation's too: a rating retried after its answer was lost would be refused as given already
-        # (once per round), though the caller's first attempt gave it.
-        *({"service": "lianyi.evaluation.v1.EvaluationService", "method": method}
-          for method in ("ListMatters", "GetMatter", "GetIntakeFigures")),
-        {"service": "lianyi.audit.v1.AuditService"},
-        {"service": "lianyi.settings.v1.SettingsService", "method": "ListSettings"},
-    ],
+    "name": _reads(),
     "retryPolicy": {
         "maxAttempts": 3,
         "initialBackoff": "0.05s",

@@ -17,7 +17,7 @@ from services.gateway.clients import upstreams
 from services.gateway.csv_answers import csv_response, figure_rows, wants_csv
 from services.gateway.deliberation_schemas import Id, Period
 from services.gateway.figures_sections import SECTIONS, CountyFigures
-from services.gateway.problems import OUTAGES, ProblemError
+from services.gateway.problems import ProblemError
 
 blueprint = Blueprint("county_figures", __name__, url_prefix="/api/v1")
 
@@ -79,18 +79,29 @@ def _sections(place_id: str, period: periods.Period) -> dict:
     stubs = upstreams()
     options = stubs.call_options()
     calls = [(section, section.ask(stubs, place_id, period, options)) for section in SECTIONS]
-    found, down, refusal = {}, [], None
+    found: dict = {}
+    down: list[str] = []
+    late: list[str] = []
+    refusal = None
     for section, call in calls:
         try:
             found[section.name] = section.read(call.result())
         except grpc.RpcError as exc:
-            if exc.code() in OUTAGES:
+            if exc.code() == grpc.StatusCode.UNAVAILABLE:
                 down.append(section.service)
+            elif exc.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+                late.append(section.service)
             elif refusal is None:
                 refusal = exc
     if refusal is not None:
         raise refusal
     if down:
-        raise ProblemError(503, f"{' and '.join(down)} {'is' if len(down) == 1 else 'are'} unavailable, so the "
-                                "figures cannot be given whole; try again shortly")
+        raise ProblemError(503, f"{_listed(down)} unavailable, so the figures cannot be given whole; try again "
+                                "shortly")
+    if late:  # as every endpoint answers a timeout: 504, with no promise that trying again helps
+        raise ProblemError(504, f"{' and '.join(late)} did not answer in time, so the figures cannot be given whole")
     return found
+
+
+def _listed(services: list[str]) -> str:
+    return f"{' and '.join(services)} {'is' if len(services) == 1 else 'are'}"

@@ -167,8 +167,13 @@ def test_a_period_that_is_not_one_is_refused_naming_the_field_before_any_service
     assert fake.calls == []
 
 
-def test_a_period_still_to_come_counts_what_has_happened_so_far(client, answering):
-    assert client.get(f"/api/v1/figures?place_id={N1}&period=2099-Q1", headers=SECRETARY).status_code == 200
+def test_a_period_still_to_come_is_asked_of_the_services_not_refused(client, answering):
+    """The services count what has happened so far (nothing yet, in 2099); the gateway does not
+    second-guess the calendar."""
+    body = client.get(f"/api/v1/figures?place_id={N1}&period=2099-Q1", headers=SECRETARY).get_json()
+    assert (body["first_day"], body["last_day"]) == ("2099-01-01", "2099-03-31")
+    assert answering.dispatch.GetDispatchFigures.calls[0].request.from_day == "2099-01-01"
+    assert answering.evaluation.GetRates.calls[0].request.period == "2099-Q1"
 
 
 @pytest.mark.parametrize("down", [["dispatch"], ["intake", "deliberation"]])
@@ -180,6 +185,16 @@ def test_a_service_that_is_down_makes_the_report_a_503_naming_it(client, answeri
     problem = problem_of(client.get(Q4, headers=SECRETARY), 503)
     assert problem["detail"].startswith(" and ".join(down) + (" is" if len(down) == 1 else " are") + " unavailable")
     assert client.get(Q4 + "&format=csv", headers=SECRETARY).status_code == 503
+
+
+def test_a_service_that_does_not_answer_in_time_is_a_504_naming_it_and_no_retry_is_promised(client, answering):
+    answering.evaluation.GetRates.fails(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+    response = client.get(Q4, headers=SECRETARY)
+    problem = problem_of(response, 504)
+    assert problem["detail"].startswith("evaluation did not answer in time")
+    assert "Retry-After" not in response.headers
+    answering.dispatch.GetDispatchFigures.fails(grpc.StatusCode.UNAVAILABLE, "connection refused")
+    assert problem_of(client.get(Q4, headers=SECRETARY), 503)["detail"].startswith("dispatch is unavailable")
 
 
 def test_a_place_the_caller_may_not_see_is_404_though_another_service_is_down(client, answering):
