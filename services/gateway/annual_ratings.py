@@ -8,6 +8,7 @@ from datetime import UTC
 from flask import Blueprint, Response
 
 from lianyi.evaluation.v1 import evaluation_service_pb2 as pb
+from services.evaluation.contract import INDICATORS
 from services.gateway.auth import serves
 from services.gateway.bodies import path, query
 from services.gateway.clients import upstreams
@@ -48,13 +49,24 @@ def rating_out(rating) -> AnnualRatingOut:
         rank_in_county=rating.rank_in_county)
 
 
+_COMPONENT_PARTS = ("share", "part", "whole", "points")
+
+
 def _csv(answer: AnnualRatingsOut, year: int) -> Response:
-    indicators = [c.indicator for c in answer.ratings[0].components] if answer.ratings else []
+    """One row per neighbourhood; every component as its share, part, whole and points, in columns
+    named by indicator (the county's fixed list), whatever order a rating lists them in."""
     columns = ["year", "version", "neighbourhood_id", "neighbourhood_name", "score", "tier", "tier_zh",
-               "rank_in_community", "rank_in_township", "rank_in_county", *indicators]
-    rows = ([answer.version.year, answer.version.version, rating.neighbourhood_id, rating.neighbourhood_name,
-             rating.score, rating.tier, _TIER_WORDS[rating.tier], rating.rank_in_community, rating.rank_in_township,
-             rating.rank_in_county, *(c.share for c in rating.components)] for rating in answer.ratings)
+               "rank_in_community", "rank_in_township", "rank_in_county",
+               *(f"{indicator}_{part}" for indicator in INDICATORS for part in _COMPONENT_PARTS)]
+
+    def row(rating: AnnualRatingOut) -> list:
+        by_indicator = {c.indicator: c for c in rating.components}
+        return [answer.version.year, answer.version.version, rating.neighbourhood_id, rating.neighbourhood_name,
+                rating.score, rating.tier, _TIER_WORDS[rating.tier], rating.rank_in_community,
+                rating.rank_in_township, rating.rank_in_county,
+                *(getattr(by_indicator[i], part) if i in by_indicator else None
+                  for i in INDICATORS for part in _COMPONENT_PARTS)]
+    rows = (row(rating) for rating in answer.ratings)
     return csv_response(columns, rows, f"annual-ratings-{year}.csv")
 
 

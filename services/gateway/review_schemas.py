@@ -32,7 +32,8 @@ class ReviewQuery(_Strict):
 class BulletinQuery(_Strict):
     quarter: Quarter | None = Field(None, description="YYYY-Qn in the county's time, e.g. 2026-Q1; left out, the "
                                                       "current quarter")
-    format: Literal[BULLETIN_FORMATS] = Field("text", description="text: zh-CN plain text; csv: one row per member")
+    format: Literal[BULLETIN_FORMATS] | None = Field(
+        None, description="text: zh-CN plain text (the default); csv: one row per member (or send Accept: text/csv)")
 
 
 class MemberReviewOut(BaseModel):

@@ -132,12 +132,11 @@ def review_bulletin(neighbourhood_id: str):
         422: {$ref: "#/components/responses/Problem"}
     """
     params = query(BulletinQuery)
+    table = csv_answers.wants_csv(params.format)
     stubs = upstreams()
     found = stubs.evaluation.GetReviewBulletin(pb.GetReviewBulletinRequest(
-        neighbourhood_id=neighbourhood_id, quarter=params.quarter or "", format=_FORMATS[params.format]),
+        neighbourhood_id=neighbourhood_id, quarter=params.quarter or "", format=_FORMATS["csv" if table else "text"]),
         **stubs.call_options())
-    if params.format == "csv":  # evaluation writes the table; it downloads as every CSV here does
-        response = Response("\ufeff" + found.content, content_type=csv_answers.CONTENT_TYPE)
-        response.headers["Content-Disposition"] = f'attachment; filename="bulletin-{found.quarter}.csv"'
-        return response
+    if table:  # evaluation writes the table; it downloads as every CSV here does
+        return csv_answers.csv_download(found.content, f"bulletin-{found.quarter}.csv")
     return Response(found.content, content_type="text/plain; charset=utf-8")

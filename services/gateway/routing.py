@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Flask
-from werkzeug.routing import BaseConverter, Map, Rule, RuleFactory
+from werkzeug.routing import BaseConverter, IntegerConverter, Map, Rule, RuleFactory
 
 # One segment that is a single variable, as in "<concern_id>" or "<int:page>".
 _WHOLE_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")
@@ -61,6 +61,13 @@ class ClaimingRule(Rule):
         return converter
 
 
+class AsciiIntegerConverter(IntegerConverter):
+    """<int:...> of ASCII digits only: Werkzeug's \\d also takes other scripts' digits, so
+    /annual-ratings/٢٠٢٦ was served as 2026."""
+
+    regex = r"[0-9]+"
+
+
 class ClaimingMap(Map):
     """A map that holds its rules until `seal`, when it knows every name routes spell out."""
 
@@ -68,6 +75,7 @@ class ClaimingMap(Map):
         self.claimed: dict[Shape, frozenset[str]] = {}
         self._held: list[RuleFactory] | None = []
         super().__init__(*args, **kwargs)
+        self.converters = {**self.converters, "int": AsciiIntegerConverter}
 
     def add(self, rulefactory: RuleFactory) -> None:
         if self._held is None:

@@ -56,14 +56,22 @@ def test_a_places_ratings_show_every_component_and_its_ranks(client, fake):
     assert call.request == pb.GetAnnualRatingsRequest(place_id=N1, year=2026, version=2)
 
 
-def test_a_places_ratings_as_csv(client, fake):
-    fake.evaluation.GetAnnualRatings.returns(_ratings())
+def test_a_places_ratings_as_csv_have_every_component_in_columns_named_by_indicator(client, fake):
+    ratings = _ratings()
+    ratings.ratings[0].components.reverse()  # columns follow the county's indicators, not a rating's order
+    fake.evaluation.GetAnnualRatings.returns(ratings)
     answer = client.get("/api/v1/annual-ratings/2026?format=csv", headers=ADMIN)
     assert answer.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
-    assert answer.get_data(as_text=True).removeprefix("\ufeff").splitlines() == [
-        "year,version,neighbourhood_id,neighbourhood_name,score,tier,tier_zh,rank_in_community,rank_in_township,"
-        "rank_in_county,decisions_implemented,satisfaction",
-        f"2026,2,{N1},幸福小区,63.33,average,一般,1,2,5,,0.6667"]
+    header, row = answer.get_data(as_text=True).removeprefix("\ufeff").splitlines()
+    columns = header.split(",")
+    assert columns[:10] == ["year", "version", "neighbourhood_id", "neighbourhood_name", "score", "tier", "tier_zh",
+                            "rank_in_community", "rank_in_township", "rank_in_county"]
+    cells = dict(zip(columns, row.split(","), strict=True))
+    assert [cells[c] for c in columns[:10]] == ["2026", "2", N1, "幸福小区", "63.33", "average", "一般", "1", "2", "5"]
+    assert [cells[f"satisfaction_{part}"] for part in ("share", "part", "whole", "points")] == [
+        "0.6667", "2", "3", "20.0"]
+    assert cells["decisions_implemented_share"] == "", "nothing to measure: an empty cell"
+    assert cells["panel_service_points"] == "", "a component the rating does not carry: an empty cell"
 
 
 @pytest.mark.parametrize("path, names", [
@@ -102,3 +110,10 @@ def test_the_document_states_the_years_and_versions_the_paths_take(client, fake)
         for operation in paths[path].values():
             (parameter,) = (p for p in operation["parameters"] if p["in"] == "path")
             assert parameter["schema"] == year["schema"], path
+
+
+@pytest.mark.parametrize("year", ["٢٠٢٦", "２０２６"])
+def test_a_year_in_another_scripts_digits_is_no_year(client, fake, year):
+    """Arabic-Indic or full-width digits are digits to Python's \\d, not to the API."""
+    assert client.get(f"/api/v1/annual-ratings/{year}", headers=ADMIN).status_code == 404
+    assert fake.calls == []

@@ -110,3 +110,11 @@ def test_a_member_outside_the_callers_scope_is_a_404_as_the_service_says(client,
     fake.evaluation.GetMemberReview.fails(grpc.StatusCode.NOT_FOUND, "no member member-0009")
     problem = problem_of(client.get("/api/v1/members/member-0009/review", headers=SECRETARY), 404)
     assert "member-0009" in problem["detail"]
+
+
+def test_the_bulletin_as_csv_when_the_caller_prefers_it(client, fake):
+    fake.evaluation.GetReviewBulletin.returns(pb.ReviewBulletin(
+        neighbourhood_id=N1, quarter="2026-Q4", format=pb.BULLETIN_FORMAT_CSV, content="季度,小区\r\n"))
+    table = client.get(f"/api/v1/neighbourhoods/{N1}/review-bulletin", headers={**SECRETARY, "Accept": "text/csv"})
+    assert table.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
+    assert fake.calls[0].request.format == pb.BULLETIN_FORMAT_CSV
