@@ -29,6 +29,11 @@ class ReviewQuery(_Strict):
                                                       "current quarter")
 
 
+class ReviewListQuery(ReviewQuery):
+    format: Literal["json", "csv"] | None = Field(None, description="csv for text/csv (or send Accept: text/csv): "
+                                                                    "one row per member")
+
+
 class BulletinQuery(_Strict):
     quarter: Quarter | None = Field(None, description="YYYY-Qn in the county's time, e.g. 2026-Q1; left out, the "
                                                       "current quarter")

@@ -9,7 +9,13 @@ from services.gateway import csv_answers
 from services.gateway.auth import serves
 from services.gateway.bodies import query
 from services.gateway.clients import upstreams
-from services.gateway.review_schemas import BulletinQuery, MemberReviewListOut, MemberReviewOut, ReviewQuery
+from services.gateway.review_schemas import (
+    BulletinQuery,
+    MemberReviewListOut,
+    MemberReviewOut,
+    ReviewListQuery,
+    ReviewQuery,
+)
 
 blueprint = Blueprint("reviews", __name__, url_prefix="/api/v1")
 
@@ -91,21 +97,27 @@ def neighbourhood_reviews(neighbourhood_id: str):
         - {name: neighbourhood_id, in: path, required: true, schema: {type: string}}
       responses:
         200:
-          description: The quarter's reviews
+          description: The quarter's reviews (as CSV, one row per member, shortfalls joined by ";")
           content:
             application/json:
               schema: MemberReviewListOut
+            text/csv:
+              schema: {type: string}
         403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
         422: {$ref: "#/components/responses/Problem"}
     """
-    params = query(ReviewQuery)
+    params = query(ReviewListQuery)
     stubs = upstreams()
     found = stubs.evaluation.ListMemberReviews(pb.ListMemberReviewsRequest(
         neighbourhood_id=neighbourhood_id, quarter=params.quarter or ""), **stubs.call_options())
-    return MemberReviewListOut(neighbourhood_id=found.neighbourhood_id, neighbourhood_name=found.neighbourhood_name,
-                               quarter=found.quarter, reviews=[review_out(r) for r in found.reviews]
-                               ).model_dump(mode="json")
+    listed = MemberReviewListOut(neighbourhood_id=found.neighbourhood_id, neighbourhood_name=found.neighbourhood_name,
+                                 quarter=found.quarter, reviews=[review_out(r) for r in found.reviews])
+    if csv_answers.wants_csv(params.format):
+        rows = ([";".join(v) if isinstance(v, list) else v for v in review.values()]
+                for review in listed.model_dump(mode="json")["reviews"])
+        return csv_answers.csv_response(list(MemberReviewOut.model_fields), rows, f"reviews-{found.quarter}.csv")
+    return listed.model_dump(mode="json")
 
 
 @blueprint.get("/neighbourhoods/<neighbourhood_id>/review-bulletin")

@@ -4,6 +4,9 @@ measure nothing as null) or the bulletin as text or CSV; a quarter or format bre
 a 422 naming it, with no service asked. (Grades, scope and the county's rules are the service's.)"""
 from __future__ import annotations
 
+import csv
+import io
+
 import grpc
 import pytest
 
@@ -118,3 +121,19 @@ def test_the_bulletin_as_csv_when_the_caller_prefers_it(client, fake):
     table = client.get(f"/api/v1/neighbourhoods/{N1}/review-bulletin", headers={**SECRETARY, "Accept": "text/csv"})
     assert table.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
     assert fake.calls[0].request.format == pb.BULLETIN_FORMAT_CSV
+
+
+def test_a_neighbourhoods_reviews_as_csv_are_one_row_per_member(client, fake):
+    fake.evaluation.ListMemberReviews.returns(pb.MemberReviewList(
+        neighbourhood_id=N1, neighbourhood_name="幸福小区", quarter="2026-Q4", reviews=[pb.MemberReview(
+            member_id="m-1", member_name="=王", neighbourhood_id=N1, quarter="2026-Q4", committed=3, fulfilled=2,
+            grade="basically_qualified", shortfalls=["on_time", "satisfaction"], rectify_by="2027-01-30")]))
+    table = client.get(f"/api/v1/neighbourhoods/{N1}/reviews?format=csv", headers=SECRETARY)
+    assert table.headers["Content-Type"] == "text/csv; charset=utf-8; header=present"
+    rows = list(csv.reader(io.StringIO(table.get_data(as_text=True).removeprefix("\ufeff"))))
+    assert len(rows) == 2
+    cells = dict(zip(rows[0], rows[1], strict=True))
+    assert (cells["member_id"], cells["member_name"], cells["quarter"], cells["committed"]) == (
+        "m-1", "'=王", "2026-Q4", "3")
+    assert (cells["shortfalls"], cells["rectify_by"], cells["fulfilment_rate"]) == (
+        "on_time;satisfaction", "2027-01-30", "")
