@@ -196,7 +196,7 @@ def test_publishing_version_0_or_below_is_bad_input(loop):
     annual = loop.wiring.registrations[0].servicer.annual
     with _admin(loop):
         for version in (0, -1):
-            with pytest.raises(InvalidArgument, match="^version must be 1 or more"):
+            with pytest.raises(InvalidArgument, match=r"^version must be 1 or more"):
                 annual.publish(2026, version)
 
 
