@@ -56,3 +56,18 @@ def parse(text: str, name: str = "period", kinds: tuple[str, ...] = KINDS) -> Pe
     first = date(year, first_month, 1)
     after = date(year + (first_month + months - 1) // 12, (first_month + months - 1) % 12 + 1, 1)
     return Period(text, kind, first, after - timedelta(days=1))
+
+
+def quarter_of(day: date) -> str:
+    """The quarter a county-time day falls in, as written: "2026-Q4"."""
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarter_of_moment(moment: datetime) -> str:
+    """The quarter a moment falls in, in the county's time."""
+    return quarter_of(moment.astimezone(COUNTY_TIME).date())
+
+
+def quarters(year: int) -> list[str]:
+    """A year's four quarters, as written."""
+    return [quarter_of(date(year, month, 1)) for month in (1, 4, 7, 10)]

@@ -12,7 +12,8 @@ COMMENT_MAX_CHARS = 500
 # The quarterly member review (季度综合评价): its grades, best first (优秀, 合格, 基本合格, 不合格; a
 # member with no commitment of their own in the quarter is not assessed), and the bulletin's formats.
 GRADES = ("excellent", "qualified", "basically_qualified", "unqualified", "not_assessed")
-# YYYY-Qn within the years every service can hold (servicekit.moments), as reviews.domain checks it.
+# YYYY-Qn within the years every service can hold, as a schema states it (servicekit.moments);
+# services.periods is the rule reviews read a quarter by.
 QUARTER_PATTERN = moments.QUARTER_PATTERN
 BULLETIN_FORMATS = ("text", "csv")
 

@@ -77,6 +77,15 @@ def commitment_reopened(payload: dispatch_pb2.TaskReopened) -> reviews.Reopened:
     return reviews.Reopened(payload.task_id, payload.round, _stamp(payload.deadline))
 
 
+def action_reopened(payload: dispatch_pb2.TaskReopened) -> annual.ActionReopened | None:
+    """A decided action's task back in rework (None: a concern's own task, no decided action)."""
+    if not payload.action_id:
+        return None
+    if payload.round < 1:
+        raise UndecodableEvent("a reopening without its round")
+    return annual.ActionReopened(payload.action_id, payload.round)
+
+
 def door_visit_recorded(payload: events_pb2.DoorVisitRecorded) -> reviews.Visited:
     if not payload.visit_id or not payload.member_id or not payload.neighbourhood_id:
         raise UndecodableEvent("a door visit without its id, its member or its neighbourhood")
@@ -174,17 +183,21 @@ def task_opened(payload: dispatch_pb2.TaskOpened) -> rates.Opened:
 
 
 def task_assigned(payload: dispatch_pb2.TaskAssigned) -> rates.Assigned:
+    """Assigned or claimed (whether it acted on the task is the rates' to say: see TaskFacts.first_act)."""
     return rates.Assigned(_task_of(payload), payload.handler_id, _required(payload, "assigned_at"))
+
+
+def progress_noted(payload: dispatch_pb2.TaskProgressNoted) -> rates.Acted:
+    return rates.Acted(_task_of(payload), _required(payload, "noted_at"))
 
 
 def part_recorded(payload: dispatch_pb2.PartRecorded) -> rates.Acted:
     return rates.Acted(_task_of(payload))  # when the event occurred: the payload has no time
 
 
-def task_escalated(payload: dispatch_pb2.TaskEscalated) -> rates.Acted | None:
-    """Sent up a tier by a person acts on the task; sent up because it was overdue does not."""
-    task_id = _task_of(payload)
-    return None if payload.overdue else rates.Acted(task_id, _required(payload, "escalated_at"))
+def task_escalated(payload: dispatch_pb2.TaskEscalated) -> rates.Escalated:
+    """Up a tier: no member's any more; sent up by a person it was acted on, for being overdue not."""
+    return rates.Escalated(_task_of(payload), _required(payload, "escalated_at"), by_person=not payload.overdue)
 
 
 def departments_whistled(payload: dispatch_pb2.DepartmentsWhistled) -> rates.Whistled:

@@ -64,8 +64,10 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
                          split(rate_facts.learn, reviews.committed)),
             Subscription(topics.DISPATCH, TaskEscalated, paired(events.task_escalated, events.commitment_released),
                          split(rate_facts.learn, reviews.released)),
-            Subscription(topics.DISPATCH, TaskReopened, paired(events.task_reopened, events.commitment_reopened),
-                         split(rate_facts.learn, reviews.reopened)),
+            # Rework: the rates' task, the member's commitment and a decided action not done after all.
+            Subscription(topics.DISPATCH, TaskReopened,
+                         paired(events.task_reopened, events.commitment_reopened, events.action_reopened),
+                         split(rate_facts.learn, reviews.reopened, annual.reopened)),
             Subscription(topics.INTAKE, DoorVisitRecorded, events.door_visit_recorded, reviews.visited),
             Subscription(topics.DELIBERATION, PanelConfirmed, events.panel_confirmed, reviews.panels),
             # The joint meetings' decided actions, for the annual rating's decisions implemented.
@@ -82,9 +84,12 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
 def _rate_subscriptions(rate_facts: RateFacts) -> list[Subscription[Any]]:
     """What the three rates alone learn (services/evaluation/rates/; resolutions, assignments,
     escalations and rework they hear beside the review, above): each task's opening, the steps that
-    act on it, its departments, and its ratings, these from evaluation's own topic like anyone else's."""
+    act on it (progress notes, bodies' parts), its departments, and its ratings, these from
+    evaluation's own topic like anyone else's."""
     learned = {
-        topics.DISPATCH: {dispatch_pb2.TaskOpened: events.task_opened, dispatch_pb2.PartRecorded: events.part_recorded,
+        topics.DISPATCH: {dispatch_pb2.TaskOpened: events.task_opened,
+                          dispatch_pb2.TaskProgressNoted: events.progress_noted,
+                          dispatch_pb2.PartRecorded: events.part_recorded,
                           dispatch_pb2.DepartmentsWhistled: events.departments_whistled,
                           dispatch_pb2.DepartmentReported: events.department_reported},
         topics.EVALUATION: {evaluation_pb2.MatterRated: events.matter_rated,
@@ -103,14 +108,15 @@ def each_of(*handlers: Handler) -> Handler:
     return handle
 
 
-def paired(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, Any]]:
-    """An event read in two parts' words at once (either refusing it sends it to the DLQ)."""
-    return lambda payload: (first(payload), second(payload))
+def paired(*translators: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """An event read in several parts' words at once (any refusing it sends it to the DLQ)."""
+    return lambda payload: tuple(translate(payload) for translate in translators)
 
 
-def split(first: Handler, second: Handler) -> Handler:
-    """Two parts' handlers of a paired event, each given its own words, in one unit of work."""
+def split(*handlers: Handler) -> Handler:
+    """The parts' handlers of a paired event, each given its own words (by position), in one unit
+    of work."""
     def handle(uow: UnitOfWork, arrivals: list[Inbound[Any]]) -> None:
-        for part, handler in enumerate((first, second)):
+        for part, handler in enumerate(handlers):
             handler(uow, [replace(arrival, event=arrival.event[part]) for arrival in arrivals])
     return handle

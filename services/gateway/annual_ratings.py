@@ -123,7 +123,9 @@ def versions(**_: int):
     """A year's versions.
     ---
     get:
-      summary: Every calculated version of the county's year, oldest first
+      summary: >-
+        The county's year's versions, oldest first: every calculated one for the county administrator, the
+        published ones for everyone else
       responses:
         200:
           description: The versions
@@ -147,7 +149,8 @@ def ratings(**_: int):
     get:
       summary: >-
         A place's neighbourhood party organisations for the year, best first: score with every component, tier,
-        and places in the community, township and county rankings (the latest published version unless named)
+        and places in the community, township and county rankings (the latest published version unless named;
+        a version not yet published is the county administrator's alone, 404 to others)
       responses:
         200:
           description: The ratings

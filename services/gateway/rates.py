@@ -30,15 +30,19 @@ def rates():
         **Which tasks.** The subject's tasks opened in the period (county time, UTC+8), each
         counted once however many concerns it answers (a merged concern is answered by its
         survivor's task). A place's are those of the neighbourhoods at or below it; a member's,
-        those whose latest assignment (fixed or claimed) names them, or, never assigned, who
-        resolved them; a department's, those the township whistled it to. Every figure is what is
+        those whose latest assignment (fixed or claimed) names them and that did not go up a tier
+        since (escalating takes a task from its member); a department's, those the township
+        whistled it to. Every figure is what is
         known now of those tasks: a task opened in March and resolved in April counts as resolved
         in March's figures.
 
-        **Response rate** = responded / tasks. A task responded if it was acted on at or before the
-        deadline it was opened with: assigned or claimed, a body's part recorded, sent up a tier by
-        a person (not for being overdue), a department's report, or resolved. A department's own
-        response: it reported in by its report-in time.
+        **Response rate** = responded / tasks. A task responded if someone acted on it at or before
+        the deadline it was opened with: claimed it, assigned it after it was opened, noted its
+        progress, recorded a body's part, sent it up a tier (not for being overdue), a department's
+        report, or resolved it. Dispatch's own assignment of a fixed task (to its building leader
+        or the member a decision named), made as the task opens, is no response: an untouched fixed
+        task past its deadline has not responded. A department's own response: it reported in by
+        its report-in time.
 
         **Resolution rate** = resolved / tasks. Resolved: resolved, and not reopened for rework
         since; a reworked task counts again once its rework round is resolved.

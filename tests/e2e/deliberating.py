@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import requests
 
+from services.contract import COUNTY_TIME
 from tests.kafka_helpers import wait_for
 
 KINDS = ("serving", "retired_cadre", "floating", "resident", "serving", "retired_cadre", "floating")
 PASSWORD = "a long enough password"
+
+
+def county_day(days_from_today: int) -> str:
+    """A day (YYYY-MM-DD) so many days from today in the county's time: meeting days and deadlines
+    that stay ahead of whenever the test runs (a deadline before the meeting is refused)."""
+    return (datetime.now(COUNTY_TIME).date() + timedelta(days=days_from_today)).isoformat()
 
 
 @dataclass

@@ -20,6 +20,8 @@ from tests.e2e.conftest import post_concerns, submission, wait_for_pool
 from tests.e2e.principals import county_admin
 from tests.kafka_helpers import wait_for
 
+# The meeting day and the plan's deadlines, from today (county time): always ahead of the decision.
+MEETING_ON, CLEARED_BY, POSTED_BY = (deliberating.county_day(days) for days in (14, 25, 35))
 MEETING = [{"body": "party_org", "name": "党支部"}, {"body": "owners_committee", "name": "业委会"},
            {"body": "property_company", "name": "物业服务中心"}, {"body": "resident", "name": "王阿姨"}]
 
@@ -66,7 +68,7 @@ def _published(place, gateway, platform, concerns: int = 2) -> tuple[str, list[s
     ids = _pooled(place, gateway, platform, concerns)
     topic = _ok(place.call("POST", f"/neighbourhoods/{place.neighbourhood_id}/topics", place.secretary, json={
         "title": "3号楼楼道堆物整治", "summary": "楼道堆满鞋柜和杂物, 消防通道不通", "concern_ids": ids,
-        "meeting_on": "2026-12-20"}), 201)
+        "meeting_on": MEETING_ON}), 201)
     _ok(place.call("POST", f"/topics/{topic['topic_id']}/publish", place.secretary))
     # Every household has reached deliberation's replica when the tally counts them all.
     wait_for(lambda: _ok(place.call("GET", f"/topics/{topic['topic_id']}/tally", place.secretary))["households"]
@@ -88,7 +90,7 @@ def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gat
     concerns = _pooled(place, gateway, platform, 2)
     draft = _ok(place.call("POST", f"/neighbourhoods/{place.neighbourhood_id}/topics", place.secretary, json={
         "title": "3号楼楼道堆物整治", "summary": "楼道堆满鞋柜和杂物", "concern_ids": concerns,
-        "meeting_on": "2026-12-20"}), 201)
+        "meeting_on": MEETING_ON}), 201)
     topic_id = draft["topic_id"]
     assert (draft["state"], draft["concern_ids"], draft["tally"]) == ("drafted", concerns, None)
     # The drafting view: each concern as intake shows it to the secretary.
@@ -96,7 +98,7 @@ def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gat
     assert [(c["concern_id"], c["description"]) for c in shown] == [(c, f"楼道堆满杂物 {i}")
                                                                      for i, c in enumerate(concerns)]
     agenda = _ok(place.call("GET", f"/neighbourhoods/{place.neighbourhood_id}/agenda", place.secretary,
-                            params={"month": "2026-12"}))
+                            params={"month": MEETING_ON[:7]}))
     assert [t["topic_id"] for t in agenda["topics"]] == [topic_id]
     assert place.call("GET", f"/neighbourhoods/{place.neighbourhood_id}/pool", place.secretary).json()["entries"] == []
 
@@ -155,19 +157,19 @@ def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gat
         _ok(place.call("POST", f"/topics/{topic_id}/opinions", place.secretary,
                        json={"text": "同意", "member_id": place.members[i]}), 201)
     _refused(place.call("POST", f"/topics/{topic_id}/decision", place.secretary, json={
-        "attendees": MEETING, "resolution": "限期清理", "actions": [{"description": "清理", "deadline": "2026-12-31"}]}),
+        "attendees": MEETING, "resolution": "限期清理", "actions": [{"description": "清理", "deadline": CLEARED_BY}]}),
         409, "is deliberating: the joint meeting decides once the panel has reached consensus")
     _ok(place.call("POST", f"/topics/{topic_id}/consensus", place.secretary, json={"consensus": "一周内清理, 物业负责"}))
 
     # The joint meeting: the three bodies present, a plan of actions.
     _refused(place.call("POST", f"/topics/{topic_id}/decision", place.secretary, json={
-        "attendees": MEETING[:1], "resolution": "限期清理", "actions": [{"description": "清理", "deadline": "2026-12-31"}]}),
+        "attendees": MEETING[:1], "resolution": "限期清理", "actions": [{"description": "清理", "deadline": CLEARED_BY}]}),
         422, "needs owners_committee, property_company present")
     decided = _ok(place.call("POST", f"/topics/{topic_id}/decision", place.secretary, json={
         "attendees": MEETING, "minutes": "三方到会, 一致同意", "resolution": "限期清理楼道堆物",
-        "actions": [{"description": "清理楼道杂物", "tier": "joint", "deadline": "2026-12-31"},
+        "actions": [{"description": "清理楼道杂物", "tier": "joint", "deadline": CLEARED_BY},
                     {"description": "张贴楼道公约", "owner_id": place.members[1], "owner_name": "党员1",
-                     "deadline": "2027-01-10"}]}), 201)
+                     "deadline": POSTED_BY}]}), 201)
     assert decided["state"] == "decided" and [a["tier"] for a in decided["decision"]["actions"]] == ["joint", None]
     # The plan reaches dispatch, which keeps its actions to hand out as tasks.
     stub = DispatchServiceStub(grpc_channel("dispatch"))
@@ -182,8 +184,8 @@ def test_the_whole_cycle_from_the_pool_to_the_joint_meetings_decision(place, gat
             return None
 
     kept = wait_for(in_dispatch, timeout_s=30, message="the decision's actions in dispatch")
-    assert [(a.description, a.tier, a.deadline) for a in kept] == [("清理楼道杂物", "joint", "2026-12-31"),
-                                                                   ("张贴楼道公约", "", "2027-01-10")]
+    assert [(a.description, a.tier, a.deadline) for a in kept] == [("清理楼道杂物", "joint", CLEARED_BY),
+                                                                   ("张贴楼道公约", "", POSTED_BY)]
     # The concerns are decided, then in handling as dispatch hands the plan's actions out as tasks.
     for concern_id in concerns:
         moved = wait_for(lambda c=concern_id: (found := _concern(gateway, c, platform))["status"] == "in_handling"

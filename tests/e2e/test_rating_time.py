@@ -3,8 +3,11 @@ how these tests share the moved clock): reminded, then closed as unrated when th
 period passes, and the household's timeline says so."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from services.contract import COUNTY_TIME
 from tests.e2e import handling
 from tests.e2e.test_deliberation_time import _signed_in
 from tests.e2e.test_handling import _ok, _raised_and_triaged, _task_opens
@@ -19,7 +22,11 @@ def test_an_unrated_matter_is_closed_when_its_rating_period_passes(system, gatew
     estate = handling.build(gateway, _signed_in(gateway, credentials, "county.admin"), community)
     resident = estate.resident(0)
     concern_id = _raised_and_triaged(estate, resident, estate.led_households[0], "property_management", "路灯不亮")
-    _task_opens(estate, concern_id, estate.leader)
+    task = _task_opens(estate, concern_id, estate.leader)
+    # Another the building leader is given as it opens, and leaves untouched past its deadline.
+    untouched_id = _raised_and_triaged(estate, estate.resident(1), estate.led_households[1], "property_management",
+                                       "楼道灯不亮")
+    _task_opens(estate, untouched_id, estate.leader)
     _resolve(estate, concern_id, "换了灯泡")
     due = _awaiting(estate, concern_id, resident, 1)["rating_due"]
 
@@ -35,3 +42,14 @@ def test_an_unrated_matter_is_closed_when_its_rating_period_passes(system, gatew
     timeline = wait_for(lambda: (steps := _ok(estate.call("GET", f"/concerns/{concern_id}", platform))["timeline"])
                         [-1]["status"] == "archived" and steps, timeout_s=30, message="the timeline hears it")
     assert "unrated" in timeline[-1]["note"]
+
+    # The three rates count the round closed unrated (no rating), and the untouched task, a week
+    # past its deadline, as not responded.
+    month = datetime.fromisoformat(task["opened_at"]).astimezone(COUNTY_TIME).strftime("%Y-%m")
+    rates = wait_for(lambda: (found := _ok(estate.call("GET", "/rates", estate.secretary, params={
+        "place_id": estate.neighbourhood_id, "period": month})))["unrated"] == 1 and found,
+        timeout_s=30, message="the rates to hear the round closed unrated")
+    assert {k: rates[k] for k in ("tasks", "responded", "resolved", "satisfied", "basically_satisfied",
+                                  "unsatisfied", "unrated", "response_rate", "satisfaction_rate")} == {
+        "tasks": 2, "responded": 1, "resolved": 1, "satisfied": 0, "basically_satisfied": 0, "unsatisfied": 0,
+        "unrated": 1, "response_rate": 0.5, "satisfaction_rate": None}

@@ -34,7 +34,7 @@ def test_from_a_door_visit_to_an_archived_matter(place, gateway, platform):
     # 议事: a topic, the households' vote, a panel, its consensus and the joint meeting's decision.
     topic_id = _ok(place.call("POST", f"/neighbourhoods/{place.neighbourhood_id}/topics", place.secretary, json={
         "title": "楼道堆物整治", "summary": "消防通道被杂物挡住", "concern_ids": [concern_id],
-        "meeting_on": "2026-12-20"}), 201)["topic_id"]
+        "meeting_on": deliberating.county_day(14)}), 201)["topic_id"]
     _ok(place.call("POST", f"/topics/{topic_id}/publish", place.secretary))
     wait_for(lambda: _ok(place.call("GET", f"/topics/{topic_id}/tally", place.secretary))["households"]
              == len(place.households), timeout_s=30, message="the households in deliberation's replica")
@@ -52,7 +52,7 @@ def test_from_a_door_visit_to_an_archived_matter(place, gateway, platform):
     decision = _ok(place.call("POST", f"/topics/{topic_id}/decision", place.secretary, json={
         "attendees": MEETING, "resolution": "限期清理楼道堆物",
         "actions": [{"description": "清理楼道杂物", "owner_id": place.members[1], "owner_name": "党员1",
-                     "deadline": "2027-01-10"}]}), 201)["decision"]
+                     "deadline": deliberating.county_day(30)}]}), 201)["decision"]
     (action,) = decision["actions"]
 
     # 办事: dispatch opens the action's task for the member the meeting named, who resolves it.

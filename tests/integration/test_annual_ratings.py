@@ -3,6 +3,8 @@ PostgreSQL where present): a county's year calculated from decided actions, rati
 visits and panels; published; recalculated as version 2 with version 1 unchanged; and who may do it."""
 from __future__ import annotations
 
+import threading
+import time
 from fractions import Fraction
 
 import pytest
@@ -11,8 +13,9 @@ import sqlalchemy as sa
 from lianyi.deliberation.v1.events_pb2 import DecidedAction, DecisionMade
 from lianyi.dispatch.v1 import events_pb2 as dispatch_pb
 from servicekit import topics
-from servicekit.errors import Conflict, NotFound, PermissionDenied
+from servicekit.errors import Conflict, InvalidArgument, NotFound, PermissionDenied
 from servicekit.ids import new_id
+from services.evaluation.annual import storage as annual_storage
 from services.evaluation.grpc_api import rating_to_proto
 from tests.integration.test_member_reviews import ReviewLoop, _quarter_of_work, build_county
 
@@ -113,3 +116,136 @@ def test_who_may_calculate_and_read(loop):
         assert len(annual.ratings(loop.county.ids["township"], 2026, 0)[1]) == 2
         with pytest.raises(NotFound, match="published"):
             annual.ratings("", 2025, 0)
+
+
+# -- decisions implemented: resolutions and rework in any order --------------------------------------
+
+def _decided(loop: ReviewLoop, *action_ids: str) -> None:
+    decision = DecisionMade(decision_id=new_id(), topic_id=new_id(), neighbourhood_id=loop.county.ids["nb-1"],
+                            actions=[DecidedAction(action_id=a) for a in action_ids])
+    decision.decided_at.FromDatetime(loop.county.clock.now())
+    loop._deliver(DecisionMade, topics.DELIBERATION, [loop.seal(decision, "deliberation")])
+
+
+def _resolved(loop: ReviewLoop, action_id: str, round_: int = 0) -> None:
+    resolved = dispatch_pb.TaskResolved(task_id=action_id, neighbourhood_id=loop.county.ids["nb-1"],
+                                        action_id=action_id, on_time=True, round=round_)
+    resolved.resolved_at.FromDatetime(loop.county.clock.now())
+    loop._deliver(dispatch_pb.TaskResolved, topics.DISPATCH, [loop.seal(resolved, "dispatch")])
+
+
+def _reopened(loop: ReviewLoop, action_id: str, round_: int) -> None:
+    reopened = dispatch_pb.TaskReopened(task_id=action_id, neighbourhood_id=loop.county.ids["nb-1"],
+                                        action_id=action_id, round=round_)
+    loop._deliver(dispatch_pb.TaskReopened, topics.DISPATCH, [loop.seal(reopened, "dispatch")])
+
+
+def _implemented(loop: ReviewLoop) -> tuple[int, int]:
+    """nb-1's decided actions implemented, of those decided, in a fresh calculation."""
+    annual = loop.wiring.registrations[0].servicer.annual
+    with _admin(loop):
+        version = annual.calculate(2026)
+        _, rows = annual.ratings(loop.county.ids["nb-1"], 2026, version.version)
+    (decisions,) = [c for c in rating_to_proto(rows[0]).components if c.indicator == "decisions_implemented"]
+    return decisions.part, decisions.whole
+
+
+def test_a_resolution_counts_whether_it_arrives_before_or_after_its_decision(loop):
+    early, late = new_id(), new_id()
+    _resolved(loop, early)  # dispatch's topic ran ahead of deliberation's
+    _decided(loop, early, late)
+    _resolved(loop, late)
+    assert _implemented(loop) == (2, 2)
+
+
+def test_rework_undoes_an_action_until_its_rework_round_is_resolved_in_any_order(loop):
+    reworked, behind = new_id(), new_id()
+    _decided(loop, reworked, behind)
+    _resolved(loop, reworked)
+    _reopened(loop, reworked, 1)
+    _reopened(loop, behind, 1)  # the reopening heard before the resolution it undoes
+    _resolved(loop, behind)
+    assert _implemented(loop) == (0, 2), "both back in rework"
+    _resolved(loop, reworked, 1)
+    _resolved(loop, reworked, 0)  # an old round heard again changes nothing
+    assert _implemented(loop) == (1, 2), "the rework round resolved"
+
+
+# -- who sees a version before it is published ------------------------------------------------------
+
+def test_an_unpublished_version_is_the_county_administrators_alone(loop):
+    _a_year(loop)
+    annual = loop.wiring.registrations[0].servicer.annual
+    with _admin(loop):
+        annual.calculate(2026)
+        annual.publish(2026, 1)
+        annual.calculate(2026)  # version 2, not published
+        assert [v.version for v in annual.versions(2026)] == [1, 2]
+        assert annual.ratings("", 2026, 2)[0].version == 2
+    for who in (loop.county.secretary(), loop.county.acting_as("township_admin", "township", "t"),
+                loop.county.acting_as("community_admin", "community", "c")):
+        with who:
+            assert [v.version for v in annual.versions(2026)] == [1], "published versions only"
+            assert annual.ratings("", 2026, 1)[0].version == 1
+            assert annual.ratings("", 2026, 0)[0].version == 1
+            with pytest.raises(NotFound, match="no version 2"):
+                annual.ratings("", 2026, 2)
+
+
+def test_publishing_version_0_or_below_is_bad_input(loop):
+    annual = loop.wiring.registrations[0].servicer.annual
+    with _admin(loop):
+        for version in (0, -1):
+            with pytest.raises(InvalidArgument, match=r"^version must be 1 or more"):
+                annual.publish(2026, version)
+
+
+# -- two calculations at once (PostgreSQL: SQLite has one writer at a time anyway) --------------------
+
+def test_two_first_calculations_of_a_year_take_turns(postgres_url, migrated_db, clock, monkeypatch):
+    """The first calculation is held inside its transaction; the second, started meanwhile, waits
+    for the year's lock row (no version exists yet to lock), then writes version 2, no error."""
+    intake_db = migrated_db("intake", "sqlite://")
+    county = build_county(intake_db, migrated_db("dispatch", "sqlite://"), clock)
+    loop = ReviewLoop(county, migrated_db("evaluation", postgres_url), intake_db)
+    annual = loop.wiring.registrations[0].servicer.annual
+    inside, go_on = threading.Event(), threading.Event()
+    counted = annual_storage.year_counts
+
+    def held_first(conn, year):
+        if not inside.is_set():
+            inside.set()
+            go_on.wait(10)
+        return counted(conn, year)
+
+    monkeypatch.setattr(annual_storage, "year_counts", held_first)
+    outcomes: list[object] = []
+
+    def calculate() -> None:
+        try:
+            with _admin(loop):
+                outcomes.append(annual.calculate(2026).version)
+        except Exception as exc:  # what a caller would be told: it must be no error at all
+            outcomes.append(exc)
+
+    first = threading.Thread(target=calculate)
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=calculate)
+    second.start()
+    _waiting_for_a_lock(loop.db)
+    go_on.set()
+    first.join(20)
+    second.join(20)
+    assert sorted(outcomes) == [1, 2]  # type: ignore[type-var]
+
+
+def _waiting_for_a_lock(db, within_s: float = 5) -> None:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        with db.engine.connect() as conn:
+            if conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                    "AND wait_event_type = 'Lock'")).scalar():
+                return
+        time.sleep(0.02)
+    raise AssertionError("nobody waited on a lock: the calculations did not take turns")

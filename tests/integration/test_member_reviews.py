@@ -4,7 +4,7 @@ and escalations, the households' ratings, intake's door visits and deliberation'
 member's review, which agrees with dispatch's own ledger; and who may read whose."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -201,3 +201,75 @@ def test_the_countys_grading_setting_decides_the_grade_and_the_days_to_rectify(l
             loop.wiring.settings.set("evaluation.review.grading", "*", "", {**grading, "rectification_days": 0})
         graded = loop.reviews.member_review(loop.county.ids["lead"], "2026-Q4")
     assert (graded.grade, graded.rectify_by) == ("qualified", None), "on time at half is qualified at this place"
+
+
+def test_a_rating_after_the_task_went_up_a_tier_is_not_held_against_the_member_released(loop):
+    """Two of lead's tasks go up a tier: one before it was ever resolved (resolved jointly, then
+    rated unsatisfied), one after lead resolved it, was rated unsatisfied and reopened. Neither
+    rating is lead's: both commitments were released."""
+    county = loop.county
+    first, second = loop.raise_concern("h-0"), loop.raise_concern("h-1")
+    loop.carry()
+    with county.secretary():
+        county.tasks.escalate(first, "需要业委会和物业一起处理")
+    for role, entity, part in (("party_secretary", "sec-nb-1", "约谈"), ("owners_committee", "", "业委会协调"),
+                               ("property_company", "", "物业维修")):
+        with county.acting_as(role, entity=entity):
+            county.tasks.record_part(first, part, "已完成")
+    with county.secretary():
+        county.tasks.resolve(first, "联合处理完毕")
+    with county.acting_as("building_leader", entity="lead"):
+        county.tasks.resolve(second, "修了")
+    loop.carry()
+    with loop.resident("h-0"):
+        loop.matters.rate(first, "unsatisfied", "", "")  # after the escalation: the bodies' work
+    with loop.resident("h-1"):
+        loop.matters.rate(second, "unsatisfied", "", "")  # lead's work, until it goes up a tier
+    loop.carry()  # the rework request to dispatch, and its TaskReopened back
+    loop.carry()
+    with county.secretary():
+        county.tasks.escalate(second, "返工仍需多方处理")
+    loop.carry()
+    with county.acting_as("building_leader", entity="lead"):
+        tally = loop.reviews.member_review("", "").tally
+    assert (tally.committed, tally.released, tally.fulfilled, tally.open) == (2, 2, 0, 0)
+    assert (tally.satisfied, tally.basically_satisfied, tally.unsatisfied) == (0, 0, 0), \
+        "ratings of tasks others handled since are not lead's"
+    with loop.db.read() as conn:
+        ratings = dict(conn.execute(sa.text("SELECT task_id, rating FROM review_commitments")).all())
+    assert ratings == {first: "", second: "unsatisfied"}, "the later rating never reached the released commitment"
+
+
+def test_a_neighbourhoods_reviews_count_only_its_own_work(loop):
+    """lead (of nb-1) also took on a task and made a visit in nb-2: nb-1's list and bulletin show
+    lead's nb-1 work alone, nb-2's list lead's nb-2 work alone; lead's own review all of it."""
+    _quarter_of_work(loop)
+    ids, county = loop.county.ids, loop.county
+    elsewhere = dispatch_pb.TaskAssigned(task_id=new_id(), neighbourhood_id=ids["nb-2"], handler_id=ids["lead"],
+                                         handler_name="lead", mode=dispatch_pb.ASSIGNMENT_MODE_CLAIMED)
+    elsewhere.assigned_at.FromDatetime(county.clock.now())
+    loop._deliver(dispatch_pb.TaskAssigned, topics.DISPATCH, [envelope.seal(
+        elsewhere, producer="dispatch", place=county.place("nb-2"), occurred_at=county.clock.now())])
+    visit = loop.seal(DoorVisitRecorded(visit_id=new_id(), neighbourhood_id=ids["nb-2"], member_id=ids["lead"],
+                                        household_id=new_id(), visited_on="2026-11-04"), "intake")
+    loop._deliver(DoorVisitRecorded, topics.INTAKE, [visit])
+    with county.acting_as("community_admin", "community"):
+        here = {r.member_name: r for r in loop.reviews.neighbourhood_reviews(ids["nb-1"], "2026-Q4")[2]}
+        there = {r.member_name: r for r in loop.reviews.neighbourhood_reviews(ids["nb-2"], "2026-Q4")[2]}
+        text, _ = loop.reviews.bulletin(ids["nb-1"], "2026-Q4", "text")
+        whole = loop.reviews.member_review(ids["lead"], "2026-Q4").tally
+    assert (here["lead"].tally.committed, here["lead"].tally.door_visits) == (3, 1)
+    assert "一、lead：承诺3件，践诺2件（按时1件），转交他人1件；" in text and "入户走访1次；" in text
+    assert (there["lead"].tally.committed, there["lead"].tally.open, there["lead"].tally.door_visits) == (1, 1, 1)
+    assert (whole.committed, whole.door_visits) == (4, 2), "their own review is their whole quarter"
+
+
+def test_a_panel_is_kept_on_its_county_time_day(loop):
+    ids = loop.county.ids
+    new_year = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 2027-01-01 01:00 in the county
+    panel = envelope.seal(PanelConfirmed(topic_id=new_id(), member_ids=[ids["m-1"]]), producer="deliberation",
+                          place=loop.county.place(), occurred_at=new_year)
+    loop._deliver(PanelConfirmed, topics.DELIBERATION, [panel])
+    with loop.db.read() as conn:
+        row = conn.execute(sa.text("SELECT quarter, occurred_on FROM member_activities")).one()
+    assert (row.quarter, str(row.occurred_on)) == ("2027-Q1", "2027-01-01")

@@ -67,8 +67,12 @@ def a_month(loop: RatesLoop) -> dict[str, str]:
       t3  h-2, b-1: opened +10h, fixed to lead; resolved +11h (1 hour); never rated: closed unrated
       t4  h-0, b-2 (no leader, the pool): opened +11h, claimed by m-1 +41h (after its 24-hour
           deadline); resolved +42h (31 hours); basically satisfied
-      t5  h-1, b-1, fixed to lead, sent up twice, the township whistles d-1, which reports in 2 hours
-          later: acted on in time, not resolved"""
+      t5  h-1, b-1, fixed to lead, sent up twice (from then on no longer lead's), the township
+          whistles d-1, which reports in 2 hours later: acted on in time, not resolved
+      t6  h-2, b-1, opened with t5, fixed to lead at opening and never touched: past its deadline,
+          not responded (dispatch's assignment as it opens a task is nobody's response)
+      t7  h-0, b-1, opened with t5, fixed to lead, who notes its progress 2 hours later: responded,
+          not resolved"""
     clock = loop.county.clock
 
     def lead():
@@ -115,9 +119,12 @@ def a_month(loop: RatesLoop) -> dict[str, str]:
         loop.county.tasks.escalate(tasks["t5"], "小区内解决不了")
     with loop.county.acting_as("township_admin", "township"):
         loop.county.tasks.whistle(tasks["t5"], [loop.county.ids["d-1"]], "请到场")
+    tasks["t6"], tasks["t7"] = loop.raise_concern("h-2"), loop.raise_concern("h-0")
     clock.advance(hours=2)
     with loop.county.acting_as("department", "county", "d-1"):
         loop.county.tasks.report_for_department(tasks["t5"], "", "report_in", "", "d1-in")
+    with lead():
+        loop.county.tasks.note_progress(tasks["t7"], "已联系物业，明天来修")
     clock.advance(days=7)
     loop.carry()
     loop.fire_timers()  # t3's rating period ends
@@ -134,15 +141,16 @@ def test_a_month_of_a_neighbourhood_counts_as_worked_by_hand(loop):
     ids = loop.county.ids
     nb1 = loop.queries.rates("2026-11", place_id=ids["nb-1"])
     # tasks, responded, resolved, satisfied, basically satisfied, unsatisfied, unrated
-    assert counts(nb1) == (5, 4, 4, 2, 1, 1, 1)
-    assert (nb1.response_rate, nb1.resolution_rate, nb1.satisfaction_rate) == (0.8, 0.8, 0.75)
+    assert counts(nb1) == (7, 5, 4, 2, 1, 1, 1)
+    assert (nb1.response_rate, nb1.resolution_rate, nb1.satisfaction_rate) == (5 / 7, 4 / 7, 0.75)
     assert (nb1.median_hours, nb1.p90_hours) == (2, 31)  # of 1, 2, 8, 31
     for wider, period in (("community", "2026-Q4"), ("township", "2026"), ("county", "2026-11")):
         assert counts(loop.queries.rates(period, place_id=ids[wider])) == counts(nb1)
     assert counts(loop.queries.rates("2026-10", place_id=ids["nb-1"])) == (0,) * 7
     assert counts(loop.queries.rates("2026-11", place_id=ids["nb-2"])) == (0,) * 7
     lead = loop.queries.rates("2026", member_id=ids["lead"])
-    assert counts(lead) == (4, 4, 3, 2, 0, 1, 1)
+    # t1, t2, t3, t6 and t7 (t5 went up a tier); t6, untouched past its deadline, did not respond.
+    assert counts(lead) == (5, 4, 3, 2, 0, 1, 1)
     m1 = loop.queries.rates("2026", member_id=ids["m-1"])
     assert (counts(m1), m1.median_hours) == ((1, 0, 1, 0, 1, 0, 0), 31)
     d1 = loop.queries.rates("2026", department_id=ids["d-1"])
@@ -156,7 +164,7 @@ def test_the_rebuild_gives_the_live_cells_and_redelivery_changes_nothing(loop):
     a_month(loop)
     live = loop.cells()
     assert live, "the month left cells"
-    assert handlers.rebuild(loop.db) == 5
+    assert handlers.rebuild(loop.db) == 7
     assert loop.cells() == live
     subscribed = {(s.topic, s.event_type): s for s in loop.wiring.subscriptions}
     again = [(t, subscribed[(t, e.event_type)].inbound(e), subscribed[(t, e.event_type)]) for t, e in loop.delivered]
@@ -178,7 +186,7 @@ def test_who_reads_which_rates(loop):
     a_month(loop)
     ids, county, read = loop.county.ids, loop.county, loop.queries.rates
     with county.secretary():
-        assert read("2026-11", place_id=ids["nb-1"]).tally.tasks == 5
+        assert read("2026-11", place_id=ids["nb-1"]).tally.tasks == 7
         assert read("2026-11", member_id=ids["m-1"]).tally.tasks == 1
         with pytest.raises(NotFound):
             read("2026-11", place_id=ids["community"])  # above their scope
@@ -200,7 +208,7 @@ def test_who_reads_which_rates(loop):
         read("2026", department_id=ids["d-1"])
     with county.acting_as("county_admin", "county"):
         assert read("2026-Q4", department_id=ids["d-1"]).tally.responded == 1
-        assert read("2026", place_id=ids["county"]).tally.tasks == 5
+        assert read("2026", place_id=ids["county"]).tally.tasks == 7
         with pytest.raises(NotFound):
             read("2026", member_id=ids["d-1"])  # not a member
         with pytest.raises(InvalidArgument, match="exactly one"):

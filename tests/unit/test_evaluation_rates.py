@@ -16,6 +16,7 @@ from services.evaluation.rates import domain
 from services.evaluation.rates.domain import (
     Acted,
     Assigned,
+    Escalated,
     Opened,
     Rated,
     Reopened,
@@ -38,19 +39,30 @@ def opened(task_id: str, deadline_hours: float = 24) -> Opened:
     return Opened(task_id, "nb-1", T0, at(deadline_hours))
 
 
-# Four tasks of one neighbourhood in November 2026, worked by hand:
-#   A  assigned to m-1 at +1h (by its deadline +24h), resolved at +5h30 (6 hours begun), satisfied
-#   B  assigned to m-1 at +30h (late), reassigned to m-2 at +31h, resolved at +40h, unsatisfied;
+# Eight tasks of one neighbourhood in November 2026, worked by hand (deadlines at +24h):
+#   A  claimed by m-1 at +1h (by its deadline), resolved at +5h30 (6 hours begun), satisfied
+#   B  claimed by m-1 at +30h (late), reassigned to m-2 at +31h, resolved at +40h, unsatisfied;
 #      reopened (round 1), resolved again at +50h (50 hours), basically satisfied
 #   C  opened, never acted on
-#   D  resolved by m-3 at +2h with nobody assigned (acted on by its resolution), closed unrated
+#   D  resolved at +2h with nobody assigned (acted on by its resolution; no member's), closed unrated
+#   E  a fixed task dispatch gave m-4 as it opened it (assigned at the opening), then untouched:
+#      not responded, though m-4 had it from the start
+#   F  the same, m-4 noting its progress at +3h: responded
+#   G  fixed to m-5 at the opening, sent up a tier by m-5 at +2h (responded; no longer m-5's),
+#      resolved jointly at +10h, satisfied
+#   H  fixed to m-5 at the opening, sent up for being overdue at +25h: neither responded nor m-5's
 FACTS = {
-    "A": [opened("A"), Assigned("A", "m-1", at(1)), Resolved("A", 0, at(5, 30), "m-1"), Rated("A", 1, "satisfied")],
-    "B": [opened("B"), Assigned("B", "m-1", at(30)), Assigned("B", "m-2", at(31)), Resolved("B", 0, at(40), "m-2"),
-          Rated("B", 1, "unsatisfied"), Reopened("B", 1), Resolved("B", 1, at(50), "m-2"),
+    "A": [opened("A"), Assigned("A", "m-1", at(1)), Resolved("A", 0, at(5, 30)), Rated("A", 1, "satisfied")],
+    "B": [opened("B"), Assigned("B", "m-1", at(30)), Assigned("B", "m-2", at(31)), Resolved("B", 0, at(40)),
+          Rated("B", 1, "unsatisfied"), Reopened("B", 1), Resolved("B", 1, at(50)),
           Rated("B", 2, "basically_satisfied")],
     "C": [opened("C")],
-    "D": [opened("D"), Resolved("D", 0, at(2), "m-3"), Rated("D", 1, "unrated")],
+    "D": [opened("D"), Resolved("D", 0, at(2)), Rated("D", 1, "unrated")],
+    "E": [opened("E"), Assigned("E", "m-4", T0)],
+    "F": [opened("F"), Assigned("F", "m-4", T0), Acted("F", at(3))],
+    "G": [opened("G"), Assigned("G", "m-5", T0), Escalated("G", at(2), by_person=True), Resolved("G", 0, at(10)),
+          Rated("G", 1, "satisfied")],
+    "H": [opened("H"), Assigned("H", "m-5", T0), Escalated("H", at(25), by_person=False)],
 }
 
 
@@ -72,21 +84,36 @@ def summed(all_facts: list[TaskFacts]) -> dict:
 def test_a_neighbourhood_month_counts_as_worked_by_hand():
     cells = summed([facts_of(task_id, arriving) for task_id, arriving in FACTS.items()])
     rates = domain.Rates("place", "nb-1", "2026-11", cells[("place", "nb-1", 202611)])
-    assert rates.tally.counts() == {"tasks": 4, "responded": 2, "resolved": 3, "satisfied": 1,
+    assert rates.tally.counts() == {"tasks": 8, "responded": 4, "resolved": 4, "satisfied": 2,
                                     "basically_satisfied": 1, "unsatisfied": 1, "unrated": 1}
-    assert (rates.response_rate, rates.resolution_rate, rates.satisfaction_rate) == (0.5, 0.75, 2 / 3)
-    assert rates.tally.hours == Counter({6: 1, 50: 1, 2: 1})
-    assert (rates.median_hours, rates.p90_hours) == (6, 50)  # ranks 2 and 3 of [2, 6, 50]
+    assert (rates.response_rate, rates.resolution_rate, rates.satisfaction_rate) == (0.5, 0.5, 0.75)
+    assert rates.tally.hours == Counter({6: 1, 50: 1, 2: 1, 10: 1})
+    assert (rates.median_hours, rates.p90_hours) == (6, 50)  # ranks 2 and 4 of [2, 6, 10, 50]
     for above in PLACE:  # the same tasks for every place above the neighbourhood
         assert cells[("place", above, 202611)].counts() == rates.tally.counts()
 
 
-def test_a_member_counts_the_tasks_their_latest_assignment_names():
+def test_a_member_counts_the_tasks_their_latest_assignment_names_until_escalated():
     cells = summed([facts_of(task_id, arriving) for task_id, arriving in FACTS.items()])
-    m1, m2, m3 = (cells.get(("member", m, 202611)) for m in ("m-1", "m-2", "m-3"))
+    m1, m2, m4 = (cells.get(("member", m, 202611)) for m in ("m-1", "m-2", "m-4"))
     assert (m1.tasks, m1.responded, m1.satisfied) == (1, 1, 1)  # A only: B went to m-2
     assert (m2.tasks, m2.responded, m2.resolved, m2.unsatisfied, m2.basically_satisfied) == (1, 0, 1, 1, 1)
-    assert (m3.tasks, m3.unrated, dict(m3.hours)) == (1, 1, {2: 1})  # nobody assigned D: who resolved it
+    assert (m4.tasks, m4.responded) == (2, 1), "E, given at its opening and left untouched, did not respond"
+    assert ("member", "m-5", 202611) not in cells, "G and H went up a tier: no longer m-5's"
+    assert not [key for key in cells if key[0] == "member" and key[1] not in ("m-1", "m-2", "m-4")], \
+        "D, resolved with nobody assigned, is no member's"
+
+
+def test_an_assignment_at_the_opening_is_no_response_in_whichever_order_it_arrives():
+    fixed = [opened("I"), Assigned("I", "m-4", T0)]
+    assert not facts_of("I", fixed).responded and not facts_of("I", fixed[::-1]).responded
+    # The party secretary giving it to another member at +2h is someone acting on it.
+    moved = [*fixed, Assigned("I", "m-6", at(2))]
+    for order in (moved, moved[::-1], [moved[1], moved[2], moved[0]]):
+        facts = facts_of("I", order)
+        assert (facts.responded, facts.first_act, facts.member_id) == (True, at(2), "m-6")
+    # Reassigned only after its deadline: still not responded by it.
+    assert not facts_of("I", [*fixed, Assigned("I", "m-6", at(30))]).responded
 
 
 def test_a_reopened_task_is_not_resolved_until_its_rework_round_is():
@@ -96,8 +123,8 @@ def test_a_reopened_task_is_not_resolved_until_its_rework_round_is():
 
 
 def test_a_department_responds_by_reporting_in_by_its_own_due_time():
-    facts = facts_of("E", [opened("E", deadline_hours=72), Whistled("E", ("d-1", "d-2"), at(4)),
-                           Reported("E", "d-1", at(5)), Reported("E", "d-2", at(3)), Resolved("E", 0, at(20), "")])
+    facts = facts_of("W", [opened("W", deadline_hours=72), Whistled("W", ("d-1", "d-2"), at(4)),
+                           Reported("W", "d-1", at(5)), Reported("W", "d-2", at(3)), Resolved("W", 0, at(20))])
     cells = domain.contribution(facts)
     assert cells[("department", "d-1", 202611)].responded == 0  # an hour late
     assert cells[("department", "d-2", 202611)].responded == 1
@@ -123,9 +150,9 @@ def test_facts_in_any_order_and_delivered_twice_come_to_the_same_cells():
 
 
 def test_a_task_counts_in_the_county_month_it_was_opened_in():
-    late = Opened("F", "nb-1", datetime(2026, 11, 30, 16, 0, tzinfo=UTC), None)  # 2026-12-01 00:00 UTC+8
-    assert set(domain.contribution(facts_of("F", [late]))) == {("place", p, 202612) for p in PLACE}
-    assert domain.contribution(facts_of("G", [Assigned("G", "m-1", T0)])) == {}, "not known opened: nowhere yet"
+    late = Opened("J", "nb-1", datetime(2026, 11, 30, 16, 0, tzinfo=UTC), None)  # 2026-12-01 00:00 UTC+8
+    assert set(domain.contribution(facts_of("J", [late]))) == {("place", p, 202612) for p in PLACE}
+    assert domain.contribution(facts_of("K", [Assigned("K", "m-1", T0)])) == {}, "not known opened: nowhere yet"
 
 
 @pytest.mark.parametrize(("minutes", "hours"), [(0, 0), (-5, 0), (10, 1), (60, 1), (61, 2), (24 * 60, 24)])
@@ -142,7 +169,8 @@ def test_percentiles_are_nearest_rank(values, median, p90):
 
 
 def test_a_task_without_a_deadline_responds_once_acted_on():
-    assert facts_of("H", [Opened("H", "nb-1", T0, None), Acted("H", at(500))]).responded
+    assert facts_of("L", [Opened("L", "nb-1", T0, None), Acted("L", at(500))]).responded
+    assert not facts_of("L", [Opened("L", "nb-1", T0, None), Assigned("L", "m-1", T0)]).responded
 
 
 @pytest.mark.parametrize(("period", "months"), [("2026", (202601, 202612)), ("2026-Q1", (202601, 202603)),
@@ -160,6 +188,12 @@ def test_other_periods_are_refused_naming_the_field(period):
 def test_an_escalation_for_being_overdue_is_no_action():
     moment = dispatch_pb.TaskEscalated(task_id="t", overdue=True)
     moment.escalated_at.FromDatetime(T0)
-    assert events.task_escalated(moment) is None
+    assert events.task_escalated(moment) == Escalated("t", T0, by_person=False)
     moment.overdue = False
-    assert events.task_escalated(moment) == Acted("t", T0)
+    assert events.task_escalated(moment) == Escalated("t", T0, by_person=True)
+
+
+def test_a_progress_note_acts_on_the_task_when_it_was_noted():
+    note = dispatch_pb.TaskProgressNoted(task_id="t", note="looked at the lift")
+    note.noted_at.FromDatetime(at(3))
+    assert events.progress_noted(note) == Acted("t", at(3))

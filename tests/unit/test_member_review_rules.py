@@ -3,6 +3,7 @@
 quarters in the county's time, and the bulletin's exact words for a small known ledger."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -101,9 +102,25 @@ def test_quarters_are_the_county_time_and_named_yyyy_qn():
     assert quarter_of(datetime(2026, 3, 31, 16, 0, tzinfo=UTC)) == "2026-Q2", "already April 1st in UTC+8"
     assert [last_day(f"2026-Q{n}") for n in range(1, 5)] == [
         date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30), date(2026, 12, 31)]
-    for bad in ("2026Q1", "2026-Q5", "2026-q1", "26-Q1", ""):
-        with pytest.raises(InvalidArgument, match="quarter"):
+    for bad in ("2026Q1", "2026-Q5", "2026-q1", "26-Q1", "", "2026", "2026-03", "1899-Q1"):
+        with pytest.raises(InvalidArgument, match=r"^quarter must be a quarter \(YYYY-Q1 to YYYY-Q4\), years"):
             check_quarter(bad)
+
+
+@pytest.mark.parametrize(("number", "words"), [
+    (1, "一"), (10, "十"), (11, "十一"), (20, "二十"), (99, "九十九"), (100, "一百"), (101, "一百零一"),
+    (110, "一百一十"), (999, "九百九十九"), (1001, "一千零一"), (1010, "一千零一十"), (10005, "一万零五"),
+    (110000, "十一万"), (123456789, "一亿二千三百四十五万六千七百八十九")])
+def test_the_bulletin_numbers_its_items_in_chinese_numerals(number, words):
+    assert bulletin.numeral(number) == words
+
+
+def test_a_bulletin_of_a_hundred_and_ten_members_numbers_each_item():
+    one = _known_ledger()[0]
+    many = [replace(one, member_id=f"m-{n:03d}", member_name=f"党员{n:03d}") for n in range(1, 111)]
+    lines = bulletin.text("幸福小区", "2026-Q1", many).splitlines()
+    assert [line.split("、")[0] for line in lines if line.startswith(("九十九、", "一百、", "一百零一、", "一百一十、"))] == [
+        "九十九", "一百", "一百零一", "一百一十"]
 
 
 # -- the bulletin ---------------------------------------------------------------------------------

@@ -40,3 +40,11 @@ def test_a_caller_may_take_only_some_kinds():
     assert periods.parse("2026-11", kinds=(periods.MONTH,)).kind == "month"
     with pytest.raises(InvalidArgument, match=r"^month must be a month \(YYYY-MM\), years"):
         periods.parse("2026-Q4", "month", (periods.MONTH,))
+
+
+def test_a_quarter_is_named_as_parse_reads_it():
+    assert periods.quarter_of(date(2026, 12, 31)) == "2026-Q4"
+    assert periods.quarter_of_moment(datetime(2026, 3, 31, 16, 0, tzinfo=UTC)) == "2026-Q2", "April 1st in UTC+8"
+    assert periods.quarters(2026) == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    for text in periods.quarters(2026):
+        assert periods.parse(text).kind == periods.QUARTER

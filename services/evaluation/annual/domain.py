@@ -42,6 +42,15 @@ class Decided:
     action_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ActionReopened:
+    """A decided action's task reopened for rework (dispatch's TaskReopened): not implemented until
+    its rework round is resolved."""
+
+    action_id: str
+    round: int  # dispatch's rework round, from 1
+
+
 class Weights(BaseModel):
     """How much each indicator weighs; together they make 1."""
 

@@ -1,10 +1,11 @@
-"""The annual rating (年度量化评定): keeping the decided actions and the ratings by year as events
-arrive; calculating a county's year as a new version (every neighbourhood scored, tiered and ranked
+"""The annual rating (年度量化评定): keeping the decided actions and their resolutions and rework as
+events arrive; calculating a county's year as a new version (every neighbourhood scored, tiered and ranked
 in its community, township and the county); publishing a version; reading a place's ratings.
 
 A version, once written, is never changed: recalculating writes the next one, and publishing only
 marks one as published. Only a county administrator calculates and publishes (the rankings span
-the county); the party secretary and administrators read the places in their scope.
+the county) and sees versions not yet published; the party secretary and administrators read the
+published versions of the places in their scope.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from servicekit.events import Inbound
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
 from services.contract import COUNTY_ADMIN, COUNTY_TIME
 from services.evaluation.annual import storage
-from services.evaluation.annual.domain import Counts, Decided, ranks, rounded, score, tier
+from services.evaluation.annual.domain import ActionReopened, Counts, Decided, ranks, rounded, score, tier
 from services.evaluation.contract import ANNUAL_FIRST_YEAR, ANNUAL_LAST_YEAR
 from services.evaluation.matters.domain import Resolution
 from services.evaluation.settings import EvaluationSettings
@@ -67,8 +68,17 @@ class AnnualRatings:
              "year": e.event.decided_at.astimezone(COUNTY_TIME).year} for e in events for action_id in e.event.action_ids])
 
     def resolved(self, uow: UnitOfWork, events: list[Inbound[Resolution]]) -> None:
-        """A decided action's task resolved: implemented (composed with the matter's handler)."""
-        storage.action_resolved(uow.conn, [e.event.action_id for e in events if e.event.action_id])
+        """A decided action's task resolved: implemented, unless reopened since (composed with the
+        matter's handler; matters count rounds from 1, dispatch from 0)."""
+        for arrival in events:
+            if arrival.event.action_id:
+                storage.action_resolved(uow.conn, arrival.event.action_id, arrival.event.round - 1)
+
+    def reopened(self, uow: UnitOfWork, events: list[Inbound[ActionReopened | None]]) -> None:
+        """A decided action's task reopened for rework: not implemented until resolved again."""
+        for arrival in events:
+            if arrival.event is not None:
+                storage.action_reopened(uow.conn, arrival.event.action_id, arrival.event.round)
 
     # -- calculating and publishing --------------------------------------------------------------
 
@@ -84,7 +94,7 @@ class AnnualRatings:
         principal, now = auth.caller(), self.clock.now()
         with self.units.start() as uow:
             conn = uow.conn
-            storage.versions(conn, county_id, year, lock=True)  # two calculations take turns
+            storage.take_turn(conn, county_id, year)  # two calculations of the year take turns
             version = storage.next_version(conn, county_id, year)
             weights, cut_offs = self.settings.annual_weights(conn, (county_id,)), \
                 self.settings.annual_tiers(conn, (county_id,))
@@ -125,6 +135,8 @@ class AnnualRatings:
     def publish(self, year: int, version: int) -> Version:
         """Publish a calculated version; a published one stays as it is."""
         county_id, year = self._county(), check_year(year)
+        if version < 1:
+            raise InvalidArgument("version must be 1 or more")
         with self.units.start() as uow:
             found = {row.version: row for row in storage.versions(uow.conn, county_id, year, lock=True)}
             if version not in found:
@@ -137,12 +149,18 @@ class AnnualRatings:
 
     # -- reading ------------------------------------------------------------------------------------
 
+    @staticmethod
+    def _sees_unpublished() -> bool:
+        """Only the county administrator, who calculates and publishes, sees a version before it is
+        published; those it rates see the published ones."""
+        return auth.caller().role == COUNTY_ADMIN
+
     def versions(self, year: int) -> list[Version]:
         principal = auth.caller()
         year = check_year(year)
         with self.db.read() as conn:
-            return [_version(row) for row in storage.versions(conn, principal.scope[0] if principal.scope else "",
-                                                              year)]
+            found = storage.versions(conn, principal.scope[0] if principal.scope else "", year)
+        return [_version(row) for row in found if row.published_at is not None or self._sees_unpublished()]
 
     def ratings(self, place_id: str, year: int, version: int) -> tuple[Version, list[sa.Row[Any]]]:
         """A place's neighbourhoods in a version (0: the latest published), best first."""
@@ -153,7 +171,8 @@ class AnnualRatings:
             path = self.replica.visible_place(conn, place_id) if place_id else auth.caller().scope
             if not path:
                 raise NotFound("no place")
-            found = storage.versions(conn, path[0], year)
+            found = [row for row in storage.versions(conn, path[0], year)
+                     if row.published_at is not None or self._sees_unpublished()]
             if version:
                 chosen = next((row for row in found if row.version == version), None)
             else:

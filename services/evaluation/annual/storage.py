@@ -1,6 +1,6 @@
-"""The annual rating's tables and queries: the facts it counts that the reviews do not keep (the
-joint meetings' decided actions and whether each was resolved; each neighbourhood's ratings by
-year), and every calculated version of a county's year, kept as calculated."""
+"""The annual rating's tables and queries: the facts it counts that the reviews and the rates do not
+keep (the joint meetings' decided actions, and the resolutions and rework of their tasks), and every
+calculated version of a county's year, kept as calculated."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from servicekit import place_paths
-from servicekit.database import UtcDateTime, insert_or_ignore_many
+from servicekit.database import UtcDateTime, insert_or_ignore, insert_or_ignore_many
+from services import periods
 from services.evaluation.rates.domain import PLACE
 from services.evaluation.rates.storage import rate_cells
 from services.evaluation.reviews.storage import FULFILLED, PANEL, RELEASED, VISIT, member_activities, review_commitments
@@ -23,9 +24,30 @@ decided_actions = sa.Table(
     sa.Column("action_id", sa.String(36), primary_key=True),
     sa.Column("decision_id", sa.String(36), nullable=False),
     sa.Column("neighbourhood_id", sa.String(64), nullable=False),
-    sa.Column("year", sa.Integer, nullable=False),
-    sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("year", sa.Integer, nullable=False),  # the county-time year it was decided in
     sa.Index("ix_decided_actions_neighbourhood", "neighbourhood_id", "year"),
+    sa.Index("ix_decided_actions_year", "year"),
+)
+
+# What became of a decided action's task, kept apart from the decision: a resolution may arrive
+# before the decision it implements. Rounds as dispatch counts them (resolved from 0, reopened from
+# 1), each the greatest heard: whatever order they arrive in, the action stands implemented when
+# the latest round resolved is not behind the latest reopened (as the rates count a task resolved).
+action_resolutions = sa.Table(
+    "action_resolutions",
+    metadata,
+    sa.Column("action_id", sa.String(36), primary_key=True),
+    sa.Column("resolved_round", sa.Integer, nullable=False, server_default="-1"),
+    sa.Column("reopened_round", sa.Integer, nullable=False, server_default="0"),
+)
+
+# One row per county's year, locked while a version of it is calculated: two calculations take
+# turns (locking the versions alone locks nothing before the first exists).
+annual_turns = sa.Table(
+    "annual_turns",
+    metadata,
+    sa.Column("county_id", sa.String(64), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
 )
 
 annual_versions = sa.Table(
@@ -69,16 +91,21 @@ def keep_actions(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     insert_or_ignore_many(conn, decided_actions, rows)
 
 
-def action_resolved(conn: sa.Connection, action_ids: list[str]) -> None:
-    if action_ids:
-        conn.execute(decided_actions.update().where(decided_actions.c.action_id.in_(action_ids)).values(resolved=True))
+def _round_reached(conn: sa.Connection, action_id: str, column: str, round_: int) -> None:
+    insert_or_ignore(conn, action_resolutions, action_id=action_id)
+    conn.execute(action_resolutions.update().where(action_resolutions.c.action_id == action_id,
+                                                   action_resolutions.c[column] < round_).values({column: round_}))
+
+
+def action_resolved(conn: sa.Connection, action_id: str, round_: int) -> None:
+    _round_reached(conn, action_id, "resolved_round", round_)
+
+
+def action_reopened(conn: sa.Connection, action_id: str, round_: int) -> None:
+    _round_reached(conn, action_id, "reopened_round", round_)
 
 
 # -- a year's counts, for every neighbourhood at once ----------------------------------------------
-
-def _quarters(year: int) -> list[str]:
-    return [f"{year:04d}-Q{n}" for n in range(1, 5)]
-
 
 def year_counts(conn: sa.Connection, year: int) -> dict[str, dict[str, int]]:
     """Each neighbourhood's counts for the year from evaluation's own facts, by neighbourhood id
@@ -89,8 +116,10 @@ def year_counts(conn: sa.Connection, year: int) -> dict[str, dict[str, int]]:
         for neighbourhood_id, *values in rows:
             found.setdefault(neighbourhood_id, {}).update(zip(names, (int(v or 0) for v in values), strict=True))
 
-    actions = decided_actions
-    put(conn.execute(sa.select(actions.c.neighbourhood_id, sa.func.count(), sa.func.count().filter(actions.c.resolved))
+    actions, fates = decided_actions, action_resolutions
+    implemented = sa.and_(fates.c.resolved_round >= 0, fates.c.resolved_round >= fates.c.reopened_round)
+    put(conn.execute(sa.select(actions.c.neighbourhood_id, sa.func.count(), sa.func.count().filter(implemented))
+                     .select_from(actions.outerjoin(fates, fates.c.action_id == actions.c.action_id))
                      .where(actions.c.year == year).group_by(actions.c.neighbourhood_id)),
         "actions_decided", "actions_resolved")
     # Residents' satisfaction as the three rates count it (services/evaluation/rates/): the ratings of
@@ -103,18 +132,26 @@ def year_counts(conn: sa.Connection, year: int) -> dict[str, dict[str, int]]:
     ledger = review_commitments
     put(conn.execute(sa.select(ledger.c.neighbourhood_id, sa.func.count().filter(ledger.c.state != RELEASED),
                                sa.func.count().filter(ledger.c.state == FULFILLED))
-                     .where(ledger.c.quarter.in_(_quarters(year))).group_by(ledger.c.neighbourhood_id)),
+                     .where(ledger.c.quarter.in_(periods.quarters(year))).group_by(ledger.c.neighbourhood_id)),
         "commitments_kept", "commitments_fulfilled")
     done = member_activities
     put(conn.execute(sa.select(done.c.neighbourhood_id,
                                sa.func.count(sa.distinct(done.c.household_id)).filter(done.c.kind == VISIT),
                                sa.func.count(sa.distinct(done.c.member_id)).filter(done.c.kind == PANEL))
-                     .where(done.c.quarter.in_(_quarters(year))).group_by(done.c.neighbourhood_id)),
+                     .where(done.c.quarter.in_(periods.quarters(year))).group_by(done.c.neighbourhood_id)),
         "households_visited", "members_on_panels")
     return found
 
 
 # -- versions ---------------------------------------------------------------------------------------
+
+def take_turn(conn: sa.Connection, county_id: str, year: int) -> None:
+    """Wait for any other calculation of the county's year to end, and hold the year until this
+    transaction does (its lock row created the first time)."""
+    insert_or_ignore(conn, annual_turns, county_id=county_id, year=year)
+    conn.execute(sa.select(annual_turns).where(annual_turns.c.county_id == county_id, annual_turns.c.year == year)
+                 .with_for_update()).one()
+
 
 def next_version(conn: sa.Connection, county_id: str, year: int) -> int:
     latest = conn.execute(sa.select(sa.func.max(annual_versions.c.version)).where(

@@ -38,9 +38,14 @@ class TaskFacts:
     place: tuple[str, ...] = ()  # county, township, community, neighbourhood
     opened_at: datetime | None = None
     deadline: datetime | None = None  # as the task was opened with
-    acted_at: datetime | None = None  # its earliest action (see `acted`)
+    acted_at: datetime | None = None  # its earliest act but an assignment (see `acted`)
+    # The two earliest moments it was assigned or claimed at (distinct): dispatch's own assignment
+    # of a fixed task, made as it opens it, is the first and at the opening; see `first_act`.
+    assigned_at: datetime | None = None
+    reassigned_at: datetime | None = None
     handler_id: str = ""
     handler_at: datetime | None = None  # when the latest assignment was made
+    escalated_at: datetime | None = None  # its latest escalation: dispatch takes the task from its member
     resolved_round: int = -1  # the latest round resolved (dispatch counts rounds from 0)
     resolved_at: datetime | None = None  # when that round was resolved
     reopened_round: int = 0  # the latest round of rework reopened (from 1)
@@ -53,23 +58,30 @@ class TaskFacts:
         return replace(self, place=place, opened_at=at, deadline=deadline)
 
     def acted(self, at: datetime) -> TaskFacts:
-        """Assigned or claimed, a body's part recorded, escalated by a person, a department's
-        report or a resolution: the earliest of them is when the task was acted on."""
+        """A step of someone handling it: a progress note, a body's part, an escalation by a person,
+        a department's report or a resolution. The earliest of them (and of the assignments after
+        its opening, `first_act`) is when the task was responded to."""
         return replace(self, acted_at=at if self.acted_at is None else min(self.acted_at, at))
 
     def assigned(self, handler_id: str, at: datetime) -> TaskFacts:
-        """The latest assignment names the handler (ties: the greater id, so order does not matter)."""
-        facts = self.acted(at)
+        """Assigned or claimed. The latest assignment names the handler (ties: the greater id, so
+        order does not matter); the two earliest moments are kept for `first_act`."""
+        times = sorted({t for t in (self.assigned_at, self.reassigned_at, at) if t is not None})[:2]
+        facts = replace(self, assigned_at=times[0], reassigned_at=times[1] if len(times) > 1 else None)
         if self.handler_at is None or (at, handler_id) > (self.handler_at, self.handler_id):
             facts = replace(facts, handler_id=handler_id, handler_at=at)
         return facts
 
-    def resolved(self, round_: int, at: datetime, handler_id: str) -> TaskFacts:
+    def escalated(self, at: datetime, by_person: bool) -> TaskFacts:
+        """Up a tier: dispatch takes the task from its member (no member's any more, unless assigned
+        again later); sent up by a person, that acts on it, sent up for being overdue does not."""
+        facts = self.acted(at) if by_person else self
+        return replace(facts, escalated_at=at if self.escalated_at is None else max(self.escalated_at, at))
+
+    def resolved(self, round_: int, at: datetime) -> TaskFacts:
         facts = self.acted(at)
         if round_ > self.resolved_round:
             facts = replace(facts, resolved_round=round_, resolved_at=at)
-        if handler_id and facts.handler_at is None and not facts.handler_id:
-            facts = replace(facts, handler_id=handler_id)  # nobody assigned it: who resolved it handles it
         return facts
 
     def reopened(self, round_: int) -> TaskFacts:
@@ -105,8 +117,27 @@ class TaskFacts:
         return self.resolved_round >= 0 and self.resolved_round >= self.reopened_round
 
     @property
+    def first_act(self) -> datetime | None:
+        """When someone first acted on the task: the earliest of its acts (`acted`) and its
+        assignments made after it opened. An assignment at the very moment of opening is dispatch's
+        own (a fixed task given to its building leader or the member a decision named as it opens),
+        not anyone's response: an untouched fixed task has not been acted on."""
+        later = [t for t in (self.assigned_at, self.reassigned_at)
+                 if t is not None and self.opened_at is not None and t > self.opened_at]
+        acts = [t for t in (self.acted_at, min(later, default=None)) if t is not None]
+        return min(acts, default=None)
+
+    @property
     def responded(self) -> bool:
-        return responded_by(self.acted_at, self.deadline)
+        return responded_by(self.first_act, self.deadline)
+
+    @property
+    def member_id(self) -> str:
+        """The member it counts for: its latest assignment's, unless it went up a tier since
+        (dispatch took it from them)."""
+        if self.handler_at is None or (self.escalated_at is not None and self.escalated_at >= self.handler_at):
+            return ""
+        return self.handler_id
 
 
 def responded_by(acted_at: datetime | None, due: datetime | None) -> bool:
@@ -179,7 +210,7 @@ def own_tally(facts: TaskFacts) -> tuple[Leaf, Tally] | None:
         setattr(tally, outcome, getattr(tally, outcome) + 1)
     if facts.is_resolved and facts.resolved_at is not None:
         tally.hours[hours_to_resolve(facts.opened_at, facts.resolved_at)] = 1
-    return (facts.place, facts.handler_id, month_of(facts.opened_at)), tally
+    return (facts.place, facts.member_id, month_of(facts.opened_at)), tally
 
 
 def spread(leaf: Leaf, tally: Tally) -> dict[CellKey, Tally]:
@@ -296,8 +327,8 @@ class Opened:
 
 @dataclass(frozen=True)
 class Acted:
-    """A step that acts on the task (a body's part, an escalation by a person); `at` None: when
-    the event occurred."""
+    """A step that acts on the task (a progress note, a body's part); `at` None: when the event
+    occurred."""
 
     task_id: str
     at: datetime | None = None
@@ -311,11 +342,17 @@ class Assigned:
 
 
 @dataclass(frozen=True)
+class Escalated:
+    task_id: str
+    at: datetime
+    by_person: bool  # False: sent up for being overdue
+
+
+@dataclass(frozen=True)
 class Resolved:
     task_id: str
     round: int  # dispatch's: 0 the first time
     at: datetime
-    handler_id: str
 
 
 @dataclass(frozen=True)
@@ -345,7 +382,7 @@ class Reported:
     at: datetime
 
 
-Fact = Opened | Acted | Assigned | Resolved | Reopened | Rated | Whistled | Reported
+Fact = Opened | Acted | Assigned | Escalated | Resolved | Reopened | Rated | Whistled | Reported
 
 
 def learn(facts: TaskFacts, fact: Fact, occurred_at: datetime, place: tuple[str, ...] = ()) -> TaskFacts:
@@ -357,8 +394,10 @@ def learn(facts: TaskFacts, fact: Fact, occurred_at: datetime, place: tuple[str,
             return facts.acted(at or occurred_at)
         case Assigned(handler_id=handler_id, at=at):
             return facts.assigned(handler_id, at)
-        case Resolved(round=round_, at=at, handler_id=handler_id):
-            return facts.resolved(round_, at, handler_id)
+        case Escalated(at=at, by_person=by_person):
+            return facts.escalated(at, by_person)
+        case Resolved(round=round_, at=at):
+            return facts.resolved(round_, at)
         case Reopened(round=round_):
             return facts.reopened(round_)
         case Rated(round=round_, outcome=outcome):

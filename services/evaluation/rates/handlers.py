@@ -43,7 +43,7 @@ class RateFacts:
     def resolved(self, uow: UnitOfWork, resolutions: list[Inbound[Resolution]]) -> None:
         """TaskResolved as matters read it, in the rates' words (matters count rounds from 1)."""
         self.learn(uow, [_as(arrival, domain.Resolved(arrival.event.task_id, arrival.event.round - 1,
-                                                      arrival.event.resolved_at, arrival.event.handler_id))
+                                                      arrival.event.resolved_at))
                          for arrival in resolutions])
 
 

@@ -27,8 +27,11 @@ rate_tasks = sa.Table(
     sa.Column("opened_at", UtcDateTime, nullable=True),
     sa.Column("deadline", UtcDateTime, nullable=True),
     sa.Column("acted_at", UtcDateTime, nullable=True),
+    sa.Column("assigned_at", UtcDateTime, nullable=True),
+    sa.Column("reassigned_at", UtcDateTime, nullable=True),
     sa.Column("handler_id", sa.String(64), nullable=False, server_default=""),
     sa.Column("handler_at", UtcDateTime, nullable=True),
+    sa.Column("escalated_at", UtcDateTime, nullable=True),
     sa.Column("resolved_round", sa.Integer, nullable=False, server_default="-1"),
     sa.Column("resolved_at", UtcDateTime, nullable=True),
     sa.Column("reopened_round", sa.Integer, nullable=False, server_default="0"),
@@ -67,10 +70,13 @@ rate_cells = sa.Table(
     # medians are read from, in the row (a county's year reads 12 of them; a row per hour would
     # be millions to write in a rebuild).
     sa.Column("hours", sa.Text, nullable=False, server_default="{}"),
+    # Every place's cells of a year at once (the annual rating's satisfaction), found by index.
+    sa.Index("ix_rate_cells_kind_month", "kind", "month"),
 )
 
 _PLACE = ("county_id", "township_id", "community_id", "neighbourhood_id")
-_TIMES = ("opened_at", "deadline", "acted_at", "handler_at", "resolved_at")
+_TIMES = ("opened_at", "deadline", "acted_at", "assigned_at", "reassigned_at", "handler_at", "escalated_at",
+          "resolved_at")
 
 
 # -- facts in and out ------------------------------------------------------------------------------
@@ -89,9 +95,8 @@ def load(conn: sa.Connection, task_id: str) -> TaskFacts:
 
 def _facts(row: Any, ratings: dict[int, str], departments: dict[str, Department]) -> TaskFacts:
     place = tuple(getattr(row, name) for name in _PLACE)
-    return TaskFacts(task_id=row.task_id, place=place if all(place) else (), opened_at=row.opened_at,
-                     deadline=row.deadline, acted_at=row.acted_at, handler_id=row.handler_id,
-                     handler_at=row.handler_at, resolved_round=row.resolved_round, resolved_at=row.resolved_at,
+    return TaskFacts(task_id=row.task_id, place=place if all(place) else (), handler_id=row.handler_id,
+                     **{name: getattr(row, name) for name in _TIMES}, resolved_round=row.resolved_round,
                      reopened_round=row.reopened_round, ratings=ratings, departments=departments)
 
 

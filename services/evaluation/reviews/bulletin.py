@@ -12,7 +12,6 @@ from services.evaluation.contract import GRADES
 from services.evaluation.reviews.domain import FULFILMENT, ON_TIME, REWORK, SATISFACTION, Review, Shortfall
 
 GRADE_WORDS = dict(zip(GRADES, ("优秀", "合格", "基本合格", "不合格", "无承诺，不评定"), strict=True))
-_NUMERALS = "一二三四五六七八九十"
 _CRITERIA = {FULFILMENT: "践诺率", ON_TIME: "按时践诺率", SATISFACTION: "群众满意率"}
 CSV_HEADER = ("季度", "小区", "党员", "承诺", "践诺", "按时践诺", "未完成", "转交他人", "满意", "基本满意", "不满意",
               "返工轮次", "入户走访", "参加群议", "评定", "整改期限")
@@ -20,7 +19,7 @@ CSV_HEADER = ("季度", "小区", "党员", "承诺", "践诺", "按时践诺", 
 
 def quarter_words(quarter: str) -> str:
     """"2026-Q1" as people say it: 2026年第一季度."""
-    return f"{quarter[:4]}年第{_NUMERALS[int(quarter[-1]) - 1]}季度"
+    return f"{quarter[:4]}年第{numeral(int(quarter[-1]))}季度"
 
 
 def day_words(day: date) -> str:
@@ -37,11 +36,46 @@ def shortfall_words(shortfall: Shortfall) -> str:
     return f"{_CRITERIA[shortfall.criterion]}低于{_percent(shortfall.bar)}"
 
 
-def _ordinal(index: int) -> str:
-    """一、二、... 十、十一、 (the way a 通报 numbers its items)."""
-    tens, ones = divmod(index, 10)
-    text = ("" if tens < 2 else _NUMERALS[tens - 1]) + ("十" if tens else "") + (_NUMERALS[ones - 1] if ones else "")
+_DIGITS = "零一二三四五六七八九"
+_PLACES = ((1000, "千"), (100, "百"), (10, "十"), (1, ""))
+
+
+def numeral(number: int) -> str:
+    """A whole number from 1 in Chinese numerals, as people write it: 十, 十一, 二十, 一百, 一百零一,
+    一百一十, 一千零一十, 一万零五; beyond 9999, counted in 万 and 亿."""
+    if number < 1:
+        raise ValueError(number)
+    return _words(number, leading=True)
+
+
+def _words(number: int, *, leading: bool) -> str:
+    for unit, word in ((10**8, "亿"), (10**4, "万")):
+        if number >= unit:
+            high, low = divmod(number, unit)
+            rest = "" if not low else ("零" if low < unit // 10 else "") + _words(low, leading=False)
+            return _words(high, leading=leading) + word + rest
+    return _below(number, leading=leading)
+
+
+def _below(number: int, *, leading: bool) -> str:
+    """1 to 9999: each place's digit and its word, one 零 for each run of zeros between digits; a
+    number from 10 to 19 standing first says 十, not 一十."""
+    text, gap = "", False
+    for unit, word in _PLACES:
+        digit = number // unit % 10
+        if not digit:
+            gap = bool(text)
+            continue
+        if gap:
+            text += "零"
+            gap = False
+        text += ("" if unit == 10 and digit == 1 and leading and not text else _DIGITS[digit]) + word
     return text
+
+
+def _ordinal(index: int) -> str:
+    """一、二、... 十、十一、... 一百、一百零一、 (the way a 通报 numbers its items)."""
+    return numeral(index)
 
 
 def ordered(reviews: list[Review]) -> list[Review]:

@@ -8,7 +8,6 @@ quarter they happened. Shares are exact fractions, so a member exactly at a bar 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -17,9 +16,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from servicekit.errors import InvalidArgument
-from servicekit.moments import FIRST_YEAR, LAST_YEAR
-from services.contract import COUNTY_TIME
+from services import periods
 from services.evaluation.contract import GRADES
 
 EXCELLENT, QUALIFIED, BASICALLY_QUALIFIED, UNQUALIFIED, NOT_ASSESSED = GRADES
@@ -27,7 +24,6 @@ EXCELLENT, QUALIFIED, BASICALLY_QUALIFIED, UNQUALIFIED, NOT_ASSESSED = GRADES
 _BARRED = (EXCELLENT, QUALIFIED, BASICALLY_QUALIFIED)
 # Grades below this one get a rectification deadline (限期整改).
 _RECTIFIED = (BASICALLY_QUALIFIED, UNQUALIFIED)
-_QUARTER = re.compile(r"([0-9]{4})-Q([1-4])")
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -43,7 +39,7 @@ class Committed:
     member_id: str
     member_name: str
     committed_at: datetime
-    deadline: datetime
+    deadline: datetime | None  # a task's always has one; an event without it is kept without
 
 
 @dataclass(frozen=True)
@@ -82,30 +78,25 @@ class PanelServed:
     member_ids: tuple[str, ...]
 
 
-# -- quarters -------------------------------------------------------------------------------------
+# -- quarters (services/periods.py: the one rule for periods) ---------------------------------------
 
 def quarter_of(moment: datetime) -> str:
     """The quarter a moment falls in, in the county's time: "2026-Q1"."""
-    local = moment.astimezone(COUNTY_TIME)
-    return f"{local.year:04d}-Q{(local.month - 1) // 3 + 1}"
+    return periods.quarter_of_moment(moment)
 
 
 def quarter_of_day(day: date) -> str:
-    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    return periods.quarter_of(day)
 
 
 def check_quarter(text: str) -> str:
     """A quarter as callers name it ("2026-Q1"), or InvalidArgument naming the field."""
-    found = _QUARTER.fullmatch(text)
-    if found is None or not FIRST_YEAR <= int(found.group(1)) <= LAST_YEAR:
-        raise InvalidArgument(f"quarter must be YYYY-Qn, e.g. 2026-Q1, years {FIRST_YEAR}-{LAST_YEAR}")
-    return text
+    return periods.parse(text, "quarter", (periods.QUARTER,)).text
 
 
 def last_day(quarter: str) -> date:
     """The quarter's last day."""
-    year, number = int(quarter[:4]), int(quarter[-1])
-    return date(year + number // 4, number % 4 * 3 + 1, 1) - timedelta(days=1)
+    return periods.parse(quarter, "quarter", (periods.QUARTER,)).last_day
 
 
 # -- the county's grading rules (the setting evaluation.review.grading) ----------------------------

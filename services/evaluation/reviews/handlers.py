@@ -17,7 +17,7 @@ from servicekit.errors import InvalidArgument, NotFound, PermissionDenied
 from servicekit.events import Inbound
 from servicekit.ids import looks_like_id
 from servicekit.unit_of_work import UnitOfWork
-from services.contract import BUILDING_LEADER, MEMBER
+from services.contract import BUILDING_LEADER, COUNTY_TIME, MEMBER
 from services.evaluation.matters.domain import Matter, Resolution
 from services.evaluation.reviews import bulletin, storage
 from services.evaluation.reviews.domain import (
@@ -85,7 +85,7 @@ class Reviews:
         confirmed again keeps who served before)."""
         storage.add_activities(uow.conn, storage.PANEL, [
             {"subject_id": e.event.topic_id, "member_id": member_id, "neighbourhood_id": e.place.neighbourhood_id,
-             "quarter": quarter_of(e.occurred_at), "occurred_on": e.occurred_at.date()}
+             "quarter": quarter_of(e.occurred_at), "occurred_on": e.occurred_at.astimezone(COUNTY_TIME).date()}
             for e in events for member_id in e.event.member_ids])
 
     # -- reads ------------------------------------------------------------------------------------
@@ -115,7 +115,8 @@ class Reviews:
                       tallies.get(member.entity_id, Tally()), self.settings.review_grading(conn, place))
 
     def neighbourhood_reviews(self, neighbourhood_id: str, quarter: str) -> tuple[str, str, list[Review]]:
-        """Every member of the neighbourhood (and any other who served it in the quarter), reviewed:
+        """Every member of the neighbourhood (and any other who served it in the quarter), reviewed
+        on their work for it alone (what a member did elsewhere is that neighbourhood's to show):
         its name, the quarter and the reviews, best first."""
         quarter = self._quarter(quarter)
         with self.db.read() as conn:
@@ -127,7 +128,7 @@ class Reviews:
             active = storage.members_active_in(conn, neighbourhood_id, quarter)
             members.update({m.entity_id: m for m in self.replica.known(conn, [i for i in active if i not in members])
                             .values() if m.kind == "member"})
-            tallies = storage.tallies(conn, list(members), quarter)
+            tallies = storage.tallies(conn, list({*members, *active}), quarter, neighbourhood_id)
             grading = self.settings.review_grading(conn, path)
             reviews = [review(m.entity_id, m.name, neighbourhood_id, quarter, tallies.get(m.entity_id, Tally()), grading)
                        for m in members.values()]

@@ -39,6 +39,7 @@ review_commitments = sa.Table(
     sa.Index("ix_review_commitments_member", "member_id", "quarter"),
     sa.Index("ix_review_commitments_task", "task_id", "committed_at"),
     sa.Index("ix_review_commitments_neighbourhood", "neighbourhood_id", "quarter"),
+    sa.Index("ix_review_commitments_quarter", "quarter", "neighbourhood_id"),  # every neighbourhood's year
 )
 
 # A member's door visits and panels, each once (by the visit's or the topic's id), in the quarter
@@ -55,6 +56,7 @@ member_activities = sa.Table(
     sa.Column("household_id", sa.String(64), nullable=False, server_default=""),
     sa.Index("ix_member_activities_member", "member_id", "quarter"),
     sa.Index("ix_member_activities_neighbourhood", "neighbourhood_id", "quarter"),
+    sa.Index("ix_member_activities_quarter", "quarter", "neighbourhood_id"),  # every neighbourhood's year
 )
 
 _table = review_commitments
@@ -96,10 +98,11 @@ def reopen(conn: sa.Connection, task_id: str, deadline: datetime | None) -> None
 
 
 def rate(conn: sa.Connection, task_id: str, rating: str, rated_at: datetime) -> None:
-    """The residents' latest rating stands on the task's latest commitment; an older one arriving
-    late does not replace it."""
+    """The residents' latest rating stands on the task's latest commitment, if it is still the
+    member's (open or fulfilled: a task that went up a tier was handled by others); an older one
+    arriving late does not replace it."""
     conn.execute(_table.update().where(
-        _table.c.commitment_id == _latest(task_id),
+        _table.c.commitment_id == _latest(task_id), _table.c.state.in_((OPEN, FULFILLED)),
         sa.or_(_table.c.rated_at.is_(None), _table.c.rated_at <= rated_at),
     ).values(rating=rating, rated_at=rated_at))
 
@@ -111,35 +114,41 @@ def add_activities(conn: sa.Connection, kind: str, rows: list[dict[str, Any]]) -
 
 def _commitment_counts() -> list[sa.ColumnElement[Any]]:
     fulfilled = _table.c.state == FULFILLED
+    # A released commitment's rating is not the member's (the task was handled by others since).
+    kept_rating = sa.case((_table.c.state == RELEASED, ""), else_=_table.c.rating)
     return [
         sa.func.count().label("committed"),
         sa.func.count().filter(fulfilled).label("fulfilled"),
         sa.func.count().filter(sa.and_(fulfilled, _table.c.on_time)).label("on_time"),
         sa.func.count().filter(_table.c.state == OPEN).label("open"),
         sa.func.count().filter(_table.c.state == RELEASED).label("released"),
-        sa.func.count().filter(_table.c.rating == SATISFIED).label("satisfied"),
-        sa.func.count().filter(_table.c.rating == BASICALLY_SATISFIED).label("basically_satisfied"),
-        sa.func.count().filter(_table.c.rating == UNSATISFIED).label("unsatisfied"),
+        sa.func.count().filter(kept_rating == SATISFIED).label("satisfied"),
+        sa.func.count().filter(kept_rating == BASICALLY_SATISFIED).label("basically_satisfied"),
+        sa.func.count().filter(kept_rating == UNSATISFIED).label("unsatisfied"),
         sa.func.coalesce(sa.func.sum(_table.c.rework_rounds), 0).label("rework_rounds"),
     ]
 
 
-def tallies(conn: sa.Connection, member_ids: list[str], quarter: str) -> dict[str, Tally]:
-    """Each member's quarter (members with nothing in it are left out)."""
+def tallies(conn: sa.Connection, member_ids: list[str], quarter: str, neighbourhood_id: str = "") -> dict[str, Tally]:
+    """Each member's quarter (members with nothing in it are left out): all of it, or only their
+    work in one neighbourhood (a neighbourhood's list counts its own work, not what a member did
+    elsewhere)."""
     if not member_ids:
         return {}
     found: dict[str, dict[str, int]] = {}
+    here = (_table.c.neighbourhood_id == neighbourhood_id,) if neighbourhood_id else ()
     rows = conn.execute(sa.select(_table.c.member_id, *_commitment_counts())
-                        .where(_table.c.member_id.in_(member_ids), _table.c.quarter == quarter)
+                        .where(_table.c.member_id.in_(member_ids), _table.c.quarter == quarter, *here)
                         .group_by(_table.c.member_id))
     names = [column.name for column in _commitment_counts()]
     for member_id, *counts in rows:
         found[member_id] = {name: int(value) for name, value in zip(names, counts, strict=True)}
     activities = member_activities
+    here = (activities.c.neighbourhood_id == neighbourhood_id,) if neighbourhood_id else ()
     rows = conn.execute(sa.select(activities.c.member_id,
                                   sa.func.count().filter(activities.c.kind == VISIT).label("door_visits"),
                                   sa.func.count().filter(activities.c.kind == PANEL).label("panels"))
-                        .where(activities.c.member_id.in_(member_ids), activities.c.quarter == quarter)
+                        .where(activities.c.member_id.in_(member_ids), activities.c.quarter == quarter, *here)
                         .group_by(activities.c.member_id))
     for row in rows:
         found.setdefault(row.member_id, {}).update(door_visits=row.door_visits, panels=row.panels)
@@ -149,10 +158,12 @@ def tallies(conn: sa.Connection, member_ids: list[str], quarter: str) -> dict[st
 def members_active_in(conn: sa.Connection, neighbourhood_id: str, quarter: str) -> dict[str, str]:
     """Members with commitments or activities in the neighbourhood's quarter, with the name their
     latest commitment gave (where they made one)."""
-    named = conn.execute(sa.select(_table.c.member_id, sa.func.max(_table.c.member_name))
-                         .where(_table.c.neighbourhood_id == neighbourhood_id, _table.c.quarter == quarter)
-                         .group_by(_table.c.member_id)).all()
-    found: dict[str, str] = dict(named)
+    found: dict[str, str] = {}
+    for member_id, member_name in conn.execute(  # one neighbourhood's quarter: a few rows, by index
+            sa.select(_table.c.member_id, _table.c.member_name)
+            .where(_table.c.neighbourhood_id == neighbourhood_id, _table.c.quarter == quarter)
+            .order_by(_table.c.committed_at, _table.c.commitment_id)):
+        found[member_id] = member_name  # the latest last
     for member_id in conn.execute(sa.select(member_activities.c.member_id).distinct().where(
             member_activities.c.neighbourhood_id == neighbourhood_id,
             member_activities.c.quarter == quarter)).scalars():

@@ -32,8 +32,11 @@ def upgrade() -> None:
         sa.Column("opened_at", UtcDateTime, nullable=True),
         sa.Column("deadline", UtcDateTime, nullable=True),
         sa.Column("acted_at", UtcDateTime, nullable=True),
+        sa.Column("assigned_at", UtcDateTime, nullable=True),
+        sa.Column("reassigned_at", UtcDateTime, nullable=True),
         sa.Column("handler_id", sa.String(64), nullable=False, server_default=""),
         sa.Column("handler_at", UtcDateTime, nullable=True),
+        sa.Column("escalated_at", UtcDateTime, nullable=True),
         sa.Column("resolved_round", sa.Integer, nullable=False, server_default="-1"),
         sa.Column("resolved_at", UtcDateTime, nullable=True),
         sa.Column("reopened_round", sa.Integer, nullable=False, server_default="0"),
@@ -59,8 +62,10 @@ def upgrade() -> None:
         *(sa.Column(name, sa.Integer, nullable=False, server_default="0") for name in _COUNTS),
         sa.Column("hours", sa.Text, nullable=False, server_default="{}"),
     )
+    op.create_index("ix_rate_cells_kind_month", "rate_cells", ["kind", "month"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rate_cells_kind_month", table_name="rate_cells")
     for table in ("rate_cells", "rate_departments", "rate_ratings", "rate_tasks"):
         op.drop_table(table)

@@ -39,6 +39,7 @@ def upgrade() -> None:
     op.create_index("ix_review_commitments_member", "review_commitments", ["member_id", "quarter"])
     op.create_index("ix_review_commitments_task", "review_commitments", ["task_id", "committed_at"])
     op.create_index("ix_review_commitments_neighbourhood", "review_commitments", ["neighbourhood_id", "quarter"])
+    op.create_index("ix_review_commitments_quarter", "review_commitments", ["quarter", "neighbourhood_id"])
     op.create_table(
         "member_activities",
         sa.Column("kind", sa.String(10), primary_key=True),
@@ -51,12 +52,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_member_activities_member", "member_activities", ["member_id", "quarter"])
     op.create_index("ix_member_activities_neighbourhood", "member_activities", ["neighbourhood_id", "quarter"])
+    op.create_index("ix_member_activities_quarter", "member_activities", ["quarter", "neighbourhood_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_member_activities_quarter", table_name="member_activities")
     op.drop_index("ix_member_activities_neighbourhood", table_name="member_activities")
     op.drop_index("ix_member_activities_member", table_name="member_activities")
     op.drop_table("member_activities")
+    op.drop_index("ix_review_commitments_quarter", table_name="review_commitments")
     op.drop_index("ix_review_commitments_neighbourhood", table_name="review_commitments")
     op.drop_index("ix_review_commitments_task", table_name="review_commitments")
     op.drop_index("ix_review_commitments_member", table_name="review_commitments")

@@ -1,5 +1,6 @@
-"""The annual rating (年度量化评定): the joint meetings' decided actions and whether each was resolved,
-and every calculated version of a county's year (residents' satisfaction is read from the three rates' cells).
+"""The annual rating (年度量化评定): the joint meetings' decided actions and the resolutions and rework
+of their tasks (kept apart: either may arrive first), a lock row per county's year its calculations
+take turns on, and every calculated version of a county's year (residents' satisfaction is read from the three rates' cells).
 
 Written out here, not taken from the code's metadata: this revision builds the tables as they are
 today, whatever later revisions make of them.
@@ -25,9 +26,20 @@ def upgrade() -> None:
         sa.Column("decision_id", sa.String(36), nullable=False),
         sa.Column("neighbourhood_id", sa.String(64), nullable=False),
         sa.Column("year", sa.Integer, nullable=False),
-        sa.Column("resolved", sa.Boolean, nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_decided_actions_neighbourhood", "decided_actions", ["neighbourhood_id", "year"])
+    op.create_index("ix_decided_actions_year", "decided_actions", ["year"])
+    op.create_table(
+        "action_resolutions",
+        sa.Column("action_id", sa.String(36), primary_key=True),
+        sa.Column("resolved_round", sa.Integer, nullable=False, server_default="-1"),
+        sa.Column("reopened_round", sa.Integer, nullable=False, server_default="0"),
+    )
+    op.create_table(
+        "annual_turns",
+        sa.Column("county_id", sa.String(64), primary_key=True),
+        sa.Column("year", sa.Integer, primary_key=True),
+    )
     op.create_table(
         "annual_versions",
         sa.Column("county_id", sa.String(64), primary_key=True),
@@ -63,5 +75,8 @@ def downgrade() -> None:
     op.drop_index("ix_annual_ratings_place", table_name="annual_ratings")
     op.drop_table("annual_ratings")
     op.drop_table("annual_versions")
+    op.drop_table("annual_turns")
+    op.drop_table("action_resolutions")
+    op.drop_index("ix_decided_actions_year", table_name="decided_actions")
     op.drop_index("ix_decided_actions_neighbourhood", table_name="decided_actions")
     op.drop_table("decided_actions")
