@@ -49,22 +49,23 @@ QUARTER = f"{YEAR}-Q2"
 TODAY = datetime(YEAR + 1, 1, 5, tzinfo=UTC)
 
 
+# Given the loaded county and the servicer, the call to time.
+MakeCall = Callable[[County, EvaluationServicer], Callable[[], Any]]
+
+
 @dataclass(frozen=True)
 class Timed:
-    rpc: str  # the RPC whose handler is timed, and the handler: what the output names
-    make: Callable[[County, EvaluationServicer], Callable[[], Any]]
+    rpc: str  # the RPC whose handler is timed, and the handler: the output names both
+    make: MakeCall
 
 
 # name -> what to time over the loaded county. Each part of evaluation registers its own.
 TIMED: dict[str, Timed] = {}
 
 
-def timed(name: str, rpc: str) -> Callable[[Callable[[County, EvaluationServicer], Callable[[], Any]]],
-                                           Callable[[County, EvaluationServicer], Callable[[], Any]]]:
-    """Register a query to time over the loaded county (p50 over --repeat calls, under 200 ms):
-    a function of the county and the servicer giving the call to time."""
-    def register(make: Callable[[County, EvaluationServicer], Callable[[], Any]]
-                 ) -> Callable[[County, EvaluationServicer], Callable[[], Any]]:
+def timed(name: str, rpc: str) -> Callable[[MakeCall], MakeCall]:
+    """Register a query to time over the loaded county (p50 over --repeat calls, under 200 ms)."""
+    def register(make: MakeCall) -> MakeCall:
         TIMED[name] = Timed(rpc, make)
         return make
     return register

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench import bulk
 from servicekit import place_paths
 from servicekit.database import Database
 from servicekit.directory_replica import directory_replica
@@ -29,7 +30,7 @@ YEAR = 2026
 PER_LEVEL, MEMBERS_PER_NEIGHBOURHOOD, DEPARTMENTS = 10, 10, 20
 BUILDINGS_PER_NEIGHBOURHOOD, HOUSEHOLDS_PER_BUILDING = 4, 50
 PANEL_SIZE = 5
-CHUNK = 50_000
+TASKS_AT_ONCE = 50_000  # generated, then inserted: a million tasks' rows at once would take gigabytes
 
 
 @dataclass
@@ -67,8 +68,7 @@ def _fact_id(kind: str, number: int) -> str:
 def _insert(db: Database, *tables: tuple[sa.Table, list[dict[str, Any]]]) -> None:
     with db.write() as tx:
         for table, rows in tables:
-            for at in range(0, len(rows), CHUNK):
-                tx.conn.execute(table.insert(), rows[at:at + CHUNK])
+            bulk.insert(tx.conn, table, rows)
 
 
 def load_directory(db: Database, neighbourhoods: int) -> County:
@@ -131,43 +131,47 @@ def load_tasks(county: County, ratings: int, seed: int = 7) -> tuple[int, int]:
     of a joint meeting, resolved with its task. Returns (tasks, ratings)."""
     rng, ledger_rng = random.Random(seed), random.Random(seed + 1)  # the rate facts as before the ledger
     start = datetime(YEAR, 1, 1, tzinfo=UTC)
-    tasks: list[dict[str, Any]] = []
-    rated: list[dict[str, Any]] = []
-    departments: list[dict[str, Any]] = []
-    commitments: list[dict[str, Any]] = []
-    actions: list[dict[str, Any]] = []
-    number = 0
-    while len(rated) < ratings:
-        number += 1
-        task_id = _fact_id("task", number)
-        path = county.neighbourhood_paths[rng.randrange(len(county.neighbourhood_paths))]
-        opened = start + timedelta(minutes=rng.randrange(365 * 24 * 60 - 60 * 24 * 30))
-        deadline = opened + timedelta(hours=24)
-        acted = opened + timedelta(minutes=rng.randrange(60 * 30))
-        resolved = acted + timedelta(minutes=rng.randrange(60 * 24 * 10))
-        reworked = rng.randrange(10) == 0
-        handler = rng.choice(county.member_ids[path[3]])
-        tasks.append({"task_id": task_id, "county_id": path[0], "township_id": path[1], "community_id": path[2],
-                      "neighbourhood_id": path[3], "opened_at": opened, "deadline": deadline, "acted_at": acted,
-                      "handler_id": handler, "handler_at": acted, "resolved_round": 1 if reworked else 0,
-                      "resolved_at": resolved + timedelta(days=2 * reworked), "reopened_round": 1 if reworked else 0})
-        if reworked:
-            rated.append({"task_id": task_id, "round": 1, "outcome": "unsatisfied"})
-        outcome = "unrated" if rng.randrange(30) == 0 else rng.choice(("satisfied", "satisfied", "basically_satisfied",
-                                                                       "unsatisfied"))
-        rated.append({"task_id": task_id, "round": 2 if reworked else 1, "outcome": outcome})
-        if rng.randrange(50) == 0:
-            departments.append({"task_id": task_id, "department_id": rng.choice(county.department_ids),
-                                "report_in_due": opened + timedelta(hours=24),
-                                "reported_at": opened + timedelta(minutes=rng.randrange(60 * 30))})
-        commitments += _commitments(county, ledger_rng, number, tasks[-1], outcome, first_resolved=resolved)
-        if ledger_rng.randrange(10) == 0:
-            actions.append({"action_id": _fact_id("action", number), "decision_id": _fact_id("decision", number),
-                            "neighbourhood_id": path[3], "year": opened.astimezone(COUNTY_TIME).year, "resolved": True})
-    actions += _undone_actions(county, ledger_rng, number)
-    _insert(county.db, (rate_tasks, tasks), (rate_ratings, rated), (rate_departments, departments),
-            (review_commitments, commitments), (decided_actions, actions))
-    return len(tasks), len(rated)
+    tables = (rate_tasks, rate_ratings, rate_departments, review_commitments, decided_actions)
+    rows: dict[sa.Table, list[dict[str, Any]]] = {table: [] for table in tables}
+    tasks, rated, departments, commitments, actions = rows.values()
+    number = ratings_made = 0
+    with county.db.write() as tx:
+        while ratings_made < ratings:
+            number += 1
+            task_id = _fact_id("task", number)
+            path = county.neighbourhood_paths[rng.randrange(len(county.neighbourhood_paths))]
+            opened = start + timedelta(minutes=rng.randrange(365 * 24 * 60 - 60 * 24 * 30))
+            deadline = opened + timedelta(hours=24)
+            acted = opened + timedelta(minutes=rng.randrange(60 * 30))
+            resolved = acted + timedelta(minutes=rng.randrange(60 * 24 * 10))
+            reworked = rng.randrange(10) == 0
+            handler = rng.choice(county.member_ids[path[3]])
+            tasks.append({"task_id": task_id, "county_id": path[0], "township_id": path[1], "community_id": path[2],
+                          "neighbourhood_id": path[3], "opened_at": opened, "deadline": deadline, "acted_at": acted,
+                          "handler_id": handler, "handler_at": acted, "resolved_round": 1 if reworked else 0,
+                          "resolved_at": resolved + timedelta(days=2 * reworked),
+                          "reopened_round": 1 if reworked else 0})
+            if reworked:
+                rated.append({"task_id": task_id, "round": 1, "outcome": "unsatisfied"})
+            outcome = "unrated" if rng.randrange(30) == 0 else rng.choice(
+                ("satisfied", "satisfied", "basically_satisfied", "unsatisfied"))
+            rated.append({"task_id": task_id, "round": 2 if reworked else 1, "outcome": outcome})
+            ratings_made += 1 + reworked
+            if rng.randrange(50) == 0:
+                departments.append({"task_id": task_id, "department_id": rng.choice(county.department_ids),
+                                    "report_in_due": opened + timedelta(hours=24),
+                                    "reported_at": opened + timedelta(minutes=rng.randrange(60 * 30))})
+            commitments += _commitments(county, ledger_rng, number, tasks[-1], outcome, first_resolved=resolved)
+            if ledger_rng.randrange(10) == 0:
+                actions.append({"action_id": _fact_id("action", number), "decision_id": _fact_id("decision", number),
+                                "neighbourhood_id": path[3], "year": opened.astimezone(COUNTY_TIME).year,
+                                "resolved": True})
+            if len(tasks) == TASKS_AT_ONCE or ratings_made >= ratings:
+                for table in tables:
+                    bulk.insert(tx.conn, table, rows[table])
+                    rows[table].clear()
+        bulk.insert(tx.conn, decided_actions, _undone_actions(county, ledger_rng, number))
+    return number, ratings_made
 
 
 def _commitments(county: County, rng: random.Random, number: int, task: dict[str, Any], outcome: str, *,
