@@ -66,7 +66,7 @@ def _fact_id(kind: str, number: int) -> str:
 
 
 def _insert(db: Database, *tables: tuple[sa.Table, list[dict[str, Any]]]) -> None:
-    with db.write() as tx:
+    with db.write() as tx, bulk.roomy_cache(tx.conn):
         for table, rows in tables:
             bulk.insert(tx.conn, table, rows)
 
@@ -135,7 +135,7 @@ def load_tasks(county: County, ratings: int, seed: int = 7) -> tuple[int, int]:
     rows: dict[sa.Table, list[dict[str, Any]]] = {table: [] for table in tables}
     tasks, rated, departments, commitments, actions = rows.values()
     number = ratings_made = 0
-    with county.db.write() as tx:
+    with county.db.write() as tx, bulk.roomy_cache(tx.conn):
         while ratings_made < ratings:
             number += 1
             task_id = _fact_id("task", number)
