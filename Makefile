@@ -68,7 +68,6 @@ bench: install
 	$(PY) -m bench.coverage
 	$(PY) -m bench.votes $(BENCH_VOTES_ARGS)
 	$(PY) -m bench.evaluation $(BENCH_EVALUATION_ARGS)
-	$(PY) -m bench.reviews
 
 # checkov in a virtualenv of its own: its many pins stay out of the project's environment.
 CHECKOV_VENV := .venv-checkov
