@@ -21,7 +21,7 @@ from servicekit import place_paths
 from servicekit.database import Database
 from servicekit.directory_replica import directory_replica
 from services.contract import COUNTY_TIME
-from services.evaluation.annual.storage import decided_actions
+from services.evaluation.annual.storage import action_resolutions, decided_actions
 from services.evaluation.rates.storage import rate_departments, rate_ratings, rate_tasks
 from services.evaluation.reviews.domain import quarter_of, quarter_of_day
 from services.evaluation.reviews.storage import FULFILLED, PANEL, RELEASED, VISIT, member_activities, review_commitments
@@ -131,9 +131,9 @@ def load_tasks(county: County, ratings: int, seed: int = 7) -> tuple[int, int]:
     of a joint meeting, resolved with its task. Returns (tasks, ratings)."""
     rng, ledger_rng = random.Random(seed), random.Random(seed + 1)  # the rate facts as before the ledger
     start = datetime(YEAR, 1, 1, tzinfo=UTC)
-    tables = (rate_tasks, rate_ratings, rate_departments, review_commitments, decided_actions)
+    tables = (rate_tasks, rate_ratings, rate_departments, review_commitments, decided_actions, action_resolutions)
     rows: dict[sa.Table, list[dict[str, Any]]] = {table: [] for table in tables}
-    tasks, rated, departments, commitments, actions = rows.values()
+    tasks, rated, departments, commitments, actions, fates = rows.values()
     number = ratings_made = 0
     with county.db.write() as tx, bulk.roomy_cache(tx.conn):
         while ratings_made < ratings:
@@ -164,8 +164,8 @@ def load_tasks(county: County, ratings: int, seed: int = 7) -> tuple[int, int]:
             commitments += _commitments(county, ledger_rng, number, tasks[-1], outcome, first_resolved=resolved)
             if ledger_rng.randrange(10) == 0:
                 actions.append({"action_id": _fact_id("action", number), "decision_id": _fact_id("decision", number),
-                                "neighbourhood_id": path[3], "year": opened.astimezone(COUNTY_TIME).year,
-                                "resolved": True})
+                                "neighbourhood_id": path[3], "year": opened.astimezone(COUNTY_TIME).year})
+                fates.append({"action_id": _fact_id("action", number), "resolved_round": 0, "reopened_round": 0})
             if len(tasks) == TASKS_AT_ONCE or ratings_made >= ratings:
                 for table in tables:
                     bulk.insert(tx.conn, table, rows[table])
@@ -206,7 +206,7 @@ def _undone_actions(county: County, rng: random.Random, after: int) -> list[dict
         for _ in range(rng.randrange(8)):
             after += 1
             found.append({"action_id": _fact_id("action", after), "decision_id": _fact_id("decision", after),
-                          "neighbourhood_id": path[3], "year": YEAR, "resolved": False})
+                          "neighbourhood_id": path[3], "year": YEAR})
     return found
 
 
