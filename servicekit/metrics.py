@@ -124,7 +124,8 @@ rows_pruned = Counter(
 )
 dlq_replayed = Counter(
     "lianyi_dlq_replayed_total",
-    "Dead-lettered events replay-dlq went through, by outcome (replayed, already_applied, failed, not_subscribed)",
+    "Dead-lettered events replay-dlq went through, by outcome (replayed, already_applied, failed, undecodable, "
+    "not_subscribed)",
     ["service", "topic", "outcome"], registry=JOBS,
 )
 job_last_success = Gauge(

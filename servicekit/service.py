@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -195,12 +196,15 @@ def _replay_dlq(settings: ServiceSettings, build: Build, only: list[str], dry_ru
         try:
             report = dlq_replay.run(settings.name, settings.runtime, wiring.units, wiring.subscriptions, clock,
                                     only, dry_run)
-        except ValueError as exc:
-            raise SystemExit(str(exc)) from None
+        except ValueError as exc:  # a --topic the service does not consume: a wrong command line
+            print(f"replay-dlq: {exc}", file=sys.stderr)
+            return 2
     finally:
         db.dispose()
     for replay in report.replays:
         print(f"{replay.outcome:16} {replay.event_id or '?':40} {replay.dlq_topic}@{replay.dlq_offset}"
               f"{'  ' + replay.error if replay.error else ''}")
     print(", ".join(f"{n} {outcome}" for outcome, n in sorted(report.counts().items())) or "nothing dead-lettered")
-    return 1 if report.failed else 0
+    if report.incomplete:
+        print(f"incomplete: the DLQs were not read to their end ({report.incomplete}); run again")
+    return report.exit_status()
