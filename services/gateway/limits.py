@@ -44,8 +44,8 @@ def install(app: Flask, settings: GatewaySettings) -> None:
     app.config["RATELIMIT_DEFAULT"] = settings.public_rate
     app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage
     app.config["RATELIMIT_KEY_PREFIX"] = settings.rate_limit_key_prefix
-    # A store that is down or silent must not take the public API with it: each replica counts in
-    # memory meanwhile (limits per replica rather than shared) and tries the store again later.
+    # A store that is down or silent must not take the public API with it: each gunicorn worker
+    # counts in memory meanwhile (limits per worker rather than shared) and tries the store again.
     app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
     app.config["RATELIMIT_STORAGE_OPTIONS"] = storage_options(settings.rate_limit_storage)
     app.config["LIANYI_SIGN_IN_RATE"] = settings.sign_in_rate
