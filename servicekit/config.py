@@ -27,8 +27,10 @@ DEFAULT_PORTS = {
     "evaluation": (9204, 9104),
 }
 
-# The gateway's Prometheus scrape in the local run (its API is on 8080).
-DEFAULT_GATEWAY_METRICS_ADDR = "127.0.0.1:9100"
+# The gateway's Prometheus scrape in the local run (its API is on 8080): next to the domain
+# services' 9101-9104, not on 9100, where a developer's node_exporter usually listens. The
+# Kubernetes manifests set 9100 explicitly (every pod has its own address there).
+DEFAULT_GATEWAY_METRICS_ADDR = "127.0.0.1:9105"
 
 
 class MissingSetting(RuntimeError):
@@ -266,19 +268,22 @@ class GatewaySettings(BaseModel):
 
 
 def load_gateway_settings() -> GatewaySettings:
+    """The gateway's settings from its LIANYI_GATEWAY_* variables. The values go to the model as
+    the strings they are: its validation converts the numbers, so `LIANYI_GATEWAY_PROXY_HOPS=one`
+    is refused naming the setting, like any other nonsense, not with a traceback from int()."""
     env = os.environ.get
-    return GatewaySettings(
-        http_addr=env("LIANYI_GATEWAY_HTTP_ADDR", "127.0.0.1:8080"),
-        upstreams={name: grpc_addr(name) for name in SERVICES},
-        max_body_bytes=int(env("LIANYI_GATEWAY_MAX_BODY_BYTES", "65536")),
-        rpc_timeout_s=float(env("LIANYI_GATEWAY_RPC_TIMEOUT_S", "5")),
-        workers=int(env("LIANYI_GATEWAY_WORKERS", "2")),
-        threads=int(env("LIANYI_GATEWAY_THREADS", "8")),
-        open311_jurisdiction=env("LIANYI_GATEWAY_OPEN311_JURISDICTION", "lianyi"),
-        public_rate=env("LIANYI_GATEWAY_PUBLIC_RATE", "120/minute"),
-        sign_in_rate=env("LIANYI_GATEWAY_SIGN_IN_RATE", "10/minute"),
-        rate_limit_storage=env("LIANYI_GATEWAY_RATE_LIMIT_STORAGE", "memory://"),
-        rate_limit_key_prefix=env("LIANYI_GATEWAY_RATE_LIMIT_KEY_PREFIX", "lianyi"),
-        proxy_hops=int(env("LIANYI_GATEWAY_PROXY_HOPS", "0")),
-        metrics_addr=env("LIANYI_GATEWAY_METRICS_ADDR", DEFAULT_GATEWAY_METRICS_ADDR),
-    )
+    return GatewaySettings.model_validate({
+        "http_addr": env("LIANYI_GATEWAY_HTTP_ADDR", "127.0.0.1:8080"),
+        "upstreams": {name: grpc_addr(name) for name in SERVICES},
+        "max_body_bytes": env("LIANYI_GATEWAY_MAX_BODY_BYTES", "65536"),
+        "rpc_timeout_s": env("LIANYI_GATEWAY_RPC_TIMEOUT_S", "5"),
+        "workers": env("LIANYI_GATEWAY_WORKERS", "2"),
+        "threads": env("LIANYI_GATEWAY_THREADS", "8"),
+        "open311_jurisdiction": env("LIANYI_GATEWAY_OPEN311_JURISDICTION", "lianyi"),
+        "public_rate": env("LIANYI_GATEWAY_PUBLIC_RATE", "120/minute"),
+        "sign_in_rate": env("LIANYI_GATEWAY_SIGN_IN_RATE", "10/minute"),
+        "rate_limit_storage": env("LIANYI_GATEWAY_RATE_LIMIT_STORAGE", "memory://"),
+        "rate_limit_key_prefix": env("LIANYI_GATEWAY_RATE_LIMIT_KEY_PREFIX", "lianyi"),
+        "proxy_hops": env("LIANYI_GATEWAY_PROXY_HOPS", "0"),
+        "metrics_addr": env("LIANYI_GATEWAY_METRICS_ADDR", DEFAULT_GATEWAY_METRICS_ADDR),
+    })

@@ -17,15 +17,21 @@ its inbox claim (servicekit.consumer.apply_once), rather than re-published to th
   second run (or one running beside the live consumer) finds the event id there and applies
   nothing twice. The inbox retention therefore exceeds the DLQ's (servicekit.config).
 An event that fails again stays where it is, in the DLQ (nothing is ever removed from it), and is
-reported; the command then exits non-zero. A replayed event is applied after others of its
-neighbourhood that came later: what it does must not depend on that order, as after any outage.
+reported. A replayed event is applied after others of its neighbourhood that came later: what it
+does must not depend on that order, as after any outage.
+
+Records no fix can replay (undecodable, or of an event the service no longer handles) have an
+outcome of their own: they stay in the DLQ until it expires (90 days), and must not make every run
+until then look like one with events still failing. The exit status (Report.exit_status) says
+which case a run is: 0 all done, 1 some still failing, 3 only unreplayable ones left, 4 the DLQ
+was not read to its end (the report covers what was read; run again).
 """
 from __future__ import annotations
 
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +48,13 @@ from servicekit.unit_of_work import UnitsOfWork
 log = logging.getLogger(__name__)
 
 REPLAYED, ALREADY_APPLIED, WOULD_REPLAY = "replayed", "already_applied", "would_replay"
-FAILED, NOT_SUBSCRIBED = "failed", "not_subscribed"
+# Still failing: after another fix, another run may replay it.
+FAILED = "failed"
+# Never replayable by any run: no envelope in the bytes, or an event the service no longer handles.
+UNDECODABLE, NOT_SUBSCRIBED = "undecodable", "not_subscribed"
+UNREPLAYABLE = (UNDECODABLE, NOT_SUBSCRIBED)
+# The command's exit statuses (2 is argparse's, for a wrong command line).
+EXIT_DONE, EXIT_FAILING, EXIT_UNREPLAYABLE, EXIT_INCOMPLETE = 0, 1, 3, 4
 _POLL_MS = 200
 
 
@@ -61,13 +73,30 @@ class Replay:
 @dataclass
 class Report:
     replays: list[Replay] = field(default_factory=list)
+    # Why the DLQs were not read to their end ("" when they were): the replays are what was read.
+    incomplete: str = ""
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(r.outcome for r in self.replays))
 
     @property
     def failed(self) -> list[Replay]:
-        return [r for r in self.replays if r.outcome in (FAILED, NOT_SUBSCRIBED)]
+        """Still failing: worth another run after another fix."""
+        return [r for r in self.replays if r.outcome == FAILED]
+
+    @property
+    def unreplayable(self) -> list[Replay]:
+        """Never replayable: they stay in the DLQ until it expires."""
+        return [r for r in self.replays if r.outcome in UNREPLAYABLE]
+
+    def exit_status(self) -> int:
+        """The most pressing of: not read to the end (4), some still failing (1), some never
+        replayable (3); else 0."""
+        if self.incomplete:
+            return EXIT_INCOMPLETE
+        if self.failed:
+            return EXIT_FAILING
+        return EXIT_UNREPLAYABLE if self.unreplayable else EXIT_DONE
 
 
 def dead_letters(settings: RuntimeSettings, dlq_topics: list[str], timeout_s: float = 60) -> Iterator[Any]:
@@ -86,12 +115,16 @@ def dead_letters(settings: RuntimeSettings, dlq_topics: list[str], timeout_s: fl
             reader.assign(partitions)
             reader.seek_to_beginning(*partitions)
             ends = reader.end_offsets(partitions)
-            deadline = time.monotonic() + timeout_s
+            # Only the time spent reading counts: the caller applies each record before asking for
+            # the next, and a slow apply must not cut the replay short.
+            reading_s = 0.0
             while True:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{topic}: not read to its end within {timeout_s:g}s")
+                if reading_s > timeout_s:
+                    raise TimeoutError(f"{topic}: not read to its end within {timeout_s:g}s of reading")
+                started = time.monotonic()
                 at_end = all(reader.position(p) >= ends[p] for p in partitions)
                 batches = reader.poll(timeout_ms=quiet_ms if at_end else _POLL_MS)
+                reading_s += time.monotonic() - started
                 if not batches and at_end:
                     break
                 for records in batches.values():
@@ -100,13 +133,13 @@ def dead_letters(settings: RuntimeSettings, dlq_topics: list[str], timeout_s: fl
         reader.close()
 
 
-def replay(records: Iterator[Any], group: str, units: UnitsOfWork, subscriptions: list[Subscription[Any]],
+def replay(records: Iterable[Any], group: str, units: UnitsOfWork, subscriptions: list[Subscription[Any]],
            clock: Clock, dry_run: bool = False) -> Report:
     """Apply, once each, the dead-lettered records the consumer `group` parked (others' are left
     alone); with `dry_run`, only say what would be applied."""
     subscribed = {(s.topic, s.event_type): s for s in subscriptions}
     report = Report()
-    for record in records:
+    for record in _until_unreadable(records, report):
         headers = {k: v.decode(errors="replace") for k, v in (record.headers or [])}
         if headers.get("lianyi-consumer") != group:
             continue
@@ -119,7 +152,7 @@ def replay(records: Iterator[Any], group: str, units: UnitsOfWork, subscriptions
         try:
             envelope = envelopes.decode(record.value)
         except Exception as exc:
-            done(FAILED, headers.get("lianyi-event-id", ""), f"undecodable: {exc}")
+            done(UNDECODABLE, headers.get("lianyi-event-id", ""), f"undecodable: {exc}")
             continue
         subscription = subscribed.get((topic, envelope.event_type))
         if subscription is None:
@@ -142,6 +175,22 @@ def replay(records: Iterator[Any], group: str, units: UnitsOfWork, subscriptions
     return report
 
 
+def _until_unreadable(records: Iterable[Any], report: Report) -> Iterator[Any]:
+    """The records, until reading them fails (a timeout, the broker): then the report says so and
+    keeps what was replayed so far, to be printed and counted like any other."""
+    iterator = iter(records)
+    while True:
+        try:
+            record = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            log.warning("the DLQ could not be read to its end", exc_info=True)
+            report.incomplete = f"{type(exc).__name__}: {exc}"
+            return
+        yield record
+
+
 def run(service: str, settings: RuntimeSettings, units: UnitsOfWork, subscriptions: list[Subscription[Any]],
         clock: Clock, only: list[str], dry_run: bool) -> Report:
     """The replay-dlq command's work: the DLQ twins of the topics the service consumes (or of
@@ -154,7 +203,7 @@ def run(service: str, settings: RuntimeSettings, units: UnitsOfWork, subscriptio
     report = replay(dead_letters(settings, [dlq(t) for t in chosen]), service, units, subscriptions, clock,
                     dry_run)
     for r in report.replays:
-        level = logging.WARNING if r.outcome in (FAILED, NOT_SUBSCRIBED) else logging.INFO
+        level = logging.WARNING if r.outcome in (FAILED, *UNREPLAYABLE) else logging.INFO
         log.log(level, "%s %s (%s@%d, first at %s)%s", r.outcome, r.event_id or "?", r.dlq_topic, r.dlq_offset,
                 r.source, f": {r.error}" if r.error else "")
         if not dry_run:
@@ -163,8 +212,11 @@ def run(service: str, settings: RuntimeSettings, units: UnitsOfWork, subscriptio
     log.info("%s replay-dlq%s over %s: %s", service, " (dry run)" if dry_run else "", [dlq(t) for t in chosen],
              ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing dead-lettered",
              extra={"outcomes": counts})
+    if report.incomplete:
+        log.error("%s replay-dlq stopped before the end of the DLQs: %s", service, report.incomplete)
     if not dry_run:
-        if not report.failed:
+        # A success: read to the end, nothing left that another fix could replay.
+        if not report.incomplete and not report.failed:
             metrics.job_last_success.labels(service, "replay-dlq").set(clock.now().timestamp())
         metrics.push_jobs(settings.pushgateway, service, "replay-dlq")
     return report

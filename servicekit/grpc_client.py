@@ -17,6 +17,7 @@ from typing import Any
 import grpc
 
 from servicekit.grpc_tls import GrpcTls
+from servicekit.reloading_channel import ReloadingChannel
 
 # Targets that already name their resolver (gRPC's naming: scheme:...) are dialled as given.
 _SCHEMES = ("dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:")
@@ -35,8 +36,10 @@ def service_config(method_config: Sequence[dict[str, Any]] = ()) -> str:
 
 def open_channel(address: str, tls: GrpcTls | None, *, method_config: Sequence[dict[str, Any]] = (),
                  options: Sequence[tuple[str, Any]] = ()) -> grpc.Channel:
-    """A channel to the service at `address`; connects lazily, on first use."""
+    """A channel to the service at `address`; connects lazily, on first use. Over TLS, it follows
+    the TLS files: after a renewal the next call goes out with the new certificate."""
     all_options = [*options, ("grpc.service_config", service_config(method_config))]
     if tls is None:
         return grpc.insecure_channel(target(address), options=all_options)
-    return grpc.secure_channel(target(address), tls.channel_credentials(), options=all_options)
+    return ReloadingChannel(tls, lambda material: grpc.secure_channel(
+        target(address), tls.channel_credentials(material), options=all_options))

@@ -17,6 +17,16 @@ build_info = Gauge(
     multiprocess_mode="max",
 )
 
+# The gRPC certificate this process presents, as last loaded (servicekit.grpc_tls: read again when
+# the files change). cert-manager renews at 30 days left; an end nearer than that means the renewal
+# or the reload did not happen (alert LianyiGrpcCertificateExpiring). The gateway's workers each
+# load it: the soonest of the live ones counts.
+grpc_tls_certificate_expiry = Gauge(
+    "lianyi_grpc_tls_certificate_expiry_timestamp_seconds",
+    "When the gRPC TLS certificate this process presents expires (its notAfter), as last loaded",
+    multiprocess_mode="livemin",
+)
+
 
 def version() -> str:
     """The installed lianyi distribution's version (the image installs it; so does `make install`)."""
@@ -124,7 +134,8 @@ rows_pruned = Counter(
 )
 dlq_replayed = Counter(
     "lianyi_dlq_replayed_total",
-    "Dead-lettered events replay-dlq went through, by outcome (replayed, already_applied, failed, not_subscribed)",
+    "Dead-lettered events replay-dlq went through, by outcome (replayed, already_applied, failed, undecodable, "
+    "not_subscribed)",
     ["service", "topic", "outcome"], registry=JOBS,
 )
 job_last_success = Gauge(

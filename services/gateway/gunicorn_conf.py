@@ -47,9 +47,21 @@ def on_starting(server) -> None:
 
 def when_ready(server) -> None:
     # The master's own port, bound before any worker starts: if it is taken, gunicorn stops here.
+    # Kept on the arbiter, which the workers' post_fork is handed (their copy of it).
     from services.gateway import metrics_port
 
-    metrics_port.start(_settings.metrics_addr, os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    server.lianyi_metrics = metrics_port.start(_settings.metrics_addr, os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
+
+def post_fork(server, worker) -> None:
+    # A fork copies every descriptor, the master's listening metrics socket among them (its
+    # serving thread is not copied). A worker holding it would keep 9100 bound after the master
+    # died, until the worker went too; it closes its copy, the master's stays open.
+    metrics = getattr(server, "lianyi_metrics", None)
+    if metrics is not None:
+        from services.gateway import metrics_port
+
+        metrics_port.close_inherited(metrics)
 
 
 def child_exit(server, worker) -> None:

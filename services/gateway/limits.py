@@ -6,6 +6,7 @@ alone; in Redis, every worker of every replica adds to the same count. The clien
 peer's, or behind an ingress the one its proxies forwarded (proxy_hops, app.py)."""
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request
@@ -16,6 +17,10 @@ from servicekit.config import GatewaySettings
 OPS_PATHS = ("/healthz", "/readyz")
 # How long a request waits for the shared store before counting in memory instead.
 STORE_TIMEOUT_S = 0.5
+# The limits package's Redis storages and their schemes (limits.storage: RedisStorage,
+# RedisSentinelStorage, RedisClusterStorage; the valkey ones need a client that is not installed,
+# so GatewaySettings refuses them).
+_REDIS_SCHEMES = frozenset({"redis", "rediss", "redis+unix", "redis+sentinel", "redis+cluster"})
 
 
 def _client() -> str:
@@ -39,14 +44,27 @@ def install(app: Flask, settings: GatewaySettings) -> None:
     app.config["RATELIMIT_DEFAULT"] = settings.public_rate
     app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage
     app.config["RATELIMIT_KEY_PREFIX"] = settings.rate_limit_key_prefix
-    # A store that is down or silent must not take the public API with it: each replica counts in
-    # memory meanwhile (limits per replica rather than shared) and tries the store again later.
+    # A store that is down or silent must not take the public API with it: each gunicorn worker
+    # counts in memory meanwhile (limits per worker rather than shared) and tries the store again.
     app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
-    if urlsplit(settings.rate_limit_storage).scheme in ("redis", "rediss"):
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": STORE_TIMEOUT_S,
-                                                   "socket_timeout": STORE_TIMEOUT_S}
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = storage_options(settings.rate_limit_storage)
     app.config["LIANYI_SIGN_IN_RATE"] = settings.sign_in_rate
     limiter.init_app(app)
+
+
+def storage_options(uri: str) -> dict[str, Any]:
+    """The limits storage's options for `uri`: for every Redis the limits package reaches (one
+    server, TLS, a Unix socket, Sentinel, Cluster), a short wait to connect and to answer, so a
+    silent store costs a request STORE_TIMEOUT_S before it counts in memory, not the OS's TCP
+    timeouts. Sentinel takes them twice: for the master's connections (the options) and for the
+    sentinels' own (sentinel_kwargs), which are asked first where the master is."""
+    scheme = urlsplit(uri).scheme
+    if scheme not in _REDIS_SCHEMES:
+        return {}
+    timeouts = {"socket_connect_timeout": STORE_TIMEOUT_S, "socket_timeout": STORE_TIMEOUT_S}
+    if scheme.endswith("+sentinel"):
+        return {**timeouts, "sentinel_kwargs": dict(timeouts)}
+    return timeouts
 
 
 def sign_in_limit() -> str:

@@ -16,3 +16,10 @@ def start(address: str, directory: str) -> HealthServer:
     server = HealthServer(address, {}, registry=registry)
     server.start()
     return server
+
+
+def close_inherited(server: HealthServer) -> None:
+    """In a process forked from the one serving: close this process's copy of the listening
+    socket (only the descriptor: the server's thread runs in the parent alone, so nothing here
+    may wait for it)."""
+    server.httpd.socket.close()

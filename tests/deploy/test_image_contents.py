@@ -102,6 +102,14 @@ def _dockerfile_runs() -> list[str]:
     return [line[4:] for line in text.splitlines() if line.startswith("RUN ")]
 
 
+def test_the_build_context_leaves_every_local_virtualenv_out():
+    # .venv-checkov (`make k8s`'s checkov) alone is ~300 MB that every `docker build` would send.
+    rules = _ignore_rules()
+    for directory in (".venv", ".venv-checkov", ".venv-anything"):
+        assert _ignored(f"{directory}/lib/python3.11/site-packages/x.py", rules), directory
+    assert not _ignored("servicekit/venv_names.py", rules)
+
+
 def test_the_image_build_fails_if_the_harness_is_importable_where_the_project_is_installed():
     installing = [run for run in _dockerfile_runs() if "pip install --no-deps ." in run]
     assert len(installing) == 1, installing

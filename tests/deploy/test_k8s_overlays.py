@@ -707,6 +707,32 @@ def test_prod_trusts_the_ingress_for_client_addresses_and_shares_rate_limits_in_
     assert "LIANYI_GATEWAY_PROXY_HOPS" not in _gateway_environment(renders["dev"])
 
 
+def _sources(policy: dict) -> dict[str, set[str]]:
+    """Port name -> who may reach it under a NetworkPolicy: "anyone" for a rule without `from`."""
+    sources: dict[str, set[str]] = {}
+    for rule in policy["spec"]["ingress"]:
+        peers = set()
+        for peer in rule.get("from") or [None]:
+            if peer is None:
+                peers.add("anyone")
+            elif "namespaceSelector" in peer:
+                peers.add(f"namespace {peer['namespaceSelector']['matchLabels']['kubernetes.io/metadata.name']}")
+            else:
+                peers.add(f"pods {peer['podSelector']['matchLabels']}")
+        for port in rule["ports"]:
+            sources.setdefault(port["port"], set()).update(peers)
+    return sources
+
+
+def test_the_domain_services_admit_grpc_from_lianyi_and_metrics_from_prometheus_only(overlay):
+    _, objects = overlay
+    for service in ("intake", "deliberation", "dispatch", "evaluation"):
+        (policy,) = [p for p in _of_kind(objects, "NetworkPolicy").values()
+                     if p["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": service}]
+        assert _sources(policy) == {"grpc": {"pods {'app.kubernetes.io/part-of': 'lianyi'}"},
+                                    "http-metrics": {"namespace monitoring"}}, service
+
+
 def test_the_gateways_metrics_are_on_their_own_port_which_no_ingress_routes(overlay):
     name, objects = overlay
     deployment = _of_kind(objects, "Deployment")["gateway"]
@@ -717,6 +743,9 @@ def test_the_gateways_metrics_are_on_their_own_port_which_no_ingress_routes(over
     (policy,) = [p for p in _of_kind(objects, "NetworkPolicy").values()
                  if p["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "gateway"}]
     assert {p["port"] for rule in policy["spec"]["ingress"] for p in rule["ports"]} == {"http", "http-metrics"}
+    # Each from one namespace: the public port from the ingress controller's only (the one hop of
+    # X-Forwarded-For trusted is its), the metrics from Prometheus'.
+    assert _sources(policy) == {"http": {"namespace ingress-nginx"}, "http-metrics": {"namespace monitoring"}}
     for ingress in _of_kind(objects, "Ingress").values():
         for rule in ingress["spec"]["rules"]:
             assert all(p["backend"]["service"]["port"] == {"name": "http"} for p in rule["http"]["paths"]), name

@@ -3,15 +3,18 @@ after the fix, a second replay applies nothing, one still failing stays and is r
 services' dead letters are left alone, and the live consumer keeps flowing throughout."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from kafka.errors import KafkaTimeoutError
 
 from lianyi.intake.v1.events_pb2 import ROUTE_DELIBERATION, ConcernFacts, ConcernReceived, TriageDecision
 from servicekit import dlq_replay, envelope, kafka, topics
@@ -141,7 +144,82 @@ def test_the_command_replays_the_services_own_dlq_once(database_url, migrated_db
     assert outcome(dry) == dlq_replay.WOULD_REPLAY, dry.stdout + dry.stderr
     runs = [command(), command("--topic", dlq(topics.INTAKE))]
     assert [outcome(r) for r in runs] == [dlq_replay.REPLAYED, dlq_replay.ALREADY_APPLIED]
-    # The garbage can never be applied: reported, and the exit code says so.
-    assert all(r.returncode == 1 and "undecodable" in r.stdout for r in runs)
+    # The garbage can never be applied: reported as such, with an exit status of its own (3), not
+    # the one of events still failing (1), which it would otherwise give every run for 90 days.
+    assert [r.returncode for r in runs] == [dlq_replay.EXIT_UNREPLAYABLE] * 2, runs[0].stdout + runs[0].stderr
+    assert all(any(line.startswith(dlq_replay.UNDECODABLE) for line in r.stdout.splitlines()) for r in runs)
     unknown = command("--topic", "lianyi.nothing.v1")
-    assert unknown.returncode != 0 and "consumes none of" in unknown.stderr
+    assert unknown.returncode == 2 and "consumes none of" in unknown.stderr
+
+
+def _parked(runtime_settings, group: str, topic: str, events) -> None:
+    """Dead letters of `group` from `topic`, as its consumer parks them."""
+    _produce(runtime_settings.broker, dlq(topic), events,
+             headers=[("lianyi-consumer", group.encode()), ("lianyi-source-topic", topic.encode())])
+
+
+def test_only_reading_counts_against_the_deadline_not_applying(database_url, migrated_db, clock, runtime_settings,
+                                                                 topic):
+    """Each record is applied before the next is read: a slow apply (here 1.5 s each, 4.5 s in
+    all) must not use up a reading deadline of 3 s and stop the replay half done."""
+    db = migrated_db("deliberation", database_url)
+    built = wiring.build(db, Outbox(topics.DELIBERATION), clock)
+    concerns = next(s for s in built.subscriptions if s.payload_class is ConcernReceived)
+
+    def slow(uow, events):
+        time.sleep(1.5)
+        concerns.handle(uow, events)
+
+    subscription = replace(concerns, topic=topic, handle=slow)
+    group = f"deliberation-{uuid.uuid4().hex[:6]}"
+    events = [_concern(f"slow {n}") for n in range(3)]
+    _parked(runtime_settings, group, topic, events)
+    reading = runtime_settings.model_copy(update={"kafka_reader_fetch_max_wait_ms": 100})
+    report = dlq_replay.replay(dlq_replay.dead_letters(reading, [dlq(topic)], timeout_s=3), group, built.units,
+                               [subscription], clock)
+    assert report.incomplete == ""
+    assert [(r.event_id, r.outcome) for r in report.replays] == [(e.event_id, dlq_replay.REPLAYED) for e in events]
+    assert report.exit_status() == dlq_replay.EXIT_DONE
+
+
+def test_a_dlq_that_cannot_be_read_to_its_end_still_reports_what_was_replayed(
+        database_url, migrated_db, clock, runtime_settings, topic):
+    db = migrated_db("deliberation", database_url)
+    built = wiring.build(db, Outbox(topics.DELIBERATION), clock)
+    concerns = replace(next(s for s in built.subscriptions if s.payload_class is ConcernReceived), topic=topic)
+    group = f"deliberation-{uuid.uuid4().hex[:6]}"
+    first, second = _concern("first"), _concern("second")
+    _parked(runtime_settings, group, topic, [first, second])
+    reading = runtime_settings.model_copy(update={"kafka_reader_fetch_max_wait_ms": 100})
+
+    def broker_gone_after_one():
+        with contextlib.closing(dlq_replay.dead_letters(reading, [dlq(topic)])) as records:
+            yield next(records)
+        raise KafkaTimeoutError("the broker stopped answering")
+
+    report = dlq_replay.replay(broker_gone_after_one(), group, built.units, [concerns], clock)
+    assert [(r.event_id, r.outcome) for r in report.replays] == [(first.event_id, dlq_replay.REPLAYED)]
+    assert "the broker stopped answering" in report.incomplete
+    assert report.exit_status() == dlq_replay.EXIT_INCOMPLETE
+    # The next run reads it all: the first is in the inbox, the second is replayed now.
+    again = dlq_replay.replay(dlq_replay.dead_letters(reading, [dlq(topic)]), group, built.units, [concerns], clock)
+    assert [(r.event_id, r.outcome) for r in again.replays] == [
+        (first.event_id, dlq_replay.ALREADY_APPLIED), (second.event_id, dlq_replay.REPLAYED)]
+    assert again.exit_status() == dlq_replay.EXIT_DONE
+
+
+def test_events_the_service_no_longer_handles_are_unreplayable_not_failing(
+        database_url, migrated_db, clock, runtime_settings, topic):
+    db = migrated_db("deliberation", database_url)
+    built = wiring.build(db, Outbox(topics.DELIBERATION), clock)
+    concerns = replace(next(s for s in built.subscriptions if s.payload_class is ConcernReceived), topic=topic)
+    group = f"deliberation-{uuid.uuid4().hex[:6]}"
+    orphan = _concern("of a type no longer handled")
+    _parked(runtime_settings, group, topic, [orphan])
+    reading = runtime_settings.model_copy(update={"kafka_reader_fetch_max_wait_ms": 100})
+    no_longer = replace(concerns, payload_class=ConcernFacts)  # handles another type from the topic now
+    report = dlq_replay.replay(dlq_replay.dead_letters(reading, [dlq(topic)]), group, built.units, [no_longer],
+                               clock)
+    assert [(r.event_id, r.outcome) for r in report.replays] == [(orphan.event_id, dlq_replay.NOT_SUBSCRIBED)]
+    assert (report.failed, report.unreplayable) == ([], report.replays)
+    assert report.exit_status() == dlq_replay.EXIT_UNREPLAYABLE

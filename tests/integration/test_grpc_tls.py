@@ -13,7 +13,7 @@ from localrun import processes
 from servicekit.config import RuntimeSettings
 from servicekit.grpc_client import open_channel, target
 from servicekit.grpc_server import GrpcServer
-from servicekit.grpc_tls import GrpcTls
+from servicekit.grpc_tls import GrpcTls, TlsFiles
 from tests.tls_certificates import authority
 
 KEY = "k" * 40
@@ -85,8 +85,7 @@ def test_a_plaintext_client_is_refused(pki, mutual):
 def test_a_client_whose_certificate_another_ca_signed_is_refused(pki, mutual):
     address = mutual
     # It trusts the server's CA; the server does not trust its.
-    stranger = GrpcTls(pki.stranger.certificate.read_bytes(), pki.stranger.key.read_bytes(),
-                       pki.ours.certificate.read_bytes())
+    stranger = GrpcTls(TlsFiles(pki.stranger.certificate, pki.stranger.key, pki.ours.certificate))
     assert _refused(open_channel(address, stranger)) == grpc.StatusCode.UNAVAILABLE
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from localrun import clock as localrun_clock
 from servicekit import housekeeping
+from servicekit.clock import TEST_CLOCK_VARIABLE
 from servicekit.config import RuntimeSettings
 from servicekit.messaging_schema import inbox, outbox
 
@@ -118,3 +120,22 @@ def test_the_prune_command_reports_its_counts_and_runs_twice_harmlessly(database
     assert 'lianyi_rows_pruned_total{service="dispatch",table="inbox"} 5.0' in first
     assert 'lianyi_rows_pruned_total{service="dispatch",table="outbox"} 0.0' in second
     assert 'lianyi_job_last_success_timestamp_seconds{command="prune",service="dispatch"}' in second
+
+
+def test_the_prune_command_keeps_the_time_serve_keeps(migrated_db, tmp_path):
+    """A local run whose clock was moved 30 days ahead serves on that time, so its prune must
+    judge retention on it too (not the system's): rows 6 and 119 days old are then past theirs."""
+    database_url = f"sqlite:///{tmp_path / 'dispatch.db'}"  # the movable clock is for SQLite only
+    db = migrated_db("dispatch", database_url)
+    ids = _fill(db, datetime.now(UTC))
+    clock_file = tmp_path / "clock"
+    localrun_clock.start(clock_file)
+    localrun_clock.move_forward(clock_file, timedelta(days=30))
+    env = {**os.environ, "LIANYI_DISPATCH_DATABASE_URL": database_url, "LIANYI_VAR_DIR": str(tmp_path),
+           TEST_CLOCK_VARIABLE: str(clock_file)}
+    env.pop("LIANYI_PUSHGATEWAY", None)
+    run = subprocess.run([sys.executable, "-m", "services.dispatch", "prune"], cwd=REPO_ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "pruned 10 published outbox rows" in run.stdout and "and 9 inbox rows" in run.stdout
+    assert _left(db) == (ids["outbox_unpublished"], set())

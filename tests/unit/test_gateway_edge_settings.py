@@ -11,7 +11,8 @@ def test_the_local_run_trusts_no_proxy_and_scrapes_on_its_own_port(monkeypatch):
         monkeypatch.delenv(f"LIANYI_GATEWAY_{name}", raising=False)
     settings = load_gateway_settings()
     assert settings.proxy_hops == 0
-    assert settings.metrics_addr == "127.0.0.1:9100" != settings.http_addr
+    # Not 9100: node_exporter's usual port on a developer's machine (Kubernetes sets 9100 itself).
+    assert settings.metrics_addr == "127.0.0.1:9105" != settings.http_addr
     assert settings.rate_limit_key_prefix == "lianyi"
 
 
@@ -29,6 +30,10 @@ def test_production_edge_settings_come_from_the_environment(monkeypatch):
 @pytest.mark.parametrize("variable, value, problem", [
     ("LIANYI_GATEWAY_PROXY_HOPS", "-1", "greater than or equal to 0"),
     ("LIANYI_GATEWAY_PROXY_HOPS", "9", "less than or equal to 5"),
+    # Not a traceback from int(): the settings' own message, naming the setting.
+    ("LIANYI_GATEWAY_PROXY_HOPS", "one", "proxy_hops\n.*valid integer"),
+    ("LIANYI_GATEWAY_WORKERS", "2.5", "workers\n.*valid integer"),
+    ("LIANYI_GATEWAY_RPC_TIMEOUT_S", "soon", "rpc_timeout_s\n.*valid number"),
     ("LIANYI_GATEWAY_METRICS_ADDR", "9100", "host:port"),
     ("LIANYI_GATEWAY_RATE_LIMIT_KEY_PREFIX", "two words", "pattern"),
 ])

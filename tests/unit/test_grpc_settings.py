@@ -12,8 +12,9 @@ from servicekit import service
 from servicekit.config import MissingSetting, RuntimeSettings
 from servicekit.grpc_client import service_config
 from servicekit.grpc_server import connection_age_options
-from servicekit.grpc_tls import GrpcTls
+from servicekit.grpc_tls import GrpcTls, TlsFiles
 from services.intake import wiring
+from tests.tls_certificates import authority
 
 CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 KEY = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
@@ -64,11 +65,17 @@ def test_half_configured_tls_is_refused(files, given, problem):
         RuntimeSettings(**{name: files / file for name, file in given.items()})
 
 
-def test_complete_settings_give_the_files_contents(files):
-    tls = GrpcTls.from_settings(RuntimeSettings(grpc_tls_cert=files / "tls.crt", grpc_tls_key=files / "tls.key",
-                                                grpc_tls_ca=files / "ca.crt"))
-    assert tls == GrpcTls(CERTIFICATE.encode(), KEY.encode(), CERTIFICATE.encode()) and tls.mutual
-    one_way = GrpcTls.from_settings(RuntimeSettings(grpc_tls_cert=files / "tls.crt", grpc_tls_key=files / "tls.key"))
+def test_complete_settings_give_the_files_contents(tmp_path):
+    ca = authority(tmp_path, "ours")
+    issued = ca.issue("intake", server=True)
+    tls = GrpcTls.from_settings(RuntimeSettings(grpc_tls_cert=issued.certificate, grpc_tls_key=issued.key,
+                                                grpc_tls_ca=ca.certificate))
+    assert tls is not None and tls.mutual
+    assert tls.files == TlsFiles(issued.certificate, issued.key, ca.certificate)
+    material = tls.current()
+    assert (material.certificate, material.key, material.ca) == (
+        issued.certificate.read_bytes(), issued.key.read_bytes(), ca.certificate.read_bytes())
+    one_way = GrpcTls.from_settings(RuntimeSettings(grpc_tls_cert=issued.certificate, grpc_tls_key=issued.key))
     assert one_way is not None and not one_way.mutual
 
 
