@@ -20,8 +20,8 @@ class Evaluation:
         """Count each concern in its neighbourhood's figures: read and written once per
         neighbourhood however many arrived. Exactly-once counting rests on the inbox: this
         runs once per event id."""
-        storage_matters.keep_households(uow.conn, [(e.event.concern_id, e.event.household_id) for e in received
-                                                   if e.event.concern_id and e.event.household_id])
+        storage_matters.keep_households(uow.conn, [(e.event.concern_id, e.event.household_id or "") for e in received
+                                                   if e.event.concern_id])
         for neighbourhood_id, times in domain.by_neighbourhood([event.event for event in received]).items():
             current = storage.get_figures(uow.conn, neighbourhood_id)
             figures = current or IntakeFigures(neighbourhood_id)

@@ -72,8 +72,9 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
             Subscription(topics.DELIBERATION, PanelConfirmed, events.panel_confirmed, reviews.panels),
             # The joint meetings' decided actions, for the annual rating's decisions implemented.
             Subscription(topics.DELIBERATION, DecisionMade, events.decision_made, annual.decided),
-            Subscription(topics.INTAKE, ConcernReceived, events.concern_received, evaluation.count_received,
-                         upcasters.CONCERN_RECEIVED),
+            # Counted, its household kept; then a resolution held for it (it came first) opens.
+            Subscription(topics.INTAKE, ConcernReceived, events.concern_received,
+                         each_of(evaluation.count_received, matters.concerns_heard), upcasters.CONCERN_RECEIVED),
             Subscription(topics.INTAKE, ConcernsMerged, events.concerns_merged, evaluation.follow_merges),
             replica.subscription(),
             *_rate_subscriptions(rate_facts),

@@ -247,3 +247,36 @@ def test_one_action_of_a_decision_rated_leaves_the_decisions_concerns_to_its_las
     with loop.resident():
         loop.matters.rate(second, "satisfied", "", "")
     assert loop.timeline(concern) == ["rated", "archived"]
+
+
+def test_a_resolution_that_arrives_before_its_concern_is_held_until_the_concern_is_heard(loop):
+    """Intake's and dispatch's topics are consumed apart: a task resolved within moments of its
+    concern can reach evaluation first. Its matter opens once the concern arrives, not never."""
+    sealed = loop.county.concern("b-1", "property_management", route="direct", household="h-0")
+    assert loop.county.deliver(ConcernReceived, topics.INTAKE, sealed) == [True]  # dispatch only, so far
+    task_id = envelope.open_payload(sealed, ConcernReceived).concern.concern_id
+    with loop.county.acting_as("building_leader", entity="lead"):
+        loop.county.tasks.resolve(task_id, "灯已修好")
+    loop.carry()
+    with loop.resident(), pytest.raises(NotFound):
+        loop.matters.get(task_id)
+
+    loop._deliver(ConcernReceived, topics.INTAKE, [sealed])
+    with loop.resident():
+        matter = loop.matters.get(task_id)
+    assert (matter.state, matter.round, matter.household_ids) == ("awaiting_rating", 1, (loop.county.ids["h-0"],))
+    with loop.db.read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM held_resolutions")).scalar_one() == 0
+
+
+def test_a_concern_raised_without_a_household_is_heard_and_its_resolution_asks_nobody(loop):
+    sealed = loop.county.concern("b-1", "property_management", route="direct", household="")
+    assert loop.county.deliver(ConcernReceived, topics.INTAKE, sealed) == [True]
+    loop._deliver(ConcernReceived, topics.INTAKE, [sealed])
+    task_id = envelope.open_payload(sealed, ConcernReceived).concern.concern_id
+    with loop.county.secretary():
+        loop.county.tasks.resolve(task_id, "楼道灯已修")
+    loop.carry()
+    with loop.db.read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM held_resolutions")).scalar_one() == 0, "not held"
+        assert conn.execute(sa.text("SELECT count(*) FROM matters")).scalar_one() == 0, "nobody to ask"

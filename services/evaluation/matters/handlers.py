@@ -18,7 +18,7 @@ from servicekit.clock import Clock
 from servicekit.database import Database
 from servicekit.directory_replica import DirectoryReplica
 from servicekit.errors import InvalidArgument, NotFound
-from servicekit.events import Inbound, Origin
+from servicekit.events import Inbound, Origin, Place
 from servicekit.ids import looks_like_id, new_id
 from servicekit.timers import Timer
 from servicekit.unit_of_work import UnitOfWork, UnitsOfWork
@@ -43,28 +43,45 @@ class Matters:
     # -- what dispatch reports ------------------------------------------------------------------------
 
     def resolved(self, uow: UnitOfWork, resolutions: list[Inbound[Resolution]]) -> None:
-        """Each resolution is a round for the households to rate, due within the county's period."""
+        """Each resolution is a round for the households to rate, due within the county's period.
+        One that arrives before a concern it answers (intake's topic is consumed apart from
+        dispatch's) is held until evaluation has heard of them all (concerns_heard)."""
         for arrival in resolutions:
-            resolution = arrival.event
-            place = self.replica.place_of(uow.conn, resolution.neighbourhood_id, arrival.place)
-            if place is None:
-                raise NotFound(f"neighbourhood {resolution.neighbourhood_id[:64]} is not in the directory replica")
-            due = self.clock.now() + self.settings.rating_period(uow.conn, place.path)
-            timers.lock_pending(uow, (RATING_REMINDER, RATING_DUE), resolution.task_id)  # the runner's order
-            households = storage.households_of(uow.conn, resolution.concern_ids)
-            if not households:
-                continue  # raised without a household: nobody to ask, and no unrated matter to count
-            resolution = replace(resolution, household_ids=households)
-            matter = storage.load(uow.conn, resolution.task_id, lock=True)
-            if matter is None:
-                matter = Matter.of(resolution, place, due)
-                if not storage.add(uow.conn, matter):
-                    continue
-            elif matter.resolved_again(resolution, due):
-                storage.save(uow.conn, matter)
+            if storage.unheard(uow.conn, arrival.event.concern_ids):
+                storage.hold(uow.conn, arrival.event, arrival.place)
             else:
-                continue  # a round seen before
-            self._time(uow, matter)
+                self._open_round(uow, arrival.event, arrival.place)
+
+    def concerns_heard(self, uow: UnitOfWork, received: list[Inbound[object]]) -> None:
+        """Concerns heard of (composed after they are kept): the resolutions held for them open now."""
+        for resolution, place in storage.held(uow.conn):
+            if storage.unheard(uow.conn, resolution.concern_ids):
+                continue
+            if self.replica.place_of(uow.conn, resolution.neighbourhood_id, place) is None:
+                continue  # held on, rather than refuse the concern that was heard: next time
+            storage.release(uow.conn, resolution)
+            self._open_round(uow, resolution, place)
+
+    def _open_round(self, uow: UnitOfWork, resolution: Resolution, said: Place) -> None:
+        place = self.replica.place_of(uow.conn, resolution.neighbourhood_id, said)
+        if place is None:
+            raise NotFound(f"neighbourhood {resolution.neighbourhood_id[:64]} is not in the directory replica")
+        due = self.clock.now() + self.settings.rating_period(uow.conn, place.path)
+        timers.lock_pending(uow, (RATING_REMINDER, RATING_DUE), resolution.task_id)  # the runner's order
+        households = storage.households_of(uow.conn, resolution.concern_ids)
+        if not households:
+            return  # raised without a household: nobody to ask, and no unrated matter to count
+        resolution = replace(resolution, household_ids=households)
+        matter = storage.load(uow.conn, resolution.task_id, lock=True)
+        if matter is None:
+            matter = Matter.of(resolution, place, due)
+            if not storage.add(uow.conn, matter):
+                return
+        elif matter.resolved_again(resolution, due):
+            storage.save(uow.conn, matter)
+        else:
+            return  # a round seen before
+        self._time(uow, matter)
 
     def _time(self, uow: UnitOfWork, matter: Matter) -> None:
         """A reminder a day before the round's rating is due (halfway through a shorter period),

@@ -1,8 +1,10 @@
 """Matters' tables and queries: a matter's own row, and which households may rate it."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +13,9 @@ from servicekit import place_paths
 from servicekit.database import UtcDateTime, insert_or_ignore, insert_or_ignore_many
 from servicekit.events import Place
 from servicekit.ids import looks_like_id
-from services.evaluation.matters.domain import Matter, Supervisor
+from services.evaluation.matters.domain import Matter, Resolution, Supervisor
+
+_RESOLUTION_FIELDS = tuple(field.name for field in dataclasses.fields(Resolution))
 
 metadata = sa.MetaData()
 
@@ -137,9 +141,55 @@ def of_household(household_id: str) -> sa.ColumnElement[bool]:
 
 
 def keep_households(conn: sa.Connection, raised: list[tuple[str, str]]) -> None:
-    """Which household raised each concern, (concern id, household id), kept once."""
+    """Which household raised each concern, (concern id, household id, "" for a shared matter), kept
+    once: every concern heard, so a resolution can tell a concern without a household from one not
+    heard of yet."""
     insert_or_ignore_many(conn, concern_households, [{"concern_id": concern_id, "household_id": household_id}
                                                      for concern_id, household_id in raised])
+
+
+def unheard(conn: sa.Connection, concern_ids: Sequence[str]) -> list[str]:
+    """Of these concerns, those intake's ConcernReceived has not reached evaluation for yet."""
+    ids = [concern_id for concern_id in concern_ids if looks_like_id(concern_id)]
+    heard = set(conn.execute(sa.select(concern_households.c.concern_id)
+                             .where(concern_households.c.concern_id.in_(ids))).scalars()) if ids else set()
+    return [concern_id for concern_id in ids if concern_id not in heard]
+
+
+# Resolutions that arrived before the concerns they answer (the topics are consumed apart): held
+# until evaluation has heard every one of them, then opened as rounds to rate.
+held_resolutions = sa.Table(
+    "held_resolutions",
+    metadata,
+    sa.Column("task_id", sa.String(36), primary_key=True),
+    sa.Column("round", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("resolution", sa.Text, nullable=False),  # JSON: the Resolution and where it happened
+)
+
+
+def hold(conn: sa.Connection, resolution: Resolution, place: Place) -> None:
+    row = {**{name: getattr(resolution, name) for name in _RESOLUTION_FIELDS},
+           "resolved_at": resolution.resolved_at.isoformat(), "place": list(place.path)}
+    insert_or_ignore(conn, held_resolutions, task_id=resolution.task_id, round=resolution.round,
+                     resolution=json.dumps(row, ensure_ascii=False))
+
+
+def held(conn: sa.Connection) -> list[tuple[Resolution, Place]]:
+    """Every held resolution, oldest round first (a few at most: they wait for a concern in flight)."""
+    found = []
+    for text in conn.execute(sa.select(held_resolutions.c.resolution)
+                             .order_by(held_resolutions.c.task_id, held_resolutions.c.round)).scalars():
+        row = json.loads(text)
+        county, township, community, neighbourhood = row.pop("place")
+        row["concern_ids"], row["household_ids"] = tuple(row["concern_ids"]), tuple(row["household_ids"])
+        row["resolved_at"] = datetime.fromisoformat(row["resolved_at"])
+        found.append((Resolution(**row), Place(neighbourhood, community, township, county)))
+    return found
+
+
+def release(conn: sa.Connection, resolution: Resolution) -> None:
+    conn.execute(held_resolutions.delete().where(held_resolutions.c.task_id == resolution.task_id,
+                                                 held_resolutions.c.round == resolution.round))
 
 
 def merge(conn: sa.Connection, survivor_id: str, merged_ids: list[str]) -> None:
@@ -157,6 +207,6 @@ def households_of(conn: sa.Connection, concern_ids: Sequence[str]) -> tuple[str,
         return ()
     table = concern_households
     rows = conn.execute(sa.select(table.c.household_id).where(
-        sa.or_(table.c.concern_id.in_(ids), table.c.merged_into.in_(ids))).distinct()
+        sa.or_(table.c.concern_id.in_(ids), table.c.merged_into.in_(ids)), table.c.household_id != "").distinct()
         .order_by(table.c.household_id)).scalars()
     return tuple(rows)
