@@ -28,8 +28,10 @@ _PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     # or 8 digits, maybe grouped): 0595-22345678, (0595)22345678, 0595 2234 5678.
     r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)",
     r"(?:(?<!\d)0\d{2,3}|[(（]0\d{2,3}[)）])[ -]?\d{3,4}[ -]?\d{4}(?!\d)",
-    # Building-unit-room with dashes or slashes (2-1-101, 3/2/502), not a date (5/12/2024).
-    r"(?<!\d)\d{1,3}[-/－]\d{1,3}[-/－](?!(?:19|20)\d{2}(?!\d))\d{2,4}(?!\d)",
+    # Building-unit-room with dashes or slashes (2-1-101, 3-2-2001 on the 20th floor, 3/2/502), not
+    # a date written with slashes (5/12/2024).
+    r"(?<!\d)\d{1,3}-\d{1,3}-\d{2,4}(?!\d)",
+    r"(?<!\d)\d{1,3}[/－]\d{1,3}[/－](?!(?:19|20)\d{2}(?!\d))\d{2,4}(?!\d)",
     # Building and room: 3#502, 2#楼502, 1-101, 2栋-101 (the building with it: the room cannot be
     # told apart from it), not a range of prices or years (50-1000元).
     r"(?<!\d)\d{1,3}\s*[#＃]\s*(?:楼|栋|幢)?\s*\d{2,4}" + _NOT_A_PLACE,
@@ -39,8 +41,8 @@ _PATTERNS = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
     # Rooms: 101室, 1201房, 502号房, 一零一室 (not 1500房租, 2020房价).
     r"(?<![\d号])\d{2,4}\s*(?:室|号房|房(?![租价东子产贷]))",
     rf"[{_CN_DIGITS}]{{3,4}}\s*(?:室|号房)",
-    # A building then its room: 2号楼101, 3栋502, 2栋-101, 3座502 (not 讲座50人, 3栋2023年).
-    r"(?:(?<=号楼)|(?<=[栋幢])|(?<=\d座))\s*[-－]?\s*\d{2,4}" + _NOT_A_PLACE + r"(?:\s*(?:室|号房|房|号))?",
+    # A building then its room: 2号楼101, 3栋502, 2栋-101, 3座502, A座1201 (not 讲座50人, 3栋2023年).
+    r"(?:(?<=号楼)|(?<=[栋幢])|(?<=[\dA-Za-zＡ-Ｚ]座))\s*[-－]?\s*\d{2,4}" + _NOT_A_PLACE + r"(?:\s*(?:室|号房|房|号))?",
     # Floors: 3楼 (not 3号楼, 楼道, 楼梯), 12层, 三楼, 3F (not 统一楼道, 同一楼层, 每一层).
     r"(?<![\d号])\d{1,3}\s*(?:层|楼(?![号房栋道梯层]))",
     rf"(?<![统同唯每逐这那])[{_CN_COUNT}]{{1,3}}\s*(?:层|楼(?![号房栋道梯层]))",

@@ -34,6 +34,10 @@ from tests.unit.test_public_view import _concern
     ("(0595)22345678", MASK),
     ("0595 2234 5678", MASK),
     ("Flat 3B", MASK),
+    ("3-2-2001漏水", f"{MASK}漏水"),
+    ("住在12-1-1902", f"住在{MASK}"),
+    ("A座1201", f"A座{MASK}"),
+    ("B座302的狗", f"B座{MASK}的狗"),
 ])
 def test_rooms_units_floors_phones_and_identity_numbers_are_masked(written, shown):
     assert masked(written) == shown
