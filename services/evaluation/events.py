@@ -68,7 +68,7 @@ def commitment_released(payload: dispatch_pb2.TaskEscalated) -> reviews.Released
     """Up a tier, the member's commitment is released (as dispatch's ledger keeps it)."""
     if not payload.task_id:
         raise UndecodableEvent("an escalation without its task")
-    return reviews.Released(payload.task_id)
+    return reviews.Released(payload.task_id, _stamp(payload.escalated_at))
 
 
 def commitment_reopened(payload: dispatch_pb2.TaskReopened) -> reviews.Reopened:

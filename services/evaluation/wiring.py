@@ -26,7 +26,7 @@ from services.contract import SETTINGS_WRITERS
 from services.evaluation import events, grpc_api, settings
 from services.evaluation.annual.handlers import AnnualRatings
 from services.evaluation.handlers import Evaluation
-from services.evaluation.matters.handlers import RATING_DUE, RATING_REMINDER, Matters
+from services.evaluation.matters.handlers import HELD_RESOLUTION, RATING_DUE, RATING_REMINDER, Matters
 from services.evaluation.rates.handlers import RateFacts
 from services.evaluation.rates.queries import RateQueries
 from services.evaluation.reviews.handlers import Reviews
@@ -51,7 +51,8 @@ def build(db: Database, outbox: Outbox, clock: Clock) -> Wiring:
                        replica.registration()],
         units=units,
         settings=county,
-        timers={RATING_REMINDER: matters.remind_due, RATING_DUE: matters.rating_due},
+        timers={RATING_REMINDER: matters.remind_due, RATING_DUE: matters.rating_due,
+                HELD_RESOLUTION: matters.held_too_long},
         subscriptions=[
             # Every resolved task is a matter for its households to rate (一事一评), counts in the three
             # rates, fulfils its member's commitment (践诺) in their quarterly review, and implements

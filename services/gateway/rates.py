@@ -30,8 +30,9 @@ def rates():
         **Which tasks.** The subject's tasks opened in the period (county time, UTC+8), each
         counted once however many concerns it answers (a merged concern is answered by its
         survivor's task). A place's are those of the neighbourhoods at or below it; a member's,
-        those whose latest assignment (fixed or claimed) names them and that did not go up a tier
-        since (escalating takes a task from its member); a department's, those the township
+        those whose latest assignment (fixed or claimed) names them and that a person did not send
+        up a tier since (escalating takes a task from its member; an escalation for being overdue
+        leaves it counting for them); a department's, those the township
         whistled it to. Every figure is what is
         known now of those tasks: a task opened in March and resolved in April counts as resolved
         in March's figures.

@@ -280,3 +280,29 @@ def test_a_concern_raised_without_a_household_is_heard_and_its_resolution_asks_n
     with loop.db.read() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM held_resolutions")).scalar_one() == 0, "not held"
         assert conn.execute(sa.text("SELECT count(*) FROM matters")).scalar_one() == 0, "nobody to ask"
+
+
+def test_a_resolution_held_for_a_concern_never_heard_opens_after_an_hour_with_the_households_known(loop):
+    """A resolution answering a concern evaluation heard of and one it never will (received before
+    evaluation kept every concern, or lost): held, then opened by its timer for the household known."""
+    heard = loop.raise_concern("h-0")
+    resolved = dispatch_pb.TaskResolved(task_id=new_id(), neighbourhood_id=loop.county.ids["nb-1"],
+                                        concern_ids=[heard, new_id()], result="一并处理", round=0,
+                                        concerns_resolved=True)
+    resolved.resolved_at.FromDatetime(loop.county.clock.now())
+    loop._deliver(dispatch_pb.TaskResolved, topics.DISPATCH, [envelope.seal(
+        resolved, producer="dispatch", place=loop.county.place(), occurred_at=loop.county.clock.now())])
+    with loop.resident(), pytest.raises(NotFound):
+        loop.matters.get(resolved.task_id)
+
+    loop.county.clock.advance(minutes=59)
+    loop.fire_timers()
+    with loop.resident(), pytest.raises(NotFound):
+        loop.matters.get(resolved.task_id)
+    loop.county.clock.advance(minutes=2)
+    loop.fire_timers()
+    with loop.resident():
+        matter = loop.matters.get(resolved.task_id)
+    assert (matter.state, matter.household_ids) == ("awaiting_rating", (loop.county.ids["h-0"],))
+    with loop.db.read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM held_resolutions")).scalar_one() == 0

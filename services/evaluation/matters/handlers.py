@@ -7,6 +7,7 @@ it: one of its households, or staff of its neighbourhood recording a rating give
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -28,9 +29,16 @@ from services.evaluation.matters import storage
 from services.evaluation.matters.domain import Matter, Resolution, Supervisor
 from services.evaluation.settings import EvaluationSettings
 
+log = logging.getLogger(__name__)
+
 # Timers of a matter's rating round: the reminder, and the unrated closure at the period's end.
 RATING_REMINDER = "evaluation.rating_reminder"
 RATING_DUE = "evaluation.rating_due"
+# A resolution held for a concern evaluation has not heard of opens anyway after this long, with
+# the households it knows: a concern whose ConcernReceived will never come (heard before
+# evaluation kept every concern, or lost) must not hold a round back for ever.
+HELD_RESOLUTION = "evaluation.held_resolution"
+HOLD_AT_MOST = timedelta(hours=1)
 
 
 class Matters:
@@ -49,6 +57,7 @@ class Matters:
         for arrival in resolutions:
             if storage.unheard(uow.conn, arrival.event.concern_ids):
                 storage.hold(uow.conn, arrival.event, arrival.place)
+                timers.schedule(uow, HELD_RESOLUTION, arrival.event.task_id, self.clock.now() + HOLD_AT_MOST)
             else:
                 self._open_round(uow, arrival.event, arrival.place)
 
@@ -59,6 +68,14 @@ class Matters:
                 continue
             if self.replica.place_of(uow.conn, resolution.neighbourhood_id, place) is None:
                 continue  # held on, rather than refuse the concern that was heard: next time
+            storage.release(uow.conn, resolution)
+            self._open_round(uow, resolution, place)
+
+    def held_too_long(self, uow: UnitOfWork, timer: Timer) -> None:
+        """The task's held rounds open with the households known (none: nobody to ask)."""
+        for resolution, place in storage.held(uow.conn, timer.subject_id):
+            log.warning("opening round %d of %s without concerns evaluation never heard of: %s", resolution.round,
+                        resolution.task_id, ", ".join(storage.unheard(uow.conn, resolution.concern_ids)))
             storage.release(uow.conn, resolution)
             self._open_round(uow, resolution, place)
 

@@ -174,11 +174,12 @@ def hold(conn: sa.Connection, resolution: Resolution, place: Place) -> None:
                      resolution=json.dumps(row, ensure_ascii=False))
 
 
-def held(conn: sa.Connection) -> list[tuple[Resolution, Place]]:
-    """Every held resolution, oldest round first (a few at most: they wait for a concern in flight)."""
+def held(conn: sa.Connection, task_id: str = "") -> list[tuple[Resolution, Place]]:
+    """The held resolutions (of one task, or every one), oldest round first: a few at most, as they
+    wait for a concern in flight, an hour at most (Matters.held_too_long)."""
     found = []
-    for text in conn.execute(sa.select(held_resolutions.c.resolution)
-                             .order_by(held_resolutions.c.task_id, held_resolutions.c.round)).scalars():
+    query = sa.select(held_resolutions.c.resolution).order_by(held_resolutions.c.task_id, held_resolutions.c.round)
+    for text in conn.execute(query.where(held_resolutions.c.task_id == task_id) if task_id else query).scalars():
         row = json.loads(text)
         county, township, community, neighbourhood = row.pop("place")
         row["concern_ids"], row["household_ids"] = tuple(row["concern_ids"]), tuple(row["household_ids"])

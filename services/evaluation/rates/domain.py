@@ -45,7 +45,7 @@ class TaskFacts:
     reassigned_at: datetime | None = None
     handler_id: str = ""
     handler_at: datetime | None = None  # when the latest assignment was made
-    escalated_at: datetime | None = None  # its latest escalation: dispatch takes the task from its member
+    escalated_at: datetime | None = None  # its latest escalation by a person: the task leaves its member
     resolved_round: int = -1  # the latest round resolved (dispatch counts rounds from 0)
     resolved_at: datetime | None = None  # when that round was resolved
     reopened_round: int = 0  # the latest round of rework reopened (from 1)
@@ -73,10 +73,12 @@ class TaskFacts:
         return facts
 
     def escalated(self, at: datetime, by_person: bool) -> TaskFacts:
-        """Up a tier: dispatch takes the task from its member (no member's any more, unless assigned
-        again later); sent up by a person, that acts on it, sent up for being overdue does not."""
-        facts = self.acted(at) if by_person else self
-        return replace(facts, escalated_at=at if self.escalated_at is None else max(self.escalated_at, at))
+        """Up a tier. Sent up by a person, that acts on it, and the task is no member's any more
+        (unless assigned again later). Sent up for being overdue, neither: it still counts for the
+        member who held it past its deadline, who is not let off by the escalation."""
+        if not by_person:
+            return self
+        return replace(self.acted(at), escalated_at=at if self.escalated_at is None else max(self.escalated_at, at))
 
     def resolved(self, round_: int, at: datetime) -> TaskFacts:
         facts = self.acted(at)
@@ -133,7 +135,7 @@ class TaskFacts:
 
     @property
     def member_id(self) -> str:
-        """The member it counts for: its latest assignment's, unless it went up a tier since
+        """The member it counts for: its latest assignment's, unless a person sent it up a tier since
         (dispatch took it from them)."""
         if self.handler_at is None or (self.escalated_at is not None and self.escalated_at >= self.handler_at):
             return ""

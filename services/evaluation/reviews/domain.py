@@ -47,6 +47,7 @@ class Released:
     """The task went up a tier (TaskEscalated): its open commitment is no longer its member's."""
 
     task_id: str
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class Reviews:
 
     def released(self, uow: UnitOfWork, events: list[Inbound[Released]]) -> None:
         for arrival in events:
-            storage.release(uow.conn, arrival.event.task_id)
+            storage.release(uow.conn, arrival.event.task_id, arrival.event.at)
 
     def resolved(self, uow: UnitOfWork, events: list[Inbound[Resolution]]) -> None:
         """Fulfilled (践诺), on time or late: composed with the matter's own handler for

@@ -35,6 +35,7 @@ review_commitments = sa.Table(
     sa.Column("on_time", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("rating", sa.String(30), nullable=False, server_default=""),
     sa.Column("rated_at", UtcDateTime, nullable=True),
+    sa.Column("released_at", UtcDateTime, nullable=True),  # when the task went up a tier from the member
     sa.Column("rework_rounds", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_review_commitments_member", "member_id", "quarter"),
     sa.Index("ix_review_commitments_task", "task_id", "committed_at"),
@@ -82,8 +83,8 @@ def commit(conn: sa.Connection, commitment_id: str, *, task_id: str, member_id: 
         state=OPEN))
 
 
-def release(conn: sa.Connection, task_id: str) -> None:
-    _open_of(conn, task_id, state=RELEASED)
+def release(conn: sa.Connection, task_id: str, at: datetime | None) -> None:
+    _open_of(conn, task_id, state=RELEASED, released_at=at)
 
 
 def fulfil(conn: sa.Connection, task_id: str, at: datetime, on_time: bool) -> None:
@@ -114,8 +115,11 @@ def add_activities(conn: sa.Connection, kind: str, rows: list[dict[str, Any]]) -
 
 def _commitment_counts() -> list[sa.ColumnElement[Any]]:
     fulfilled = _table.c.state == FULFILLED
-    # A released commitment's rating is not the member's (the task was handled by others since).
-    kept_rating = sa.case((_table.c.state == RELEASED, ""), else_=_table.c.rating)
+    # A rating given after the task went up a tier from the member is not theirs (others handled
+    # it since), though evaluation heard of the escalation after the rating; one given before it
+    # is theirs, and escalating does not take it away.
+    given_after = sa.and_(_table.c.state == RELEASED, _table.c.rated_at > _table.c.released_at)
+    kept_rating = sa.case((given_after, ""), else_=_table.c.rating)
     return [
         sa.func.count().label("committed"),
         sa.func.count().filter(fulfilled).label("fulfilled"),
