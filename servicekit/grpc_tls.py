@@ -23,6 +23,7 @@ from pathlib import Path
 
 import grpc
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from servicekit import metrics
@@ -153,12 +154,13 @@ def read(files: TlsFiles) -> TlsMaterial:
     ca = _pem("CA", files.ca, "CERTIFICATE") if files.ca is not None else None
     try:
         leaf = x509.load_pem_x509_certificate(certificate)  # the chain's first: this process's own
-    except ValueError as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         raise MissingSetting(f"LIANYI_GRPC_TLS_CERT: {files.certificate} holds no certificate that can be read "
                              f"({exc})") from None
     try:
         private_key = serialization.load_pem_private_key(key, password=None)
-    except (ValueError, TypeError) as exc:  # TypeError: encrypted, and no password to give
+    # TypeError: encrypted, and no password to give; UnsupportedAlgorithm: a key type not supported.
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise MissingSetting(f"LIANYI_GRPC_TLS_KEY: {files.key} holds no unencrypted private key that can be read "
                              f"({exc})") from None
     if ca is not None:
