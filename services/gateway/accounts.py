@@ -42,7 +42,6 @@ def create_account():
               schema: AccountOut
         404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(AccountCreate)
     account = upstreams().accounts.CreateAccount(pb.CreateAccountRequest(**body.model_dump()),
@@ -70,7 +69,6 @@ def issue_api_key():
           content:
             application/json:
               schema: ApiKeyIssued
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(ApiKeyCreate)
     issued = upstreams().accounts.IssueApiKey(pb.IssueApiKeyRequest(name=body.name, scope_id=body.scope_id),
@@ -90,7 +88,6 @@ def revoke_api_key(key_id: str):
       responses:
         204:
           description: Revoked
-        404: {$ref: "#/components/responses/Problem"}
     """
     upstreams().accounts.RevokeApiKey(pb.RevokeApiKeyRequest(key_id=key_id), **upstreams().call_options())
     return Response(status=204)

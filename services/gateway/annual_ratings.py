@@ -83,8 +83,6 @@ def calculate(**_: int):
           content:
             application/json:
               schema: AnnualVersionOut
-        403: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     year = path(AnnualYearPath).year
     stubs = upstreams()
@@ -106,8 +104,6 @@ def publish(**_: int):
           content:
             application/json:
               schema: AnnualVersionOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
     """
     where = path(AnnualVersionPath)
@@ -132,8 +128,6 @@ def versions(**_: int):
           content:
             application/json:
               schema: AnnualVersionsOut
-        403: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     year = path(AnnualYearPath).year
     stubs = upstreams()
@@ -159,9 +153,6 @@ def ratings(**_: int):
               schema: AnnualRatingsOut
             text/csv:
               schema: {type: string}
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     year, params = path(AnnualYearPath).year, query(AnnualQuery)
     stubs = upstreams()

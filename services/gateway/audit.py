@@ -27,8 +27,6 @@ def list_audit_entries():
           content:
             application/json:
               schema: AuditPage
-        403: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(AuditQuery)
     request = pb.ListAuditEntriesRequest(actor=params.actor, action=params.action, page_size=params.page_size,

@@ -96,8 +96,6 @@ def submit_concern():
         400: {$ref: "#/components/responses/Problem"}
         413: {$ref: "#/components/responses/Problem"}
         415: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
-        503: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(ConcernSubmission)
     stubs = upstreams()
@@ -143,7 +141,6 @@ def get_concern(concern_id: str):
           content:
             application/json:
               schema: ConcernOut
-        404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
     concern = stubs.intake.GetConcern(
@@ -170,7 +167,6 @@ def submit_online_batch():
           content:
             application/json:
               schema: OnlineBatchReport
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(OnlineBatch)
     stubs = upstreams()

@@ -55,10 +55,7 @@ def county_figures():
               schema: CountyFigures
             text/csv:
               schema: {type: string}
-        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
-        503: {$ref: "#/components/responses/Problem"}
     """
     params = query(FiguresQuery)
     csv_wanted = wants_csv(params.format)

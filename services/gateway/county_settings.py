@@ -65,7 +65,6 @@ def list_settings():
             application/json:
               schema: SettingList
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(SettingQuery)
     stubs = upstreams()
@@ -96,8 +95,6 @@ def get_setting(key: str):
           content:
             application/json:
               schema: SettingOut
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(SettingQuery)
     service = _owner(key)
@@ -135,9 +132,6 @@ def set_setting(key: str):
           content:
             application/json:
               schema: SettingValueOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(SettingIn)
     service = _owner(key)
@@ -159,9 +153,6 @@ def clear_setting(key: str):
         - {name: key, in: path, required: true, schema: {type: string}}
       responses:
         204: {description: Cleared}
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(SettingClearQuery)
     service = _owner(key)

@@ -37,10 +37,7 @@ def record_decision(topic_id: str):
           content:
             application/json:
               schema: TopicOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(DecisionIn)
     stubs = upstreams()

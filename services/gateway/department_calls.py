@@ -35,10 +35,7 @@ def whistle(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(WhistleIn)
     stubs = upstreams()
@@ -68,10 +65,7 @@ def report_for_department(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(DepartmentReportIn)
     stubs = upstreams()

@@ -68,7 +68,6 @@ def create_entity():
             application/json:
               schema: EntityOut
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(EntityCreate)
     message = pb.CreateEntityRequest(kind=body.kind, name=body.name, parent_id=body.parent_id or "",
@@ -93,7 +92,6 @@ def list_entities():
             application/json:
               schema: EntityPage
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(EntityQuery)
     page = upstreams().directory.ListEntities(
@@ -119,7 +117,6 @@ def get_entity(entity_id: str):
           content:
             application/json:
               schema: EntityOut
-        404: {$ref: "#/components/responses/Problem"}
     """
     return _entity_out(upstreams().directory.GetEntity(pb.GetEntityRequest(entity_id=entity_id),
                                                         **upstreams().call_options()))
@@ -145,9 +142,7 @@ def update_entity(entity_id: str):
           content:
             application/json:
               schema: EntityOut
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(EntityUpdate)
     message = pb.UpdateEntityRequest(entity_id=entity_id, expected_version=body.expected_version or 0)
@@ -186,7 +181,6 @@ def import_entities():
             application/json:
               schema: ImportReport
         413: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     request.max_content_length = IMPORT_MAX_BYTES
     if request.mimetype == "text/csv":

@@ -27,8 +27,6 @@ def list_deliveries():
           content:
             application/json:
               schema: DeliveryPage
-        403: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(DeliveryQuery)
     stubs = upstreams()
@@ -54,9 +52,7 @@ def figures():
           content:
             application/json:
               schema: DispatchFiguresOut
-        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(DispatchFiguresQuery)
     stubs = upstreams()

@@ -33,8 +33,6 @@ def topic_concerns(topic_id: str):
           content:
             application/json:
               schema: TopicConcerns
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
     options = stubs.call_options()

@@ -28,9 +28,7 @@ def figures():
           content:
             application/json:
               schema: FiguresOut
-        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(FiguresQuery)
     stubs = upstreams()

@@ -34,9 +34,7 @@ def own_ledger():
           content:
             application/json:
               schema: LedgerOut
-        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     return _ledger("", query(LedgerQuery))
 
@@ -56,8 +54,5 @@ def member_ledger(member_id: str):
           content:
             application/json:
               schema: LedgerOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     return _ledger(member_id, query(LedgerQuery))

@@ -29,9 +29,7 @@ def list_matters():
           content:
             application/json:
               schema: MatterPage
-        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(MatterQuery)
     stubs = upstreams()
@@ -58,8 +56,6 @@ def get_matter(task_id: str):
           content:
             application/json:
               schema: MatterOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
     return matter_json(stubs.evaluation.GetMatter(pb.GetMatterRequest(task_id=task_id), **stubs.call_options()))
@@ -87,10 +83,7 @@ def rate_matter(task_id: str):
           content:
             application/json:
               schema: MatterOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(RatingIn)
     stubs = upstreams()

@@ -31,7 +31,6 @@ def pool(neighbourhood_id: str):
           content:
             application/json:
               schema: PoolPage
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(PoolQuery)
     stubs = upstreams()
@@ -73,8 +72,6 @@ def concerns(neighbourhood_id: str):
           content:
             application/json:
               schema: ConcernPage
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(ConcernQuery)
     stubs = upstreams()

@@ -35,10 +35,7 @@ def propose_panel(topic_id: str):
           content:
             application/json:
               schema: PanelProposalOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(PanelProposalQuery)
     stubs = upstreams()
@@ -68,10 +65,7 @@ def confirm_panel(topic_id: str):
           content:
             application/json:
               schema: TopicOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(PanelIn)
     stubs = upstreams()
@@ -99,10 +93,7 @@ def add_opinion(topic_id: str):
           content:
             application/json:
               schema: OpinionOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(OpinionIn)
     stubs = upstreams()
@@ -131,10 +122,7 @@ def record_consensus(topic_id: str):
           content:
             application/json:
               schema: TopicOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(ConsensusIn)
     stubs = upstreams()

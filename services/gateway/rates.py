@@ -68,9 +68,7 @@ def rates():
               schema: RatesOut
             text/csv:
               schema: {type: string}
-        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(RatesQuery)
     stubs = upstreams()

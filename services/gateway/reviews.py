@@ -57,9 +57,7 @@ def own_review():
           content:
             application/json:
               schema: MemberReviewOut
-        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     return _review("", query(ReviewQuery))
 
@@ -79,9 +77,6 @@ def member_review(member_id: str):
           content:
             application/json:
               schema: MemberReviewOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     return _review(member_id, query(ReviewQuery))
 
@@ -103,9 +98,6 @@ def neighbourhood_reviews(neighbourhood_id: str):
               schema: MemberReviewListOut
             text/csv:
               schema: {type: string}
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(ReviewListQuery)
     stubs = upstreams()
@@ -139,9 +131,6 @@ def review_bulletin(neighbourhood_id: str):
               schema: {type: string}
             text/csv:
               schema: {type: string}
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(BulletinQuery)
     table = csv_answers.wants_csv(params.format)

@@ -32,8 +32,6 @@ def issue_token():
           content:
             application/json:
               schema: TokenResponse
-        401: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     if g.get("auth_error") is not None:
         raise g.auth_error

@@ -41,7 +41,6 @@ def record_talk_session():
           content:
             application/json:
               schema: TalkSessionOut
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(TalkSessionIn)
     session = upstreams().intake.RecordTalkSession(intake_pb.RecordTalkSessionRequest(
@@ -67,7 +66,6 @@ def list_talk_sessions(neighbourhood_id: str):
           content:
             application/json:
               schema: TalkSessionPage
-        404: {$ref: "#/components/responses/Problem"}
     """
     params = query(PoolQuery)
     page = upstreams().intake.ListTalkSessions(intake_pb.ListTalkSessionsRequest(

@@ -29,8 +29,6 @@ def claim_task(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
@@ -57,10 +55,7 @@ def assign_task(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(AssignmentIn)
     stubs = upstreams()
@@ -88,10 +83,7 @@ def add_helper(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(HelperIn)
     stubs = upstreams()
@@ -119,10 +111,7 @@ def note_progress(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(NoteIn)
     stubs = upstreams()

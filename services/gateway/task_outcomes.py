@@ -36,10 +36,7 @@ def record_part(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(PartIn)
     stubs = upstreams()
@@ -67,10 +64,7 @@ def resolve_task(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(ResolutionIn)
     stubs = upstreams()
@@ -98,10 +92,7 @@ def escalate_task(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(EscalationIn)
     stubs = upstreams()

@@ -28,9 +28,7 @@ def list_tasks():
           content:
             application/json:
               schema: TaskPage
-        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(TaskQuery)
     stubs = upstreams()
@@ -57,7 +55,6 @@ def get_task(task_id: str):
           content:
             application/json:
               schema: TaskOut
-        404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
     return task_json(stubs.dispatch.GetTask(pb.GetTaskRequest(task_id=task_id), **stubs.call_options()))
@@ -78,7 +75,6 @@ def get_concern_task(concern_id: str):
           content:
             application/json:
               schema: TaskOut
-        404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
     return task_json(stubs.dispatch.GetTask(pb.GetTaskRequest(concern_id=concern_id), **stubs.call_options()))
@@ -99,8 +95,6 @@ def list_decided_actions(decision_id: str):
           content:
             application/json:
               schema: DecidedActionList
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
     found = stubs.dispatch.ListDecidedActions(pb.ListDecidedActionsRequest(decision_id=decision_id),

@@ -35,10 +35,7 @@ def draft_topic(neighbourhood_id: str):
           content:
             application/json:
               schema: TopicOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(TopicDraft)
     stubs = upstreams()
@@ -63,8 +60,6 @@ def list_topics(neighbourhood_id: str):
           content:
             application/json:
               schema: TopicPage
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(TopicQuery)
     stubs = upstreams()
@@ -90,8 +85,6 @@ def agenda(neighbourhood_id: str):
           content:
             application/json:
               schema: AgendaOut
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(AgendaQuery)
     stubs = upstreams()
@@ -116,7 +109,6 @@ def get_topic(topic_id: str):
           content:
             application/json:
               schema: TopicOut
-        404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
     return topic_json(stubs.deliberation.GetTopic(pb.GetTopicRequest(topic_id=topic_id), **stubs.call_options()))
@@ -137,8 +129,6 @@ def withdraw_topic(topic_id: str):
           content:
             application/json:
               schema: TopicOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
@@ -161,8 +151,6 @@ def publish_topic(topic_id: str):
           content:
             application/json:
               schema: TopicOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()

@@ -43,9 +43,7 @@ def triage_concern(concern_id: str):
           content:
             application/json:
               schema: ConcernOut
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(TriageIn)
     stubs = upstreams()
@@ -74,9 +72,7 @@ def merge_concerns(concern_id: str):
           content:
             application/json:
               schema: ConcernOut
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(MergeIn)
     stubs = upstreams()
@@ -100,7 +96,6 @@ def similar_concerns(concern_id: str):
           content:
             application/json:
               schema: SimilarConcernList
-        404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
     found = stubs.intake.ListSimilarConcerns(intake_pb.ListSimilarConcernsRequest(concern_id=concern_id),
@@ -155,9 +150,7 @@ def set_rule():
           content:
             application/json:
               schema: TriageRuleOut
-        403: {$ref: "#/components/responses/Problem"}
         404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(TriageRuleIn)
     stubs = upstreams()
@@ -178,8 +171,6 @@ def delete_rule(rule_id: str):
         - {name: rule_id, in: path, required: true, schema: {type: string}}
       responses:
         204: {description: Deleted}
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
     stubs.intake.DeleteTriageRule(intake_pb.DeleteTriageRuleRequest(rule_id=rule_id), **stubs.call_options())

@@ -31,7 +31,6 @@ def record_visit():
           content:
             application/json:
               schema: VisitOut
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(VisitIn)
     visit = upstreams().intake.RecordVisit(intake_pb.RecordVisitRequest(
@@ -60,8 +59,6 @@ def visit_coverage(neighbourhood_id: str):
           content:
             application/json:
               schema: VisitCoverageOut
-        404: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     params = query(CoverageQuery)
     found = upstreams().intake.GetVisitCoverage(intake_pb.GetVisitCoverageRequest(

@@ -35,10 +35,7 @@ def cast_vote(topic_id: str):
           content:
             application/json:
               schema: VoteOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(VoteIn)
     stubs = upstreams()
@@ -62,7 +59,6 @@ def tally(topic_id: str):
           content:
             application/json:
               schema: TallyOut
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
@@ -85,8 +81,6 @@ def close_vote(topic_id: str):
           content:
             application/json:
               schema: TopicOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
     """
     stubs = upstreams()
@@ -113,10 +107,7 @@ def release_concerns(topic_id: str):
           content:
             application/json:
               schema: TopicOut
-        403: {$ref: "#/components/responses/Problem"}
-        404: {$ref: "#/components/responses/Problem"}
         409: {$ref: "#/components/responses/Problem"}
-        422: {$ref: "#/components/responses/Problem"}
     """
     body = json_body(ReleaseIn)
     stubs = upstreams()
