@@ -20,10 +20,10 @@ from bench import bulk
 from servicekit import place_paths
 from servicekit.database import Database
 from servicekit.directory_replica import directory_replica
+from services import periods
 from services.contract import COUNTY_TIME
 from services.evaluation.annual.storage import action_resolutions, decided_actions
 from services.evaluation.rates.storage import rate_departments, rate_ratings, rate_tasks
-from services.evaluation.reviews.domain import quarter_of, quarter_of_day
 from services.evaluation.reviews.storage import FULFILLED, PANEL, RELEASED, VISIT, member_activities, review_commitments
 
 YEAR = 2026
@@ -184,14 +184,14 @@ def _commitments(county: County, rng: random.Random, number: int, task: dict[str
     rated = outcome != "unrated"
     made = [{"commitment_id": _fact_id("commitment", number), "task_id": task["task_id"], "member_id": handler,
              "member_name": county.member_names[handler], "neighbourhood_id": task["neighbourhood_id"],
-             "quarter": quarter_of(task["handler_at"]), "committed_at": task["handler_at"], "deadline": due,
+             "quarter": periods.quarter_of_moment(task["handler_at"]), "committed_at": task["handler_at"], "deadline": due,
              "state": FULFILLED, "fulfilled_at": resolved, "on_time": resolved <= due,
              "rating": outcome if rated else "", "rated_at": resolved + timedelta(hours=6) if rated else None,
              "rework_rounds": int(reworked)}]
     if rng.randrange(20) == 0:
         before = rng.choice([m for m in county.member_ids[task["neighbourhood_id"]] if m != handler])
         made.append({**made[0], "commitment_id": _fact_id("released", number), "member_id": before,
-                     "member_name": county.member_names[before], "quarter": quarter_of(task["opened_at"]),
+                     "member_name": county.member_names[before], "quarter": periods.quarter_of_moment(task["opened_at"]),
                      "committed_at": task["opened_at"], "deadline": task["deadline"], "state": RELEASED,
                      "fulfilled_at": None, "on_time": False, "rating": "", "rated_at": None, "rework_rounds": 0})
     for commitment in made:
@@ -222,7 +222,7 @@ def load_activities(county: County, seed: int = 9) -> int:
         for _ in range(rng.randrange(100, 500)):
             visits += 1
             day = date(YEAR, 1, 1) + timedelta(days=rng.randrange(365))
-            member, quarter = rng.choice(members), quarter_of_day(day)
+            member, quarter = rng.choice(members), periods.quarter_of(day)
             rows.append({"kind": VISIT, "subject_id": _fact_id("visit", visits), "member_id": member,
                          "neighbourhood_id": path[3], "quarter": quarter, "occurred_on": day,
                          "household_id": _household(n, rng.randrange(households))})
@@ -231,7 +231,7 @@ def load_activities(county: County, seed: int = 9) -> int:
             topics += 1
             day = date(YEAR, 1, 1) + timedelta(days=rng.randrange(365))
             rows += [{"kind": PANEL, "subject_id": _fact_id("topic", topics), "member_id": member,
-                      "neighbourhood_id": path[3], "quarter": quarter_of_day(day), "occurred_on": day,
+                      "neighbourhood_id": path[3], "quarter": periods.quarter_of(day), "occurred_on": day,
                       "household_id": ""} for member in rng.sample(members, PANEL_SIZE)]
     _insert(county.db, (member_activities, rows))
     return len(rows)

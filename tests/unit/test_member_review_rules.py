@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from servicekit.errors import InvalidArgument
+from services import periods
 from services.evaluation.reviews import bulletin
 from services.evaluation.reviews.domain import (
     Bar,
@@ -18,7 +19,6 @@ from services.evaluation.reviews.domain import (
     Tally,
     check_quarter,
     last_day,
-    quarter_of,
     review,
 )
 
@@ -98,8 +98,8 @@ def test_the_bars_must_descend_from_excellent_to_basically_qualified():
 
 
 def test_quarters_are_the_county_time_and_named_yyyy_qn():
-    assert quarter_of(datetime(2026, 3, 31, 15, 59, tzinfo=UTC)) == "2026-Q1"
-    assert quarter_of(datetime(2026, 3, 31, 16, 0, tzinfo=UTC)) == "2026-Q2", "already April 1st in UTC+8"
+    assert periods.quarter_of_moment(datetime(2026, 3, 31, 15, 59, tzinfo=UTC)) == "2026-Q1"
+    assert periods.quarter_of_moment(datetime(2026, 3, 31, 16, 0, tzinfo=UTC)) == "2026-Q2", "already April 1st in UTC+8"
     assert [last_day(f"2026-Q{n}") for n in range(1, 5)] == [
         date(2026, 3, 31), date(2026, 6, 30), date(2026, 9, 30), date(2026, 12, 31)]
     for bad in ("2026Q1", "2026-Q5", "2026-q1", "26-Q1", "", "2026", "2026-03", "1899-Q1"):

@@ -81,15 +81,6 @@ class PanelServed:
 
 # -- quarters (services/periods.py: the one rule for periods) ---------------------------------------
 
-def quarter_of(moment: datetime) -> str:
-    """The quarter a moment falls in, in the county's time: "2026-Q1"."""
-    return periods.quarter_of_moment(moment)
-
-
-def quarter_of_day(day: date) -> str:
-    return periods.quarter_of(day)
-
-
 def check_quarter(text: str) -> str:
     """A quarter as callers name it ("2026-Q1"), or InvalidArgument naming the field."""
     return periods.parse(text, "quarter", (periods.QUARTER,)).text

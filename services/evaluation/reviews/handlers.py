@@ -17,6 +17,7 @@ from servicekit.errors import InvalidArgument, NotFound, PermissionDenied
 from servicekit.events import Inbound
 from servicekit.ids import looks_like_id
 from servicekit.unit_of_work import UnitOfWork
+from services import periods
 from services.contract import BUILDING_LEADER, COUNTY_TIME, MEMBER
 from services.evaluation.matters.domain import Matter, Resolution
 from services.evaluation.reviews import bulletin, storage
@@ -29,8 +30,6 @@ from services.evaluation.reviews.domain import (
     Tally,
     Visited,
     check_quarter,
-    quarter_of,
-    quarter_of_day,
     review,
 )
 from services.evaluation.settings import EvaluationSettings
@@ -49,7 +48,7 @@ class Reviews:
             event = arrival.event
             storage.commit(uow.conn, arrival.event_id, task_id=event.task_id, member_id=event.member_id,
                            member_name=event.member_name, neighbourhood_id=event.neighbourhood_id,
-                           quarter=quarter_of(event.committed_at), committed_at=event.committed_at,
+                           quarter=periods.quarter_of_moment(event.committed_at), committed_at=event.committed_at,
                            deadline=event.deadline)
 
     def released(self, uow: UnitOfWork, events: list[Inbound[Released]]) -> None:
@@ -77,7 +76,7 @@ class Reviews:
     def visited(self, uow: UnitOfWork, events: list[Inbound[Visited]]) -> None:
         storage.add_activities(uow.conn, storage.VISIT, [
             {"subject_id": e.event.visit_id, "member_id": e.event.member_id, "neighbourhood_id": e.event.neighbourhood_id,
-             "quarter": quarter_of_day(e.event.visited_on), "occurred_on": e.event.visited_on,
+             "quarter": periods.quarter_of(e.event.visited_on), "occurred_on": e.event.visited_on,
              "household_id": e.event.household_id} for e in events])
 
     def panels(self, uow: UnitOfWork, events: list[Inbound[PanelServed]]) -> None:
@@ -85,13 +84,14 @@ class Reviews:
         confirmed again keeps who served before)."""
         storage.add_activities(uow.conn, storage.PANEL, [
             {"subject_id": e.event.topic_id, "member_id": member_id, "neighbourhood_id": e.place.neighbourhood_id,
-             "quarter": quarter_of(e.occurred_at), "occurred_on": e.occurred_at.astimezone(COUNTY_TIME).date()}
+             "quarter": periods.quarter_of_moment(e.occurred_at),
+             "occurred_on": e.occurred_at.astimezone(COUNTY_TIME).date()}
             for e in events for member_id in e.event.member_ids])
 
     # -- reads ------------------------------------------------------------------------------------
 
     def _quarter(self, quarter: str) -> str:
-        return check_quarter(quarter) if quarter else quarter_of(self.clock.now())
+        return check_quarter(quarter) if quarter else periods.quarter_of_moment(self.clock.now())
 
     def member_review(self, member_id: str, quarter: str) -> Review:
         """A member's review of the quarter (this one when none is named): a member reads their own."""
